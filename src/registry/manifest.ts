@@ -1,0 +1,28 @@
+import { z } from 'zod'
+import { GateVerdict, Metrics } from '../metrics/result.js'
+import { ArtifactRecord, Params } from '../pipeline/run-record.js'
+
+// One registered model version: written next to the artifacts in the registry directory and
+// carried in the annotated tag's message, so a clone alone can rebuild the registry's history.
+
+export const MANIFEST_SCHEMA_VERSION = 1
+
+export const Manifest = z.object({
+  schema: z.literal(MANIFEST_SCHEMA_VERSION),
+  model: z.string(),
+  description: z.string().optional(),
+  /** Semver without the leading v, e.g. "0.2.0". */
+  version: z.string(),
+  tag: z.string(),
+  commit: z.string(),
+  runId: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  artifacts: z.array(ArtifactRecord),
+  metrics: Metrics,
+  params: Params,
+  data: z.array(z.object({ name: z.string(), path: z.string(), sha256: z.string().optional(), rows: z.number().int() })),
+  gates: GateVerdict,
+})
+
+export type Manifest = z.infer<typeof Manifest>

@@ -1,0 +1,137 @@
+import { z } from 'zod'
+
+// The single source of truth for mlops.yml: TypeScript types, the JSON Schema in
+// schema/mlops.schema.json and the README's key reference all derive from this file.
+
+/** A path inside the repository; leaving it (`../`, absolute) is refused in rules.ts. */
+const RepoPath = z.string().min(1).describe('Path relative to the directory that holds mlops.yml')
+
+const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only')
+
+/** GTO requires lowercase names; the tag `name@vX.Y.Z` must stay a valid git ref. */
+const ModelName = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and "-", e.g. "penguin-classifier"')
+
+export const ColumnType = z.enum(['string', 'category', 'number', 'integer', 'boolean', 'date'])
+
+export const ColumnSchema = z
+  .strictObject({
+    type: ColumnType.optional().describe('Expected type of every non-null value'),
+    nullable: z.boolean().default(true).describe('Whether empty cells are allowed'),
+    values: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .optional()
+      .describe('Allowed values (categories)'),
+    min: z.number().optional().describe('Smallest allowed value (inclusive)'),
+    max: z.number().optional().describe('Largest allowed value (inclusive)'),
+    unique: z.boolean().default(false).describe('Whether values must be unique'),
+    pattern: z.string().optional().describe('Regular expression every string value must match'),
+    mostly: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(1)
+      .describe('Fraction of non-null rows that must pass the value checks (Great Expectations style)'),
+  })
+  .describe('Checks for one column')
+
+export const DataFormat = z.enum(['csv', 'tsv', 'jsonl', 'json', 'parquet'])
+
+export const DataEntrySchema = z.strictObject({
+  path: RepoPath,
+  format: DataFormat.optional().describe('Defaults to the file extension'),
+  rows: z
+    .strictObject({
+      min: z.number().int().nonnegative().optional(),
+      max: z.number().int().nonnegative().optional(),
+    })
+    .optional()
+    .describe('Bounds on the number of data rows'),
+  columns: z.record(z.string().min(1), ColumnSchema).default({}).describe('Expected columns, by header name'),
+  strict_columns: z.boolean().default(false).describe('Fail when the file has columns not listed under columns'),
+  drift: z
+    .strictObject({
+      threshold: z.number().gt(0).max(1).default(0.2).describe('Largest allowed drift score per column'),
+      columns: z.array(z.string().min(1)).optional().describe('Columns to watch; default all declared'),
+    })
+    .optional()
+    .describe('Drift against the data of the production model'),
+})
+
+export const PlotSchema = z.strictObject({
+  file: RepoPath.describe('CSV/TSV/JSON file with one row per point'),
+  x: z.string().min(1).describe('Column for the x axis'),
+  y: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('Column(s) for the y axis'),
+  title: z.string().optional(),
+})
+
+export const StageSchema = z.strictObject({
+  run: z.string().min(1).describe('Shell command, run at the directory of mlops.yml'),
+  desc: z.string().optional(),
+  needs: z.array(Name).default([]).describe('Stages that must finish first (besides those inferred from deps/outs)'),
+  deps: z.array(RepoPath).default([]).describe('Files or directories the stage reads; hashed for caching'),
+  outs: z.array(RepoPath).default([]).describe('Files or directories the stage writes'),
+  params: z.array(z.string().min(1)).default([]).describe('Keys of the params file the stage reads, e.g. train.epochs'),
+  metrics: z.array(RepoPath).default([]).describe('Metrics files (JSON, YAML, CSV, TSV) the stage writes'),
+  plots: z.array(PlotSchema).default([]).describe('Series to chart in the report'),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  'timeout-minutes': z.number().positive().default(360).describe('Kill the stage (and its child processes) after this long'),
+  cache: z.boolean().default(true).describe('Skip the stage when its command, deps and params are unchanged'),
+})
+
+export const GateSchema = z
+  .strictObject({
+    min: z.number().optional().describe('Fail when the metric is below this value'),
+    max: z.number().optional().describe('Fail when the metric is above this value'),
+    max_drop: z.number().nonnegative().optional().describe('Fail when the metric falls more than this below the baseline'),
+    max_rise: z.number().nonnegative().optional().describe('Fail when the metric rises more than this above the baseline'),
+  })
+  .refine((g) => Object.values(g).some((v) => v !== undefined), {
+    message: 'a gate needs at least one of min, max, max_drop, max_rise',
+  })
+
+export const Direction = z.enum(['higher', 'lower'])
+
+export const MetricSettingsSchema = z.strictObject({
+  direction: Direction.describe('Whether higher or lower values are better'),
+})
+
+export const PromoteSchema = z.strictObject({
+  branch: z.string().min(1).default('main').describe('Branch whose pushes promote the model'),
+  bump: z.enum(['major', 'minor', 'patch']).default('minor').describe('Default semver bump of a new version'),
+  stage: Name.default('production').describe('Stage a promoted version is assigned to; also the baseline for gates'),
+  stages: z
+    .array(Name)
+    .min(1)
+    .optional()
+    .describe('Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it'),
+})
+
+export const SpecSchema = z.strictObject({
+  version: z.literal(1).describe('Schema version of this file'),
+  model: z.strictObject({
+    name: ModelName,
+    description: z.string().optional(),
+    artifacts: z.array(RepoPath).min(1).describe('The files that make up one model version'),
+  }),
+  params: RepoPath.optional().describe('YAML or JSON params file (DVC style); keys addressed as train.epochs'),
+  data: z.record(Name, DataEntrySchema).default({}),
+  stages: z.record(Name, StageSchema).refine((s) => Object.keys(s).length > 0, 'at least one stage is needed'),
+  metrics: z.record(z.string().min(1), MetricSettingsSchema).default({}).describe('Per-metric settings'),
+  gates: z.record(z.string().min(1), GateSchema).default({}).describe('Conditions a run must meet to be promoted'),
+  promote: PromoteSchema.optional(),
+})
+
+export type Spec = z.infer<typeof SpecSchema>
+export type SpecInput = z.input<typeof SpecSchema>
+export type Stage = z.infer<typeof StageSchema>
+export type DataEntry = z.infer<typeof DataEntrySchema>
+export type ColumnSpec = z.infer<typeof ColumnSchema>
+export type Gate = z.infer<typeof GateSchema>
+export type Plot = z.infer<typeof PlotSchema>
+export type Promote = z.infer<typeof PromoteSchema>
+export type MetricDirection = z.infer<typeof Direction>
