@@ -117,7 +117,8 @@ def load(path=None):
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
-        raise ParamsError(f"cannot read params file {path}: {e.strerror}") from None
+        hint = " (run from the example root)" if path == DEFAULT_FILE else ""
+        raise ParamsError(f"cannot read params file {path}: {e.strerror}{hint}") from None
     return parse(text, path)
 
 

@@ -9,8 +9,10 @@ Params: seed, prepare.test_fraction
 import csv
 import os
 import random
+import sys
 
-import params as P
+sys.dont_write_bytecode = True  # keep src/ free of __pycache__
+import params as P  # noqa: E402
 
 RAW = "data/penguins.csv"
 TRAIN = "data/train.csv"

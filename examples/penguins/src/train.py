@@ -12,8 +12,10 @@ import json
 import math
 import os
 import random
+import sys
 
-import params as P
+sys.dont_write_bytecode = True  # keep src/ free of __pycache__
+import params as P  # noqa: E402
 
 TRAIN = "data/train.csv"
 MODEL = "models/model.json"
