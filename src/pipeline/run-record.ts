@@ -90,3 +90,4 @@ export type PlotSeries = z.infer<typeof PlotSeries>
 export type ArtifactRecord = z.infer<typeof ArtifactRecord>
 export type Params = z.infer<typeof Params>
 export type GitState = z.infer<typeof GitState>
+export type FileHashes = z.infer<typeof FileHashes>

@@ -78,7 +78,7 @@ export const StageSchema = z.strictObject({
   params: z.array(z.string().min(1)).default([]).describe('Keys of the params file the stage reads, e.g. train.epochs'),
   metrics: z.array(RepoPath).default([]).describe('Metrics files (JSON, YAML, CSV, TSV) the stage writes'),
   plots: z.array(PlotSchema).default([]).describe('Series to chart in the report'),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and "_", not starting with a digit'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   'timeout-minutes': z.number().positive().default(360).describe('Kill the stage (and its child processes) after this long'),
   cache: z.boolean().default(true).describe('Skip the stage when its command, deps and params are unchanged'),
 })
@@ -92,6 +92,8 @@ export const GateSchema = z
   })
   .refine((g) => Object.values(g).some((v) => v !== undefined), {
     message: 'a gate needs at least one of min, max, max_drop, max_rise',
+    // An unknown or invalid rule is already reported; "needs at least one" would only repeat it.
+    when: (payload) => payload.issues.length === 0,
   })
 
 export const Direction = z.enum(['higher', 'lower'])

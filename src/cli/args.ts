@@ -1,0 +1,111 @@
+import os from 'node:os'
+import { parseArgs } from 'node:util'
+import { didYouMean } from '../spec/suggest.js'
+
+// argv → one typed settings object, parsed once at the edge; commands never read argv.
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export const COMMANDS = ['init', 'validate', 'run', 'report', 'promote', 'versions', 'rollback', 'help'] as const
+export type CommandName = (typeof COMMANDS)[number]
+
+export interface CliSettings {
+  command: CommandName
+  /** Directory holding the spec; commands run there. */
+  cwd: string
+  spec: string
+  /** Where registered versions keep their artifacts and manifests (relative to cwd). */
+  registry: string
+  force: boolean
+  jobs: number
+  run: string
+  output: string | undefined
+  bump: 'major' | 'minor' | 'patch' | undefined
+  stage: string | undefined
+  version: string | undefined
+  to: string | undefined
+  quiet: boolean
+}
+
+export function parseCliArgs(argv: string[]): CliSettings {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        cwd: { type: 'string', short: 'C' },
+        spec: { type: 'string', short: 'f' },
+        registry: { type: 'string' },
+        force: { type: 'boolean' },
+        jobs: { type: 'string', short: 'j' },
+        run: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        bump: { type: 'string' },
+        stage: { type: 'string' },
+        version: { type: 'string' },
+        to: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^Unknown option/, 'unknown option'))
+  }
+  const { values, positionals } = parsed
+  const word = values.help ? 'help' : (positionals[0] ?? 'help')
+  if (!(COMMANDS as readonly string[]).includes(word)) throw new UsageError(`unknown command "${word}"${didYouMean(word, COMMANDS)}`)
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`)
+  const jobs = values.jobs === undefined ? os.availableParallelism() : Number(values.jobs)
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs expects a whole number of at least 1, received "${values.jobs}"`)
+  if (values.bump !== undefined && !['major', 'minor', 'patch'].includes(values.bump)) throw new UsageError(`--bump expects major, minor or patch, received "${values.bump}"`)
+  return {
+    command: word as CommandName,
+    cwd: values.cwd || process.cwd(),
+    spec: values.spec || 'mlops.yml',
+    registry: values.registry || '.mlops/registry',
+    force: values.force ?? false,
+    jobs,
+    run: values.run || 'latest',
+    output: values.output || undefined,
+    bump: values.bump as CliSettings['bump'],
+    stage: values.stage || undefined,
+    version: values.version?.replace(/^v/, '') || undefined,
+    to: values.to?.replace(/^v/, '') || undefined,
+    quiet: values.quiet ?? false,
+  }
+}
+
+export const HELP = `mlops: train, check, report and promote a model from mlops.yml
+
+Usage: mlops <command> [options]
+
+Commands:
+  init        write a commented starter mlops.yml
+  validate    check mlops.yml and the declared data, run nothing
+  run         run the pipeline (stages whose inputs changed), then metrics and gates
+  report      print the Markdown report of a run
+  promote     register the run's model as a new version and assign it to the stage
+  versions    list registered versions, stages and their history
+  rollback    move the stage back to the previous (or --to) version
+
+Options:
+  -C, --cwd DIR        directory with mlops.yml (default: current directory)
+  -f, --spec FILE      spec file (default: mlops.yml)
+      --registry DIR   where versions keep artifacts and manifests (default: .mlops/registry)
+      --force          run: rerun every stage; init: overwrite
+  -j, --jobs N         run: stages to run at once (default: number of CPUs)
+      --run ID         report/promote: run id or run.json path (default: latest)
+  -o, --output FILE    report: write Markdown to FILE instead of stdout
+      --bump KIND      promote: major, minor or patch (default: promote.bump)
+      --stage NAME     promote/rollback: stage (default: promote.stage)
+      --version X.Y.Z  promote: explicit version
+      --to X.Y.Z       rollback: version to move the stage to
+  -q, --quiet          run: do not echo stage output
+
+Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was refused,
+2 invalid spec or usage.
+`

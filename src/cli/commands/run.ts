@@ -1,0 +1,40 @@
+import { readGitState } from '../../registry/git.js'
+import { runPipeline } from '../../pipeline/run-pipeline.js'
+import { formatDiagnostic } from '../../spec/diagnostics.js'
+import { renderVerdictLine } from '../../report/render-report.js'
+import type { CliSettings } from '../args.js'
+import { createConsoleLogger } from '../console-logger.js'
+import { loadProject } from '../load-project.js'
+import { openRegistry, tryFindBaseline } from '../open-registry.js'
+import path from 'node:path'
+
+export async function runCommand(settings: CliSettings): Promise<number> {
+  const project = await loadProject(settings)
+  for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}\n`)
+  const registry = openRegistry(project, settings)
+  const baseline = await tryFindBaseline(registry, project.spec)
+  const controller = new AbortController()
+  // Ctrl-C stops running stages (their whole process trees) and still writes the run record.
+  const onSignal = () => controller.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const { record, file } = await runPipeline({
+      root: project.root,
+      spec: project.spec,
+      specFile: project.specFile,
+      specSha256: project.specSha256,
+      git: await readGitState(project.root),
+      baseline,
+      force: settings.force,
+      jobs: settings.jobs,
+      logger: createConsoleLogger({ quiet: settings.quiet }),
+      signal: controller.signal,
+    })
+    process.stdout.write(`\n${renderVerdictLine(record)}\nrun ${record.id} recorded in ${path.relative(process.cwd(), file)}\n`)
+    return record.status === 'succeeded' && record.gates.passed ? 0 : 1
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}

@@ -1,0 +1,4 @@
+// Entry point of the GitHub Action (action.yml: runs.main = dist/index.js).
+import { runAction } from './github/main.js'
+
+await runAction()

@@ -1,0 +1,171 @@
+import { stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { validateData } from '../data/validate-data.js'
+import type { DataResult } from '../data/result.js'
+import { evaluateGates } from '../metrics/gates.js'
+import { readMetrics } from '../metrics/read-metrics.js'
+import { readPlot } from '../metrics/read-plot.js'
+import type { Manifest } from '../registry/manifest.js'
+import type { Spec } from '../spec/schema.js'
+import { buildDag, type DagNode } from './dag.js'
+import { hashPaths } from './hash-files.js'
+import { DEFAULT_PARAMS_FILE, loadParams } from './params.js'
+import type { ArtifactRecord, GitState, PlotSeries, RunRecord, StageRecord } from './run-record.js'
+import { runStage } from './run-stage.js'
+import { newRunId, writeRunRecord } from './run-store.js'
+import { runGraph } from './scheduler.js'
+import { readStageState, writeStageState } from './stage-state.js'
+
+// The engine's main job: data checks and stages in DAG order, then metrics, plots, artifacts
+// and gates, all into one run record. Knows nothing of GitHub; front ends pass a logger, the
+// git state and the baseline manifest.
+
+export interface PipelineLogger {
+  stageLine(stage: string, stream: 'stdout' | 'stderr', line: string): void
+  info(message: string): void
+  data(result: DataResult): void
+}
+
+export interface PipelineOptions {
+  /** Directory of mlops.yml; all spec paths are relative to it. */
+  root: string
+  spec: Spec
+  specFile: string
+  specSha256: string
+  git: GitState
+  /** The version currently in the promote stage, for relative gates and deltas. */
+  baseline?: Manifest
+  force?: boolean
+  jobs?: number
+  logger: PipelineLogger
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+}
+
+export interface PipelineResult {
+  record: RunRecord
+  file: string
+}
+
+export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const { root, spec, logger } = options
+  const id = newRunId()
+  const startedAt = new Date().toISOString()
+  const paramsFile = spec.params ?? DEFAULT_PARAMS_FILE
+  const params = await loadParams(root, spec.params)
+  const state = await readStageState(root)
+  const stages = new Map<string, StageRecord>()
+  const data: DataResult[] = []
+
+  const execute = async (node: DagNode) => {
+    if (node.kind === 'data') {
+      const result = await validateData(root, node.name, spec.data[node.name]!)
+      data.push(result)
+      logger.data(result)
+      return { ok: result.passed }
+    }
+    const stage = spec.stages[node.name]!
+    const record = await runStage({
+      root,
+      name: node.name,
+      stage,
+      params,
+      paramsFile,
+      previous: state.stages[node.name],
+      force: options.force ?? false,
+      runId: id,
+      baseEnv: options.env ?? process.env,
+      onStart: () => logger.info(`▶ ${node.name}: ${stage.run}`),
+      onLine: (stream, line) => logger.stageLine(node.name, stream, line),
+      signal: options.signal,
+    })
+    stages.set(node.name, record)
+    logger.info(describeStage(record))
+    if (record.status === 'succeeded') state.stages[node.name] = { hash: record.hash, outs: record.outs, finishedAt: record.finishedAt! }
+    // Persist after every stage so an interrupted run still caches what finished.
+    if (record.status === 'succeeded') await writeStageState(root, state)
+    return { ok: record.status === 'succeeded' || record.status === 'cached' }
+  }
+
+  const nodes = buildDag(spec)
+  await runGraph(nodes, options.jobs ?? os.availableParallelism(), {
+    execute,
+    block: (node, cause) => {
+      const reason = `not run: ${describeCause(cause)} failed`
+      if (node.kind === 'stage') {
+        const stage = spec.stages[node.name]!
+        stages.set(node.name, { name: node.name, command: stage.run, status: 'blocked', reason, hash: '', deps: {}, outs: {}, params: {} })
+        logger.info(`○ ${node.name}: ${reason}`)
+      }
+    },
+  })
+
+  const ordered = Object.keys(spec.stages).map((name) => stages.get(name)!).filter(Boolean)
+  const usable = ordered.filter((s) => s.status === 'succeeded' || s.status === 'cached').map((s) => s.name)
+  const metricFiles = usable.flatMap((name) => spec.stages[name]!.metrics)
+  const { metrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics)
+  const plots = await collectPlots(root, spec, usable, metricErrors)
+  const artifacts = await hashArtifacts(root, spec.model.artifacts)
+  const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
+  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles)
+  const failed = ordered.some((s) => !['succeeded', 'cached'].includes(s.status)) || data.some((d) => !d.passed)
+
+  const record: RunRecord = {
+    schema: 1,
+    id,
+    model: { name: spec.model.name, description: spec.model.description },
+    spec: { path: options.specFile, sha256: options.specSha256 },
+    git: options.git,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    status: failed ? 'failed' : 'succeeded',
+    params,
+    stages: ordered,
+    data: Object.keys(spec.data).map((name) => data.find((d) => d.name === name)).filter((d): d is DataResult => d !== undefined),
+    metrics,
+    metricErrors,
+    gates,
+    plots,
+    artifacts,
+  }
+  const file = await writeRunRecord(root, record)
+  return { record, file }
+}
+
+function describeCause(id: string): string {
+  const [kind, name] = id.split(/:(.*)/s)
+  return kind === 'data' ? `data check "${name}"` : `stage "${name}"`
+}
+
+function describeStage(record: StageRecord): string {
+  const seconds = record.durationMs !== undefined ? ` in ${(record.durationMs / 1000).toFixed(1)}s` : ''
+  switch (record.status) {
+    case 'succeeded':
+      return `✓ ${record.name}: succeeded${seconds}`
+    case 'cached':
+      return `✓ ${record.name}: unchanged, skipped (cached)`
+    default:
+      return `✗ ${record.name}: ${record.status}: ${record.reason ?? ''}`
+  }
+}
+
+async function collectPlots(root: string, spec: Spec, stages: string[], errors: { file: string; message: string }[]): Promise<PlotSeries[]> {
+  const plots: PlotSeries[] = []
+  for (const name of stages) {
+    for (const plot of spec.stages[name]!.plots) {
+      try {
+        plots.push(await readPlot(root, name, plot))
+      } catch (error) {
+        errors.push({ file: plot.file, message: (error as Error).message })
+      }
+    }
+  }
+  return plots
+}
+
+async function hashArtifacts(root: string, paths: string[]): Promise<ArtifactRecord[]> {
+  const hashes = await hashPaths(root, paths)
+  const present = paths.filter((p) => hashes[p] !== undefined)
+  return Promise.all(present.map(async (p) => ({ path: p, sha256: hashes[p]!, size: (await stat(path.join(root, p))).size })))
+}

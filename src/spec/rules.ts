@@ -1,0 +1,133 @@
+import path from 'node:path'
+import { buildDag, findCycle, normalizePath, pathsOverlap } from '../pipeline/dag.js'
+import type { Spec } from './schema.js'
+import { didYouMean } from './suggest.js'
+import type { SpecIssue } from './zod-issues.js'
+
+// Cross-field rules: what the schema alone cannot say. Each returns issues with the path of the
+// offending value so the loader can point at it.
+
+const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.jsonl', '.json', '.parquet'])
+
+export function checkRules(spec: Spec): { errors: SpecIssue[]; warnings: SpecIssue[] } {
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec)]
+  return { errors, warnings: checkArtifacts(spec) }
+}
+
+/** Every path field, with its location in the spec. */
+function* pathFields(spec: Spec): Generator<[string, (string | number)[]]> {
+  for (const [i, p] of spec.model.artifacts.entries()) yield [p, ['model', 'artifacts', i]]
+  if (spec.params) yield [spec.params, ['params']]
+  for (const [name, entry] of Object.entries(spec.data)) yield [entry.path, ['data', name, 'path']]
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    for (const key of ['deps', 'outs', 'metrics'] as const) {
+      for (const [i, p] of stage[key].entries()) yield [p, ['stages', name, key, i]]
+    }
+    for (const [i, plot] of stage.plots.entries()) yield [plot.file, ['stages', name, 'plots', i, 'file']]
+  }
+}
+
+/** Paths are relative to the spec's directory and may not leave it. */
+export function leavesWorkspace(p: string): boolean {
+  if (path.posix.isAbsolute(p) || path.win32.isAbsolute(p) || p.includes('\0')) return true
+  const normal = path.posix.normalize(p.replaceAll('\\', '/'))
+  return normal === '..' || normal.startsWith('../')
+}
+
+function checkPaths(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = []
+  for (const [p, at] of pathFields(spec)) {
+    if (leavesWorkspace(p)) issues.push({ path: at, atKey: false, message: `path "${p}" leaves the repository; use a path relative to mlops.yml, e.g. "data/train.csv"` })
+  }
+  return issues
+}
+
+function checkNeeds(spec: Spec): SpecIssue[] {
+  const names = Object.keys(spec.stages)
+  const issues: SpecIssue[] = []
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    for (const [i, need] of stage.needs.entries()) {
+      if (need === name) issues.push({ path: ['stages', name, 'needs', i], atKey: false, message: `stage "${name}" needs itself` })
+      else if (!Object.hasOwn(spec.stages, need)) issues.push({ path: ['stages', name, 'needs', i], atKey: false, message: `stage "${name}" needs "${need}", which is not a stage${didYouMean(need, names)}` })
+    }
+  }
+  return issues
+}
+
+function checkOuts(spec: Spec): SpecIssue[] {
+  const seen: { stage: string; out: string }[] = []
+  const issues: SpecIssue[] = []
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    for (const [i, out] of stage.outs.entries()) {
+      const clash = seen.find((s) => s.stage !== name && pathsOverlap(s.out, out))
+      if (clash) issues.push({ path: ['stages', name, 'outs', i], atKey: false, message: `"${out}" is also written by stage "${clash.stage}"${normalizePath(clash.out) === normalizePath(out) ? '' : ` ("${clash.out}")`}; each output must have one stage that writes it` })
+      seen.push({ stage: name, out })
+    }
+  }
+  return issues
+}
+
+function checkCycle(spec: Spec): SpecIssue[] {
+  const cycle = findCycle(buildDag({ stages: spec.stages, data: {} }))
+  if (!cycle) return []
+  const names = cycle.map((id) => id.replace(/^stage:/, ''))
+  return [{ path: ['stages', names[0]!], atKey: true, message: `stages form a cycle: ${names.join(' -> ')} (through needs or deps on another stage's outs)` }]
+}
+
+function checkGates(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = []
+  for (const [metric, gate] of Object.entries(spec.gates)) {
+    for (const rule of ['max_drop', 'max_rise'] as const) {
+      if (gate[rule] !== undefined && !spec.promote) {
+        issues.push({ path: ['gates', metric, rule], atKey: true, message: `gate "${metric}.${rule}" compares with the promoted baseline, but there is no promote section to say which stage holds it; add e.g. "promote: { stage: production }"` })
+      }
+    }
+    if (gate.min !== undefined && gate.max !== undefined && gate.min > gate.max) {
+      issues.push({ path: ['gates', metric, 'min'], atKey: false, message: `gate "${metric}": min ${gate.min} is greater than max ${gate.max}` })
+    }
+  }
+  return issues
+}
+
+function checkData(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = []
+  for (const [name, entry] of Object.entries(spec.data)) {
+    const ext = path.extname(entry.path).toLowerCase()
+    if (!entry.format && !DATA_EXTENSIONS.has(ext)) {
+      issues.push({ path: ['data', name, 'path'], atKey: false, message: `cannot tell the format of "${entry.path}" from its extension; add format: csv|tsv|jsonl|json|parquet` })
+    }
+    if (entry.rows?.min !== undefined && entry.rows.max !== undefined && entry.rows.min > entry.rows.max) {
+      issues.push({ path: ['data', name, 'rows', 'min'], atKey: false, message: `rows.min ${entry.rows.min} is greater than rows.max ${entry.rows.max}` })
+    }
+    for (const [column, spec_] of Object.entries(entry.columns)) {
+      const at = ['data', name, 'columns', column]
+      if (spec_.min !== undefined && spec_.max !== undefined && spec_.min > spec_.max) {
+        issues.push({ path: [...at, 'min'], atKey: false, message: `column "${column}": min ${spec_.min} is greater than max ${spec_.max}` })
+      }
+      if (spec_.pattern !== undefined) {
+        try {
+          new RegExp(spec_.pattern)
+        } catch (error) {
+          issues.push({ path: [...at, 'pattern'], atKey: false, message: `column "${column}": invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}` })
+        }
+      }
+      if ((spec_.min !== undefined || spec_.max !== undefined) && spec_.type && !['number', 'integer', 'date'].includes(spec_.type)) {
+        issues.push({ path: [...at, 'type'], atKey: false, message: `column "${column}": min/max need type number, integer or date, not "${spec_.type}"` })
+      }
+    }
+    for (const [i, column] of (entry.drift?.columns ?? []).entries()) {
+      if (Object.keys(entry.columns).length > 0 && !Object.hasOwn(entry.columns, column)) {
+        issues.push({ path: ['data', name, 'drift', 'columns', i], atKey: false, message: `drift column "${column}" is not declared under columns${didYouMean(column, Object.keys(entry.columns))}` })
+      }
+    }
+  }
+  return issues
+}
+
+function checkArtifacts(spec: Spec): SpecIssue[] {
+  const outs = Object.values(spec.stages).flatMap((s) => s.outs)
+  return spec.model.artifacts
+    .map((artifact, i) => ({ artifact, i }))
+    .filter(({ artifact }) => !outs.some((o) => pathsOverlap(o, artifact)))
+    .map(({ artifact, i }) => ({ path: ['model', 'artifacts', i], atKey: false, message: `artifact "${artifact}" is not in any stage's outs, so no stage is known to produce it` }))
+}
