@@ -31442,21 +31442,21 @@ async function validateData(root, name, entry) {
   }
 }
 async function scanFile(absPath, format, entry) {
-  const reader = openDataReader(absPath, format);
-  const columns = await reader.columns();
-  const checkers = columns.map((column) => new ColumnChecker(column, declaredSpec(entry, column)));
-  let rows = 0;
+  const scan = { columns: [], rows: 0, checkers: [] };
   try {
+    const reader = openDataReader(absPath, format);
+    const columns = scan.columns = await reader.columns();
+    const checkers = scan.checkers = columns.map((column) => new ColumnChecker(column, declaredSpec(entry, column)));
     for await (const { line, values } of reader.rows()) {
-      rows++;
+      scan.rows++;
       for (let i = 0; i < checkers.length; i++) checkers[i].add(values[i] ?? null, line);
     }
   } catch (error63) {
     if (!(error63 instanceof DataError)) throw error63;
-    const examples = error63.line !== void 0 && error63.example !== void 0 ? [{ line: error63.line, value: error63.example }] : [];
-    return { columns, rows, checkers, failure: readFailure(error63.message, examples) };
+    const { message, line, example: example2 } = error63;
+    scan.failure = readFailure(message, line !== void 0 && example2 !== void 0 ? [{ line, value: example2 }] : []);
   }
-  return { columns, rows, checkers };
+  return scan;
 }
 function collectChecks(scan, entry) {
   const checks = [];
@@ -52232,6 +52232,7 @@ async function runStage(ctx) {
     }
   }
   await Promise.all(stage.outs.map((o) => mkdir2(path6.dirname(path6.join(root, o)), { recursive: true })));
+  ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
     command: stage.run,
@@ -52372,7 +52373,6 @@ async function runPipeline(options) {
       return { ok: result.passed };
     }
     const stage = spec.stages[node2.name];
-    logger.info(`\u25B6 ${node2.name}: ${stage.run}`);
     const record3 = await runStage({
       root,
       name: node2.name,
@@ -52383,6 +52383,7 @@ async function runPipeline(options) {
       force: options.force ?? false,
       runId: id,
       baseEnv: options.env ?? process.env,
+      onStart: () => logger.info(`\u25B6 ${node2.name}: ${stage.run}`),
       onLine: (stream, line) => logger.stageLine(node2.name, stream, line),
       signal: options.signal
     });
@@ -53832,7 +53833,7 @@ function describeIssue(issue3, schema, input2) {
       return [{ path: path14, atKey: true, message: `invalid name "${String(path14.at(-1))}" in ${parent}: expected ${issue3.issues.map((i) => i.message).join("; ")}` }];
     }
     case "invalid_union": {
-      const expected = [...new Set(issue3.errors.flatMap((alt) => alt.filter((i) => i.code === "invalid_type" && i.path.length === 0).map((i) => i.expected === "boolean" ? "a boolean" : article(i.expected))))];
+      const expected = [...new Set(issue3.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
       if (expected.length < 2) return [{ path: path14, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
       return [{ path: path14, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
     }

@@ -1,7 +1,7 @@
 // Builds dist/: one self-contained ESM file per entry point, for Node 20 and 24, with no
 // node_modules needed at run time. CI rebuilds and diffs it against the committed copy.
 import { build } from 'esbuild'
-import { rm } from 'node:fs/promises'
+import { chmod, rm } from 'node:fs/promises'
 
 const entries = {
   index: 'src/index.ts', // the GitHub Action (action.yml runs dist/index.js)
@@ -29,3 +29,5 @@ for (const [name, entry] of Object.entries(entries)) {
     logLevel: 'warning',
   })
 }
+// The CLI is the package's bin; keep it executable in git too.
+await chmod('dist/cli.js', 0o755)

@@ -36,15 +36,6 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/
 const BOOLEANS = new Map([['true', true], ['yes', true], ['1', true], ['false', false], ['no', false], ['0', false]])
 
-const TYPE_NOUNS: Record<ColumnType, string> = {
-  string: 'strings',
-  category: 'strings',
-  integer: 'integers',
-  number: 'numbers',
-  boolean: 'booleans (true/false/yes/no/1/0)',
-  date: 'ISO 8601 dates',
-}
-
 /** A finite decimal number ("1", "-2.5", ".5", "6.02e23"); no whitespace, hex, "NaN" or "Infinity". */
 export function parseNumber(value: string): number | undefined {
   if (!NUMBER.test(value)) return undefined
@@ -66,13 +57,16 @@ export function isIsoDate(value: string): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= lastDay && hour <= 23 && minute <= 59 && second <= 59 && zoneHour <= 23 && zoneMinute <= 59
 }
 
-const TYPE_TESTS: Record<ColumnType, ((value: string, number: number | undefined) => boolean) | undefined> = {
-  string: undefined,
-  category: undefined,
-  integer: (value) => INTEGER.test(value),
-  number: (_, number) => number !== undefined,
-  boolean: (value) => parseBoolean(value) !== undefined,
-  date: isIsoDate,
+type CellTest = (value: string, number: number | undefined) => boolean
+
+/** Strings and categories accept anything, so they get no type check. */
+const TYPES: Record<ColumnType, { test?: CellTest; noun: string }> = {
+  string: { noun: 'strings' },
+  category: { noun: 'strings' },
+  integer: { test: (value) => INTEGER.test(value), noun: 'integers' },
+  number: { test: (_, number) => number !== undefined, noun: 'numbers' },
+  boolean: { test: (value) => parseBoolean(value) !== undefined, noun: 'booleans (true/false/yes/no/1/0)' },
+  date: { test: isIsoDate, noun: 'ISO 8601 dates' },
 }
 
 /** Failures `mostly` tolerates; toPrecision absorbs float noise such as 10 * (1 - 0.9) = 0.9999999999999998. */
@@ -96,8 +90,8 @@ export class ColumnChecker {
   readonly #column: string
   readonly #spec: ColumnSpec | undefined
   readonly #numeric: boolean
-  readonly #typeTest: ((value: string, number: number | undefined) => boolean) | undefined
-  readonly #isAllowed: ((value: string, number: number | undefined) => boolean) | undefined
+  readonly #typeTest: CellTest | undefined
+  readonly #isAllowed: CellTest | undefined
   readonly #pattern: RegExp | undefined
   readonly #patternError: string | undefined
   readonly #seen: Set<string> | undefined
@@ -119,7 +113,7 @@ export class ColumnChecker {
     this.#spec = spec
     this.#numeric = spec?.type === 'integer' || spec?.type === 'number'
     if (!spec) return
-    this.#typeTest = spec.type && TYPE_TESTS[spec.type]
+    this.#typeTest = spec.type && TYPES[spec.type].test
     if (!spec.nullable) this.#tallies.set('nullable', newTally())
     if (this.#typeTest) this.#tallies.set('type', newTally())
     if (spec.values) {
@@ -156,8 +150,9 @@ export class ColumnChecker {
     const wantsNumber = this.#numeric || bounded || (spec?.type === undefined && this.#allNumeric)
     const number = wantsNumber ? parseNumber(value) : undefined
     const typeOk = this.#typeTest ? this.#typeTest(value, number) : true
-    if (!typeOk) fail(tallies.get('type'), line, value)
-    else {
+    if (!typeOk) {
+      fail(tallies.get('type'), line, value)
+    } else {
       if (this.#isAllowed && !this.#isAllowed(value, number)) fail(tallies.get('values'), line, value)
       if (bounded && number === undefined) {
         this.#notNumbers++
@@ -204,7 +199,7 @@ export class ColumnChecker {
       if (tally) results.push(build(tally))
     }
     push('nullable', (tally) => this.#nullableResult(tally))
-    const typeNoun = spec.type && TYPE_NOUNS[spec.type]
+    const typeNoun = spec.type && TYPES[spec.type].noun
     push('type', (tally) => this.#valueResult('type', tally, `are ${typeNoun}`, `are not ${typeNoun}`))
     const list = listValues(spec.values ?? [])
     push('values', (tally) => this.#valueResult('values', tally, `are in ${list}`, `are not in ${list}`))
@@ -274,10 +269,7 @@ export class ColumnChecker {
 }
 
 /** Numbers compare numerically in numeric columns and booleans by meaning; everything else as text. */
-function allowedValues(
-  values: ReadonlyArray<string | number | boolean>,
-  type: ColumnType | undefined,
-): (value: string, number: number | undefined) => boolean {
+function allowedValues(values: ReadonlyArray<string | number | boolean>, type: ColumnType | undefined): CellTest {
   if (type === 'integer' || type === 'number') {
     const allowed = new Set(values.map((v) => (typeof v === 'number' ? v : parseNumber(String(v)))))
     allowed.delete(undefined)

@@ -43,21 +43,21 @@ export async function validateData(root: string, name: string, entry: DataEntry)
 }
 
 async function scanFile(absPath: string, format: DataFormat, entry: DataEntry): Promise<Scan> {
-  const reader = openDataReader(absPath, format)
-  const columns = await reader.columns()
-  const checkers = columns.map((column) => new ColumnChecker(column, declaredSpec(entry, column)))
-  let rows = 0
+  const scan: Scan = { columns: [], rows: 0, checkers: [] }
   try {
+    const reader = openDataReader(absPath, format)
+    const columns = (scan.columns = await reader.columns())
+    const checkers = (scan.checkers = columns.map((column) => new ColumnChecker(column, declaredSpec(entry, column))))
     for await (const { line, values } of reader.rows()) {
-      rows++
+      scan.rows++
       for (let i = 0; i < checkers.length; i++) checkers[i]!.add(values[i] ?? null, line)
     }
   } catch (error) {
     if (!(error instanceof DataError)) throw error
-    const examples = error.line !== undefined && error.example !== undefined ? [{ line: error.line, value: error.example }] : []
-    return { columns, rows, checkers, failure: readFailure(error.message, examples) }
+    const { message, line, example } = error
+    scan.failure = readFailure(message, line !== undefined && example !== undefined ? [{ line, value: example }] : [])
   }
-  return { columns, rows, checkers }
+  return scan
 }
 
 function collectChecks(scan: Scan, entry: DataEntry): CheckResult[] {

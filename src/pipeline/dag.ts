@@ -36,7 +36,7 @@ export function buildDag(spec: Pick<Spec, 'stages' | 'data'>): Map<string, DagNo
   const writers = (file: string) => stages.filter(([, s]) => s.outs.some((o) => pathsOverlap(o, file))).map(([n]) => n)
 
   for (const [name, stage] of stages) {
-    const after = new Set(stage.needs.filter((n) => n in spec.stages && n !== name).map(stageId))
+    const after = new Set(stage.needs.filter((n) => Object.hasOwn(spec.stages, n) && n !== name).map(stageId))
     for (const dep of stage.deps) for (const writer of writers(dep)) if (writer !== name) after.add(stageId(writer))
     nodes.set(stageId(name), { id: stageId(name), kind: 'stage', name, after: [...after] })
   }

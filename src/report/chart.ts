@@ -11,6 +11,8 @@ export const CHART_MAX_POINTS = 50
 /** Up to this many points the x values label the axis; beyond, a numeric range does. */
 const MAX_AXIS_LABELS = 20
 const SPARK_BLOCKS = '▁▂▃▄▅▆▇█'
+/** Wide enough to show a curve's shape, narrow enough to sit in a table cell or a summary line. */
+export const SPARKLINE_WIDTH = 24
 
 export interface SeriesColumn {
   name: string
@@ -55,11 +57,11 @@ export function renderMermaidLineChart(series: PlotSeries): string {
   ].join('\n')
 }
 
-/** "▁▂▄▆█" for a rising series; at most CHART_MAX_POINTS characters. */
-export function renderSparkline(values: number[]): string {
+/** "▁▂▄▆█" for a rising series, at most `width` characters wide. */
+export function renderSparkline(values: number[], width = SPARKLINE_WIDTH): string {
   const finite = downsampleEvenly(
     values.filter((v) => Number.isFinite(v)),
-    CHART_MAX_POINTS,
+    width,
   )
   if (finite.length === 0) return ''
   const min = Math.min(...finite)

@@ -67,9 +67,9 @@ export function shorten(text: string, maxLength: number): string {
   return `${text.slice(0, end)}…`
 }
 
-/** Line-start markers that would turn a cell's text into a list, quote or heading in prose. */
+/** Line-start markers that would turn the text into a list, rule or heading in prose ("-0.5" is fine). */
 function escapeBlockStart(text: string): string {
-  return text.replace(/^([-+=])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2')
+  return text.replace(/^([-+])(?=\s|$|-)/, '\\$1').replace(/^=/, '\\=').replace(/^(\d+)([.)])(?=\s|$)/, '$1\\$2')
 }
 
 /**

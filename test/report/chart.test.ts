@@ -46,7 +46,7 @@ describe('renderMermaidLineChart', () => {
         'xychart-beta',
         '  title "Learning curve"',
         '  x-axis "epoch" ["1", "2", "3"]',
-        '  y-axis "loss, val_loss" 0.2 --> 1.1',
+        '  y-axis "loss, val_loss" 0.21 --> 1.04',
         '  line "loss" [0.9, 0.5, 0.25]',
         '  line "val_loss" [1, 0.6, 0.4]',
         '```',

@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { RunRecord } from '../../src/pipeline/run-record.js'
+import { createExampleRepo, type ExampleRepo } from '../helpers/example-repo.js'
+
+// The `mlops` bin (dist/cli.js) as a user runs it: a real git repository with the penguins
+// example, real Python stages, real tags.
+
+let repo: ExampleRepo
+beforeEach(() => {
+  repo = createExampleRepo()
+})
+afterEach(() => repo.remove())
+
+const latestRun = () => RunRecord.parse(JSON.parse(repo.read(`.mlops/runs/${repo.read('.mlops/runs/latest').trim()}/run.json`)))
+// The penguins separate so well that even 5 epochs reach 0.977 accuracy (f1_macro 0.9716,
+// against 0.9856 fully trained): the gate tests tighten the gates instead.
+const briefTraining = (params: string) => params.replace('epochs: 200', 'epochs: 5')
+
+describe('mlops on the penguins example', () => {
+  it('validates, runs, reports, promotes and lists versions', () => {
+    const validate = repo.mlops('validate')
+    expect(validate.status).toBe(0)
+    expect(validate.stdout).toContain('✓ penguins data/penguins.csv: 344 rows')
+
+    const run = repo.mlops('run')
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/\[train\] /)
+    expect(run.stdout).toContain('All 3 gates pass')
+    const record = latestRun()
+    expect(record.stages.map((s) => [s.name, s.status])).toEqual([['prepare', 'succeeded'], ['train', 'succeeded'], ['evaluate', 'succeeded']])
+    expect(record.metrics.accuracy!.value).toBeGreaterThan(0.9)
+    expect(record.git.dirty).toBe(false)
+    expect(record.artifacts.map((a) => a.path)).toEqual(['models/model.json'])
+
+    const report = repo.mlops('report')
+    expect(report.status).toBe(0)
+    expect(report.stdout.split('\n').find((l) => /gates? (pass|fail)/.test(l))).toContain('✅')
+    expect(report.stdout).toContain('xychart-beta')
+
+    const promote = repo.mlops('promote')
+    expect(promote.status, promote.stderr).toBe(0)
+    expect(promote.stdout).toContain('registered penguin-classifier v0.1.0')
+    expect(repo.git('cat-file', '-t', 'penguin-classifier@v0.1.0').trim()).toBe('tag')
+    expect(repo.git('cat-file', '-t', 'penguin-classifier#production#1').trim()).toBe('tag')
+
+    // Same commit, same artifacts: a no-op, not a second version.
+    const again = repo.mlops('promote')
+    expect(again.status).toBe(0)
+    expect(again.stdout).toContain('nothing to promote')
+    expect(repo.git('tag', '--list').trim().split('\n')).toHaveLength(2)
+
+    const versions = repo.mlops('versions')
+    expect(versions.stdout).toMatch(/0\.1\.0 .*production/)
+  })
+
+  it('skips unchanged stages on a second run and reruns what a param change touches', () => {
+    expect(repo.mlops('run').status).toBe(0)
+    expect(repo.mlops('run').stdout).toContain('train: unchanged, skipped (cached)')
+    expect(latestRun().stages.every((s) => s.status === 'cached')).toBe(true)
+
+    repo.write('params.yaml', repo.read('params.yaml').replace('epochs: 200', 'epochs: 150'))
+    expect(repo.mlops('run').status).toBe(0)
+    expect(latestRun().stages.map((s) => s.status)).toEqual(['cached', 'succeeded', 'succeeded'])
+  })
+
+  it('fails a gate, exits 1, and refuses to promote the run', () => {
+    repo.write('mlops.yml', repo.read('mlops.yml').replace('accuracy: { min: 0.90 }', 'accuracy: { min: 0.995 }'))
+    repo.commit('stricter gate')
+    const run = repo.mlops('run')
+    expect(run.status).toBe(1)
+    expect(run.stdout).toMatch(/❌.*accuracy/)
+    const promote = repo.mlops('promote')
+    expect(promote.status).toBe(1)
+    expect(promote.stderr).toMatch(/gate/i)
+    expect(promote.stderr).not.toMatch(/\n\s+at /)
+    expect(repo.git('tag', '--list').trim()).toBe('')
+  })
+
+  it('checks max_drop against the promoted baseline', () => {
+    expect(repo.mlops('run').status).toBe(0)
+    expect(repo.mlops('promote').status).toBe(0)
+    // Still above the absolute minimums, but f1_macro falls by 0.014, more than 0.01.
+    repo.write('mlops.yml', repo.read('mlops.yml').replace('max_drop: 0.02', 'max_drop: 0.01'))
+    repo.write('params.yaml', briefTraining(repo.read('params.yaml')))
+    repo.commit('briefly trained model')
+    const run = repo.mlops('run')
+    const record = latestRun()
+    const drop = record.gates.results.find((g) => g.metric === 'f1_macro' && g.rule === 'max_drop')!
+    expect(record.gates.baseline).toEqual({ version: '0.1.0', stage: 'production' })
+    expect(drop.baseline).toBeGreaterThan(drop.value!)
+    expect(drop.status).toBe('fail')
+    expect(run.status).toBe(1)
+    expect(repo.mlops('report').stdout).toMatch(/Baseline \(v0\\?\.1\\?\.0, production\)/)
+  })
+
+  it('reports every spec error with file:line:col, exit code 2 and no stack trace', () => {
+    repo.write('mlops.yml', repo.read('mlops.yml').replace('deps: [data/train.csv', 'dep: [data/train.csv').replace('needs: [train]', 'needs: [trian]'))
+    const result = repo.mlops('run')
+    expect(result.status).toBe(2)
+    expect(result.stderr).toMatch(/^mlops\.yml:\d+:\d+: unknown key "dep" .*did you mean "deps"/m)
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('reports a failing stage, blocks its dependents and exits 1', () => {
+    repo.write('src/train.py', 'import sys\nsys.exit("boom: no training today")\n')
+    const result = repo.mlops('run')
+    expect(result.status).toBe(1)
+    expect(result.stdout).toMatch(/✗ train: failed: exit code 1: boom: no training today/)
+    expect(latestRun().stages.map((s) => s.status)).toEqual(['succeeded', 'failed', 'blocked'])
+  })
+
+  it('rolls the stage back to the previous version', () => {
+    expect(repo.mlops('run').status).toBe(0)
+    expect(repo.mlops('promote').status).toBe(0)
+    repo.write('params.yaml', repo.read('params.yaml').replace('epochs: 200', 'epochs: 180'))
+    repo.commit('retrain')
+    expect(repo.mlops('run').status).toBe(0)
+    expect(repo.mlops('promote').stdout).toContain('v0.2.0')
+    const rollback = repo.mlops('rollback')
+    expect(rollback.status, rollback.stderr).toBe(0)
+    expect(rollback.stdout).toContain('production: penguin-classifier v0.1.0 (was v0.2.0)')
+  })
+
+  it('init writes a starter spec that validates, and refuses to overwrite', () => {
+    repo.remove()
+    repo = createExampleRepo()
+    repo.git('rm', '-q', 'mlops.yml')
+    expect(repo.mlops('init').status).toBe(0)
+    expect(repo.mlops('init').status).toBe(2)
+    const validate = repo.mlops('validate')
+    expect(validate.stdout).toContain('mlops.yml: valid')
+  })
+
+  it('says what is wrong with a bad command line', () => {
+    const result = repo.mlops('rnu')
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('unknown command "rnu"; did you mean "run"?')
+  })
+})

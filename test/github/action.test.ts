@@ -1,0 +1,86 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ACTION, createExampleRepo, type ExampleRepo } from '../helpers/example-repo.js'
+
+// The bundled action (dist/index.js) run the way a runner runs it: a child process with INPUT_*
+// and GITHUB_* variables, on Node 20 (this machine) and on Node 24 (what action.yml declares).
+
+/** CI sets MLOPS_NODE24 (.ci/run installs node@24 from the npm registry). */
+function findNode24(): string | undefined {
+  if (process.env.MLOPS_NODE24) return process.env.MLOPS_NODE24
+  if (process.versions.node.startsWith('24.')) return process.execPath
+  try {
+    return execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 120_000 }).trim()
+  } catch {
+    return undefined
+  }
+}
+
+const node24 = findNode24()
+const runtimes: [string, string | undefined][] = [
+  ['node 20', process.execPath],
+  ['node 24', node24],
+]
+
+let repo: ExampleRepo
+let runnerDir: string
+beforeEach(() => {
+  repo = createExampleRepo()
+  runnerDir = mkdtempSync(path.join(os.tmpdir(), 'mlops-runner-'))
+})
+afterEach(() => {
+  repo.remove()
+  rmSync(runnerDir, { recursive: true, force: true })
+})
+
+function runAction(node: string, inputs: Record<string, string>) {
+  const outputFile = path.join(runnerDir, 'output')
+  const summaryFile = path.join(runnerDir, 'summary.md')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: repo.dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REPOSITORY: 'octo/penguins',
+    RUNNER_TEMP: runnerDir,
+  }
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  const result = spawnSync(node, [ACTION], { cwd: repo.dir, env, encoding: 'utf8', timeout: 60_000 })
+  return { ...result, outputs: readFileSync(outputFile, 'utf8'), summary: readFileSync(summaryFile, 'utf8') }
+}
+
+describe.each(runtimes)('the action bundle on %s', (_name, node) => {
+  it.runIf(node !== undefined || !process.env.CI)('runs the pipeline, writes the job summary and sets outputs', () => {
+    expect(node, 'Node 24 is required on CI: set MLOPS_NODE24').toBeDefined()
+    const result = runAction(node!, { command: 'run', spec: 'mlops.yml', 'working-directory': '.', force: 'false' })
+    expect(result.status, result.stdout + result.stderr).toBe(0)
+    expect(result.stdout).toContain('[train] ')
+    expect(result.summary).toContain('<!-- mlops-report model=penguin-classifier -->')
+    expect(result.summary).toContain('All 3 gates pass')
+    expect(result.outputs).toMatch(/verdict<<.*\npass\n/)
+    expect(result.outputs).toMatch(/report-path<<.*\n\.mlops\/runs\/[\w-]+\/report\.md\n/)
+  })
+
+  it.runIf(node !== undefined || !process.env.CI)('annotates spec errors at their line and fails the step', () => {
+    repo.write('mlops.yml', repo.read('mlops.yml').replace('bump: minor', 'bump: huge'))
+    const result = runAction(node!, { command: 'validate' })
+    expect(result.status).toBe(1)
+    expect(result.stdout).toMatch(/::error title=mlops\.yml,file=mlops\.yml,line=48,col=9::"promote\.bump": expected one of/)
+    expect(result.stdout).toContain('::error::mlops.yml has 1 error(s)')
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it.runIf(node !== undefined || !process.env.CI)('refuses an unknown command input', () => {
+    const result = runAction(node!, { command: 'deploy' })
+    expect(result.status).toBe(1)
+    expect(result.stdout).toContain('::error::input "command" must be one of validate, run, report; received "deploy"')
+  })
+})
