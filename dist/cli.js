@@ -14786,7 +14786,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve3) {
+function isRecursive(inst, stack, resolve4) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -14796,7 +14796,7 @@ function isRecursive(inst, stack, resolve3) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve3);
+      const answer = isRecursive(child, stack, resolve4);
       if (answer > result)
         result = answer;
     }
@@ -14807,7 +14807,7 @@ function isRecursive(inst, stack, resolve3) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -14871,7 +14871,7 @@ function isRecursive(inst, stack, resolve3) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve3 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -29440,6 +29440,7 @@ function date4(params) {
 var RepoPath = external_exports.string().min(1).describe("Path relative to the directory that holds mlops.yml");
 var Name = external_exports.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only');
 var ModelName = external_exports.string().regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and "-", e.g. "penguin-classifier"');
+var StageName = external_exports.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$/, 'letters, digits, "_" and "-", starting and ending with a letter or digit, e.g. "production"');
 var ColumnType = external_exports.enum(["string", "category", "number", "integer", "boolean", "date"]);
 var ColumnSchema = external_exports.strictObject({
   type: ColumnType.optional().describe("Expected type of every non-null value"),
@@ -29502,8 +29503,8 @@ var MetricSettingsSchema = external_exports.strictObject({
 var PromoteSchema = external_exports.strictObject({
   branch: external_exports.string().min(1).default("main").describe("Branch whose pushes promote the model"),
   bump: external_exports.enum(["major", "minor", "patch"]).default("minor").describe("Default semver bump of a new version"),
-  stage: Name.default("production").describe("Stage a promoted version is assigned to; also the baseline for gates"),
-  stages: external_exports.array(Name).min(1).optional().describe("Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it")
+  stage: StageName.default("production").describe("Stage a promoted version is assigned to; also the baseline for gates"),
+  stages: external_exports.array(StageName).min(1).optional().describe("Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it")
 });
 var SpecSchema = external_exports.strictObject({
   version: external_exports.literal(1).describe("Schema version of this file"),
@@ -29589,7 +29590,7 @@ function modelNameFor(dir) {
 }
 
 // src/pipeline/run-store.ts
-import { randomBytes } from "node:crypto";
+import { randomBytes as randomBytes2 } from "node:crypto";
 import { readFile as readFile2, writeFile as writeFile3 } from "node:fs/promises";
 import path3 from "node:path";
 
@@ -29729,6 +29730,7 @@ var RunRecord = external_exports.object({
 var MAX_PLOT_POINTS = 200;
 
 // src/pipeline/stage-state.ts
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile as writeFile2 } from "node:fs/promises";
 import path2 from "node:path";
 var StageState = external_exports.object({ hash: external_exports.string(), outs: FileHashes, finishedAt: external_exports.string() });
@@ -29746,7 +29748,7 @@ async function writeStageState(root, state) {
 }
 async function writeJsonAtomic(file2, value) {
   await mkdir(path2.dirname(file2), { recursive: true });
-  const temp = `${file2}.${process.pid}.tmp`;
+  const temp = `${file2}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   await writeFile2(temp, `${JSON.stringify(value, null, 2)}
 `);
   await rename(temp, file2);
@@ -29759,7 +29761,7 @@ var RunNotFoundError = class extends Error {
 var runsDir = (root) => path3.join(root, ".mlops", "runs");
 function newRunId(now = /* @__PURE__ */ new Date()) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString("hex")}`;
+  return `${stamp}-${randomBytes2(2).toString("hex")}`;
 }
 async function writeRunRecord(root, record2) {
   const file2 = path3.join(runsDir(root), record2.id, "run.json");
@@ -29909,7 +29911,7 @@ function buildDag(spec) {
   const stages = Object.entries(spec.stages);
   const writers = (file2) => stages.filter(([, s]) => s.outs.some((o) => pathsOverlap(o, file2))).map(([n]) => n);
   for (const [name, stage] of stages) {
-    const after = new Set(stage.needs.filter((n) => n in spec.stages && n !== name).map(stageId));
+    const after = new Set(stage.needs.filter((n) => Object.hasOwn(spec.stages, n) && n !== name).map(stageId));
     for (const dep of stage.deps) for (const writer of writers(dep)) if (writer !== name) after.add(stageId(writer));
     nodes.set(stageId(name), { id: stageId(name), kind: "stage", name, after: [...after] });
   }
@@ -30321,15 +30323,88 @@ import os2 from "node:os";
 import path8 from "node:path";
 
 // src/registry/local-registry.ts
-var import_semver2 = __toESM(require_semver2(), 1);
+import { resolve as resolve2 } from "node:path";
+
+// src/registry/artifact-store.ts
 import { createHash as createHash2 } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir as mkdir2, mkdtemp, readFile as readFile4, rename as rename2, rm, stat as stat2, writeFile as writeFile4 } from "node:fs/promises";
+import { copyFile, mkdir as mkdir2, mkdtemp, readFile as readFile4, rename as rename2, rm, stat, writeFile as writeFile4 } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+var MANIFEST_FILE = "manifest.json";
+function createArtifactStore(options) {
+  const sourceDir = resolve(options.sourceDir);
+  const storeDir = resolve(options.storeDir);
+  const versionDir = (model, version2) => join(storeDir, model, version2);
+  return {
+    versionDir,
+    add: (manifest) => addVersion(sourceDir, join(storeDir, manifest.model), manifest),
+    async readManifest(model, version2) {
+      const parsed = Manifest.safeParse(await tryReadJson(join(versionDir(model, version2), MANIFEST_FILE)));
+      return parsed.success ? parsed.data : void 0;
+    },
+    async remove(model, version2) {
+      await rm(versionDir(model, version2), { recursive: true, force: true });
+    }
+  };
+}
+async function addVersion(sourceDir, modelDir, manifest) {
+  await mkdir2(modelDir, { recursive: true });
+  const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
+  try {
+    for (const artifact of manifest.artifacts) {
+      const rel = insideRelative(sourceDir, artifact.path);
+      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
+      const source = join(sourceDir, rel);
+      const info = await stat(source).catch((error62) => {
+        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
+      });
+      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
+      const target = join(temp, rel);
+      await mkdir2(dirname(target), { recursive: true });
+      await copyFile(source, target).catch((error62) => {
+        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
+      });
+      const actual = await sha256File(target);
+      if (actual !== artifact.sha256) {
+        throw new RegistryError(
+          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
+        );
+      }
+    }
+    await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+    const final = join(modelDir, manifest.version);
+    await rm(final, { recursive: true, force: true });
+    await rename2(temp, final);
+    return final;
+  } catch (error62) {
+    await rm(temp, { recursive: true, force: true });
+    throw error62;
+  }
+}
+function insideRelative(root, path17) {
+  const rel = relative(root, resolve(root, path17));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new RegistryError(`artifact path "${path17}" leaves the project directory ${root}`);
+  }
+  return rel;
+}
+async function sha256File(path17) {
+  const hash2 = createHash2("sha256");
+  for await (const chunk of createReadStream(path17)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function tryReadJson(path17) {
+  try {
+    return JSON.parse(await readFile4(path17, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
 
 // src/registry/git.ts
 import { spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { stat as stat2 } from "node:fs/promises";
 var GitError = class extends Error {
   constructor(args, exitCode, stderr, message, options) {
     super(message ?? `git ${args.join(" ")} failed (exit code ${exitCode}): ${stderr.trim() || "no error output"}`, options);
@@ -30388,7 +30463,7 @@ function createGit(cwd) {
     for (const name of LOCATION_VARIABLES) delete env[name];
     return env;
   };
-  const exec = (args, input2, extraEnv = {}) => new Promise((resolve3, reject) => {
+  const exec = (args, input2, extraEnv = {}) => new Promise((resolve4, reject) => {
     const child = spawn("git", [...SAFE_CONFIG, ...args], {
       cwd,
       env: { ...baseEnv(), ...extraEnv },
@@ -30413,7 +30488,7 @@ function createGit(cwd) {
         reject(new GitError(args, null, stderr, `git ${args.join(" ")} was killed by ${signal ?? "a signal"}`));
         return;
       }
-      resolve3({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve4({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
     child.stdin.on("error", () => {
     });
@@ -30528,12 +30603,15 @@ function parseTagRecords(out) {
 }
 async function explainSpawnFailure(cwd, error62) {
   if (error62.code !== "ENOENT") return error62.message;
-  const exists = await stat(cwd).then(
+  const exists = await stat2(cwd).then(
     (s) => s.isDirectory(),
     () => false
   );
   return exists ? "git is not installed or not on PATH" : `directory "${cwd}" does not exist`;
 }
+
+// src/registry/registry-state.ts
+var import_semver2 = __toESM(require_semver2(), 1);
 
 // src/registry/tag-format.ts
 var import_semver = __toESM(require_semver2(), 1);
@@ -30637,138 +30715,36 @@ function checkCounter(counter) {
   return counter;
 }
 
-// src/registry/local-registry.ts
-var DEFAULT_STORE_DIR = ".mlops/registry";
-var MANIFEST_FILE = "manifest.json";
-function createLocalRegistry(options) {
-  const repoDir = resolve(options.repoDir);
-  const storeDir = resolve(repoDir, options.storeDir ?? DEFAULT_STORE_DIR);
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const git = createGit(repoDir);
-  const readManifest = async (model, v) => {
-    const matches = (m) => m?.model === model && m.version === v.version && m.commit === v.commit;
-    const stored = await tryReadJson(join(storeDir, model, v.version, MANIFEST_FILE));
-    const parsed = Manifest.safeParse(stored);
-    if (parsed.success && matches(parsed.data)) return parsed.data;
-    const carried = tryParseManifestMessage(v.tag.message);
-    return matches(carried) ? carried : void 0;
-  };
-  const assignStage = async (state, model, v, stage, actor) => {
-    const tag = formatAssignmentTag(model, stage, nextCounter(model, state.tagNames));
-    const at = wholeSeconds(now());
-    await createTag(git, tag, v.commit, formatAssignmentMessage(model, v.version, stage, actor), at);
-    const previous = state.holders.get(stage);
-    return { model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
-  };
-  return {
-    async listVersions(model) {
-      const state = await readState(git, model);
-      const held = /* @__PURE__ */ new Map();
-      for (const [stage, version2] of state.holders) if (version2) held.set(version2, [...held.get(version2) ?? [], stage]);
-      const active = [...state.versions.values()].filter((v) => v.active);
-      const infos = await Promise.all(
-        active.map(async (v) => {
-          const manifest = await readManifest(model, v);
-          return {
-            model,
-            version: v.version,
-            tag: v.tag.name,
-            commit: v.commit,
-            createdAt: toIso(v.tag.taggedAt),
-            createdBy: manifest?.createdBy ?? v.tag.tagger,
-            stages: (held.get(v.version) ?? []).sort(),
-            ...manifest ? { manifest } : {}
-          };
-        })
-      );
-      return infos.sort((a, b) => import_semver2.default.rcompare(a.version, b.version));
-    },
-    async findInStage(model, stage) {
-      const state = await readState(git, model);
-      const version2 = state.holders.get(stage);
-      const v = version2 === void 0 ? void 0 : state.versions.get(version2);
-      return v ? readManifest(model, v) : void 0;
-    },
-    async register(run, opts) {
-      const model = run.model.name;
-      validateNames(model, opts.stage);
-      const commit = refuseUnregistrable(run);
-      if (!await git.tryRevParse(`${commit}^{commit}`)) {
-        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
-      }
-      const state = await readState(git, model);
-      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
-      const version2 = chooseVersion(state, model, opts);
-      if (opts.stage) checkStageOrder(state, model, version2, opts.stage, opts);
-      const tag = formatRegistrationTag(model, version2);
-      const createdAt = wholeSeconds(now());
-      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor });
-      const path17 = await writeStoreEntry(repoDir, join(storeDir, model), run, manifest);
-      try {
-        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
-      } catch (error62) {
-        await rm(path17, { recursive: true, force: true });
-        throw error62;
-      }
-      if (!opts.stage) return { manifest, tag, path: path17 };
-      try {
-        const assignment = await assignStage(state, model, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path17, assignment };
-      } catch (error62) {
-        await git.deleteTag(tag).catch(() => {
-        });
-        await rm(path17, { recursive: true, force: true });
-        throw error62;
-      }
-    },
-    async assign(model, version2, stage, opts) {
-      validateNames(model, stage);
-      const normalized = tryNormalizeVersion(version2);
-      const state = await readState(git, model);
-      const v = normalized === void 0 ? void 0 : state.versions.get(normalized);
-      if (!v?.active) {
-        const known = [...state.versions.values()].filter((x) => x.active).map((x) => x.version);
-        throw new RegistryError(
-          `${model} ${version2} is not registered` + (known.length ? ` (registered: ${known.join(", ")})` : " (no versions registered yet)")
-        );
-      }
-      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`);
-      checkStageOrder(state, model, v.version, stage, opts);
-      return assignStage(state, model, v, stage, opts.actor);
-    },
-    async history(model) {
-      return (await readState(git, model)).events;
-    }
-  };
-}
-async function readState(git, model) {
-  const tags = (await git.listTags([`${model}@*`, `${model}#*`])).map((tag) => ({ tag, parsed: tryParseTag(tag.name) })).filter((t) => t.parsed?.model === model);
-  const state = { tagNames: tags.map((t) => t.tag.name), versions: /* @__PURE__ */ new Map(), holders: /* @__PURE__ */ new Map(), events: [] };
+// src/registry/registry-state.ts
+function computeModelState(model, tags) {
+  const mine = tags.map((tag) => ({ tag, parsed: tryParseTag(tag.name) })).filter((t) => t.parsed?.model === model);
+  const versions = /* @__PURE__ */ new Map();
+  const events = [];
   const pairs = /* @__PURE__ */ new Map();
-  const ordered = tags.filter((t) => t.tag.annotated).sort((a, b) => compareTags(a.tag, a.parsed, b.tag, b.parsed));
+  const ordered = mine.filter((t) => t.tag.annotated).sort((a, b) => compareTags(a.tag, a.parsed, b.tag, b.parsed));
   ordered.forEach(({ tag, parsed }, order) => {
     const base = { model, tag: tag.name, commit: tag.target, at: toIso(tag.taggedAt), message: tag.message };
     if (parsed.action === "deprecate") {
-      state.events.push({ ...base, kind: "deprecation", actor: tryParseActor(tag.message) ?? tag.tagger });
+      events.push({ ...base, kind: "deprecation", actor: tryParseActor(tag.message) ?? tag.tagger });
       return;
     }
     if ("version" in parsed) {
       const registering = parsed.action === "register";
-      if (registering && !state.versions.has(parsed.version)) {
-        state.versions.set(parsed.version, { version: parsed.version, tag, commit: tag.target, active: true });
+      if (registering && !versions.has(parsed.version)) {
+        versions.set(parsed.version, { version: parsed.version, tag, commit: tag.target, active: true });
       }
-      const v = state.versions.get(parsed.version);
+      const v = versions.get(parsed.version);
       if (v && !registering) v.active = false;
       const actor = (registering ? tryParseManifestMessage(tag.message)?.createdBy : tryParseActor(tag.message)) ?? tag.tagger;
-      state.events.push({ ...base, kind: registering ? "registration" : "deregistration", version: parsed.version, actor });
+      events.push({ ...base, kind: registering ? "registration" : "deregistration", version: parsed.version, actor });
       return;
     }
-    const version2 = findVersionAtCommit(state, tag.target);
+    const version2 = findVersionAtCommit(versions, tag.target);
     const key = `${version2 ?? tag.target}\0${parsed.stage}`;
     const assigning = parsed.action === "assign";
     const pair = pairs.get(key) ?? { version: version2, stage: parsed.stage, active: false, order };
     pairs.set(key, { ...pair, active: assigning, order: assigning ? order : pair.order });
-    state.events.push({
+    events.push({
       ...base,
       kind: assigning ? "assignment" : "unassignment",
       stage: parsed.stage,
@@ -30778,20 +30754,173 @@ async function readState(git, model) {
   });
   const best = /* @__PURE__ */ new Map();
   for (const pair of pairs.values()) {
-    const live = pair.active && (pair.version === void 0 || state.versions.get(pair.version)?.active);
+    const live = pair.active && (pair.version === void 0 || versions.get(pair.version)?.active);
     const current = best.get(pair.stage);
     if (live && (!current || pair.order > current.order)) best.set(pair.stage, pair);
   }
-  for (const [stage, { version: version2 }] of best) state.holders.set(stage, version2);
-  return state;
+  const holders = new Map([...best].map(([stage, { version: version2 }]) => [stage, version2]));
+  return { model, tagNames: mine.map((t) => t.tag.name), versions, holders, events };
 }
-function findVersionAtCommit(state, commit) {
-  const candidates = [...state.versions.values()].filter((v) => v.active && v.commit === commit).map((v) => v.version);
+function activeVersions(state) {
+  return [...state.versions.values()].filter((v) => v.active);
+}
+function requireActiveVersion(state, version2) {
+  const normalized = tryNormalizeVersion(version2);
+  const v = normalized === void 0 ? void 0 : state.versions.get(normalized);
+  if (v?.active) return v;
+  const known = activeVersions(state).map((x) => x.version);
+  throw new RegistryError(
+    `${state.model} ${version2} is not registered` + (known.length ? ` (registered: ${known.join(", ")})` : " (no versions registered yet)")
+  );
+}
+function versionInStage(state, stage) {
+  const version2 = state.holders.get(stage);
+  return version2 === void 0 ? void 0 : state.versions.get(version2);
+}
+function resolveManifest(model, v, stored) {
+  const matches = (m) => m?.model === model && m.version === v.version && m.commit === v.commit;
+  if (matches(stored)) return stored;
+  const carried = tryParseManifestMessage(v.tag.message);
+  return matches(carried) ? carried : void 0;
+}
+function describeVersions(state, manifests) {
+  const held = /* @__PURE__ */ new Map();
+  for (const [stage, version2] of state.holders) if (version2) held.set(version2, [...held.get(version2) ?? [], stage]);
+  const infos = activeVersions(state).map((v) => {
+    const manifest = manifests.get(v.version);
+    return {
+      model: state.model,
+      version: v.version,
+      tag: v.tag.name,
+      commit: v.commit,
+      createdAt: toIso(v.tag.taggedAt),
+      createdBy: manifest?.createdBy ?? v.tag.tagger,
+      stages: (held.get(v.version) ?? []).sort(),
+      ...manifest ? { manifest } : {}
+    };
+  });
+  return infos.sort((a, b) => import_semver2.default.rcompare(a.version, b.version));
+}
+function nextVersion(state, request) {
+  const taken = state.tagNames.flatMap((name) => {
+    const parsed = tryParseTag(name);
+    return parsed?.action === "register" ? [parsed.version] : [];
+  });
+  if (request.version !== void 0) {
+    const version2 = tryNormalizeVersion(request.version);
+    if (version2 === void 0) throw new RegistryError(`invalid version "${request.version}": expected semver such as 1.2.0`);
+    if (taken.includes(version2)) throw new RegistryError(`${state.model} ${version2} is registered already (tag ${state.model}@v${version2})`);
+    return version2;
+  }
+  const highest = import_semver2.default.rsort(taken)[0] ?? "0.0.0";
+  const next = import_semver2.default.inc(highest, request.bump);
+  if (!next) throw new RegistryError(`cannot apply a ${request.bump} bump to ${state.model} ${highest}`);
+  return next;
+}
+function nextAssignmentTag(state, stage) {
+  return formatAssignmentTag(state.model, stage, nextCounter(state.model, state.tagNames));
+}
+function checkStageOrder(state, version2, stage, order) {
+  if (!order.enforceOrder || !order.stages) return;
+  const index = order.stages.indexOf(stage);
+  if (index < 0) throw new RegistryError(`stage "${stage}" is not one of the ordered stages [${order.stages.join(", ")}]`);
+  const previous = order.stages[index - 1];
+  if (previous === void 0) return;
+  const wasThere = state.events.some((e) => e.kind === "assignment" && e.version === version2 && e.stage === previous);
+  if (!wasThere) {
+    throw new RegistryError(
+      `${state.model} ${version2} has never been in stage "${previous}", which comes before "${stage}"; assign it to "${previous}" first`
+    );
+  }
+}
+function findVersionAtCommit(versions, commit) {
+  const candidates = [...versions.values()].filter((v) => v.active && v.commit === commit).map((v) => v.version);
   return import_semver2.default.rsort(candidates)[0];
 }
 function compareTags(a, pa, b, pb) {
   const rank = (p) => p.action === "register" ? 0 : 1;
   return toSeconds(a.taggedAt) - toSeconds(b.taggedAt) || rank(pa) - rank(pb) || (pa.counter ?? 0) - (pb.counter ?? 0) || a.name.localeCompare(b.name);
+}
+function toSeconds(iso) {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1e3);
+}
+function toIso(iso) {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
+}
+
+// src/registry/local-registry.ts
+var DEFAULT_STORE_DIR = ".mlops/registry";
+function createLocalRegistry(options) {
+  const repoDir = resolve2(options.repoDir);
+  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve2(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const git = createGit(repoDir);
+  const readState = async (model) => computeModelState(model, await git.listTags([`${model}@*`, `${model}#*`]));
+  const readManifest = async (model, v) => resolveManifest(model, v, await store.readManifest(model, v.version));
+  const assignStage = async (state, v, stage, actor) => {
+    const tag = nextAssignmentTag(state, stage);
+    const at = wholeSeconds(now());
+    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at);
+    const previous = state.holders.get(stage);
+    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
+  };
+  return {
+    async listVersions(model) {
+      const state = await readState(model);
+      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await readManifest(model, v)]));
+      return describeVersions(state, new Map(manifests));
+    },
+    async findInStage(model, stage) {
+      const state = await readState(model);
+      const v = versionInStage(state, stage);
+      return v ? readManifest(model, v) : void 0;
+    },
+    async register(run, opts) {
+      const model = run.model.name;
+      validateNames(model, opts.stage);
+      const commit = refuseUnregistrable(run);
+      if (!await git.tryRevParse(`${commit}^{commit}`)) {
+        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
+      }
+      const state = await readState(model);
+      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
+      const version2 = nextVersion(state, opts);
+      if (opts.stage) checkStageOrder(state, version2, opts.stage, opts);
+      const tag = formatRegistrationTag(model, version2);
+      const createdAt = wholeSeconds(now());
+      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor });
+      const path17 = await store.add(manifest);
+      try {
+        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
+      } catch (error62) {
+        await store.remove(model, version2);
+        throw error62;
+      }
+      if (!opts.stage) return { manifest, tag, path: path17 };
+      try {
+        const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
+        return { manifest, tag, path: path17, assignment };
+      } catch (error62) {
+        await git.deleteTag(tag).catch(() => {
+        });
+        await store.remove(model, version2);
+        throw error62;
+      }
+    },
+    async assign(model, version2, stage, opts) {
+      validateNames(model, stage);
+      const state = await readState(model);
+      const v = requireActiveVersion(state, version2);
+      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`);
+      checkStageOrder(state, v.version, stage, opts);
+      return assignStage(state, v, stage, opts.actor);
+    },
+    async history(model) {
+      return [...(await readState(model)).events];
+    }
+  };
 }
 function validateNames(model, stage) {
   try {
@@ -30823,7 +30952,7 @@ function refuseUnregistrable(run) {
   return run.git.commit;
 }
 async function refuseDuplicate(state, run, commit, readManifest) {
-  const existing = [...state.versions.values()].find((v) => v.active && v.commit === commit);
+  const existing = activeVersions(state).find((v) => v.commit === commit);
   if (!existing) return;
   const manifest = await readManifest(existing);
   if (manifest && sameArtifacts(manifest.artifacts, run.artifacts)) throw new AlreadyRegisteredError(run.model.name, existing.version, commit);
@@ -30834,35 +30963,6 @@ async function refuseDuplicate(state, run, commit, readManifest) {
 function sameArtifacts(a, b) {
   const key = (list) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort());
   return key(a) === key(b);
-}
-function chooseVersion(state, model, opts) {
-  const taken = state.tagNames.flatMap((name) => {
-    const parsed = tryParseTag(name);
-    return parsed?.action === "register" ? [parsed.version] : [];
-  });
-  if (opts.version !== void 0) {
-    const version2 = tryNormalizeVersion(opts.version);
-    if (version2 === void 0) throw new RegistryError(`invalid version "${opts.version}": expected semver such as 1.2.0`);
-    if (taken.includes(version2)) throw new RegistryError(`${model} ${version2} is registered already (tag ${model}@v${version2})`);
-    return version2;
-  }
-  const highest = import_semver2.default.rsort(taken)[0] ?? "0.0.0";
-  const next = import_semver2.default.inc(highest, opts.bump);
-  if (!next) throw new RegistryError(`cannot apply a ${opts.bump} bump to ${model} ${highest}`);
-  return next;
-}
-function checkStageOrder(state, model, version2, stage, order) {
-  if (!order.enforceOrder || !order.stages) return;
-  const index = order.stages.indexOf(stage);
-  if (index < 0) throw new RegistryError(`stage "${stage}" is not one of the ordered stages [${order.stages.join(", ")}]`);
-  const previous = order.stages[index - 1];
-  if (previous === void 0) return;
-  const wasThere = state.events.some((e) => e.kind === "assignment" && e.version === version2 && e.stage === previous);
-  if (!wasThere) {
-    throw new RegistryError(
-      `${model} ${version2} has never been in stage "${previous}", which comes before "${stage}"; assign it to "${previous}" first`
-    );
-  }
 }
 function buildManifest(run, id) {
   return {
@@ -30878,41 +30978,6 @@ function buildManifest(run, id) {
     gates: run.gates
   };
 }
-async function writeStoreEntry(repoDir, modelDir, run, manifest) {
-  await mkdir2(modelDir, { recursive: true });
-  const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
-  try {
-    for (const artifact of run.artifacts) {
-      const rel = insideRelative(repoDir, artifact.path);
-      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
-      const source = join(repoDir, rel);
-      const info = await stat2(source).catch((error62) => {
-        throw new RegistryError(`artifact "${artifact.path}" of run ${run.id} is missing at ${source}`, { cause: error62 });
-      });
-      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
-      const target = join(temp, rel);
-      await mkdir2(dirname(target), { recursive: true });
-      await copyFile(source, target).catch((error62) => {
-        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
-      });
-      const actual = await sha256File(target);
-      if (actual !== artifact.sha256) {
-        throw new RegistryError(
-          `artifact "${artifact.path}" changed since run ${run.id}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
-        );
-      }
-    }
-    await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
-`);
-    const final = join(modelDir, manifest.version);
-    await rm(final, { recursive: true, force: true });
-    await rename2(temp, final);
-    return final;
-  } catch (error62) {
-    await rm(temp, { recursive: true, force: true });
-    throw error62;
-  }
-}
 async function createTag(git, tag, commit, message, date5) {
   try {
     await git.createAnnotatedTag(tag, commit, message, { date: date5 });
@@ -30921,35 +30986,8 @@ async function createTag(git, tag, commit, message, date5) {
     throw new RegistryError(`could not create tag "${tag}" on ${commit.slice(0, 7)}${hint}: ${error62.message}`, { cause: error62 });
   }
 }
-function insideRelative(root, path17) {
-  const rel = relative(root, resolve(root, path17));
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new RegistryError(`artifact path "${path17}" leaves the project directory ${root}`);
-  }
-  return rel;
-}
-async function sha256File(path17) {
-  const hash2 = createHash2("sha256");
-  for await (const chunk of createReadStream(path17)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function tryReadJson(path17) {
-  try {
-    return JSON.parse(await readFile4(path17, "utf8"));
-  } catch {
-    return void 0;
-  }
-}
 function wholeSeconds(date5) {
   return new Date(Math.floor(date5.getTime() / 1e3) * 1e3);
-}
-function toSeconds(iso) {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1e3);
-}
-function toIso(iso) {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
 }
 
 // src/cli/open-registry.ts
@@ -32917,11 +32955,12 @@ var MAX_DEPTH = 32;
 var KEY_HEADERS = /* @__PURE__ */ new Set(["name", "metric", "metrics", "key", "metric_name"]);
 var VALUE_HEADERS = /* @__PURE__ */ new Set(["value", "val", "score", "metric_value"]);
 async function readMetrics(root, files, overrides = {}) {
-  const parsed = await Promise.all(files.map((file2) => readMetricsFile(root, file2)));
+  const unique = [...new Set(files)];
+  const parsed = await Promise.all(unique.map((file2) => readMetricsFile(root, file2)));
   const found = /* @__PURE__ */ new Map();
   const errors = [];
   parsed.forEach((result, i) => {
-    const file2 = files[i] ?? "";
+    const file2 = unique[i] ?? "";
     if (result instanceof MetricsFileError) {
       errors.push({ file: file2, message: result.message });
       return;
@@ -33180,7 +33219,7 @@ function shorten(text, maxLength) {
   return `${text.slice(0, end)}\u2026`;
 }
 function escapeBlockStart(text) {
-  return text.replace(/^([-+=])/, "\\$1").replace(/^(\d+)([.)])/, "$1\\$2");
+  return text.replace(/^([-+])(?=\s|$|-)/, "\\$1").replace(/^=/, "\\=").replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
 }
 function defuseReferences(text) {
   return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/(?<!&)#(?=\d)/g, `#${ZWJ}`);
@@ -33190,6 +33229,7 @@ function defuseReferences(text) {
 var CHART_MAX_POINTS = 50;
 var MAX_AXIS_LABELS = 20;
 var SPARK_BLOCKS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588";
+var SPARKLINE_WIDTH = 24;
 function columnValues(series) {
   return series.y.map((name, i) => ({
     name,
@@ -33217,10 +33257,27 @@ function renderMermaidLineChart(series) {
     "```"
   ].join("\n");
 }
-function renderSparkline(values) {
+function renderPlot(series, options = {}) {
+  const title = escapeMarkdown(series.title ?? `${series.y.join(", ")} by ${series.x}`, { maxLength: 100 });
+  const [stage, file2] = [series.stage, series.file].map((s) => escapeCode(s, { table: false, maxLength: 120 }));
+  const caption = `**${title}** \xB7 stage ${stage} \xB7 ${file2}`;
+  const columns = columnValues(series);
+  if (columns.every((c) => c.values.length === 0)) return `${caption}
+
+_No numeric points to plot._`;
+  const chart = options.chart ?? true ? renderMermaidLineChart(series) : "";
+  const sparklines = columns.map((c) => `${escapeHtml(c.name, { maxLength: 40 })} ${renderSparkline(c.values)}`).join(" \xB7 ");
+  const table = `<details><summary>${sparklines}</summary>
+
+${renderPlotTable(series)}
+
+</details>`;
+  return [caption, chart, table].filter((p) => p !== "").join("\n\n");
+}
+function renderSparkline(values, width = SPARKLINE_WIDTH) {
   const finite = downsampleEvenly(
     values.filter((v) => Number.isFinite(v)),
-    CHART_MAX_POINTS
+    width
   );
   if (finite.length === 0) return "";
   const min = Math.min(...finite);
@@ -33231,7 +33288,9 @@ function renderSparkline(values) {
 function renderPlotTable(series) {
   const rows = columnValues(series).map(({ name, values }) => {
     if (values.length === 0) return `| ${escapeMarkdown(name, { maxLength: 80 })} | \u2014 | \u2014 | \u2014 | \u2014 | no values |`;
-    const cells = [values[0], Math.min(...values), Math.max(...values), values.at(-1)].map((v) => formatNumber(v ?? NaN));
+    const min = values.reduce((a, b) => Math.min(a, b));
+    const max = values.reduce((a, b) => Math.max(a, b));
+    const cells = [values[0], min, max, values.at(-1)].map((v) => formatNumber(v ?? NaN));
     return `| ${escapeMarkdown(name, { maxLength: 80 })} | ${cells.join(" | ")} | ${renderSparkline(values)} |`;
   });
   return ["| Series | First | Min | Max | Last | Trend |", "| --- | ---: | ---: | ---: | ---: | --- |", ...rows].join("\n");
@@ -33274,15 +33333,15 @@ function plainNumber(n) {
   return text === "-0" ? "0" : text;
 }
 function mermaidString(text) {
-  const clean = toOneLine(text, 80).replace(/"/g, "'").replace(/`/g, "'").replace(/%{2,}/g, "%").trim();
-  return `"${clean}"`;
+  const clean = toOneLine(text, 80).replace(/["`]/g, "'").replace(/%{2,}/g, "%").replace(/</g, "\u2039").replace(/>/g, "\u203A");
+  return `"${clean.trim()}"`;
 }
 
 // src/report/render-report.ts
 var GITHUB_COMMENT_LIMIT = 65536;
 var TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._";
 var MAX_INLINE_METRICS = 10;
-var MAX_FOLDED_ROWS = 15;
+var MAX_INLINE_PARAMS = 15;
 var MAX_FAILED_CHECKS = 20;
 var MAX_EXAMPLES = 3;
 var MINIMAL = { charts: false, dataExamples: false, otherMetrics: false, sections: false };
@@ -33301,6 +33360,9 @@ function renderReport(input2) {
     if (markdown.length <= maxLength) return markdown;
   }
   return cutToLength(composeReport(ctx, MINIMAL, false), maxLength);
+}
+function renderReportMarker(model) {
+  return `<!-- mlops-report model=${model.replace(/[^A-Za-z0-9._-]/g, "_")} -->`;
 }
 function renderVerdictLine(run, options = {}) {
   const markdown = (options.format ?? "markdown") === "markdown";
@@ -33321,43 +33383,41 @@ function renderVerdictLine(run, options = {}) {
   const badData = run.data.filter((d) => !d.passed);
   if (badData.length > 0) problems.push(`Data checks failed: ${badData.map((d) => code(d.name)).join(", ")}`);
   if (problems.length === 0 && run.status === "failed") problems.push(bold("Run failed"));
-  if (problems.length > 0) return `\u274C ${problems.join(" \xB7 ")}`;
-  if (results.length === 0) return `\u2705 ${bold("Run succeeded")} (no gates configured)`;
   const skipped = results.filter((r) => r.status === "skipped").length;
   const why = run.gates.baseline ? `not in baseline v${text(run.gates.baseline.version)}` : "no baseline yet";
-  const headline = results.length === 1 ? "The gate passes" : `All ${results.length} gates pass`;
-  return `\u2705 ${bold(headline)}${skipped > 0 ? ` (${skipped} skipped: ${why})` : ""}`;
+  const passing = results.length === 1 ? "the gate passes" : `all ${results.length} gates pass`;
+  const note = skipped > 0 ? ` (${skipped} skipped: ${why})` : "";
+  if (problems.length > 0) return `\u274C ${problems.join(" \xB7 ")}${failed.length === 0 && results.length > 0 ? ` \xB7 ${passing}${note}` : ""}`;
+  if (results.length === 0) return `\u2705 ${bold("Run succeeded")} (no gates configured)`;
+  return `\u2705 ${bold(passing.charAt(0).toUpperCase() + passing.slice(1))}${note}`;
 }
 function listFailedGates(failed, text) {
   const byMetric = /* @__PURE__ */ new Map();
   for (const r of failed) {
-    const rules = byMetric.get(r.metric) ?? [];
-    rules.push(r.value === void 0 ? "not produced" : ruleLabel(r));
-    byMetric.set(r.metric, [...new Set(rules)]);
+    byMetric.set(r.metric, (byMetric.get(r.metric) ?? /* @__PURE__ */ new Set()).add(r.value === void 0 ? "not produced" : ruleLabel(r)));
   }
-  const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${rules.join(", ")})`);
+  const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${[...rules].join(", ")})`);
   return items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", ");
 }
 function buildContext({ run, baseline, title }) {
   const gateResults = /* @__PURE__ */ new Map();
   for (const r of run.gates.results) gateResults.set(r.metric, [...gateResults.get(r.metric) ?? [], r]);
   const rows = new Map(compareMetrics(run.metrics, baseline?.metrics).map((row) => [row.name, row]));
-  const gated = [...gateResults.keys()].map(
-    (name) => rows.get(name) ?? { name, change: baseline ? "removed" : "no-baseline", direction: "higher" }
-  );
+  const missing = (name) => ({ name, change: baseline ? "removed" : "no-baseline", direction: "higher" });
+  const gated = [...gateResults.keys()].map((name) => rows.get(name) ?? missing(name));
   const others = [...rows.values()].filter((row) => !gateResults.has(row.name));
   return { run, baseline, title: title ?? run.model.name, gated, others, gateResults };
 }
 function composeReport(ctx, detail, truncated) {
   const { run } = ctx;
-  const marker = `<!-- mlops-report model=${run.model.name.replace(/[^A-Za-z0-9._-]/g, "_")} -->`;
-  const parts = [`${marker}
-## ${escapeMarkdown(ctx.title, { maxLength: 120 })}`, renderVerdictLine(run)];
+  const heading = `${renderReportMarker(run.model.name)}
+## ${escapeMarkdown(ctx.title, { maxLength: 120 })}`;
+  const parts = [heading, renderVerdictLine(run)];
   if (detail.sections) parts.push(renderRunContext(run));
   parts.push(renderMetricsSection(ctx, detail));
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx), renderPlotsSection(run.plots, detail));
-    parts.push(renderStagesSection(run.stages));
+    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx));
+    parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages));
   }
   if (truncated) parts.push(TRUNCATION_NOTE);
   return `${parts.filter((p) => p !== "").join("\n\n")}
@@ -33377,11 +33437,12 @@ ${TRUNCATION_NOTE}
   return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength));
 }
 function renderRunContext(run) {
-  const parts = [`run ${escapeCode(run.id, { table: false, maxLength: 60 })}`];
+  const inline = (s, maxLength = 60) => escapeCode(s, { table: false, maxLength });
+  const parts = [`run ${inline(run.id)}`];
   const { commit, branch, dirty } = run.git;
   if (commit) {
-    const on = branch ? ` on ${escapeCode(branch, { table: false, maxLength: 60 })}` : "";
-    parts.push(`commit ${escapeCode(commit.slice(0, 7), { table: false })}${on}${dirty ? " (with uncommitted changes)" : ""}`);
+    const where = `${branch ? ` on ${inline(branch)}` : ""}${dirty ? " (with uncommitted changes)" : ""}`;
+    parts.push(`commit ${inline(commit.slice(0, 7))}${where}`);
   }
   const took = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
   if (Number.isFinite(took) && took >= 0) parts.push(`took ${formatDuration(took)}`);
@@ -33395,19 +33456,25 @@ function renderMetricsSection(ctx, detail) {
   if (gated.length + others.length === 0) out.push("_No metrics were produced._");
   if (gated.length + inline.length > 0) out.push(renderMetricTable(ctx, [...gated, ...inline]));
   if (folded.length > 0) {
-    const label = gated.length + inline.length > 0 ? `${folded.length} more metrics` : `${folded.length} metrics`;
-    out.push(detail.otherMetrics ? fold(label, renderMetricTable(ctx, folded)) : `_${label} not shown._`);
+    const label = `${folded.length} ${gated.length + inline.length > 0 ? "more " : ""}metrics`;
+    const summary = `${label}${baseline ? `: ${countChanges(folded)}` : ""}`;
+    out.push(detail.otherMetrics ? fold(summary, renderMetricTable(ctx, folded)) : `_${summary} (not shown)._`);
   }
   if (!detail.sections) return out.join("\n\n");
   if (!baseline) {
-    const relative3 = run.gates.results.some((r) => r.rule === "max_drop" || r.rule === "max_rise");
-    const tail = relative3 ? "; the max drop / max rise gates were skipped" : "";
+    const skipped = run.gates.results.some((r) => r.status === "skipped");
+    const tail = skipped ? "; the max drop / max rise gates were skipped" : "";
     out.push(`_No baseline yet: no model version has been promoted, so there is nothing to compare against${tail}._`);
   }
-  if (run.metricErrors.length > 0) {
-    out.push(run.metricErrors.map((e) => `- \u26A0\uFE0F ${escapeMarkdown(e.message, { maxLength: 300 })}`).join("\n"));
-  }
+  const missing = run.gates.results.filter((r) => r.value === void 0 && r.status === "fail").map((r) => r.message);
+  const problems = [.../* @__PURE__ */ new Set([...missing, ...run.metricErrors.map((e) => e.message)])];
+  if (problems.length > 0) out.push(problems.map((m) => `- \u26A0\uFE0F ${escapeMarkdown(m, { maxLength: 300 })}`).join("\n"));
   return out.join("\n\n");
+}
+function countChanges(rows) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const row of rows) counts.set(row.change, (counts.get(row.change) ?? 0) + 1);
+  return ["better", "worse", "new", "removed", "same"].flatMap((c) => counts.has(c) ? [`${counts.get(c)} ${c}`] : []).join(", ");
 }
 function renderMetricTable(ctx, rows) {
   const withGate = rows.some((row) => ctx.gateResults.has(row.name));
@@ -33415,7 +33482,8 @@ function renderMetricTable(ctx, rows) {
   if (ctx.baseline) header.push(`Baseline (${describeBaseline(ctx)})`, "\u0394");
   if (withGate) header.push("Gate");
   const body = rows.map((row) => {
-    const cells = [escapeMarkdown(row.name, { maxLength: 100 }), formatOptional(row.value)];
+    const produced = row.value !== void 0 || !ctx.gateResults.has(row.name);
+    const cells = [escapeMarkdown(row.name, { maxLength: 100 }), produced ? formatOptional(row.value) : "not produced"];
     if (ctx.baseline) cells.push(formatOptional(row.baseline), describeChange(row));
     if (withGate) cells.push((ctx.gateResults.get(row.name) ?? []).map(renderGateBadge).join(" \xB7 "));
     return cells;
@@ -33428,23 +33496,15 @@ function describeBaseline({ baseline, run }) {
   return stage ? `${version2}, ${escapeMarkdown(stage, { maxLength: 40 })}` : version2;
 }
 function describeChange(row) {
-  switch (row.change) {
-    case "better":
-    case "worse": {
-      const arrow = (row.delta ?? 0) > 0 ? "\u25B2" : "\u25BC";
-      return `${formatDelta(row.delta ?? 0)} ${arrow} ${row.change === "worse" ? "**worse**" : "better"}`;
-    }
-    case "same":
-      return "same";
-    case "new":
-    case "removed":
-      return row.change;
-    case "no-baseline":
-      return "\u2014";
+  if (row.change === "better" || row.change === "worse") {
+    const arrow = (row.delta ?? 0) > 0 ? "\u25B2" : "\u25BC";
+    return `${formatDelta(row.delta ?? 0)} ${arrow} ${row.change === "worse" ? "**worse**" : "better"}`;
   }
+  return row.change === "no-baseline" ? "\u2014" : row.change;
 }
 function renderGateBadge(r) {
   if (r.status === "pass") return `\u2705 ${ruleLabel(r)}`;
+  if (r.value === void 0) return `\u274C ${ruleLabel(r)}`;
   return `${r.status === "fail" ? "\u274C" : "\u23ED\uFE0F"} ${ruleLabel(r)}: ${escapeMarkdown(r.message, { maxLength: 120 })}`;
 }
 function ruleLabel(r) {
@@ -33471,11 +33531,9 @@ function renderFailedChecks(d, detail) {
     const cells = [c.check, c.column !== void 0 ? escapeMarkdown(c.column, { maxLength: 60 }) : "\u2014"];
     cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : "\u2014");
     cells.push(escapeMarkdown(c.message, { maxLength: 200 }));
-    if (detail.dataExamples) {
-      const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`);
-      cells.push(examples.join(" \xB7 ") || "\u2014");
-    }
-    return cells;
+    if (!detail.dataExamples) return cells;
+    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`);
+    return [...cells, examples.join(" \xB7 ") || "\u2014"];
   });
   const more = failed.length > MAX_FAILED_CHECKS ? `
 
@@ -33486,19 +33544,18 @@ ${renderTable(header, rows, [2])}${more}`;
 }
 function renderParamsSection({ run, baseline }) {
   if (!baseline) return "";
+  const version2 = `v${escapeMarkdown(baseline.version, { maxLength: 40 })}`;
   const names = [.../* @__PURE__ */ new Set([...Object.keys(baseline.params), ...Object.keys(run.params)])].sort();
   const changed = names.filter((name) => describeParam(baseline.params, name) !== describeParam(run.params, name));
   const heading = "### Params that differ from the baseline";
   if (changed.length === 0) return `${heading}
 
-_None: every param matches v${escapeMarkdown(baseline.version, { maxLength: 40 })}._`;
-  const table = renderTable(
-    ["Param", "Baseline", "This run"],
-    changed.map((name) => [escapeCode(name, { maxLength: 100 }), ...[baseline.params, run.params].map((p) => renderParam(p, name))])
-  );
+_None: every param matches ${version2}._`;
+  const cells = (name) => [escapeCode(name, { maxLength: 100 }), renderParam(baseline.params, name), renderParam(run.params, name)];
+  const table = renderTable(["Param", `Baseline (${version2})`, "This run"], changed.map(cells));
   return `${heading}
 
-${changed.length > MAX_FOLDED_ROWS ? fold(`${changed.length} params differ`, table) : table}`;
+${changed.length > MAX_INLINE_PARAMS ? fold(`${changed.length} params differ`, table) : table}`;
 }
 function describeParam(params, name) {
   return Object.hasOwn(params, name) ? JSON.stringify(params[name]) : void 0;
@@ -33510,18 +33567,7 @@ function renderParam(params, name) {
 }
 function renderPlotsSection(plots, detail) {
   if (plots.length === 0) return "";
-  return ["### Plots", ...plots.map((p) => renderPlot(p, detail))].join("\n\n");
-}
-function renderPlot(series, detail) {
-  const title = series.title ?? `${series.y.join(", ")} by ${series.x}`;
-  const caption = `**${escapeMarkdown(title, { maxLength: 100 })}** \xB7 stage ${escapeCode(series.stage, { table: false, maxLength: 60 })} \xB7 ${escapeCode(series.file, { table: false, maxLength: 120 })}`;
-  const columns = columnValues(series);
-  if (columns.every((c) => c.values.length === 0)) return `${caption}
-
-_No numeric points to plot._`;
-  const chart = detail.charts ? renderMermaidLineChart(series) : "";
-  const sparklines = columns.map((c) => `${escapeHtml(c.name, { maxLength: 40 })} ${renderSparkline(c.values)}`).join(" \xB7 ");
-  return [caption, chart, fold(sparklines, renderPlotTable(series))].filter((p) => p !== "").join("\n\n");
+  return ["### Plots", ...plots.map((p) => renderPlot(p, { chart: detail.charts }))].join("\n\n");
 }
 var STAGE_STATUS = {
   succeeded: "\u2705 succeeded",
@@ -33534,10 +33580,11 @@ function renderStagesSection(stages) {
   if (stages.length === 0) return "";
   const troubled = stages.some((s) => s.status !== "succeeded" && s.status !== "cached");
   const rows = stages.map((s) => {
-    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status]];
-    cells.push(s.durationMs !== void 0 && s.status !== "cached" ? formatDuration(s.durationMs) : "\u2014", s.status === "cached" ? "yes" : "no");
-    if (troubled) cells.push(s.status === "failed" ? escapeMarkdown(describeStageFailure(s), { maxLength: 300 }) : escapeMarkdown(s.reason ?? "", { maxLength: 300 }));
-    return cells;
+    const ran = s.status !== "cached" && s.durationMs !== void 0;
+    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status], ran ? formatDuration(s.durationMs ?? 0) : "\u2014"];
+    cells.push(s.status === "cached" ? "yes" : "no");
+    const reason = s.status === "failed" ? describeStageFailure(s) : s.reason ?? "";
+    return troubled ? [...cells, escapeMarkdown(reason, { maxLength: 300 })] : cells;
   });
   const table = renderTable(["Stage", "Status", "Duration", "Cached", ...troubled ? ["Reason"] : []], rows, [2]);
   if (troubled) return `### Stages
@@ -33545,8 +33592,8 @@ function renderStagesSection(stages) {
 ${table}`;
   const cached2 = stages.filter((s) => s.status === "cached").length;
   const total = stages.reduce((sum, s) => sum + (s.status === "cached" ? 0 : s.durationMs ?? 0), 0);
-  const counts = `${stages.length - cached2} ran${cached2 > 0 ? `, ${cached2} cached` : ""}`;
-  return fold(`Stages: ${plural3(stages.length, "stage")} (${counts}) in ${formatDuration(total)}`, table);
+  const all = stages.length === 1 ? "the only stage" : `all ${stages.length}`;
+  return fold(`Stages: ${all} succeeded${cached2 > 0 ? ` (${cached2} cached)` : ""} in ${formatDuration(total)}`, table);
 }
 function describeStageFailure(stage) {
   if (stage.reason) return stage.reason;
@@ -33569,8 +33616,7 @@ function formatOptional(value) {
 }
 function formatPercent(fraction) {
   const percent = fraction * 100;
-  if (percent > 0 && percent < 0.1) return "&lt;0.1%";
-  return `${Number(percent.toFixed(1))}%`;
+  return percent > 0 && percent < 0.1 ? "&lt;0.1%" : `${Number(percent.toFixed(1))}%`;
 }
 function formatDuration(ms) {
   if (ms < 1e3) return `${Math.round(ms)}ms`;
@@ -33634,7 +33680,7 @@ import path15 from "node:path";
 import { createHash as createHash3 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { stat as stat3 } from "node:fs/promises";
-import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve2, sep as sep2 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 
 // src/data/column-checks.ts
 var UNIQUE_CAP = 1e6;
@@ -33645,14 +33691,6 @@ var INTEGER = /^[+-]?\d+$/;
 var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 var DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
 var BOOLEANS = /* @__PURE__ */ new Map([["true", true], ["yes", true], ["1", true], ["false", false], ["no", false], ["0", false]]);
-var TYPE_NOUNS = {
-  string: "strings",
-  category: "strings",
-  integer: "integers",
-  number: "numbers",
-  boolean: "booleans (true/false/yes/no/1/0)",
-  date: "ISO 8601 dates"
-};
 function parseNumber(value) {
   if (!NUMBER.test(value)) return void 0;
   const number4 = Number(value);
@@ -33668,13 +33706,13 @@ function isIsoDate(value) {
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return month >= 1 && month <= 12 && day >= 1 && day <= lastDay && hour <= 23 && minute <= 59 && second <= 59 && zoneHour <= 23 && zoneMinute <= 59;
 }
-var TYPE_TESTS = {
-  string: void 0,
-  category: void 0,
-  integer: (value) => INTEGER.test(value),
-  number: (_, number4) => number4 !== void 0,
-  boolean: (value) => parseBoolean(value) !== void 0,
-  date: isIsoDate
+var TYPES = {
+  string: { noun: "strings" },
+  category: { noun: "strings" },
+  integer: { test: (value) => INTEGER.test(value), noun: "integers" },
+  number: { test: (_, number4) => number4 !== void 0, noun: "numbers" },
+  boolean: { test: (value) => parseBoolean(value) !== void 0, noun: "booleans (true/false/yes/no/1/0)" },
+  date: { test: isIsoDate, noun: "ISO 8601 dates" }
 };
 function allowedFailures(total, mostly) {
   return Math.floor(Number((total * (1 - mostly)).toPrecision(12)));
@@ -33714,7 +33752,7 @@ var ColumnChecker = class {
     this.#spec = spec;
     this.#numeric = spec?.type === "integer" || spec?.type === "number";
     if (!spec) return;
-    this.#typeTest = spec.type && TYPE_TESTS[spec.type];
+    this.#typeTest = spec.type && TYPES[spec.type].test;
     if (!spec.nullable) this.#tallies.set("nullable", newTally());
     if (this.#typeTest) this.#tallies.set("type", newTally());
     if (spec.values) {
@@ -33750,8 +33788,9 @@ var ColumnChecker = class {
     const wantsNumber = this.#numeric || bounded || spec?.type === void 0 && this.#allNumeric;
     const number4 = wantsNumber ? parseNumber(value) : void 0;
     const typeOk = this.#typeTest ? this.#typeTest(value, number4) : true;
-    if (!typeOk) fail(tallies.get("type"), line, value);
-    else {
+    if (!typeOk) {
+      fail(tallies.get("type"), line, value);
+    } else {
       if (this.#isAllowed && !this.#isAllowed(value, number4)) fail(tallies.get("values"), line, value);
       if (bounded && number4 === void 0) {
         this.#notNumbers++;
@@ -33795,7 +33834,7 @@ var ColumnChecker = class {
       if (tally) results.push(build(tally));
     };
     push("nullable", (tally) => this.#nullableResult(tally));
-    const typeNoun = spec.type && TYPE_NOUNS[spec.type];
+    const typeNoun = spec.type && TYPES[spec.type].noun;
     push("type", (tally) => this.#valueResult("type", tally, `are ${typeNoun}`, `are not ${typeNoun}`));
     const list = listValues(spec.values ?? []);
     push("values", (tally) => this.#valueResult("values", tally, `are in ${list}`, `are not in ${list}`));
@@ -34191,8 +34230,8 @@ function listColumns(columns) {
   return columns.length > LISTED_COLUMNS ? `${shown}, \u2026 ${columns.length - LISTED_COLUMNS} more` : shown || "(no columns)";
 }
 function resolveInside(root, path17) {
-  const absPath = resolve2(root, path17);
-  const inside = relative2(resolve2(root), absPath);
+  const absPath = resolve3(root, path17);
+  const inside = relative2(resolve3(root), absPath);
   if (inside === ".." || inside.startsWith(`..${sep2}`) || isAbsolute2(inside)) throw new DataError(`${path17} is outside the repository`);
   return absPath;
 }
@@ -34223,7 +34262,7 @@ function isFileSystemError(error62) {
 
 // src/metrics/gates.ts
 var RULES = ["min", "max", "max_drop", "max_rise"];
-function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = baseline?.stage ?? "production") {
+function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = "production") {
   const results = [];
   for (const [metric, gate] of Object.entries(gates)) {
     for (const rule of RULES) {
@@ -34399,20 +34438,22 @@ import { spawn as spawn2 } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 function runCommand(options) {
   const { command, cwd, env, timeoutMs, onLine, signal, graceMs = 3e3 } = options;
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
+    if (signal?.aborted) return resolve4({ kind: "aborted" });
     const isWindows = process.platform === "win32";
     const child = spawn2(command, { cwd, env, shell: true, detached: !isWindows, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
     let stopped;
     let lastError;
     let killTimer;
+    let settled = false;
     const stop = (why) => {
-      if (stopped || child.exitCode !== null) return;
+      if (stopped || settled) return;
       stopped = why;
       killTree(child.pid, "SIGTERM");
       killTimer = setTimeout(() => killTree(child.pid, "SIGKILL"), graceMs);
       killTimer.unref();
     };
-    const timer = setTimeout(() => stop("timed-out"), timeoutMs);
+    const timer = setTimeout(() => stop("timed-out"), Math.min(timeoutMs, 2 ** 31 - 1));
     const onAbort = () => stop("aborted");
     signal?.addEventListener("abort", onAbort, { once: true });
     const flushStdout = forwardLines(child.stdout, (line) => onLine("stdout", line));
@@ -34420,14 +34461,13 @@ function runCommand(options) {
       if (line.trim()) lastError = line.trim();
       onLine("stderr", line);
     });
-    let settled = false;
     const finish = (result) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (killTimer && !stopped) clearTimeout(killTimer);
       signal?.removeEventListener("abort", onAbort);
-      resolve3(result);
+      resolve4(result);
     };
     child.on("error", (error62) => finish({ kind: "spawn-failed", message: error62.message }));
     child.on("close", (code, sig) => {
@@ -34581,6 +34621,7 @@ async function runPipeline(options) {
   const state = await readStageState(root);
   const stages = /* @__PURE__ */ new Map();
   const data = [];
+  let saving = Promise.resolve();
   const execute = async (node2) => {
     if (node2.kind === "data") {
       const result = await validateData(root, node2.name, spec.data[node2.name]);
@@ -34602,18 +34643,24 @@ async function runPipeline(options) {
       onStart: () => logger.info(`\u25B6 ${node2.name}: ${stage.run}`),
       onLine: (stream, line) => logger.stageLine(node2.name, stream, line),
       signal: options.signal
+    }).catch((error62) => {
+      return { name: node2.name, command: stage.run, status: "failed", reason: `could not run: ${error62.message}`, hash: "", deps: {}, outs: {}, params: {} };
     });
     stages.set(node2.name, record3);
     logger.info(describeStage(record3));
     if (record3.status === "succeeded") state.stages[node2.name] = { hash: record3.hash, outs: record3.outs, finishedAt: record3.finishedAt };
-    if (record3.status === "succeeded") await writeStageState(root, state);
+    if (record3.status === "succeeded") await (saving = saving.catch(() => {
+    }).then(() => writeStageState(root, state)));
     return { ok: record3.status === "succeeded" || record3.status === "cached" };
   };
   const nodes = buildDag(spec);
-  await runGraph(nodes, options.jobs ?? os3.availableParallelism(), {
+  const failedFirst = /* @__PURE__ */ new Map();
+  const outcome = await runGraph(nodes, options.jobs ?? os3.availableParallelism(), {
     execute,
     block: (node2, cause) => {
-      const reason = `not run: ${describeCause(cause)} failed`;
+      const origin = failedFirst.get(cause) ?? cause;
+      failedFirst.set(node2.id, origin);
+      const reason = `not run: ${describeCause(origin)} failed`;
       if (node2.kind === "stage") {
         const stage = spec.stages[node2.name];
         stages.set(node2.name, { name: node2.name, command: stage.run, status: "blocked", reason, hash: "", deps: {}, outs: {}, params: {} });
@@ -34628,8 +34675,8 @@ async function runPipeline(options) {
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
-  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles);
-  const failed = ordered.some((s) => !["succeeded", "cached"].includes(s.status)) || data.some((d) => !d.passed);
+  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage);
+  const failed = [...outcome.values()].some((o) => o !== "ok");
   const record2 = {
     schema: 1,
     id,
@@ -34755,7 +34802,7 @@ async function runCommand2(settings) {
       signal: controller.signal
     });
     process.stdout.write(`
-${renderVerdictLine(record2)}
+${renderVerdictLine(record2, { format: "text" })}
 run ${record2.id} recorded in ${path16.relative(process.cwd(), file2)}
 `);
     return record2.status === "succeeded" && record2.gates.passed ? 0 : 1;

@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise2 = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname: hostname3,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module.exports = {
@@ -28863,11 +28863,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -28883,7 +28883,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -29214,7 +29214,7 @@ function buildDag(spec) {
   const stages = Object.entries(spec.stages);
   const writers = (file2) => stages.filter(([, s]) => s.outs.some((o) => pathsOverlap(o, file2))).map(([n]) => n);
   for (const [name, stage] of stages) {
-    const after = new Set(stage.needs.filter((n) => n in spec.stages && n !== name).map(stageId));
+    const after = new Set(stage.needs.filter((n) => Object.hasOwn(spec.stages, n) && n !== name).map(stageId));
     for (const dep of stage.deps) for (const writer of writers(dep)) if (writer !== name) after.add(stageId(writer));
     nodes.set(stageId(name), { id: stageId(name), kind: "stage", name, after: [...after] });
   }
@@ -29267,14 +29267,6 @@ var INTEGER = /^[+-]?\d+$/;
 var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 var DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
 var BOOLEANS = /* @__PURE__ */ new Map([["true", true], ["yes", true], ["1", true], ["false", false], ["no", false], ["0", false]]);
-var TYPE_NOUNS = {
-  string: "strings",
-  category: "strings",
-  integer: "integers",
-  number: "numbers",
-  boolean: "booleans (true/false/yes/no/1/0)",
-  date: "ISO 8601 dates"
-};
 function parseNumber(value) {
   if (!NUMBER.test(value)) return void 0;
   const number4 = Number(value);
@@ -29290,13 +29282,13 @@ function isIsoDate(value) {
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return month >= 1 && month <= 12 && day >= 1 && day <= lastDay && hour <= 23 && minute <= 59 && second <= 59 && zoneHour <= 23 && zoneMinute <= 59;
 }
-var TYPE_TESTS = {
-  string: void 0,
-  category: void 0,
-  integer: (value) => INTEGER.test(value),
-  number: (_, number4) => number4 !== void 0,
-  boolean: (value) => parseBoolean(value) !== void 0,
-  date: isIsoDate
+var TYPES = {
+  string: { noun: "strings" },
+  category: { noun: "strings" },
+  integer: { test: (value) => INTEGER.test(value), noun: "integers" },
+  number: { test: (_, number4) => number4 !== void 0, noun: "numbers" },
+  boolean: { test: (value) => parseBoolean(value) !== void 0, noun: "booleans (true/false/yes/no/1/0)" },
+  date: { test: isIsoDate, noun: "ISO 8601 dates" }
 };
 function allowedFailures(total, mostly) {
   return Math.floor(Number((total * (1 - mostly)).toPrecision(12)));
@@ -29336,7 +29328,7 @@ var ColumnChecker = class {
     this.#spec = spec;
     this.#numeric = spec?.type === "integer" || spec?.type === "number";
     if (!spec) return;
-    this.#typeTest = spec.type && TYPE_TESTS[spec.type];
+    this.#typeTest = spec.type && TYPES[spec.type].test;
     if (!spec.nullable) this.#tallies.set("nullable", newTally());
     if (this.#typeTest) this.#tallies.set("type", newTally());
     if (spec.values) {
@@ -29372,8 +29364,9 @@ var ColumnChecker = class {
     const wantsNumber = this.#numeric || bounded || spec?.type === void 0 && this.#allNumeric;
     const number4 = wantsNumber ? parseNumber(value) : void 0;
     const typeOk = this.#typeTest ? this.#typeTest(value, number4) : true;
-    if (!typeOk) fail(tallies.get("type"), line, value);
-    else {
+    if (!typeOk) {
+      fail(tallies.get("type"), line, value);
+    } else {
       if (this.#isAllowed && !this.#isAllowed(value, number4)) fail(tallies.get("values"), line, value);
       if (bounded && number4 === void 0) {
         this.#notNumbers++;
@@ -29417,7 +29410,7 @@ var ColumnChecker = class {
       if (tally) results.push(build(tally));
     };
     push("nullable", (tally) => this.#nullableResult(tally));
-    const typeNoun = spec.type && TYPE_NOUNS[spec.type];
+    const typeNoun = spec.type && TYPES[spec.type].noun;
     push("type", (tally) => this.#valueResult("type", tally, `are ${typeNoun}`, `are not ${typeNoun}`));
     const list = listValues(spec.values ?? []);
     push("values", (tally) => this.#valueResult("values", tally, `are in ${list}`, `are not in ${list}`));
@@ -31622,7 +31615,7 @@ function formatDelta(delta) {
 
 // src/metrics/gates.ts
 var RULES = ["min", "max", "max_drop", "max_rise"];
-function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = baseline?.stage ?? "production") {
+function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = "production") {
   const results = [];
   for (const [metric, gate] of Object.entries(gates)) {
     for (const rule of RULES) {
@@ -31870,11 +31863,12 @@ var MAX_DEPTH = 32;
 var KEY_HEADERS = /* @__PURE__ */ new Set(["name", "metric", "metrics", "key", "metric_name"]);
 var VALUE_HEADERS = /* @__PURE__ */ new Set(["value", "val", "score", "metric_value"]);
 async function readMetrics(root, files, overrides = {}) {
-  const parsed = await Promise.all(files.map((file2) => readMetricsFile(root, file2)));
+  const unique = [...new Set(files)];
+  const parsed = await Promise.all(unique.map((file2) => readMetricsFile(root, file2)));
   const found = /* @__PURE__ */ new Map();
   const errors = [];
   parsed.forEach((result, i) => {
-    const file2 = files[i] ?? "";
+    const file2 = unique[i] ?? "";
     if (result instanceof MetricsFileError) {
       errors.push({ file: file2, message: result.message });
       return;
@@ -37082,7 +37076,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve3) {
+function isRecursive(inst, stack, resolve4) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -37092,7 +37086,7 @@ function isRecursive(inst, stack, resolve3) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve3);
+      const answer = isRecursive(child, stack, resolve4);
       if (answer > result)
         result = answer;
     }
@@ -37103,7 +37097,7 @@ function isRecursive(inst, stack, resolve3) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -37167,7 +37161,7 @@ function isRecursive(inst, stack, resolve3) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve3 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -51773,6 +51767,7 @@ var DataResult = external_exports.object({
 var RepoPath = external_exports.string().min(1).describe("Path relative to the directory that holds mlops.yml");
 var Name = external_exports.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only');
 var ModelName = external_exports.string().regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and "-", e.g. "penguin-classifier"');
+var StageName = external_exports.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$/, 'letters, digits, "_" and "-", starting and ending with a letter or digit, e.g. "production"');
 var ColumnType = external_exports.enum(["string", "category", "number", "integer", "boolean", "date"]);
 var ColumnSchema = external_exports.strictObject({
   type: ColumnType.optional().describe("Expected type of every non-null value"),
@@ -51835,8 +51830,8 @@ var MetricSettingsSchema = external_exports.strictObject({
 var PromoteSchema = external_exports.strictObject({
   branch: external_exports.string().min(1).default("main").describe("Branch whose pushes promote the model"),
   bump: external_exports.enum(["major", "minor", "patch"]).default("minor").describe("Default semver bump of a new version"),
-  stage: Name.default("production").describe("Stage a promoted version is assigned to; also the baseline for gates"),
-  stages: external_exports.array(Name).min(1).optional().describe("Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it")
+  stage: StageName.default("production").describe("Stage a promoted version is assigned to; also the baseline for gates"),
+  stages: external_exports.array(StageName).min(1).optional().describe("Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it")
 });
 var SpecSchema = external_exports.strictObject({
   version: external_exports.literal(1).describe("Schema version of this file"),
@@ -52140,20 +52135,22 @@ import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 function runCommand(options) {
   const { command, cwd, env, timeoutMs, onLine, signal, graceMs = 3e3 } = options;
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
+    if (signal?.aborted) return resolve4({ kind: "aborted" });
     const isWindows = process.platform === "win32";
     const child = spawn(command, { cwd, env, shell: true, detached: !isWindows, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
     let stopped;
     let lastError;
     let killTimer;
+    let settled = false;
     const stop = (why) => {
-      if (stopped || child.exitCode !== null) return;
+      if (stopped || settled) return;
       stopped = why;
       killTree(child.pid, "SIGTERM");
       killTimer = setTimeout(() => killTree(child.pid, "SIGKILL"), graceMs);
       killTimer.unref();
     };
-    const timer = setTimeout(() => stop("timed-out"), timeoutMs);
+    const timer = setTimeout(() => stop("timed-out"), Math.min(timeoutMs, 2 ** 31 - 1));
     const onAbort = () => stop("aborted");
     signal?.addEventListener("abort", onAbort, { once: true });
     const flushStdout = forwardLines(child.stdout, (line) => onLine("stdout", line));
@@ -52161,14 +52158,13 @@ function runCommand(options) {
       if (line.trim()) lastError = line.trim();
       onLine("stderr", line);
     });
-    let settled = false;
     const finish = (result) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (killTimer && !stopped) clearTimeout(killTimer);
       signal?.removeEventListener("abort", onAbort);
-      resolve3(result);
+      resolve4(result);
     };
     child.on("error", (error63) => finish({ kind: "spawn-failed", message: error63.message }));
     child.on("close", (code, sig) => {
@@ -52283,11 +52279,12 @@ function definedOnly(hashes) {
 }
 
 // src/pipeline/run-store.ts
-import { randomBytes } from "node:crypto";
+import { randomBytes as randomBytes2 } from "node:crypto";
 import { readFile as readFile4, writeFile as writeFile3 } from "node:fs/promises";
 import path8 from "node:path";
 
 // src/pipeline/stage-state.ts
+import { randomBytes } from "node:crypto";
 import { mkdir as mkdir3, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import path7 from "node:path";
 var StageState = external_exports.object({ hash: external_exports.string(), outs: FileHashes, finishedAt: external_exports.string() });
@@ -52305,7 +52302,7 @@ async function writeStageState(root, state) {
 }
 async function writeJsonAtomic(file2, value) {
   await mkdir3(path7.dirname(file2), { recursive: true });
-  const temp = `${file2}.${process.pid}.tmp`;
+  const temp = `${file2}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   await writeFile2(temp, `${JSON.stringify(value, null, 2)}
 `);
   await rename2(temp, file2);
@@ -52315,7 +52312,7 @@ async function writeJsonAtomic(file2, value) {
 var runsDir = (root) => path8.join(root, ".mlops", "runs");
 function newRunId(now = /* @__PURE__ */ new Date()) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString("hex")}`;
+  return `${stamp}-${randomBytes2(2).toString("hex")}`;
 }
 async function writeRunRecord(root, record2) {
   const file2 = path8.join(runsDir(root), record2.id, "run.json");
@@ -52365,6 +52362,7 @@ async function runPipeline(options) {
   const state = await readStageState(root);
   const stages = /* @__PURE__ */ new Map();
   const data = [];
+  let saving = Promise.resolve();
   const execute = async (node2) => {
     if (node2.kind === "data") {
       const result = await validateData(root, node2.name, spec.data[node2.name]);
@@ -52386,18 +52384,24 @@ async function runPipeline(options) {
       onStart: () => logger.info(`\u25B6 ${node2.name}: ${stage.run}`),
       onLine: (stream, line) => logger.stageLine(node2.name, stream, line),
       signal: options.signal
+    }).catch((error63) => {
+      return { name: node2.name, command: stage.run, status: "failed", reason: `could not run: ${error63.message}`, hash: "", deps: {}, outs: {}, params: {} };
     });
     stages.set(node2.name, record3);
     logger.info(describeStage(record3));
     if (record3.status === "succeeded") state.stages[node2.name] = { hash: record3.hash, outs: record3.outs, finishedAt: record3.finishedAt };
-    if (record3.status === "succeeded") await writeStageState(root, state);
+    if (record3.status === "succeeded") await (saving = saving.catch(() => {
+    }).then(() => writeStageState(root, state)));
     return { ok: record3.status === "succeeded" || record3.status === "cached" };
   };
   const nodes = buildDag(spec);
-  await runGraph(nodes, options.jobs ?? os5.availableParallelism(), {
+  const failedFirst = /* @__PURE__ */ new Map();
+  const outcome = await runGraph(nodes, options.jobs ?? os5.availableParallelism(), {
     execute,
     block: (node2, cause) => {
-      const reason = `not run: ${describeCause(cause)} failed`;
+      const origin = failedFirst.get(cause) ?? cause;
+      failedFirst.set(node2.id, origin);
+      const reason = `not run: ${describeCause(origin)} failed`;
       if (node2.kind === "stage") {
         const stage = spec.stages[node2.name];
         stages.set(node2.name, { name: node2.name, command: stage.run, status: "blocked", reason, hash: "", deps: {}, outs: {}, params: {} });
@@ -52412,8 +52416,8 @@ async function runPipeline(options) {
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
-  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles);
-  const failed = ordered.some((s) => !["succeeded", "cached"].includes(s.status)) || data.some((d) => !d.passed);
+  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage);
+  const failed = [...outcome.values()].some((o) => o !== "ok");
   const record2 = {
     schema: 1,
     id,
@@ -52530,7 +52534,7 @@ function createGit(cwd) {
     for (const name of LOCATION_VARIABLES) delete env[name];
     return env;
   };
-  const exec = (args, input2, extraEnv = {}) => new Promise((resolve3, reject) => {
+  const exec = (args, input2, extraEnv = {}) => new Promise((resolve4, reject) => {
     const child = spawn2("git", [...SAFE_CONFIG, ...args], {
       cwd,
       env: { ...baseEnv(), ...extraEnv },
@@ -52555,7 +52559,7 @@ function createGit(cwd) {
         reject(new GitError(args, null, stderr, `git ${args.join(" ")} was killed by ${signal ?? "a signal"}`));
         return;
       }
-      resolve3({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve4({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
     child.stdin.on("error", () => {
     });
@@ -52678,7 +52682,9 @@ async function explainSpawnFailure(cwd, error63) {
 }
 
 // src/registry/local-registry.ts
-var import_semver2 = __toESM(require_semver2(), 1);
+import { resolve as resolve3 } from "node:path";
+
+// src/registry/artifact-store.ts
 import { createHash as createHash3 } from "node:crypto";
 import { createReadStream as createReadStream4 } from "node:fs";
 import { copyFile as copyFile2, mkdir as mkdir4, mkdtemp, readFile as readFile5, rename as rename3, rm as rm2, stat as stat5, writeFile as writeFile4 } from "node:fs/promises";
@@ -52765,6 +52771,82 @@ var AlreadyRegisteredError = class extends RegistryError {
   version;
   commit;
 };
+
+// src/registry/artifact-store.ts
+var MANIFEST_FILE = "manifest.json";
+function createArtifactStore(options) {
+  const sourceDir = resolve2(options.sourceDir);
+  const storeDir = resolve2(options.storeDir);
+  const versionDir = (model, version2) => join(storeDir, model, version2);
+  return {
+    versionDir,
+    add: (manifest) => addVersion(sourceDir, join(storeDir, manifest.model), manifest),
+    async readManifest(model, version2) {
+      const parsed = Manifest.safeParse(await tryReadJson(join(versionDir(model, version2), MANIFEST_FILE)));
+      return parsed.success ? parsed.data : void 0;
+    },
+    async remove(model, version2) {
+      await rm2(versionDir(model, version2), { recursive: true, force: true });
+    }
+  };
+}
+async function addVersion(sourceDir, modelDir, manifest) {
+  await mkdir4(modelDir, { recursive: true });
+  const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
+  try {
+    for (const artifact of manifest.artifacts) {
+      const rel = insideRelative(sourceDir, artifact.path);
+      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
+      const source = join(sourceDir, rel);
+      const info2 = await stat5(source).catch((error63) => {
+        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error63 });
+      });
+      if (!info2.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
+      const target = join(temp, rel);
+      await mkdir4(dirname(target), { recursive: true });
+      await copyFile2(source, target).catch((error63) => {
+        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error63.message}`, { cause: error63 });
+      });
+      const actual = await sha256File(target);
+      if (actual !== artifact.sha256) {
+        throw new RegistryError(
+          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
+        );
+      }
+    }
+    await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+    const final = join(modelDir, manifest.version);
+    await rm2(final, { recursive: true, force: true });
+    await rename3(temp, final);
+    return final;
+  } catch (error63) {
+    await rm2(temp, { recursive: true, force: true });
+    throw error63;
+  }
+}
+function insideRelative(root, path14) {
+  const rel = relative2(root, resolve2(root, path14));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
+    throw new RegistryError(`artifact path "${path14}" leaves the project directory ${root}`);
+  }
+  return rel;
+}
+async function sha256File(path14) {
+  const hash2 = createHash3("sha256");
+  for await (const chunk of createReadStream4(path14)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function tryReadJson(path14) {
+  try {
+    return JSON.parse(await readFile5(path14, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+
+// src/registry/registry-state.ts
+var import_semver2 = __toESM(require_semver2(), 1);
 
 // src/registry/tag-format.ts
 var import_semver = __toESM(require_semver2(), 1);
@@ -52868,138 +52950,36 @@ function checkCounter(counter) {
   return counter;
 }
 
-// src/registry/local-registry.ts
-var DEFAULT_STORE_DIR = ".mlops/registry";
-var MANIFEST_FILE = "manifest.json";
-function createLocalRegistry(options) {
-  const repoDir = resolve2(options.repoDir);
-  const storeDir = resolve2(repoDir, options.storeDir ?? DEFAULT_STORE_DIR);
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const git = createGit(repoDir);
-  const readManifest = async (model, v) => {
-    const matches = (m) => m?.model === model && m.version === v.version && m.commit === v.commit;
-    const stored = await tryReadJson(join(storeDir, model, v.version, MANIFEST_FILE));
-    const parsed = Manifest.safeParse(stored);
-    if (parsed.success && matches(parsed.data)) return parsed.data;
-    const carried = tryParseManifestMessage(v.tag.message);
-    return matches(carried) ? carried : void 0;
-  };
-  const assignStage = async (state, model, v, stage, actor) => {
-    const tag = formatAssignmentTag(model, stage, nextCounter(model, state.tagNames));
-    const at = wholeSeconds(now());
-    await createTag(git, tag, v.commit, formatAssignmentMessage(model, v.version, stage, actor), at);
-    const previous = state.holders.get(stage);
-    return { model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
-  };
-  return {
-    async listVersions(model) {
-      const state = await readState(git, model);
-      const held = /* @__PURE__ */ new Map();
-      for (const [stage, version2] of state.holders) if (version2) held.set(version2, [...held.get(version2) ?? [], stage]);
-      const active = [...state.versions.values()].filter((v) => v.active);
-      const infos = await Promise.all(
-        active.map(async (v) => {
-          const manifest = await readManifest(model, v);
-          return {
-            model,
-            version: v.version,
-            tag: v.tag.name,
-            commit: v.commit,
-            createdAt: toIso(v.tag.taggedAt),
-            createdBy: manifest?.createdBy ?? v.tag.tagger,
-            stages: (held.get(v.version) ?? []).sort(),
-            ...manifest ? { manifest } : {}
-          };
-        })
-      );
-      return infos.sort((a, b) => import_semver2.default.rcompare(a.version, b.version));
-    },
-    async findInStage(model, stage) {
-      const state = await readState(git, model);
-      const version2 = state.holders.get(stage);
-      const v = version2 === void 0 ? void 0 : state.versions.get(version2);
-      return v ? readManifest(model, v) : void 0;
-    },
-    async register(run, opts) {
-      const model = run.model.name;
-      validateNames(model, opts.stage);
-      const commit = refuseUnregistrable(run);
-      if (!await git.tryRevParse(`${commit}^{commit}`)) {
-        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
-      }
-      const state = await readState(git, model);
-      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
-      const version2 = chooseVersion(state, model, opts);
-      if (opts.stage) checkStageOrder(state, model, version2, opts.stage, opts);
-      const tag = formatRegistrationTag(model, version2);
-      const createdAt = wholeSeconds(now());
-      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor });
-      const path14 = await writeStoreEntry(repoDir, join(storeDir, model), run, manifest);
-      try {
-        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
-      } catch (error63) {
-        await rm2(path14, { recursive: true, force: true });
-        throw error63;
-      }
-      if (!opts.stage) return { manifest, tag, path: path14 };
-      try {
-        const assignment = await assignStage(state, model, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path14, assignment };
-      } catch (error63) {
-        await git.deleteTag(tag).catch(() => {
-        });
-        await rm2(path14, { recursive: true, force: true });
-        throw error63;
-      }
-    },
-    async assign(model, version2, stage, opts) {
-      validateNames(model, stage);
-      const normalized = tryNormalizeVersion(version2);
-      const state = await readState(git, model);
-      const v = normalized === void 0 ? void 0 : state.versions.get(normalized);
-      if (!v?.active) {
-        const known = [...state.versions.values()].filter((x) => x.active).map((x) => x.version);
-        throw new RegistryError(
-          `${model} ${version2} is not registered` + (known.length ? ` (registered: ${known.join(", ")})` : " (no versions registered yet)")
-        );
-      }
-      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`);
-      checkStageOrder(state, model, v.version, stage, opts);
-      return assignStage(state, model, v, stage, opts.actor);
-    },
-    async history(model) {
-      return (await readState(git, model)).events;
-    }
-  };
-}
-async function readState(git, model) {
-  const tags = (await git.listTags([`${model}@*`, `${model}#*`])).map((tag) => ({ tag, parsed: tryParseTag(tag.name) })).filter((t) => t.parsed?.model === model);
-  const state = { tagNames: tags.map((t) => t.tag.name), versions: /* @__PURE__ */ new Map(), holders: /* @__PURE__ */ new Map(), events: [] };
+// src/registry/registry-state.ts
+function computeModelState(model, tags) {
+  const mine = tags.map((tag) => ({ tag, parsed: tryParseTag(tag.name) })).filter((t) => t.parsed?.model === model);
+  const versions = /* @__PURE__ */ new Map();
+  const events = [];
   const pairs = /* @__PURE__ */ new Map();
-  const ordered = tags.filter((t) => t.tag.annotated).sort((a, b) => compareTags(a.tag, a.parsed, b.tag, b.parsed));
+  const ordered = mine.filter((t) => t.tag.annotated).sort((a, b) => compareTags(a.tag, a.parsed, b.tag, b.parsed));
   ordered.forEach(({ tag, parsed }, order) => {
     const base = { model, tag: tag.name, commit: tag.target, at: toIso(tag.taggedAt), message: tag.message };
     if (parsed.action === "deprecate") {
-      state.events.push({ ...base, kind: "deprecation", actor: tryParseActor(tag.message) ?? tag.tagger });
+      events.push({ ...base, kind: "deprecation", actor: tryParseActor(tag.message) ?? tag.tagger });
       return;
     }
     if ("version" in parsed) {
       const registering = parsed.action === "register";
-      if (registering && !state.versions.has(parsed.version)) {
-        state.versions.set(parsed.version, { version: parsed.version, tag, commit: tag.target, active: true });
+      if (registering && !versions.has(parsed.version)) {
+        versions.set(parsed.version, { version: parsed.version, tag, commit: tag.target, active: true });
       }
-      const v = state.versions.get(parsed.version);
+      const v = versions.get(parsed.version);
       if (v && !registering) v.active = false;
       const actor = (registering ? tryParseManifestMessage(tag.message)?.createdBy : tryParseActor(tag.message)) ?? tag.tagger;
-      state.events.push({ ...base, kind: registering ? "registration" : "deregistration", version: parsed.version, actor });
+      events.push({ ...base, kind: registering ? "registration" : "deregistration", version: parsed.version, actor });
       return;
     }
-    const version2 = findVersionAtCommit(state, tag.target);
+    const version2 = findVersionAtCommit(versions, tag.target);
     const key = `${version2 ?? tag.target}\0${parsed.stage}`;
     const assigning = parsed.action === "assign";
     const pair = pairs.get(key) ?? { version: version2, stage: parsed.stage, active: false, order };
     pairs.set(key, { ...pair, active: assigning, order: assigning ? order : pair.order });
-    state.events.push({
+    events.push({
       ...base,
       kind: assigning ? "assignment" : "unassignment",
       stage: parsed.stage,
@@ -53009,20 +52989,173 @@ async function readState(git, model) {
   });
   const best = /* @__PURE__ */ new Map();
   for (const pair of pairs.values()) {
-    const live = pair.active && (pair.version === void 0 || state.versions.get(pair.version)?.active);
+    const live = pair.active && (pair.version === void 0 || versions.get(pair.version)?.active);
     const current = best.get(pair.stage);
     if (live && (!current || pair.order > current.order)) best.set(pair.stage, pair);
   }
-  for (const [stage, { version: version2 }] of best) state.holders.set(stage, version2);
-  return state;
+  const holders = new Map([...best].map(([stage, { version: version2 }]) => [stage, version2]));
+  return { model, tagNames: mine.map((t) => t.tag.name), versions, holders, events };
 }
-function findVersionAtCommit(state, commit) {
-  const candidates = [...state.versions.values()].filter((v) => v.active && v.commit === commit).map((v) => v.version);
+function activeVersions(state) {
+  return [...state.versions.values()].filter((v) => v.active);
+}
+function requireActiveVersion(state, version2) {
+  const normalized = tryNormalizeVersion(version2);
+  const v = normalized === void 0 ? void 0 : state.versions.get(normalized);
+  if (v?.active) return v;
+  const known = activeVersions(state).map((x) => x.version);
+  throw new RegistryError(
+    `${state.model} ${version2} is not registered` + (known.length ? ` (registered: ${known.join(", ")})` : " (no versions registered yet)")
+  );
+}
+function versionInStage(state, stage) {
+  const version2 = state.holders.get(stage);
+  return version2 === void 0 ? void 0 : state.versions.get(version2);
+}
+function resolveManifest(model, v, stored) {
+  const matches = (m) => m?.model === model && m.version === v.version && m.commit === v.commit;
+  if (matches(stored)) return stored;
+  const carried = tryParseManifestMessage(v.tag.message);
+  return matches(carried) ? carried : void 0;
+}
+function describeVersions(state, manifests) {
+  const held = /* @__PURE__ */ new Map();
+  for (const [stage, version2] of state.holders) if (version2) held.set(version2, [...held.get(version2) ?? [], stage]);
+  const infos = activeVersions(state).map((v) => {
+    const manifest = manifests.get(v.version);
+    return {
+      model: state.model,
+      version: v.version,
+      tag: v.tag.name,
+      commit: v.commit,
+      createdAt: toIso(v.tag.taggedAt),
+      createdBy: manifest?.createdBy ?? v.tag.tagger,
+      stages: (held.get(v.version) ?? []).sort(),
+      ...manifest ? { manifest } : {}
+    };
+  });
+  return infos.sort((a, b) => import_semver2.default.rcompare(a.version, b.version));
+}
+function nextVersion(state, request) {
+  const taken = state.tagNames.flatMap((name) => {
+    const parsed = tryParseTag(name);
+    return parsed?.action === "register" ? [parsed.version] : [];
+  });
+  if (request.version !== void 0) {
+    const version2 = tryNormalizeVersion(request.version);
+    if (version2 === void 0) throw new RegistryError(`invalid version "${request.version}": expected semver such as 1.2.0`);
+    if (taken.includes(version2)) throw new RegistryError(`${state.model} ${version2} is registered already (tag ${state.model}@v${version2})`);
+    return version2;
+  }
+  const highest = import_semver2.default.rsort(taken)[0] ?? "0.0.0";
+  const next = import_semver2.default.inc(highest, request.bump);
+  if (!next) throw new RegistryError(`cannot apply a ${request.bump} bump to ${state.model} ${highest}`);
+  return next;
+}
+function nextAssignmentTag(state, stage) {
+  return formatAssignmentTag(state.model, stage, nextCounter(state.model, state.tagNames));
+}
+function checkStageOrder(state, version2, stage, order) {
+  if (!order.enforceOrder || !order.stages) return;
+  const index = order.stages.indexOf(stage);
+  if (index < 0) throw new RegistryError(`stage "${stage}" is not one of the ordered stages [${order.stages.join(", ")}]`);
+  const previous = order.stages[index - 1];
+  if (previous === void 0) return;
+  const wasThere = state.events.some((e) => e.kind === "assignment" && e.version === version2 && e.stage === previous);
+  if (!wasThere) {
+    throw new RegistryError(
+      `${state.model} ${version2} has never been in stage "${previous}", which comes before "${stage}"; assign it to "${previous}" first`
+    );
+  }
+}
+function findVersionAtCommit(versions, commit) {
+  const candidates = [...versions.values()].filter((v) => v.active && v.commit === commit).map((v) => v.version);
   return import_semver2.default.rsort(candidates)[0];
 }
 function compareTags(a, pa, b, pb) {
   const rank = (p) => p.action === "register" ? 0 : 1;
   return toSeconds(a.taggedAt) - toSeconds(b.taggedAt) || rank(pa) - rank(pb) || (pa.counter ?? 0) - (pb.counter ?? 0) || a.name.localeCompare(b.name);
+}
+function toSeconds(iso) {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1e3);
+}
+function toIso(iso) {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
+}
+
+// src/registry/local-registry.ts
+var DEFAULT_STORE_DIR = ".mlops/registry";
+function createLocalRegistry(options) {
+  const repoDir = resolve3(options.repoDir);
+  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve3(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const git = createGit(repoDir);
+  const readState = async (model) => computeModelState(model, await git.listTags([`${model}@*`, `${model}#*`]));
+  const readManifest = async (model, v) => resolveManifest(model, v, await store.readManifest(model, v.version));
+  const assignStage = async (state, v, stage, actor) => {
+    const tag = nextAssignmentTag(state, stage);
+    const at = wholeSeconds(now());
+    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at);
+    const previous = state.holders.get(stage);
+    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
+  };
+  return {
+    async listVersions(model) {
+      const state = await readState(model);
+      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await readManifest(model, v)]));
+      return describeVersions(state, new Map(manifests));
+    },
+    async findInStage(model, stage) {
+      const state = await readState(model);
+      const v = versionInStage(state, stage);
+      return v ? readManifest(model, v) : void 0;
+    },
+    async register(run, opts) {
+      const model = run.model.name;
+      validateNames(model, opts.stage);
+      const commit = refuseUnregistrable(run);
+      if (!await git.tryRevParse(`${commit}^{commit}`)) {
+        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
+      }
+      const state = await readState(model);
+      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
+      const version2 = nextVersion(state, opts);
+      if (opts.stage) checkStageOrder(state, version2, opts.stage, opts);
+      const tag = formatRegistrationTag(model, version2);
+      const createdAt = wholeSeconds(now());
+      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor });
+      const path14 = await store.add(manifest);
+      try {
+        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
+      } catch (error63) {
+        await store.remove(model, version2);
+        throw error63;
+      }
+      if (!opts.stage) return { manifest, tag, path: path14 };
+      try {
+        const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
+        return { manifest, tag, path: path14, assignment };
+      } catch (error63) {
+        await git.deleteTag(tag).catch(() => {
+        });
+        await store.remove(model, version2);
+        throw error63;
+      }
+    },
+    async assign(model, version2, stage, opts) {
+      validateNames(model, stage);
+      const state = await readState(model);
+      const v = requireActiveVersion(state, version2);
+      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`);
+      checkStageOrder(state, v.version, stage, opts);
+      return assignStage(state, v, stage, opts.actor);
+    },
+    async history(model) {
+      return [...(await readState(model)).events];
+    }
+  };
 }
 function validateNames(model, stage) {
   try {
@@ -53054,7 +53187,7 @@ function refuseUnregistrable(run) {
   return run.git.commit;
 }
 async function refuseDuplicate(state, run, commit, readManifest) {
-  const existing = [...state.versions.values()].find((v) => v.active && v.commit === commit);
+  const existing = activeVersions(state).find((v) => v.commit === commit);
   if (!existing) return;
   const manifest = await readManifest(existing);
   if (manifest && sameArtifacts(manifest.artifacts, run.artifacts)) throw new AlreadyRegisteredError(run.model.name, existing.version, commit);
@@ -53065,35 +53198,6 @@ async function refuseDuplicate(state, run, commit, readManifest) {
 function sameArtifacts(a, b) {
   const key = (list) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort());
   return key(a) === key(b);
-}
-function chooseVersion(state, model, opts) {
-  const taken = state.tagNames.flatMap((name) => {
-    const parsed = tryParseTag(name);
-    return parsed?.action === "register" ? [parsed.version] : [];
-  });
-  if (opts.version !== void 0) {
-    const version2 = tryNormalizeVersion(opts.version);
-    if (version2 === void 0) throw new RegistryError(`invalid version "${opts.version}": expected semver such as 1.2.0`);
-    if (taken.includes(version2)) throw new RegistryError(`${model} ${version2} is registered already (tag ${model}@v${version2})`);
-    return version2;
-  }
-  const highest = import_semver2.default.rsort(taken)[0] ?? "0.0.0";
-  const next = import_semver2.default.inc(highest, opts.bump);
-  if (!next) throw new RegistryError(`cannot apply a ${opts.bump} bump to ${model} ${highest}`);
-  return next;
-}
-function checkStageOrder(state, model, version2, stage, order) {
-  if (!order.enforceOrder || !order.stages) return;
-  const index = order.stages.indexOf(stage);
-  if (index < 0) throw new RegistryError(`stage "${stage}" is not one of the ordered stages [${order.stages.join(", ")}]`);
-  const previous = order.stages[index - 1];
-  if (previous === void 0) return;
-  const wasThere = state.events.some((e) => e.kind === "assignment" && e.version === version2 && e.stage === previous);
-  if (!wasThere) {
-    throw new RegistryError(
-      `${model} ${version2} has never been in stage "${previous}", which comes before "${stage}"; assign it to "${previous}" first`
-    );
-  }
 }
 function buildManifest(run, id) {
   return {
@@ -53109,41 +53213,6 @@ function buildManifest(run, id) {
     gates: run.gates
   };
 }
-async function writeStoreEntry(repoDir, modelDir, run, manifest) {
-  await mkdir4(modelDir, { recursive: true });
-  const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
-  try {
-    for (const artifact of run.artifacts) {
-      const rel = insideRelative(repoDir, artifact.path);
-      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
-      const source = join(repoDir, rel);
-      const info2 = await stat5(source).catch((error63) => {
-        throw new RegistryError(`artifact "${artifact.path}" of run ${run.id} is missing at ${source}`, { cause: error63 });
-      });
-      if (!info2.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
-      const target = join(temp, rel);
-      await mkdir4(dirname(target), { recursive: true });
-      await copyFile2(source, target).catch((error63) => {
-        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error63.message}`, { cause: error63 });
-      });
-      const actual = await sha256File(target);
-      if (actual !== artifact.sha256) {
-        throw new RegistryError(
-          `artifact "${artifact.path}" changed since run ${run.id}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
-        );
-      }
-    }
-    await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
-`);
-    const final = join(modelDir, manifest.version);
-    await rm2(final, { recursive: true, force: true });
-    await rename3(temp, final);
-    return final;
-  } catch (error63) {
-    await rm2(temp, { recursive: true, force: true });
-    throw error63;
-  }
-}
 async function createTag(git, tag, commit, message, date5) {
   try {
     await git.createAnnotatedTag(tag, commit, message, { date: date5 });
@@ -53152,35 +53221,8 @@ async function createTag(git, tag, commit, message, date5) {
     throw new RegistryError(`could not create tag "${tag}" on ${commit.slice(0, 7)}${hint}: ${error63.message}`, { cause: error63 });
   }
 }
-function insideRelative(root, path14) {
-  const rel = relative2(root, resolve2(root, path14));
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
-    throw new RegistryError(`artifact path "${path14}" leaves the project directory ${root}`);
-  }
-  return rel;
-}
-async function sha256File(path14) {
-  const hash2 = createHash3("sha256");
-  for await (const chunk of createReadStream4(path14)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function tryReadJson(path14) {
-  try {
-    return JSON.parse(await readFile5(path14, "utf8"));
-  } catch {
-    return void 0;
-  }
-}
 function wholeSeconds(date5) {
   return new Date(Math.floor(date5.getTime() / 1e3) * 1e3);
-}
-function toSeconds(iso) {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1e3);
-}
-function toIso(iso) {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
 }
 
 // src/report/escape.ts
@@ -53218,7 +53260,7 @@ function shorten(text, maxLength) {
   return `${text.slice(0, end)}\u2026`;
 }
 function escapeBlockStart(text) {
-  return text.replace(/^([-+=])/, "\\$1").replace(/^(\d+)([.)])/, "$1\\$2");
+  return text.replace(/^([-+])(?=\s|$|-)/, "\\$1").replace(/^=/, "\\=").replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
 }
 function defuseReferences(text) {
   return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/(?<!&)#(?=\d)/g, `#${ZWJ}`);
@@ -53228,6 +53270,7 @@ function defuseReferences(text) {
 var CHART_MAX_POINTS = 50;
 var MAX_AXIS_LABELS = 20;
 var SPARK_BLOCKS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588";
+var SPARKLINE_WIDTH = 24;
 function columnValues(series) {
   return series.y.map((name, i) => ({
     name,
@@ -53255,10 +53298,27 @@ function renderMermaidLineChart(series) {
     "```"
   ].join("\n");
 }
-function renderSparkline(values) {
+function renderPlot(series, options = {}) {
+  const title = escapeMarkdown(series.title ?? `${series.y.join(", ")} by ${series.x}`, { maxLength: 100 });
+  const [stage, file2] = [series.stage, series.file].map((s) => escapeCode(s, { table: false, maxLength: 120 }));
+  const caption = `**${title}** \xB7 stage ${stage} \xB7 ${file2}`;
+  const columns = columnValues(series);
+  if (columns.every((c) => c.values.length === 0)) return `${caption}
+
+_No numeric points to plot._`;
+  const chart = options.chart ?? true ? renderMermaidLineChart(series) : "";
+  const sparklines = columns.map((c) => `${escapeHtml(c.name, { maxLength: 40 })} ${renderSparkline(c.values)}`).join(" \xB7 ");
+  const table = `<details><summary>${sparklines}</summary>
+
+${renderPlotTable(series)}
+
+</details>`;
+  return [caption, chart, table].filter((p) => p !== "").join("\n\n");
+}
+function renderSparkline(values, width = SPARKLINE_WIDTH) {
   const finite = downsampleEvenly(
     values.filter((v) => Number.isFinite(v)),
-    CHART_MAX_POINTS
+    width
   );
   if (finite.length === 0) return "";
   const min = Math.min(...finite);
@@ -53269,7 +53329,9 @@ function renderSparkline(values) {
 function renderPlotTable(series) {
   const rows = columnValues(series).map(({ name, values }) => {
     if (values.length === 0) return `| ${escapeMarkdown(name, { maxLength: 80 })} | \u2014 | \u2014 | \u2014 | \u2014 | no values |`;
-    const cells = [values[0], Math.min(...values), Math.max(...values), values.at(-1)].map((v) => formatNumber(v ?? NaN));
+    const min = values.reduce((a, b) => Math.min(a, b));
+    const max = values.reduce((a, b) => Math.max(a, b));
+    const cells = [values[0], min, max, values.at(-1)].map((v) => formatNumber(v ?? NaN));
     return `| ${escapeMarkdown(name, { maxLength: 80 })} | ${cells.join(" | ")} | ${renderSparkline(values)} |`;
   });
   return ["| Series | First | Min | Max | Last | Trend |", "| --- | ---: | ---: | ---: | ---: | --- |", ...rows].join("\n");
@@ -53312,15 +53374,15 @@ function plainNumber(n) {
   return text === "-0" ? "0" : text;
 }
 function mermaidString(text) {
-  const clean = toOneLine(text, 80).replace(/"/g, "'").replace(/`/g, "'").replace(/%{2,}/g, "%").trim();
-  return `"${clean}"`;
+  const clean = toOneLine(text, 80).replace(/["`]/g, "'").replace(/%{2,}/g, "%").replace(/</g, "\u2039").replace(/>/g, "\u203A");
+  return `"${clean.trim()}"`;
 }
 
 // src/report/render-report.ts
 var GITHUB_COMMENT_LIMIT = 65536;
 var TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._";
 var MAX_INLINE_METRICS = 10;
-var MAX_FOLDED_ROWS = 15;
+var MAX_INLINE_PARAMS = 15;
 var MAX_FAILED_CHECKS = 20;
 var MAX_EXAMPLES2 = 3;
 var MINIMAL = { charts: false, dataExamples: false, otherMetrics: false, sections: false };
@@ -53339,6 +53401,9 @@ function renderReport(input2) {
     if (markdown.length <= maxLength) return markdown;
   }
   return cutToLength(composeReport(ctx, MINIMAL, false), maxLength);
+}
+function renderReportMarker(model) {
+  return `<!-- mlops-report model=${model.replace(/[^A-Za-z0-9._-]/g, "_")} -->`;
 }
 function renderVerdictLine(run, options = {}) {
   const markdown = (options.format ?? "markdown") === "markdown";
@@ -53359,43 +53424,41 @@ function renderVerdictLine(run, options = {}) {
   const badData = run.data.filter((d) => !d.passed);
   if (badData.length > 0) problems.push(`Data checks failed: ${badData.map((d) => code(d.name)).join(", ")}`);
   if (problems.length === 0 && run.status === "failed") problems.push(bold("Run failed"));
-  if (problems.length > 0) return `\u274C ${problems.join(" \xB7 ")}`;
-  if (results.length === 0) return `\u2705 ${bold("Run succeeded")} (no gates configured)`;
   const skipped = results.filter((r) => r.status === "skipped").length;
   const why = run.gates.baseline ? `not in baseline v${text(run.gates.baseline.version)}` : "no baseline yet";
-  const headline = results.length === 1 ? "The gate passes" : `All ${results.length} gates pass`;
-  return `\u2705 ${bold(headline)}${skipped > 0 ? ` (${skipped} skipped: ${why})` : ""}`;
+  const passing = results.length === 1 ? "the gate passes" : `all ${results.length} gates pass`;
+  const note = skipped > 0 ? ` (${skipped} skipped: ${why})` : "";
+  if (problems.length > 0) return `\u274C ${problems.join(" \xB7 ")}${failed.length === 0 && results.length > 0 ? ` \xB7 ${passing}${note}` : ""}`;
+  if (results.length === 0) return `\u2705 ${bold("Run succeeded")} (no gates configured)`;
+  return `\u2705 ${bold(passing.charAt(0).toUpperCase() + passing.slice(1))}${note}`;
 }
 function listFailedGates(failed, text) {
   const byMetric = /* @__PURE__ */ new Map();
   for (const r of failed) {
-    const rules = byMetric.get(r.metric) ?? [];
-    rules.push(r.value === void 0 ? "not produced" : ruleLabel(r));
-    byMetric.set(r.metric, [...new Set(rules)]);
+    byMetric.set(r.metric, (byMetric.get(r.metric) ?? /* @__PURE__ */ new Set()).add(r.value === void 0 ? "not produced" : ruleLabel(r)));
   }
-  const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${rules.join(", ")})`);
+  const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${[...rules].join(", ")})`);
   return items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", ");
 }
 function buildContext({ run, baseline, title }) {
   const gateResults = /* @__PURE__ */ new Map();
   for (const r of run.gates.results) gateResults.set(r.metric, [...gateResults.get(r.metric) ?? [], r]);
   const rows = new Map(compareMetrics(run.metrics, baseline?.metrics).map((row) => [row.name, row]));
-  const gated = [...gateResults.keys()].map(
-    (name) => rows.get(name) ?? { name, change: baseline ? "removed" : "no-baseline", direction: "higher" }
-  );
+  const missing = (name) => ({ name, change: baseline ? "removed" : "no-baseline", direction: "higher" });
+  const gated = [...gateResults.keys()].map((name) => rows.get(name) ?? missing(name));
   const others = [...rows.values()].filter((row) => !gateResults.has(row.name));
   return { run, baseline, title: title ?? run.model.name, gated, others, gateResults };
 }
 function composeReport(ctx, detail, truncated) {
   const { run } = ctx;
-  const marker = `<!-- mlops-report model=${run.model.name.replace(/[^A-Za-z0-9._-]/g, "_")} -->`;
-  const parts = [`${marker}
-## ${escapeMarkdown(ctx.title, { maxLength: 120 })}`, renderVerdictLine(run)];
+  const heading = `${renderReportMarker(run.model.name)}
+## ${escapeMarkdown(ctx.title, { maxLength: 120 })}`;
+  const parts = [heading, renderVerdictLine(run)];
   if (detail.sections) parts.push(renderRunContext(run));
   parts.push(renderMetricsSection(ctx, detail));
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx), renderPlotsSection(run.plots, detail));
-    parts.push(renderStagesSection(run.stages));
+    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx));
+    parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages));
   }
   if (truncated) parts.push(TRUNCATION_NOTE);
   return `${parts.filter((p) => p !== "").join("\n\n")}
@@ -53415,11 +53478,12 @@ ${TRUNCATION_NOTE}
   return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength));
 }
 function renderRunContext(run) {
-  const parts = [`run ${escapeCode(run.id, { table: false, maxLength: 60 })}`];
+  const inline = (s, maxLength = 60) => escapeCode(s, { table: false, maxLength });
+  const parts = [`run ${inline(run.id)}`];
   const { commit, branch, dirty } = run.git;
   if (commit) {
-    const on = branch ? ` on ${escapeCode(branch, { table: false, maxLength: 60 })}` : "";
-    parts.push(`commit ${escapeCode(commit.slice(0, 7), { table: false })}${on}${dirty ? " (with uncommitted changes)" : ""}`);
+    const where = `${branch ? ` on ${inline(branch)}` : ""}${dirty ? " (with uncommitted changes)" : ""}`;
+    parts.push(`commit ${inline(commit.slice(0, 7))}${where}`);
   }
   const took = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
   if (Number.isFinite(took) && took >= 0) parts.push(`took ${formatDuration(took)}`);
@@ -53433,19 +53497,25 @@ function renderMetricsSection(ctx, detail) {
   if (gated.length + others.length === 0) out.push("_No metrics were produced._");
   if (gated.length + inline.length > 0) out.push(renderMetricTable(ctx, [...gated, ...inline]));
   if (folded.length > 0) {
-    const label = gated.length + inline.length > 0 ? `${folded.length} more metrics` : `${folded.length} metrics`;
-    out.push(detail.otherMetrics ? fold(label, renderMetricTable(ctx, folded)) : `_${label} not shown._`);
+    const label = `${folded.length} ${gated.length + inline.length > 0 ? "more " : ""}metrics`;
+    const summary2 = `${label}${baseline ? `: ${countChanges(folded)}` : ""}`;
+    out.push(detail.otherMetrics ? fold(summary2, renderMetricTable(ctx, folded)) : `_${summary2} (not shown)._`);
   }
   if (!detail.sections) return out.join("\n\n");
   if (!baseline) {
-    const relative3 = run.gates.results.some((r) => r.rule === "max_drop" || r.rule === "max_rise");
-    const tail = relative3 ? "; the max drop / max rise gates were skipped" : "";
+    const skipped = run.gates.results.some((r) => r.status === "skipped");
+    const tail = skipped ? "; the max drop / max rise gates were skipped" : "";
     out.push(`_No baseline yet: no model version has been promoted, so there is nothing to compare against${tail}._`);
   }
-  if (run.metricErrors.length > 0) {
-    out.push(run.metricErrors.map((e) => `- \u26A0\uFE0F ${escapeMarkdown(e.message, { maxLength: 300 })}`).join("\n"));
-  }
+  const missing = run.gates.results.filter((r) => r.value === void 0 && r.status === "fail").map((r) => r.message);
+  const problems = [.../* @__PURE__ */ new Set([...missing, ...run.metricErrors.map((e) => e.message)])];
+  if (problems.length > 0) out.push(problems.map((m) => `- \u26A0\uFE0F ${escapeMarkdown(m, { maxLength: 300 })}`).join("\n"));
   return out.join("\n\n");
+}
+function countChanges(rows) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const row of rows) counts.set(row.change, (counts.get(row.change) ?? 0) + 1);
+  return ["better", "worse", "new", "removed", "same"].flatMap((c) => counts.has(c) ? [`${counts.get(c)} ${c}`] : []).join(", ");
 }
 function renderMetricTable(ctx, rows) {
   const withGate = rows.some((row) => ctx.gateResults.has(row.name));
@@ -53453,7 +53523,8 @@ function renderMetricTable(ctx, rows) {
   if (ctx.baseline) header.push(`Baseline (${describeBaseline(ctx)})`, "\u0394");
   if (withGate) header.push("Gate");
   const body = rows.map((row) => {
-    const cells = [escapeMarkdown(row.name, { maxLength: 100 }), formatOptional(row.value)];
+    const produced = row.value !== void 0 || !ctx.gateResults.has(row.name);
+    const cells = [escapeMarkdown(row.name, { maxLength: 100 }), produced ? formatOptional(row.value) : "not produced"];
     if (ctx.baseline) cells.push(formatOptional(row.baseline), describeChange(row));
     if (withGate) cells.push((ctx.gateResults.get(row.name) ?? []).map(renderGateBadge).join(" \xB7 "));
     return cells;
@@ -53466,23 +53537,15 @@ function describeBaseline({ baseline, run }) {
   return stage ? `${version2}, ${escapeMarkdown(stage, { maxLength: 40 })}` : version2;
 }
 function describeChange(row) {
-  switch (row.change) {
-    case "better":
-    case "worse": {
-      const arrow = (row.delta ?? 0) > 0 ? "\u25B2" : "\u25BC";
-      return `${formatDelta(row.delta ?? 0)} ${arrow} ${row.change === "worse" ? "**worse**" : "better"}`;
-    }
-    case "same":
-      return "same";
-    case "new":
-    case "removed":
-      return row.change;
-    case "no-baseline":
-      return "\u2014";
+  if (row.change === "better" || row.change === "worse") {
+    const arrow = (row.delta ?? 0) > 0 ? "\u25B2" : "\u25BC";
+    return `${formatDelta(row.delta ?? 0)} ${arrow} ${row.change === "worse" ? "**worse**" : "better"}`;
   }
+  return row.change === "no-baseline" ? "\u2014" : row.change;
 }
 function renderGateBadge(r) {
   if (r.status === "pass") return `\u2705 ${ruleLabel(r)}`;
+  if (r.value === void 0) return `\u274C ${ruleLabel(r)}`;
   return `${r.status === "fail" ? "\u274C" : "\u23ED\uFE0F"} ${ruleLabel(r)}: ${escapeMarkdown(r.message, { maxLength: 120 })}`;
 }
 function ruleLabel(r) {
@@ -53509,11 +53572,9 @@ function renderFailedChecks(d, detail) {
     const cells = [c.check, c.column !== void 0 ? escapeMarkdown(c.column, { maxLength: 60 }) : "\u2014"];
     cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : "\u2014");
     cells.push(escapeMarkdown(c.message, { maxLength: 200 }));
-    if (detail.dataExamples) {
-      const examples = c.examples.slice(0, MAX_EXAMPLES2).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`);
-      cells.push(examples.join(" \xB7 ") || "\u2014");
-    }
-    return cells;
+    if (!detail.dataExamples) return cells;
+    const examples = c.examples.slice(0, MAX_EXAMPLES2).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`);
+    return [...cells, examples.join(" \xB7 ") || "\u2014"];
   });
   const more = failed.length > MAX_FAILED_CHECKS ? `
 
@@ -53524,19 +53585,18 @@ ${renderTable(header, rows, [2])}${more}`;
 }
 function renderParamsSection({ run, baseline }) {
   if (!baseline) return "";
+  const version2 = `v${escapeMarkdown(baseline.version, { maxLength: 40 })}`;
   const names = [.../* @__PURE__ */ new Set([...Object.keys(baseline.params), ...Object.keys(run.params)])].sort();
   const changed = names.filter((name) => describeParam(baseline.params, name) !== describeParam(run.params, name));
   const heading = "### Params that differ from the baseline";
   if (changed.length === 0) return `${heading}
 
-_None: every param matches v${escapeMarkdown(baseline.version, { maxLength: 40 })}._`;
-  const table = renderTable(
-    ["Param", "Baseline", "This run"],
-    changed.map((name) => [escapeCode(name, { maxLength: 100 }), ...[baseline.params, run.params].map((p) => renderParam(p, name))])
-  );
+_None: every param matches ${version2}._`;
+  const cells = (name) => [escapeCode(name, { maxLength: 100 }), renderParam(baseline.params, name), renderParam(run.params, name)];
+  const table = renderTable(["Param", `Baseline (${version2})`, "This run"], changed.map(cells));
   return `${heading}
 
-${changed.length > MAX_FOLDED_ROWS ? fold(`${changed.length} params differ`, table) : table}`;
+${changed.length > MAX_INLINE_PARAMS ? fold(`${changed.length} params differ`, table) : table}`;
 }
 function describeParam(params, name) {
   return Object.hasOwn(params, name) ? JSON.stringify(params[name]) : void 0;
@@ -53548,18 +53608,7 @@ function renderParam(params, name) {
 }
 function renderPlotsSection(plots, detail) {
   if (plots.length === 0) return "";
-  return ["### Plots", ...plots.map((p) => renderPlot(p, detail))].join("\n\n");
-}
-function renderPlot(series, detail) {
-  const title = series.title ?? `${series.y.join(", ")} by ${series.x}`;
-  const caption = `**${escapeMarkdown(title, { maxLength: 100 })}** \xB7 stage ${escapeCode(series.stage, { table: false, maxLength: 60 })} \xB7 ${escapeCode(series.file, { table: false, maxLength: 120 })}`;
-  const columns = columnValues(series);
-  if (columns.every((c) => c.values.length === 0)) return `${caption}
-
-_No numeric points to plot._`;
-  const chart = detail.charts ? renderMermaidLineChart(series) : "";
-  const sparklines = columns.map((c) => `${escapeHtml(c.name, { maxLength: 40 })} ${renderSparkline(c.values)}`).join(" \xB7 ");
-  return [caption, chart, fold(sparklines, renderPlotTable(series))].filter((p) => p !== "").join("\n\n");
+  return ["### Plots", ...plots.map((p) => renderPlot(p, { chart: detail.charts }))].join("\n\n");
 }
 var STAGE_STATUS = {
   succeeded: "\u2705 succeeded",
@@ -53572,10 +53621,11 @@ function renderStagesSection(stages) {
   if (stages.length === 0) return "";
   const troubled = stages.some((s) => s.status !== "succeeded" && s.status !== "cached");
   const rows = stages.map((s) => {
-    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status]];
-    cells.push(s.durationMs !== void 0 && s.status !== "cached" ? formatDuration(s.durationMs) : "\u2014", s.status === "cached" ? "yes" : "no");
-    if (troubled) cells.push(s.status === "failed" ? escapeMarkdown(describeStageFailure(s), { maxLength: 300 }) : escapeMarkdown(s.reason ?? "", { maxLength: 300 }));
-    return cells;
+    const ran = s.status !== "cached" && s.durationMs !== void 0;
+    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status], ran ? formatDuration(s.durationMs ?? 0) : "\u2014"];
+    cells.push(s.status === "cached" ? "yes" : "no");
+    const reason = s.status === "failed" ? describeStageFailure(s) : s.reason ?? "";
+    return troubled ? [...cells, escapeMarkdown(reason, { maxLength: 300 })] : cells;
   });
   const table = renderTable(["Stage", "Status", "Duration", "Cached", ...troubled ? ["Reason"] : []], rows, [2]);
   if (troubled) return `### Stages
@@ -53583,8 +53633,8 @@ function renderStagesSection(stages) {
 ${table}`;
   const cached2 = stages.filter((s) => s.status === "cached").length;
   const total = stages.reduce((sum, s) => sum + (s.status === "cached" ? 0 : s.durationMs ?? 0), 0);
-  const counts = `${stages.length - cached2} ran${cached2 > 0 ? `, ${cached2} cached` : ""}`;
-  return fold(`Stages: ${plural2(stages.length, "stage")} (${counts}) in ${formatDuration(total)}`, table);
+  const all = stages.length === 1 ? "the only stage" : `all ${stages.length}`;
+  return fold(`Stages: ${all} succeeded${cached2 > 0 ? ` (${cached2} cached)` : ""} in ${formatDuration(total)}`, table);
 }
 function describeStageFailure(stage) {
   if (stage.reason) return stage.reason;
@@ -53607,8 +53657,7 @@ function formatOptional(value) {
 }
 function formatPercent(fraction) {
   const percent = fraction * 100;
-  if (percent > 0 && percent < 0.1) return "&lt;0.1%";
-  return `${Number(percent.toFixed(1))}%`;
+  return percent > 0 && percent < 0.1 ? "&lt;0.1%" : `${Number(percent.toFixed(1))}%`;
 }
 function formatDuration(ms) {
   if (ms < 1e3) return `${Math.round(ms)}ms`;
@@ -54083,7 +54132,7 @@ async function runAction() {
     setOutput("verdict", passed ? "pass" : "fail");
     setOutput("report-path", path13.relative(workspace, reportPath));
     setOutput("run-id", record2.id);
-    if (!passed) throw new Error(renderVerdictLine(record2));
+    if (!passed) throw new Error(renderVerdictLine(record2, { format: "text" }));
   } catch (error63) {
     setFailed(error63 instanceof Error ? error63.message : String(error63));
   }

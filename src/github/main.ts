@@ -65,7 +65,7 @@ export async function runAction(): Promise<void> {
     core.setOutput('verdict', passed ? 'pass' : 'fail')
     core.setOutput('report-path', path.relative(workspace, reportPath))
     core.setOutput('run-id', record.id)
-    if (!passed) throw new Error(renderVerdictLine(record))
+    if (!passed) throw new Error(renderVerdictLine(record, { format: 'text' }))
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   }

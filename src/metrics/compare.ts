@@ -10,7 +10,6 @@ export interface MetricComparison {
   name: string
   value?: number
   baseline?: number
-  /** value − baseline, when both exist. */
   delta?: number
   change: MetricChange
   direction: MetricDirection
@@ -24,7 +23,6 @@ export function tolerance(a: number, b: number): number {
   return 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))
 }
 
-/** Rows for every metric in either set, sorted by name. */
 export function compareMetrics(current: Metrics, baseline: Metrics | undefined): MetricComparison[] {
   const names = new Set([...Object.keys(current), ...Object.keys(baseline ?? {})])
   return [...names].sort(compareNames).map((name) => compareOne(name, current, baseline))
@@ -60,10 +58,7 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/**
- * A metric value for people: four decimals from 1 up (1523.4568), four significant digits
- * below (0.9712, 0.0001234), trailing zeros dropped (0.9, 42).
- */
+/** Four decimals from 1 up (1523.4568), four significant digits below (0.9712, 0.0001234). */
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n)
   if (n === 0) return '0'

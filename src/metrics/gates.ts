@@ -33,7 +33,7 @@ export function evaluateGates(
   metrics: Metrics,
   baseline: GateBaseline | undefined,
   readFiles: string[],
-  baselineStage = baseline?.stage ?? 'production',
+  baselineStage = 'production',
 ): GateVerdict {
   const results: GateResult[] = []
   for (const [metric, gate] of Object.entries(gates)) {

@@ -33,11 +33,13 @@ export async function readMetrics(
   files: string[],
   overrides: Spec['metrics'] = {},
 ): Promise<{ metrics: Metrics; errors: MetricsReadError[] }> {
-  const parsed = await Promise.all(files.map((file) => readMetricsFile(root, file)))
+  // Two stages may declare the same file; reading it twice would report every metric as a duplicate.
+  const unique = [...new Set(files)]
+  const parsed = await Promise.all(unique.map((file) => readMetricsFile(root, file)))
   const found = new Map<string, Metrics[string]>()
   const errors: MetricsReadError[] = []
   parsed.forEach((result, i) => {
-    const file = files[i] ?? ''
+    const file = unique[i] ?? ''
     if (result instanceof MetricsFileError) {
       errors.push({ file, message: result.message })
       return

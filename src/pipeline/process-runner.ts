@@ -27,20 +27,26 @@ export type CommandResult =
 export function runCommand(options: CommandOptions): Promise<CommandResult> {
   const { command, cwd, env, timeoutMs, onLine, signal, graceMs = 3000 } = options
   return new Promise((resolve) => {
+    // An already-cancelled run (e.g. a later stage after Ctrl-C) must not start at all.
+    if (signal?.aborted) return resolve({ kind: 'aborted' })
     const isWindows = process.platform === 'win32'
     const child = spawn(command, { cwd, env, shell: true, detached: !isWindows, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
     let stopped: 'timed-out' | 'aborted' | undefined
     let lastError: string | undefined
     let killTimer: NodeJS.Timeout | undefined
+    let settled = false
 
+    // Not settled means the output is still open: even when the shell itself has exited, a
+    // background process it started holds the pipes, and the group kill must reach it.
     const stop = (why: 'timed-out' | 'aborted') => {
-      if (stopped || child.exitCode !== null) return
+      if (stopped || settled) return
       stopped = why
       killTree(child.pid, 'SIGTERM')
       killTimer = setTimeout(() => killTree(child.pid, 'SIGKILL'), graceMs)
       killTimer.unref()
     }
-    const timer = setTimeout(() => stop('timed-out'), timeoutMs)
+    // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); clamp long timeouts.
+    const timer = setTimeout(() => stop('timed-out'), Math.min(timeoutMs, 2 ** 31 - 1))
     const onAbort = () => stop('aborted')
     signal?.addEventListener('abort', onAbort, { once: true })
 
@@ -50,7 +56,6 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       onLine('stderr', line)
     })
 
-    let settled = false
     const finish = (result: CommandResult) => {
       if (settled) return
       settled = true

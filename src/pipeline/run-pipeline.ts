@@ -57,6 +57,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const state = await readStageState(root)
   const stages = new Map<string, StageRecord>()
   const data: DataResult[] = []
+  // Stages finish concurrently: chain the state writes so they never overlap and the last
+  // one written holds every stage that has succeeded so far.
+  let saving: Promise<void> = Promise.resolve()
 
   const execute = async (node: DagNode) => {
     if (node.kind === 'data') {
@@ -79,20 +82,27 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       onStart: () => logger.info(`▶ ${node.name}: ${stage.run}`),
       onLine: (stream, line) => logger.stageLine(node.name, stream, line),
       signal: options.signal,
+    }).catch((error: unknown): StageRecord => {
+      // A file-system error before or after the command (e.g. an out under a file): still a record.
+      return { name: node.name, command: stage.run, status: 'failed', reason: `could not run: ${(error as Error).message}`, hash: '', deps: {}, outs: {}, params: {} }
     })
     stages.set(node.name, record)
     logger.info(describeStage(record))
     if (record.status === 'succeeded') state.stages[node.name] = { hash: record.hash, outs: record.outs, finishedAt: record.finishedAt! }
     // Persist after every stage so an interrupted run still caches what finished.
-    if (record.status === 'succeeded') await writeStageState(root, state)
+    if (record.status === 'succeeded') await (saving = saving.catch(() => {}).then(() => writeStageState(root, state)))
     return { ok: record.status === 'succeeded' || record.status === 'cached' }
   }
 
   const nodes = buildDag(spec)
-  await runGraph(nodes, options.jobs ?? os.availableParallelism(), {
+  // A node blocked by a blocked node names the one that actually failed, however far up.
+  const failedFirst = new Map<string, string>()
+  const outcome = await runGraph(nodes, options.jobs ?? os.availableParallelism(), {
     execute,
     block: (node, cause) => {
-      const reason = `not run: ${describeCause(cause)} failed`
+      const origin = failedFirst.get(cause) ?? cause
+      failedFirst.set(node.id, origin)
+      const reason = `not run: ${describeCause(origin)} failed`
       if (node.kind === 'stage') {
         const stage = spec.stages[node.name]!
         stages.set(node.name, { name: node.name, command: stage.run, status: 'blocked', reason, hash: '', deps: {}, outs: {}, params: {} })
@@ -108,8 +118,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const plots = await collectPlots(root, spec, usable, metricErrors)
   const artifacts = await hashArtifacts(root, spec.model.artifacts)
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
-  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles)
-  const failed = ordered.some((s) => !['succeeded', 'cached'].includes(s.status)) || data.some((d) => !d.passed)
+  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage)
+  // From the graph's outcome, so a node whose execution threw also fails the run.
+  const failed = [...outcome.values()].some((o) => o !== 'ok')
 
   const record: RunRecord = {
     schema: 1,

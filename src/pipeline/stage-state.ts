@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
@@ -30,7 +31,8 @@ export async function writeStageState(root: string, state: StateFile): Promise<v
 /** Write to a temp file and rename, so a crash never leaves half a JSON file behind. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true })
-  const temp = `${file}.${process.pid}.tmp`
+  // Unique per call: two writes of the same file at once must not share (and steal) a temp file.
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`)
   await rename(temp, file)
 }

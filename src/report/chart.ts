@@ -1,7 +1,7 @@
 import { formatNumber } from '../metrics/compare.js'
 import { downsampleEvenly } from '../metrics/read-plot.js'
 import type { PlotSeries } from '../pipeline/run-record.js'
-import { escapeMarkdown, toOneLine } from './escape.js'
+import { escapeCode, escapeHtml, escapeMarkdown, toOneLine } from './escape.js'
 
 // Plots for the report: a Mermaid xychart (GitHub renders it), a Unicode sparkline and a small
 // table for readers without Mermaid (e-mail notifications, terminals, other forges).
@@ -16,11 +16,9 @@ export const SPARKLINE_WIDTH = 24
 
 export interface SeriesColumn {
   name: string
-  /** The column's numbers in x order, empty cells left out. */
   values: number[]
 }
 
-/** Each y column's non-empty values, for sparklines and summaries. */
 export function columnValues(series: PlotSeries): SeriesColumn[] {
   return series.y.map((name, i) => ({
     name,
@@ -57,7 +55,19 @@ export function renderMermaidLineChart(series: PlotSeries): string {
   ].join('\n')
 }
 
-/** "▁▂▄▆█" for a rising series, at most `width` characters wide. */
+/** Caption, chart (the report passes `chart: false` to save space) and the folded fallback table. */
+export function renderPlot(series: PlotSeries, options: { chart?: boolean } = {}): string {
+  const title = escapeMarkdown(series.title ?? `${series.y.join(', ')} by ${series.x}`, { maxLength: 100 })
+  const [stage, file] = [series.stage, series.file].map((s) => escapeCode(s, { table: false, maxLength: 120 }))
+  const caption = `**${title}** · stage ${stage} · ${file}`
+  const columns = columnValues(series)
+  if (columns.every((c) => c.values.length === 0)) return `${caption}\n\n_No numeric points to plot._`
+  const chart = (options.chart ?? true) ? renderMermaidLineChart(series) : ''
+  const sparklines = columns.map((c) => `${escapeHtml(c.name, { maxLength: 40 })} ${renderSparkline(c.values)}`).join(' · ')
+  const table = `<details><summary>${sparklines}</summary>\n\n${renderPlotTable(series)}\n\n</details>`
+  return [caption, chart, table].filter((p) => p !== '').join('\n\n')
+}
+
 export function renderSparkline(values: number[], width = SPARKLINE_WIDTH): string {
   const finite = downsampleEvenly(
     values.filter((v) => Number.isFinite(v)),
@@ -70,11 +80,13 @@ export function renderSparkline(values: number[], width = SPARKLINE_WIDTH): stri
   return finite.map((v) => SPARK_BLOCKS[span === 0 ? 0 : Math.round(((v - min) / span) * top)]).join('')
 }
 
-/** | Series | First | Min | Max | Last | Trend | — the chart's content for those without Mermaid. */
 export function renderPlotTable(series: PlotSeries): string {
   const rows = columnValues(series).map(({ name, values }) => {
     if (values.length === 0) return `| ${escapeMarkdown(name, { maxLength: 80 })} | — | — | — | — | no values |`
-    const cells = [values[0], Math.min(...values), Math.max(...values), values.at(-1)].map((v) => formatNumber(v ?? NaN))
+    // A loop, not Math.min(...values): a hand-edited run record may hold more points than a call takes.
+    const min = values.reduce((a, b) => Math.min(a, b))
+    const max = values.reduce((a, b) => Math.max(a, b))
+    const cells = [values[0], min, max, values.at(-1)].map((v) => formatNumber(v ?? NaN))
     return `| ${escapeMarkdown(name, { maxLength: 80 })} | ${cells.join(' | ')} | ${renderSparkline(values)} |`
   })
   return ['| Series | First | Min | Max | Last | Trend |', '| --- | ---: | ---: | ---: | ---: | --- |', ...rows].join('\n')
@@ -127,10 +139,10 @@ function plainNumber(n: number): string {
 }
 
 /**
- * Mermaid strings cannot contain `"`, a leading backtick starts a Markdown string, and `%%`
- * could smuggle in an `%%{init}%%` directive that reconfigures the renderer.
+ * Mermaid strings cannot contain `"`, a leading backtick starts a Markdown string, `%%` could
+ * smuggle in an `%%{init}%%` directive, and labels may be rendered as HTML.
  */
 function mermaidString(text: string): string {
-  const clean = toOneLine(text, 80).replace(/"/g, "'").replace(/`/g, "'").replace(/%{2,}/g, '%').trim()
-  return `"${clean}"`
+  const clean = toOneLine(text, 80).replace(/["`]/g, "'").replace(/%{2,}/g, '%').replace(/</g, '‹').replace(/>/g, '›')
+  return `"${clean.trim()}"`
 }

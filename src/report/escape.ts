@@ -1,6 +1,5 @@
-// Escaping for strings a run brings in from outside (metric and column names, data values,
-// params, paths, stage output) before they go into a PR comment. Such a string must not break
-// a table, inject HTML, link somewhere, or ping people and issues.
+// Strings from a run (metric and column names, data values, params, paths, stage output) go into
+// a PR comment; they must not break a table, inject HTML, link somewhere, or ping anyone.
 
 const ZWJ = '\u200D'
 // Bidi overrides can make a cell read differently from what it contains ("Trojan Source").
@@ -9,11 +8,9 @@ const LINE_BREAKS = /\r\n?|[\n\u2028\u2029]/g
 const CONTROLS = /[\u0000-\u001F\u007F]/g
 
 export interface EscapeOptions {
-  /** Cut the raw text to this many characters (ending in "…") before escaping. */
   maxLength?: number
 }
 
-/** One line of plain text: no line breaks, control or bidi characters, optionally shortened. */
 export function toOneLine(text: string, maxLength?: number): string {
   const line = String(text).replace(LINE_BREAKS, ' ').replace(CONTROLS, ' ').replace(INVISIBLE_CONTROLS, '')
   return maxLength !== undefined ? shorten(line, maxLength) : line
@@ -30,10 +27,7 @@ export function escapeMarkdown(text: string, options: EscapeOptions = {}): strin
   return defuseReferences(escapeBlockStart(escaped))
 }
 
-/**
- * A complete inline code span (delimiters included). Inside a table, `|` still splits cells
- * even in code, so it gets GFM's `\|`; pass `table: false` for prose, where that would show.
- */
+/** A whole code span. In a table `|` splits cells even inside code, hence `\|`; pass `table: false` in prose. */
 export function escapeCode(text: string, options: EscapeOptions & { table?: boolean } = {}): string {
   let body = toOneLine(text, options.maxLength)
   if (options.table ?? true) body = body.replace(/\|/g, '\\|')
@@ -72,10 +66,7 @@ function escapeBlockStart(text: string): string {
   return text.replace(/^([-+])(?=\s|$|-)/, '\\$1').replace(/^=/, '\\=').replace(/^(\d+)([.)])(?=\s|$)/, '$1\\$2')
 }
 
-/**
- * GitHub links @user and #123 in the rendered text itself, so backslashes or entities do not
- * stop it; a zero-width joiner after the sign does, and reads the same.
- */
+/** GitHub links @user and #123 in the rendered text, past any escaping; a zero-width joiner stops it. */
 function defuseReferences(text: string): string {
   return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/(?<!&)#(?=\d)/g, `#${ZWJ}`)
 }

@@ -3,8 +3,8 @@ import { compareMetrics, formatDelta, formatNumber, type MetricComparison } from
 import type { GateResult } from '../metrics/result.js'
 import type { PlotSeries, RunRecord, StageRecord } from '../pipeline/run-record.js'
 import type { Manifest } from '../registry/manifest.js'
-import { columnValues, renderMermaidLineChart, renderPlotTable, renderSparkline } from './chart.js'
-import { escapeCode, escapeHtml, escapeMarkdown, toOneLine } from './escape.js'
+import { renderPlot } from './chart.js'
+import { escapeCode, escapeMarkdown, toOneLine } from './escape.js'
 
 // The pull-request comment and job summary for one run. A reviewer reads the first line to
 // decide whether to merge, so the verdict leads and everything after it is evidence.
@@ -22,9 +22,8 @@ export interface ReportInput {
 export const GITHUB_COMMENT_LIMIT = 65_536
 export const TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._"
 
-/** Non-gated metrics beyond this many go into a folded table. */
-const MAX_INLINE_METRICS = 10
-const MAX_FOLDED_ROWS = 15
+const MAX_INLINE_METRICS = 10 // more non-gated metrics than this go into a folded table
+const MAX_INLINE_PARAMS = 15
 const MAX_FAILED_CHECKS = 20
 const MAX_EXAMPLES = 3
 
@@ -63,6 +62,11 @@ export function renderReport(input: ReportInput): string {
   return cutToLength(composeReport(ctx, MINIMAL, false), maxLength)
 }
 
+/** The report's first line, by which a bot finds its earlier comment for this model to update. */
+export function renderReportMarker(model: string): string {
+  return `<!-- mlops-report model=${model.replace(/[^A-Za-z0-9._-]/g, '_')} -->`
+}
+
 /** One line: ✅ all gates pass, or ❌ what failed (gates first, then stages and data). */
 export function renderVerdictLine(run: RunRecord, options: { format?: 'markdown' | 'text' } = {}): string {
   const markdown = (options.format ?? 'markdown') === 'markdown'
@@ -83,22 +87,21 @@ export function renderVerdictLine(run: RunRecord, options: { format?: 'markdown'
   const badData = run.data.filter((d) => !d.passed)
   if (badData.length > 0) problems.push(`Data checks failed: ${badData.map((d) => code(d.name)).join(', ')}`)
   if (problems.length === 0 && run.status === 'failed') problems.push(bold('Run failed'))
-  if (problems.length > 0) return `❌ ${problems.join(' · ')}`
-  if (results.length === 0) return `✅ ${bold('Run succeeded')} (no gates configured)`
   const skipped = results.filter((r) => r.status === 'skipped').length
   const why = run.gates.baseline ? `not in baseline v${text(run.gates.baseline.version)}` : 'no baseline yet'
-  const headline = results.length === 1 ? 'The gate passes' : `All ${results.length} gates pass`
-  return `✅ ${bold(headline)}${skipped > 0 ? ` (${skipped} skipped: ${why})` : ''}`
+  const passing = results.length === 1 ? 'the gate passes' : `all ${results.length} gates pass`
+  const note = skipped > 0 ? ` (${skipped} skipped: ${why})` : ''
+  if (problems.length > 0) return `❌ ${problems.join(' · ')}${failed.length === 0 && results.length > 0 ? ` · ${passing}${note}` : ''}`
+  if (results.length === 0) return `✅ ${bold('Run succeeded')} (no gates configured)`
+  return `✅ ${bold(passing.charAt(0).toUpperCase() + passing.slice(1))}${note}`
 }
 
 function listFailedGates(failed: GateResult[], text: (s: string) => string): string {
-  const byMetric = new Map<string, string[]>()
+  const byMetric = new Map<string, Set<string>>()
   for (const r of failed) {
-    const rules = byMetric.get(r.metric) ?? []
-    rules.push(r.value === undefined ? 'not produced' : ruleLabel(r))
-    byMetric.set(r.metric, [...new Set(rules)])
+    byMetric.set(r.metric, (byMetric.get(r.metric) ?? new Set()).add(r.value === undefined ? 'not produced' : ruleLabel(r)))
   }
-  const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${rules.join(', ')})`)
+  const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${[...rules].join(', ')})`)
   return items.length > 5 ? `${items.slice(0, 5).join(', ')} and ${items.length - 5} more` : items.join(', ')
 }
 
@@ -106,22 +109,21 @@ function buildContext({ run, baseline, title }: ReportInput): Context {
   const gateResults = new Map<string, GateResult[]>()
   for (const r of run.gates.results) gateResults.set(r.metric, [...(gateResults.get(r.metric) ?? []), r])
   const rows = new Map(compareMetrics(run.metrics, baseline?.metrics).map((row) => [row.name, row]))
-  const gated = [...gateResults.keys()].map(
-    (name): MetricComparison => rows.get(name) ?? { name, change: baseline ? 'removed' : 'no-baseline', direction: 'higher' },
-  )
+  const missing = (name: string): MetricComparison => ({ name, change: baseline ? 'removed' : 'no-baseline', direction: 'higher' })
+  const gated = [...gateResults.keys()].map((name) => rows.get(name) ?? missing(name))
   const others = [...rows.values()].filter((row) => !gateResults.has(row.name))
   return { run, baseline, title: title ?? run.model.name, gated, others, gateResults }
 }
 
 function composeReport(ctx: Context, detail: Detail, truncated: boolean): string {
   const { run } = ctx
-  const marker = `<!-- mlops-report model=${run.model.name.replace(/[^A-Za-z0-9._-]/g, '_')} -->`
-  const parts = [`${marker}\n## ${escapeMarkdown(ctx.title, { maxLength: 120 })}`, renderVerdictLine(run)]
+  const heading = `${renderReportMarker(run.model.name)}\n## ${escapeMarkdown(ctx.title, { maxLength: 120 })}`
+  const parts = [heading, renderVerdictLine(run)]
   if (detail.sections) parts.push(renderRunContext(run))
   parts.push(renderMetricsSection(ctx, detail))
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx), renderPlotsSection(run.plots, detail))
-    parts.push(renderStagesSection(run.stages))
+    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx))
+    parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages))
   }
   if (truncated) parts.push(TRUNCATION_NOTE)
   return `${parts.filter((p) => p !== '').join('\n\n')}\n`
@@ -139,11 +141,12 @@ function cutToLength(markdown: string, maxLength: number): string {
 }
 
 function renderRunContext(run: RunRecord): string {
-  const parts = [`run ${escapeCode(run.id, { table: false, maxLength: 60 })}`]
+  const inline = (s: string, maxLength = 60) => escapeCode(s, { table: false, maxLength })
+  const parts = [`run ${inline(run.id)}`]
   const { commit, branch, dirty } = run.git
   if (commit) {
-    const on = branch ? ` on ${escapeCode(branch, { table: false, maxLength: 60 })}` : ''
-    parts.push(`commit ${escapeCode(commit.slice(0, 7), { table: false })}${on}${dirty ? ' (with uncommitted changes)' : ''}`)
+    const where = `${branch ? ` on ${inline(branch)}` : ''}${dirty ? ' (with uncommitted changes)' : ''}`
+    parts.push(`commit ${inline(commit.slice(0, 7))}${where}`)
   }
   const took = Date.parse(run.finishedAt) - Date.parse(run.startedAt)
   if (Number.isFinite(took) && took >= 0) parts.push(`took ${formatDuration(took)}`)
@@ -158,19 +161,27 @@ function renderMetricsSection(ctx: Context, detail: Detail): string {
   if (gated.length + others.length === 0) out.push('_No metrics were produced._')
   if (gated.length + inline.length > 0) out.push(renderMetricTable(ctx, [...gated, ...inline]))
   if (folded.length > 0) {
-    const label = gated.length + inline.length > 0 ? `${folded.length} more metrics` : `${folded.length} metrics`
-    out.push(detail.otherMetrics ? fold(label, renderMetricTable(ctx, folded)) : `_${label} not shown._`)
+    const label = `${folded.length} ${gated.length + inline.length > 0 ? 'more ' : ''}metrics`
+    const summary = `${label}${baseline ? `: ${countChanges(folded)}` : ''}`
+    out.push(detail.otherMetrics ? fold(summary, renderMetricTable(ctx, folded)) : `_${summary} (not shown)._`)
   }
   if (!detail.sections) return out.join('\n\n')
   if (!baseline) {
-    const relative = run.gates.results.some((r) => r.rule === 'max_drop' || r.rule === 'max_rise')
-    const tail = relative ? '; the max drop / max rise gates were skipped' : ''
+    const skipped = run.gates.results.some((r) => r.status === 'skipped')
+    const tail = skipped ? '; the max drop / max rise gates were skipped' : ''
     out.push(`_No baseline yet: no model version has been promoted, so there is nothing to compare against${tail}._`)
   }
-  if (run.metricErrors.length > 0) {
-    out.push(run.metricErrors.map((e) => `- ⚠️ ${escapeMarkdown(e.message, { maxLength: 300 })}`).join('\n'))
-  }
+  const missing = run.gates.results.filter((r) => r.value === undefined && r.status === 'fail').map((r) => r.message)
+  const problems = [...new Set([...missing, ...run.metricErrors.map((e) => e.message)])]
+  if (problems.length > 0) out.push(problems.map((m) => `- ⚠️ ${escapeMarkdown(m, { maxLength: 300 })}`).join('\n'))
   return out.join('\n\n')
+}
+
+/** "1 better, 2 worse, 9 same", so a folded table still says whether it is worth opening. */
+function countChanges(rows: MetricComparison[]): string {
+  const counts = new Map<string, number>()
+  for (const row of rows) counts.set(row.change, (counts.get(row.change) ?? 0) + 1)
+  return ['better', 'worse', 'new', 'removed', 'same'].flatMap((c) => (counts.has(c) ? [`${counts.get(c)} ${c}`] : [])).join(', ')
 }
 
 function renderMetricTable(ctx: Context, rows: MetricComparison[]): string {
@@ -179,7 +190,8 @@ function renderMetricTable(ctx: Context, rows: MetricComparison[]): string {
   if (ctx.baseline) header.push(`Baseline (${describeBaseline(ctx)})`, 'Δ')
   if (withGate) header.push('Gate')
   const body = rows.map((row) => {
-    const cells = [escapeMarkdown(row.name, { maxLength: 100 }), formatOptional(row.value)]
+    const produced = row.value !== undefined || !ctx.gateResults.has(row.name)
+    const cells = [escapeMarkdown(row.name, { maxLength: 100 }), produced ? formatOptional(row.value) : 'not produced']
     if (ctx.baseline) cells.push(formatOptional(row.baseline), describeChange(row))
     if (withGate) cells.push((ctx.gateResults.get(row.name) ?? []).map(renderGateBadge).join(' · '))
     return cells
@@ -194,24 +206,17 @@ function describeBaseline({ baseline, run }: Context): string {
 }
 
 function describeChange(row: MetricComparison): string {
-  switch (row.change) {
-    case 'better':
-    case 'worse': {
-      const arrow = (row.delta ?? 0) > 0 ? '▲' : '▼'
-      return `${formatDelta(row.delta ?? 0)} ${arrow} ${row.change === 'worse' ? '**worse**' : 'better'}`
-    }
-    case 'same':
-      return 'same'
-    case 'new':
-    case 'removed':
-      return row.change
-    case 'no-baseline':
-      return '—'
+  if (row.change === 'better' || row.change === 'worse') {
+    const arrow = (row.delta ?? 0) > 0 ? '▲' : '▼'
+    return `${formatDelta(row.delta ?? 0)} ${arrow} ${row.change === 'worse' ? '**worse**' : 'better'}`
   }
+  return row.change === 'no-baseline' ? '—' : row.change
 }
 
 function renderGateBadge(r: GateResult): string {
   if (r.status === 'pass') return `✅ ${ruleLabel(r)}`
+  // A missing metric is explained once, below the table.
+  if (r.value === undefined) return `❌ ${ruleLabel(r)}`
   return `${r.status === 'fail' ? '❌' : '⏭️'} ${ruleLabel(r)}: ${escapeMarkdown(r.message, { maxLength: 120 })}`
 }
 
@@ -241,11 +246,9 @@ function renderFailedChecks(d: DataResult, detail: Detail): string {
     const cells = [c.check, c.column !== undefined ? escapeMarkdown(c.column, { maxLength: 60 }) : '—']
     cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : '—')
     cells.push(escapeMarkdown(c.message, { maxLength: 200 }))
-    if (detail.dataExamples) {
-      const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`)
-      cells.push(examples.join(' · ') || '—')
-    }
-    return cells
+    if (!detail.dataExamples) return cells
+    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`)
+    return [...cells, examples.join(' · ') || '—']
   })
   const more = failed.length > MAX_FAILED_CHECKS ? `\n\n_…and ${failed.length - MAX_FAILED_CHECKS} more failed checks._` : ''
   return `**❌ ${escapeMarkdown(d.name, { maxLength: 60 })}: failed checks**\n\n${renderTable(header, rows, [2])}${more}`
@@ -253,18 +256,17 @@ function renderFailedChecks(d: DataResult, detail: Detail): string {
 
 function renderParamsSection({ run, baseline }: Context): string {
   if (!baseline) return ''
+  const version = `v${escapeMarkdown(baseline.version, { maxLength: 40 })}`
   const names = [...new Set([...Object.keys(baseline.params), ...Object.keys(run.params)])].sort()
   const changed = names.filter((name) => describeParam(baseline.params, name) !== describeParam(run.params, name))
   const heading = '### Params that differ from the baseline'
-  if (changed.length === 0) return `${heading}\n\n_None: every param matches v${escapeMarkdown(baseline.version, { maxLength: 40 })}._`
-  const table = renderTable(
-    ['Param', 'Baseline', 'This run'],
-    changed.map((name) => [escapeCode(name, { maxLength: 100 }), ...[baseline.params, run.params].map((p) => renderParam(p, name))]),
-  )
-  return `${heading}\n\n${changed.length > MAX_FOLDED_ROWS ? fold(`${changed.length} params differ`, table) : table}`
+  if (changed.length === 0) return `${heading}\n\n_None: every param matches ${version}._`
+  const cells = (name: string) => [escapeCode(name, { maxLength: 100 }), renderParam(baseline.params, name), renderParam(run.params, name)]
+  const table = renderTable(['Param', `Baseline (${version})`, 'This run'], changed.map(cells))
+  return `${heading}\n\n${changed.length > MAX_INLINE_PARAMS ? fold(`${changed.length} params differ`, table) : table}`
 }
 
-/** Compared as JSON so 1 and "1" differ while equal values match regardless of key order. */
+/** Compared as JSON so that 1 and "1" differ. */
 function describeParam(params: RunRecord['params'], name: string): string | undefined {
   return Object.hasOwn(params, name) ? JSON.stringify(params[name]) : undefined
 }
@@ -277,17 +279,7 @@ function renderParam(params: RunRecord['params'], name: string): string {
 
 function renderPlotsSection(plots: PlotSeries[], detail: Detail): string {
   if (plots.length === 0) return ''
-  return ['### Plots', ...plots.map((p) => renderPlot(p, detail))].join('\n\n')
-}
-
-function renderPlot(series: PlotSeries, detail: Detail): string {
-  const title = series.title ?? `${series.y.join(', ')} by ${series.x}`
-  const caption = `**${escapeMarkdown(title, { maxLength: 100 })}** · stage ${escapeCode(series.stage, { table: false, maxLength: 60 })} · ${escapeCode(series.file, { table: false, maxLength: 120 })}`
-  const columns = columnValues(series)
-  if (columns.every((c) => c.values.length === 0)) return `${caption}\n\n_No numeric points to plot._`
-  const chart = detail.charts ? renderMermaidLineChart(series) : ''
-  const sparklines = columns.map((c) => `${escapeHtml(c.name, { maxLength: 40 })} ${renderSparkline(c.values)}`).join(' · ')
-  return [caption, chart, fold(sparklines, renderPlotTable(series))].filter((p) => p !== '').join('\n\n')
+  return ['### Plots', ...plots.map((p) => renderPlot(p, { chart: detail.charts }))].join('\n\n')
 }
 
 const STAGE_STATUS: Record<StageRecord['status'], string> = {
@@ -302,17 +294,18 @@ function renderStagesSection(stages: StageRecord[]): string {
   if (stages.length === 0) return ''
   const troubled = stages.some((s) => s.status !== 'succeeded' && s.status !== 'cached')
   const rows = stages.map((s) => {
-    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status]]
-    cells.push(s.durationMs !== undefined && s.status !== 'cached' ? formatDuration(s.durationMs) : '—', s.status === 'cached' ? 'yes' : 'no')
-    if (troubled) cells.push(s.status === 'failed' ? escapeMarkdown(describeStageFailure(s), { maxLength: 300 }) : escapeMarkdown(s.reason ?? '', { maxLength: 300 }))
-    return cells
+    const ran = s.status !== 'cached' && s.durationMs !== undefined
+    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status], ran ? formatDuration(s.durationMs ?? 0) : '—']
+    cells.push(s.status === 'cached' ? 'yes' : 'no')
+    const reason = s.status === 'failed' ? describeStageFailure(s) : (s.reason ?? '')
+    return troubled ? [...cells, escapeMarkdown(reason, { maxLength: 300 })] : cells
   })
   const table = renderTable(['Stage', 'Status', 'Duration', 'Cached', ...(troubled ? ['Reason'] : [])], rows, [2])
   if (troubled) return `### Stages\n\n${table}`
   const cached = stages.filter((s) => s.status === 'cached').length
   const total = stages.reduce((sum, s) => sum + (s.status === 'cached' ? 0 : (s.durationMs ?? 0)), 0)
-  const counts = `${stages.length - cached} ran${cached > 0 ? `, ${cached} cached` : ''}`
-  return fold(`Stages: ${plural(stages.length, 'stage')} (${counts}) in ${formatDuration(total)}`, table)
+  const all = stages.length === 1 ? 'the only stage' : `all ${stages.length}`
+  return fold(`Stages: ${all} succeeded${cached > 0 ? ` (${cached} cached)` : ''} in ${formatDuration(total)}`, table)
 }
 
 function describeStageFailure(stage: StageRecord): string {
@@ -338,10 +331,10 @@ function formatOptional(value: number | undefined): string {
 
 function formatPercent(fraction: number): string {
   const percent = fraction * 100
-  if (percent > 0 && percent < 0.1) return '&lt;0.1%'
-  return `${Number(percent.toFixed(1))}%`
+  return percent > 0 && percent < 0.1 ? '&lt;0.1%' : `${Number(percent.toFixed(1))}%`
 }
 
+/** "820ms", "12.4s", "1m 05s", "2h 03m". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`

@@ -10,10 +10,15 @@ const Name = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only')
 
-/** GTO requires lowercase names; the tag `name@vX.Y.Z` must stay a valid git ref. */
+/** Lowercase keeps tags `name@vX.Y.Z` unambiguous on case-insensitive file systems (refs are files). */
 const ModelName = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and "-", e.g. "penguin-classifier"')
+
+/** GTO parses stage tags `model#stage#N` with this pattern. */
+const StageName = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$/, 'letters, digits, "_" and "-", starting and ending with a letter or digit, e.g. "production"')
 
 export const ColumnType = z.enum(['string', 'category', 'number', 'integer', 'boolean', 'date'])
 
@@ -105,9 +110,9 @@ export const MetricSettingsSchema = z.strictObject({
 export const PromoteSchema = z.strictObject({
   branch: z.string().min(1).default('main').describe('Branch whose pushes promote the model'),
   bump: z.enum(['major', 'minor', 'patch']).default('minor').describe('Default semver bump of a new version'),
-  stage: Name.default('production').describe('Stage a promoted version is assigned to; also the baseline for gates'),
+  stage: StageName.default('production').describe('Stage a promoted version is assigned to; also the baseline for gates'),
   stages: z
-    .array(Name)
+    .array(StageName)
     .min(1)
     .optional()
     .describe('Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it'),

@@ -182,6 +182,14 @@ describe('readMetrics: problems', () => {
     expect(errors[0]?.message).toBe('metric "a.b" is defined twice in m.json; keeping the first value')
   })
 
+  it('reads a file declared twice only once', async () => {
+    const file = await write('m.json', '{"accuracy": 0.9}')
+    expect(await readMetrics(root, [file, file])).toEqual({
+      metrics: { accuracy: { value: 0.9, file: 'm.json', direction: 'higher' } },
+      errors: [],
+    })
+  })
+
   it('returns nothing for no files', async () => {
     expect(await readMetrics(root, [])).toEqual({ metrics: {}, errors: [] })
   })

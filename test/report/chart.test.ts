@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { CHART_MAX_POINTS, columnValues, renderMermaidLineChart, renderPlotTable, renderSparkline } from '../../src/report/chart.js'
+import {
+  CHART_MAX_POINTS,
+  SPARKLINE_WIDTH,
+  columnValues,
+  renderMermaidLineChart,
+  renderPlot,
+  renderPlotTable,
+  renderSparkline,
+} from '../../src/report/chart.js'
 import { buildPlotSeries } from '../builders.js'
 
 // Mermaid's xychart grammar (packages/mermaid/src/diagrams/xychart/parser/xychart.jison):
@@ -128,6 +136,12 @@ describe('renderMermaidLineChart', () => {
     expect(lines[1]).toBe(`  title "a 'quoted' ''' %{init: {'theme': 'dark'}}% title"`)
     expect(chart.match(/```/g)).toHaveLength(2)
   })
+
+  it('keeps HTML out of chart labels', () => {
+    const chart = renderMermaidLineChart(buildPlotSeries({ title: '<img src=x onerror=alert(1)>', y: ['a'], points: [[1, 1]] }))
+    expect(chart).toContain('  title "‹img src=x onerror=alert(1)›"')
+    expect(chart.match(/"[^"]*"/g)?.filter((label) => /[<>]/.test(label))).toEqual([])
+  })
 })
 
 describe('renderSparkline', () => {
@@ -142,8 +156,11 @@ describe('renderSparkline', () => {
     expect(renderSparkline([Number.NaN, 1])).toBe('▁')
   })
 
-  it(`stays within ${CHART_MAX_POINTS} characters`, () => {
-    expect([...renderSparkline(Array.from({ length: 500 }, (_, i) => i))]).toHaveLength(CHART_MAX_POINTS)
+  it(`is ${SPARKLINE_WIDTH} characters wide at most, unless asked otherwise`, () => {
+    const values = Array.from({ length: 500 }, (_, i) => i)
+    expect([...renderSparkline(values)]).toHaveLength(SPARKLINE_WIDTH)
+    expect([...renderSparkline(values, 50)]).toHaveLength(50)
+    expect(renderSparkline([1, 2, 3], 50)).toBe('▁▅█')
   })
 })
 
@@ -171,5 +188,29 @@ describe('renderPlotTable and columnValues', () => {
         '| empty | — | — | — | — | no values |',
       ].join('\n'),
     )
+  })
+})
+
+describe('renderPlot', () => {
+  it('puts a caption, the chart and the folded fallback together', () => {
+    const md = renderPlot(buildPlotSeries({ points: [[1, 0.9, 1], [2, 0.5, 0.6]] }))
+    const [caption, chart, fallback] = md.split('\n\n')
+    expect(caption).toBe('**loss, val\\_loss by epoch** · stage `train` · `reports/history.csv`')
+    expect(chart).toMatch(/^```mermaid\nxychart-beta\n/)
+    expect(fallback).toBe('<details><summary>loss █▁ · val_loss █▁</summary>')
+    expect(md).toContain('| loss | 0.9 | 0.5 | 0.9 | 0.5 | █▁ |')
+    expect(md.endsWith('</details>')).toBe(true)
+  })
+
+  it('leaves the chart out on request and says when there is nothing to plot', () => {
+    expect(renderPlot(buildPlotSeries(), { chart: false })).not.toContain('```mermaid')
+    expect(renderPlot(buildPlotSeries({ points: [] }))).toBe(
+      '**loss, val\\_loss by epoch** · stage `train` · `reports/history.csv`\n\n_No numeric points to plot._',
+    )
+  })
+
+  it('escapes column names for the HTML summary without Markdown backslashes', () => {
+    const md = renderPlot(buildPlotSeries({ y: ['<b>@octocat'], points: [[1, 1], [2, 2]] }))
+    expect(md).toContain('<summary>&lt;b&gt;@\u200Doctocat ▁█</summary>')
   })
 })

@@ -3,7 +3,14 @@ import { evaluateGates } from '../../src/metrics/gates.js'
 import type { Metrics } from '../../src/metrics/result.js'
 import type { RunRecord } from '../../src/pipeline/run-record.js'
 import type { Manifest } from '../../src/registry/manifest.js'
-import { GITHUB_COMMENT_LIMIT, TRUNCATION_NOTE, renderReport, renderVerdictLine } from '../../src/report/render-report.js'
+import {
+  GITHUB_COMMENT_LIMIT,
+  TRUNCATION_NOTE,
+  formatDuration,
+  renderReport,
+  renderReportMarker,
+  renderVerdictLine,
+} from '../../src/report/render-report.js'
 import type { Spec } from '../../src/spec/schema.js'
 import {
   buildCheckResult,
@@ -49,8 +56,9 @@ const STAGES = [
   buildStageRecord({ name: 'evaluate', command: 'python3 src/evaluate.py', durationMs: 820 }),
 ]
 
-function penguinRun(metrics: Metrics, overrides: Partial<RunRecord> = {}, baseline: Manifest | undefined = BASELINE): RunRecord {
-  const gates = evaluateGates(GATES, metrics, baseline && { version: baseline.version, stage: 'production', metrics: baseline.metrics }, METRICS_FILES)
+/** `baseline: null` makes a first run, with nothing promoted yet. */
+function penguinRun(metrics: Metrics, overrides: Partial<RunRecord> = {}, baseline: Manifest | null = BASELINE): RunRecord {
+  const gates = evaluateGates(GATES, metrics, baseline ? { version: baseline.version, stage: 'production', metrics: baseline.metrics } : undefined, METRICS_FILES)
   return buildRunRecord({
     params: { seed: 42, 'train.learning_rate': 0.05, 'train.epochs': 300, 'prepare.test_fraction': 0.2 },
     stages: STAGES,
@@ -62,6 +70,25 @@ function penguinRun(metrics: Metrics, overrides: Partial<RunRecord> = {}, baseli
   })
 }
 
+/** Every row of every table has as many cells as its header (GFM splits on unescaped pipes, even in code). */
+function expectTablesWellFormed(md: string): void {
+  let width: number | undefined
+  for (const line of md.split('\n')) {
+    if (!line.startsWith('|')) {
+      width = undefined
+      continue
+    }
+    const cells = line.split(/(?<!\\)\|/).length
+    width ??= cells
+    expect(cells, line).toBe(width)
+  }
+}
+
+/** The Markdown outside code spans and fences, where HTML and mentions would be live. */
+function outsideCode(md: string): string {
+  return md.replace(/(`+)[\s\S]*?\1/g, '')
+}
+
 function round(n: number): number {
   return Math.round(n * 1e4) / 1e4
 }
@@ -69,13 +96,16 @@ function round(n: number): number {
 describe('renderReport goldens', () => {
   it('passing run with a baseline', async () => {
     const md = renderReport({ run: penguinRun(penguinMetrics()), baseline: BASELINE })
+    expectTablesWellFormed(md)
     await expect(md).toMatchFileSnapshot('../golden/report-pass.md')
   })
 
   it('run failing two gates', async () => {
     const metrics = penguinMetrics({ accuracy: 0.8712, f1_macro: 0.941, log_loss: 0.1934 })
-    const md = renderReport({ run: penguinRun(metrics, { status: 'succeeded' }), baseline: buildManifest({ ...BASELINE, metrics: penguinMetrics({ f1_macro: 0.972 }) }) })
-    expect(md.split('\n')[2]).toMatch(/^❌ \*\*2 of 3 gates fail:\*\* accuracy \(min 0\.9\), f1\\_macro \(max drop 0\.02\)$/)
+    const baseline = buildManifest({ ...BASELINE, metrics: penguinMetrics({ f1_macro: 0.972 }) })
+    const md = renderReport({ run: penguinRun(metrics, {}, baseline), baseline })
+    expect(md.split('\n')[3]).toMatch(/^❌ \*\*2 of 3 gates fail:\*\* accuracy \(min 0\.9\), f1\\_macro \(max drop 0\.02\)$/)
+    expectTablesWellFormed(md)
     await expect(md).toMatchFileSnapshot('../golden/report-fail-gates.md')
   })
 
@@ -119,10 +149,10 @@ describe('renderReport goldens', () => {
       ],
       metricErrors: [{ file: 'reports/metrics.json', message: 'reports/metrics.json: file not found (did the stage write it?)' }],
       plots: [],
-    }, undefined)
+    }, null)
     const md = renderReport({ run })
-    expect(md).not.toContain('<img')
-    expect(md).not.toMatch(/@octocat/)
+    expect(outsideCode(md)).not.toMatch(/<img|@octocat/)
+    expectTablesWellFormed(md)
     await expect(md).toMatchFileSnapshot('../golden/report-first-run-failed.md')
   })
 
@@ -135,12 +165,14 @@ describe('renderReport goldens', () => {
     )
     const run = penguinRun(metrics, {
       data: [buildDataResult({ checks: failing })],
-      plots: Array.from({ length: 12 }, () => learningCurve(200)),
+      plots: Array.from({ length: 3 }, () => learningCurve(200)),
     })
-    const md = renderReport({ run, baseline: BASELINE, maxLength: 4000 })
-    expect(md.length).toBeLessThanOrEqual(4000)
+    const md = renderReport({ run, baseline: BASELINE })
+    expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT)
     expect(md).toContain(TRUNCATION_NOTE)
+    expect(md).not.toContain('```mermaid')
     expect(md).toContain('| accuracy |')
+    expectTablesWellFormed(md)
     await expect(md).toMatchFileSnapshot('../golden/report-truncated.md')
   })
 })
@@ -150,7 +182,7 @@ describe('renderReport structure', () => {
 
   it('starts with the marker, the heading and the verdict', () => {
     const lines = renderReport({ run, baseline: BASELINE, title: 'Model report' }).split('\n')
-    expect(lines.slice(0, 3)).toEqual(['<!-- mlops-report model=penguin-classifier -->', '## Model report', '✅ **All 3 gates pass**'])
+    expect(lines.slice(0, 4)).toEqual(['<!-- mlops-report model=penguin-classifier -->', '## Model report', '', '✅ **All 3 gates pass**'])
   })
 
   it('orders sections: metrics, data, params, plots, stages', () => {
@@ -161,8 +193,8 @@ describe('renderReport structure', () => {
   })
 
   it('lists gated metrics first, then the rest alphabetically', () => {
-    const md = renderReport({ run: penguinRun(buildMetrics({ zeta: 1, f1_macro: 0.9, alpha: 2, accuracy: 0.95 })), baseline: BASELINE })
-    const names = [...md.matchAll(/^\| ([a-z_\\]+) \|/gm)].map((m) => m[1])
+    const md = renderReport({ run: penguinRun(buildMetrics({ zeta: 1, f1_macro: 0.9, alpha: 2, accuracy: 0.95 }), {}, null) })
+    const names = [...md.matchAll(/^\| ([a-z0-9_\\]+) \|/gm)].map((m) => m[1])
     expect(names.slice(0, 4)).toEqual(['accuracy', 'f1\\_macro', 'alpha', 'zeta'])
   })
 
@@ -173,7 +205,7 @@ describe('renderReport structure', () => {
   })
 
   it('omits the baseline columns and says why when there is no baseline', () => {
-    const md = renderReport({ run: penguinRun(penguinMetrics(), {}, undefined) })
+    const md = renderReport({ run: penguinRun(penguinMetrics(), {}, null) })
     expect(md).toContain('| Metric | This run | Gate |')
     expect(md).toContain('_No baseline yet: no model version has been promoted')
     expect(md).not.toContain('### Params that differ')
@@ -187,7 +219,7 @@ describe('renderReport structure', () => {
     expect(full).toContain('```mermaid')
     expect(full).not.toContain(TRUNCATION_NOTE)
     let previous = full.length
-    for (const maxLength of [full.length - 1, 20_000, 8_000, 3_000, 1_500, 600, 200, 50, 10, 0]) {
+    for (const maxLength of [full.length - 1, 12_000, 8_000, 3_000, 1_500, 600, 200, 50, 10, 0]) {
       const md = renderReport({ run: big, baseline: BASELINE, maxLength })
       expect(md.length).toBeLessThanOrEqual(maxLength)
       expect(md.length).toBeLessThanOrEqual(previous)
@@ -216,14 +248,16 @@ describe('renderReport structure', () => {
       }),
       baseline: BASELINE,
     })
-    expect(md).not.toMatch(/<script|<b>|@octocat/)
-    expect(md.split('\n')[0]).toBe('<!-- mlops-report model=evil_--__<b_ -->'.replace('<b', '_b'))
+    expect(outsideCode(md)).not.toMatch(/<script|<b>|@octocat/)
+    expectTablesWellFormed(md)
+    expect(md.split('\n')[0]).toBe('<!-- mlops-report model=evil_--___b_ -->')
+    expect(md).toContain('| &lt;script&gt;@\u200Doctocat\\|x&lt;/script&gt; |')
   })
 })
 
 describe('renderVerdictLine', () => {
   it('says all gates pass, noting skipped relative gates', () => {
-    expect(renderVerdictLine(penguinRun(penguinMetrics(), {}, undefined))).toBe('✅ **All 3 gates pass** (1 skipped: no baseline yet)')
+    expect(renderVerdictLine(penguinRun(penguinMetrics(), {}, null))).toBe('✅ **All 3 gates pass** (1 skipped: no baseline yet)')
   })
 
   it('lists failing gates grouped by metric, with missing metrics', () => {
@@ -238,7 +272,7 @@ describe('renderVerdictLine', () => {
       data: [buildDataResult({ checks: [buildCheckResult({ passed: false, failed: 1 })] })],
     })
     expect(renderVerdictLine(run)).toBe(
-      '❌ Stage `train` failed: exit code 1 · Stage `slow` timed out: no output for 360 minutes · Data checks failed: `penguins`',
+      '❌ Stage `train` failed: exit code 1 · Stage `slow` timed out: no output for 360 minutes · Data checks failed: `penguins` · all 3 gates pass',
     )
   })
 
@@ -252,5 +286,21 @@ describe('renderVerdictLine', () => {
     expect(renderVerdictLine(run, { format: 'text' })).toBe(
       '❌ 3 of 3 gates fail: accuracy (min 0.9), f1_macro (not produced) · Stage "train" failed: killed by SIGKILL',
     )
+  })
+})
+
+describe('renderReportMarker and formatDuration', () => {
+  it('makes a marker that cannot close the HTML comment early', () => {
+    expect(renderReportMarker('penguin-classifier')).toBe('<!-- mlops-report model=penguin-classifier -->')
+    expect(renderReportMarker('a --> b')).toBe('<!-- mlops-report model=a_--__b -->')
+  })
+
+  it.each([
+    [820, '820ms'],
+    [12_400, '12.4s'],
+    [65_000, '1m 05s'],
+    [7_380_000, '2h 03m'],
+  ])('%d ms → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
   })
 })

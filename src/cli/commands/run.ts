@@ -31,7 +31,7 @@ export async function runCommand(settings: CliSettings): Promise<number> {
       logger: createConsoleLogger({ quiet: settings.quiet }),
       signal: controller.signal,
     })
-    process.stdout.write(`\n${renderVerdictLine(record)}\nrun ${record.id} recorded in ${path.relative(process.cwd(), file)}\n`)
+    process.stdout.write(`\n${renderVerdictLine(record, { format: 'text' })}\nrun ${record.id} recorded in ${path.relative(process.cwd(), file)}\n`)
     return record.status === 'succeeded' && record.gates.passed ? 0 : 1
   } finally {
     process.off('SIGINT', onSignal)
