@@ -1,26 +1,69 @@
 import path from 'node:path'
 import * as core from '@actions/core'
+import type { RunContext } from './context.js'
 
 // Action inputs, read once into a typed settings object; nothing else reads INPUT_*.
 
-export const ACTION_COMMANDS = ['validate', 'run', 'report'] as const
+export const ACTION_COMMANDS = ['auto', 'validate', 'run', 'report', 'promote', 'rollback', 'post-report'] as const
+export type ActionCommand = (typeof ACTION_COMMANDS)[number]
 
 export interface ActionSettings {
-  command: (typeof ACTION_COMMANDS)[number]
-  /** Absolute path of the spec file. */
+  command: ActionCommand
+  /** Absolute path of the spec file; its directory is the project root. */
   specPath: string
+  token: string
   force: boolean
+  /** On merge, retrain when the reviewed artifact is missing or expired, instead of failing. */
+  retrainIfMissing: boolean
+  /** repository_dispatch event type sent after a promotion; empty for none. */
+  dispatchEvent: string
+  /** rollback: the version to move the stage to (default: the previous holder). */
+  rollbackTo: string | undefined
+  /** promote/rollback: the stage (default promote.stage). */
+  stage: string | undefined
+  /** post-report: the workflow run whose report artifact to post (default: the triggering run). */
+  reportRunId: number | undefined
 }
 
-export function readActionSettings(): ActionSettings {
-  const command = core.getInput('command') || 'run'
+export class InputError extends Error {
+  override name = 'InputError'
+}
+
+export function readActionSettings(context: RunContext): ActionSettings {
+  const command = input('command') ?? 'auto'
   if (!(ACTION_COMMANDS as readonly string[]).includes(command)) {
-    throw new Error(`input "command" must be one of ${ACTION_COMMANDS.join(', ')}; received "${command}"`)
+    throw new InputError(`input "command" must be one of ${ACTION_COMMANDS.join(', ')}; received "${command}"`)
   }
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-  const dir = path.resolve(workspace, core.getInput('working-directory') || '.')
-  const specPath = path.resolve(dir, core.getInput('spec') || 'mlops.yml')
+  const dir = path.resolve(context.workspace, input('working-directory') ?? '.')
+  const specPath = path.resolve(dir, input('spec') ?? 'mlops.yml')
   // The spec and everything it names must stay inside the checked-out repository.
-  if (path.relative(workspace, specPath).startsWith('..')) throw new Error(`spec "${specPath}" is outside the workspace "${workspace}"`)
-  return { command: command as ActionSettings['command'], specPath, force: core.getInput('force').toLowerCase() === 'true' }
+  const rel = path.relative(context.workspace, specPath)
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new InputError(`spec "${specPath}" is outside the workspace "${context.workspace}"`)
+  const token = input('github-token') ?? process.env.GITHUB_TOKEN ?? ''
+  if (token) core.setSecret(token)
+  const reportRunId = input('report-run-id')
+  if (reportRunId !== undefined && !/^\d+$/.test(reportRunId)) throw new InputError(`input "report-run-id" must be a workflow run id; received "${reportRunId}"`)
+  return {
+    command: command as ActionCommand,
+    specPath,
+    token,
+    force: flag('force'),
+    retrainIfMissing: flag('retrain-if-missing'),
+    dispatchEvent: input('dispatch-event') ?? 'mlops-promoted',
+    rollbackTo: input('rollback-to')?.replace(/^v/, ''),
+    stage: input('stage'),
+    reportRunId: reportRunId === undefined ? undefined : Number(reportRunId),
+  }
+}
+
+/** An empty input means absent. */
+function input(name: string): string | undefined {
+  return core.getInput(name).trim() || undefined
+}
+
+function flag(name: string): boolean {
+  const value = input(name)?.toLowerCase()
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  throw new InputError(`input "${name}" must be true or false; received "${value}"`)
 }

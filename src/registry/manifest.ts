@@ -23,6 +23,18 @@ export const Manifest = z.object({
   params: Params,
   data: z.array(z.object({ name: z.string(), path: z.string(), sha256: z.string().optional(), rows: z.number().int() })),
   gates: GateVerdict,
+  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
+  source: z
+    .object({
+      repository: z.string().optional(),
+      pullRequest: z.number().int().optional(),
+      /** Logins whose latest review of the pull request approved it. */
+      approvers: z.array(z.string()).default([]),
+      workflowRunUrl: z.string().optional(),
+      /** The workflow run whose artifact was reviewed and promoted. */
+      reviewedRunUrl: z.string().optional(),
+    })
+    .optional(),
 })
 
 export type Manifest = z.infer<typeof Manifest>

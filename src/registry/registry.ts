@@ -76,6 +76,8 @@ export interface RegisterOptions extends StageOrder {
   actor: string
   /** Explicit version ("1.2.0" or "v1.2.0") instead of bumping the highest one. */
   version?: string
+  /** Lineage the front end knows (pull request, approvers, workflow run), kept in the manifest. */
+  source?: Manifest['source']
 }
 
 export interface AssignOptions extends StageOrder {
