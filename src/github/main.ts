@@ -1,82 +1,214 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
-import { validateDeclaredData } from '../data/validate-declared.js'
 import { formatDataResult } from '../data/format-data-result.js'
+import { validateDeclaredData } from '../data/validate-declared.js'
 import { runPipeline } from '../pipeline/run-pipeline.js'
-import { runsDir } from '../pipeline/run-store.js'
+import type { RunRecord } from '../pipeline/run-record.js'
+import { readRunRecord, runsDir } from '../pipeline/run-store.js'
 import { readGitState } from '../registry/git.js'
-import { createLocalRegistry } from '../registry/local-registry.js'
+import type { Manifest } from '../registry/manifest.js'
+import type { Registry } from '../registry/registry.js'
+import { RegistryError } from '../registry/registry.js'
 import { renderReport, renderVerdictLine } from '../report/render-report.js'
-import type { Diagnostic } from '../spec/diagnostics.js'
 import { loadSpecFile } from '../spec/load-spec.js'
-import { readActionSettings } from './inputs.js'
+import type { Spec } from '../spec/schema.js'
+import { annotateData, annotateDiagnostics } from './annotations.js'
+import { readRunContext, type RunContext } from './context.js'
+import { createGitHubRegistry } from './github-registry.js'
+import { type ActionSettings, readActionSettings } from './inputs.js'
+import { createGitHubClient, describeHttpError, type GitHubClient } from './octokit.js'
+import { postReportFromRun } from './post-report.js'
+import { reportOnPullRequest } from './pr-report.js'
+import { promoteOnMerge } from './promote-on-merge.js'
+import { resolveCommand } from './resolve-command.js'
 
-// The Action front end: the same engine as the CLI, with GitHub's outputs, annotations and job
-// summary. The step fails from this one catch; nothing below calls setFailed.
+// The Action front end: the same engine as the CLI, with GitHub's outputs, annotations, job
+// summary, PR comments and releases. The step fails from this one catch; nothing below calls
+// setFailed.
 
-/** GitHub keeps 1 MiB of summary per step. */
-const SUMMARY_LIMIT = 1024 * 1024 - 1024
-/** And at most 10 annotations of a kind per step. */
-const MAX_ANNOTATIONS = 10
+/** GitHub keeps 1 MiB of job summary per step. */
+const SUMMARY_LIMIT = 1024 * 1024 - 4096
+
+interface Project {
+  root: string
+  spec: Spec
+  specFile: string
+  specSha256: string
+}
+
+interface Step {
+  context: RunContext
+  settings: ActionSettings
+  project: Project
+  github: GitHubClient | undefined
+  registry: Registry | undefined
+}
 
 export async function runAction(): Promise<void> {
   try {
-    const settings = readActionSettings()
-    const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-    const root = path.dirname(settings.specPath)
-    const display = path.relative(workspace, settings.specPath)
-    const loaded = await loadSpecFile(settings.specPath, display)
-    annotate(loaded.diagnostics)
-    if (!loaded.ok) throw new Error(`${display} has ${loaded.diagnostics.filter((d) => d.severity === 'error').length} error(s); see the annotations`)
-    const spec = loaded.spec
-
-    if (settings.command === 'validate') {
-      const checks = await validateDeclaredData(root, spec)
-      const failed = checks.filter((c) => 'result' in c && !c.result.passed)
-      for (const check of checks) if ('result' in check) core.info(formatDataResult(check.result))
-      core.setOutput('verdict', failed.length ? 'fail' : 'pass')
-      if (failed.length) throw new Error(`data checks failed: ${failed.map((c) => c.name).join(', ')}`)
-      return
+    const context = readRunContext()
+    const settings = readActionSettings(context)
+    const project = await loadProject(settings, context)
+    const github = settings.token ? createGitHubClient({ token: settings.token, baseUrl: context.apiUrl, log: { debug: core.debug, info: core.info, warn: core.warning, error: core.error } }) : undefined
+    const registry = github && createGitHubRegistry({ github, owner: context.owner, repo: context.repo })
+    const step: Step = { context, settings, project, github, registry }
+    const command = resolveCommand(settings.command, context, project.spec)
+    switch (command.kind) {
+      case 'skip':
+        core.warning(command.reason)
+        return
+      case 'validate':
+        return await validate(step)
+      case 'run':
+        return await run(step, false)
+      case 'pull-request':
+        return await run(step, true)
+      case 'report':
+        return await report(step)
+      case 'promote':
+        return await promote(step)
+      case 'rollback':
+        return await rollback(step)
+      case 'post-report':
+        return await postReport(step)
     }
-
-    const registry = createLocalRegistry({ repoDir: root, storeDir: path.join(root, '.mlops', 'registry') })
-    const baseline = spec.promote ? await registry.findInStage(spec.model.name, spec.promote.stage).catch(() => undefined) : undefined
-    const { record } = await runPipeline({
-      root,
-      spec,
-      specFile: path.basename(settings.specPath),
-      specSha256: loaded.sha256,
-      git: await readGitState(root),
-      baseline,
-      force: settings.force,
-      logger: {
-        stageLine: (stage, _stream, line) => core.info(`[${stage}] ${line}`),
-        info: (message) => core.info(message),
-        data: (result) => (result.passed ? core.info : core.error)(formatDataResult(result)),
-      },
-    })
-
-    const reportPath = path.join(runsDir(root), record.id, 'report.md')
-    await mkdir(path.dirname(reportPath), { recursive: true })
-    await writeFile(reportPath, renderReport({ run: record, baseline }))
-    await core.summary.addRaw(renderReport({ run: record, baseline, maxLength: SUMMARY_LIMIT })).write()
-    const passed = record.status === 'succeeded' && record.gates.passed
-    core.setOutput('verdict', passed ? 'pass' : 'fail')
-    core.setOutput('report-path', path.relative(workspace, reportPath))
-    core.setOutput('run-id', record.id)
-    if (!passed) throw new Error(renderVerdictLine(record, { format: 'text' }))
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    core.setFailed(describeHttpError(error))
   }
 }
 
-function annotate(diagnostics: Diagnostic[]): void {
-  for (const severity of ['error', 'warning'] as const) {
-    const list = diagnostics.filter((d) => d.severity === severity)
-    const emit = severity === 'error' ? core.error : core.warning
-    const shown = list.length > MAX_ANNOTATIONS ? list.slice(0, MAX_ANNOTATIONS - 1) : list
-    for (const d of shown) emit(d.message, { file: d.file, startLine: d.line || undefined, startColumn: d.col || undefined, title: 'mlops.yml' })
-    if (shown.length < list.length) emit(`${list.length - (MAX_ANNOTATIONS - 1)} more ${severity}s in ${list[0]!.file}; run "mlops validate" to see them all`)
+async function loadProject(settings: ActionSettings, context: RunContext): Promise<Project> {
+  const display = path.relative(context.workspace, settings.specPath).replaceAll('\\', '/')
+  const loaded = await loadSpecFile(settings.specPath, display)
+  annotateDiagnostics(loaded.diagnostics)
+  if (!loaded.ok) throw new Error(`${display} has ${loaded.diagnostics.filter((d) => d.severity === 'error').length} error(s); see the annotations`)
+  return { root: path.dirname(settings.specPath), spec: loaded.spec, specFile: path.basename(settings.specPath), specSha256: loaded.sha256 }
+}
+
+const workspacePath = (step: Step) => (p: string) => path.relative(step.context.workspace, path.join(step.project.root, p)).replaceAll('\\', '/')
+
+async function validate(step: Step): Promise<void> {
+  const checks = await validateDeclaredData(step.project.root, step.project.spec)
+  const results = checks.flatMap((c) => ('result' in c ? [c.result] : []))
+  for (const result of results) core.info(formatDataResult(result))
+  annotateData(results, workspacePath(step))
+  const failed = results.filter((r) => !r.passed)
+  core.setOutput('verdict', failed.length ? 'fail' : 'pass')
+  if (failed.length) throw new Error(`data checks failed: ${failed.map((r) => r.name).join(', ')}`)
+}
+
+async function findBaseline(step: Step): Promise<Manifest | undefined> {
+  const { spec } = step.project
+  if (!spec.promote || !step.registry) return undefined
+  try {
+    return await step.registry.findInStage(spec.model.name, spec.promote.stage)
+  } catch (error) {
+    core.warning(`could not read the ${spec.promote.stage} model from the registry, comparing with nothing: ${describeHttpError(error)}`)
+    return undefined
   }
+}
+
+async function runOnRunner(step: Step, baseline: Manifest | undefined): Promise<RunRecord> {
+  const { project, settings } = step
+  const { record } = await runPipeline({
+    root: project.root,
+    spec: project.spec,
+    specFile: project.specFile,
+    specSha256: project.specSha256,
+    git: await readGitState(project.root),
+    baseline,
+    force: settings.force,
+    logger: {
+      stageLine: (stage, _stream, line) => core.info(`[${stage}] ${line}`),
+      info: (message) => core.info(message),
+      data: (result) => core.info(formatDataResult(result)),
+    },
+  })
+  annotateData(record.data, workspacePath(step))
+  return record
+}
+
+async function writeReport(step: Step, record: RunRecord, baseline: Manifest | undefined): Promise<void> {
+  const reportPath = path.join(runsDir(step.project.root), record.id, 'report.md')
+  await mkdir(path.dirname(reportPath), { recursive: true })
+  await writeFile(reportPath, renderReport({ run: record, baseline }))
+  await core.summary.addRaw(renderReport({ run: record, baseline, maxLength: SUMMARY_LIMIT })).write()
+  core.setOutput('verdict', record.status === 'succeeded' && record.gates.passed ? 'pass' : 'fail')
+  core.setOutput('report-path', path.relative(step.context.workspace, reportPath).replaceAll('\\', '/'))
+  core.setOutput('run-id', record.id)
+}
+
+async function run(step: Step, onPullRequest: boolean): Promise<void> {
+  const baseline = await findBaseline(step)
+  const record = await runOnRunner(step, baseline)
+  await writeReport(step, record, baseline)
+  if (onPullRequest) {
+    const result = await reportOnPullRequest({ github: step.github, token: step.settings.token, context: step.context, record, baseline, root: step.project.root, log: core })
+    if (result.kind === 'commented') core.setOutput('comment-url', result.commentUrl)
+  }
+  if (record.status !== 'succeeded' || !record.gates.passed) throw new Error(renderVerdictLine(record, { format: 'text' }))
+}
+
+async function report(step: Step): Promise<void> {
+  const { record } = await readRunRecord(step.project.root, 'latest')
+  await writeReport(step, record, await findBaseline(step))
+}
+
+function requireRegistry(step: Step): { github: GitHubClient; registry: Registry } {
+  if (!step.github || !step.registry) throw new Error('this command needs a token: set the "github-token" input (the default is the workflow token)')
+  return { github: step.github, registry: step.registry }
+}
+
+async function promote(step: Step): Promise<void> {
+  const { github } = requireRegistry(step)
+  const { spec } = step.project
+  const branch = spec.promote?.branch ?? 'main'
+  // Governance: a protected stage only ever receives what was merged into the promote branch.
+  if (step.context.ref !== `refs/heads/${branch}`) throw new RegistryError(`promotion runs only on pushes to "${branch}" (promote.branch); this run is for "${step.context.ref}"`)
+  const result = await promoteOnMerge({
+    github,
+    token: step.settings.token,
+    context: step.context,
+    spec,
+    root: step.project.root,
+    settings: { retrainIfMissing: step.settings.retrainIfMissing, dispatchEvent: step.settings.dispatchEvent, stage: step.settings.stage },
+    retrain: async () => runOnRunner(step, await findBaseline(step)),
+    log: core,
+  })
+  switch (result.kind) {
+    case 'skipped':
+      core.notice(result.reason)
+      core.setOutput('verdict', 'skip')
+      return
+    case 'already':
+    case 'promoted':
+      core.setOutput('version', result.version)
+      core.setOutput('tag', result.tag)
+      core.setOutput('release-url', result.releaseUrl)
+      core.setOutput('verdict', 'pass')
+      await core.summary.addRaw(`### ${spec.model.name} v${result.version}\n\n${result.kind === 'already' ? 'Already promoted' : 'Promoted'}: [release](${result.releaseUrl}) · tag \`${result.tag}\`\n`).write()
+  }
+}
+
+async function rollback(step: Step): Promise<void> {
+  const { registry } = requireRegistry(step)
+  const { spec } = step.project
+  const stage = step.settings.stage ?? spec.promote?.stage ?? 'production'
+  const current = await registry.findInStage(spec.model.name, stage)
+  let target = step.settings.rollbackTo
+  if (!target) {
+    const earlier = (await registry.history(spec.model.name)).filter((e) => e.kind === 'assignment' && e.stage === stage && e.version && e.version !== current?.version)
+    target = earlier.at(-1)?.version
+    if (!target) throw new RegistryError(`no earlier version of ${spec.model.name} was in "${stage}"; set the "rollback-to" input`)
+  }
+  const assignment = await registry.assign(spec.model.name, target, stage, { actor: step.context.actor })
+  core.setOutput('version', assignment.version)
+  core.setOutput('tag', assignment.tag)
+  core.info(`${stage}: ${spec.model.name} v${assignment.version}${assignment.previous ? ` (was v${assignment.previous})` : ''}`)
+}
+
+async function postReport(step: Step): Promise<void> {
+  const { github } = requireRegistry(step)
+  await postReportFromRun({ github, token: step.settings.token, context: step.context, runId: step.settings.reportRunId, log: core })
 }

@@ -1,0 +1,41 @@
+import type { Spec } from '../spec/schema.js'
+import type { RunContext } from './context.js'
+import type { ActionCommand } from './inputs.js'
+
+// `command: auto` picks the work from the event, so one workflow file serves pull requests,
+// merges and manual runs.
+
+export type ResolvedCommand =
+  | { kind: 'validate' | 'run' | 'report' | 'rollback' | 'post-report' }
+  | { kind: 'pull-request' }
+  | { kind: 'promote' }
+  | { kind: 'skip'; reason: string }
+
+export function resolveCommand(command: ActionCommand, context: RunContext, spec: Spec): ResolvedCommand {
+  if (command !== 'auto') {
+    if (command === 'run' && context.event.pull_request) return { kind: 'pull-request' }
+    return { kind: command }
+  }
+  const promoteBranch = `refs/heads/${spec.promote?.branch ?? 'main'}`
+  switch (context.eventName) {
+    case 'pull_request':
+      return { kind: 'pull-request' }
+    case 'pull_request_target':
+      // Runs with a write token on the base: running the PR's code here would hand it that token.
+      return { kind: 'skip', reason: 'pull_request_target runs with a write token; use pull_request plus a workflow_run workflow with command: post-report (see the README)' }
+    case 'push':
+      if (spec.promote && context.ref === promoteBranch) return { kind: 'promote' }
+      return { kind: 'run' }
+    case 'workflow_run':
+      return { kind: 'post-report' }
+    case 'workflow_dispatch': {
+      const requested = String(context.event.inputs?.command ?? 'run')
+      if (!['validate', 'run', 'report', 'promote', 'rollback'].includes(requested)) return { kind: 'skip', reason: `workflow_dispatch input "command" must be validate, run, report, promote or rollback; received "${requested}"` }
+      return { kind: requested as 'run' }
+    }
+    case 'schedule':
+      return { kind: 'validate' }
+    default:
+      return { kind: 'run' }
+  }
+}
