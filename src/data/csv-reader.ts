@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs'
 import type { TransformCallback } from 'node:stream'
 import { CsvError, Parser } from 'csv-parse'
-import { DataError, type DataReader, type DataRow } from './reader.js'
+import { DataError } from './data-error.js'
+import type { DataReader, DataRow } from './reader.js'
 
 // Dialect, chosen to be predictable rather than clever:
 // - the first non-blank line is the header; blank lines are skipped everywhere

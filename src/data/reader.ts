@@ -2,6 +2,7 @@ import { extname } from 'node:path'
 import type { z } from 'zod'
 import type { DataFormat as DataFormatSchema } from '../spec/schema.js'
 import { openCsvReader } from './csv-reader.js'
+import { DataError } from './data-error.js'
 
 export type DataFormat = z.infer<typeof DataFormatSchema>
 
@@ -23,19 +24,6 @@ export interface DataReader {
   rows(): AsyncIterable<DataRow>
 }
 
-/** Malformed or unsupported input; the validator reports it as a failed 'read' check. */
-export class DataError extends Error {
-  override name = 'DataError'
-  readonly line: number | undefined
-  /** The offending text, for the check's examples. */
-  readonly example: string | undefined
-
-  constructor(message: string, line?: number, example?: string) {
-    super(message)
-    this.line = line
-    this.example = example
-  }
-}
 
 const FORMAT_BY_EXTENSION: Record<string, DataFormat> = {
   '.csv': 'csv',
@@ -69,3 +57,4 @@ export function openDataReader(absPath: string, format: DataFormat): DataReader 
       throw new DataError(`format '${format}' is not supported yet`)
   }
 }
+

@@ -5,7 +5,8 @@ import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { DataEntry } from '../spec/schema.js'
 import { ColumnChecker, formatCount } from './column-checks.js'
 import type { CheckResult, DataResult } from './result.js'
-import { DataError, detectFormat, openDataReader, type DataFormat } from './reader.js'
+import { DataError } from './data-error.js'
+import { detectFormat, openDataReader, type DataFormat } from './reader.js'
 
 // Bad data never throws: every problem with the file becomes a failed check.
 // Only programmer errors (anything that is neither a DataError nor a file

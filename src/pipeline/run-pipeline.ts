@@ -120,7 +120,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
   const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage)
   // From the graph's outcome, so a node whose execution threw also fails the run.
-  const failed = [...outcome.values()].some((o) => o !== 'ok')
+  // A model with a file missing must never look complete, even when every stage succeeded.
+  const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p))
+  for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run` })
+  const failed = [...outcome.values()].some((o) => o !== 'ok') || missingArtifacts.length > 0
 
   const record: RunRecord = {
     schema: 1,

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
-import type { ArtifactRecord, RunRecord } from '../pipeline/run-record.js'
 import { createArtifactStore, type ArtifactStore } from './artifact-store.js'
 import { createGit, TagExistsError, type Git } from './git.js'
-import { Manifest, MANIFEST_SCHEMA_VERSION } from './manifest.js'
-import { AlreadyRegisteredError, RegistryError, type Assignment, type Registry } from './registry.js'
+import type { Manifest } from './manifest.js'
+import { buildManifest, refuseDuplicate, refuseUnregistrable, validateNames, wholeSeconds } from './registration.js'
+import { RegistryError, type Assignment, type Registry } from './registry.js'
 import {
   activeVersions,
   checkStageOrder,
@@ -17,7 +17,7 @@ import {
   type ModelState,
   type VersionState,
 } from './registry-state.js'
-import { assertValidName, formatAssignmentMessage, formatRegistrationMessage, formatRegistrationTag, TagFormatError } from './tag-format.js'
+import { formatAssignmentMessage, formatRegistrationMessage, formatRegistrationTag } from './tag-format.js'
 
 // The embedded registry: GTO-compatible annotated tags in the repository are the source of truth
 // (read into registry-state), and the artifact store keeps a copy of each version's files.
@@ -79,7 +79,7 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
 
       const tag = formatRegistrationTag(model, version)
       const createdAt = wholeSeconds(now())
-      const manifest = buildManifest(run, { version, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor })
+      const manifest = buildManifest(run, { version, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source)
       const path = await store.add(manifest)
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt)
@@ -115,79 +115,6 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
   }
 }
 
-function validateNames(model: string, stage: string | undefined): void {
-  try {
-    assertValidName(model, 'model')
-    if (stage !== undefined) assertValidName(stage, 'stage')
-  } catch (error) {
-    if (error instanceof TagFormatError) throw new RegistryError(error.message, { cause: error })
-    throw error
-  }
-}
-
-/** The run's commit, when the run may be registered at all. */
-function refuseUnregistrable(run: RunRecord): string {
-  if (run.status === 'failed') {
-    const failed = run.stages.filter((s) => s.status !== 'succeeded' && s.status !== 'cached').map((s) => `${s.name} (${s.status})`)
-    throw new RegistryError(`run ${run.id} failed${failed.length ? `: ${failed.join(', ')}` : ''}; only a successful run can be registered`)
-  }
-  if (!run.gates.passed) {
-    const failing = run.gates.results
-      .filter((r) => r.status === 'fail')
-      .map((r) => `${r.metric} ${r.rule} ${r.threshold} (${r.value === undefined ? 'not produced' : `got ${r.value}`})`)
-    throw new RegistryError(`run ${run.id} did not pass its gates${failing.length ? `: ${failing.join('; ')}` : ''}`)
-  }
-  if (run.git.commit === null) {
-    throw new RegistryError(`run ${run.id} has no git commit (not run in a git repository with a commit); a version is a tag on a commit`)
-  }
-  if (run.git.dirty) {
-    throw new RegistryError(
-      `run ${run.id} was made with uncommitted changes on top of ${run.git.commit.slice(0, 7)}, so that commit would not describe the model; ` +
-        'commit (or gitignore) the changes and run the pipeline again',
-    )
-  }
-  if (run.artifacts.length === 0) throw new RegistryError(`run ${run.id} recorded no artifacts to register`)
-  return run.git.commit
-}
-
-async function refuseDuplicate(
-  state: ModelState,
-  run: RunRecord,
-  commit: string,
-  readManifest: (v: VersionState) => Promise<Manifest | undefined>,
-): Promise<void> {
-  const existing = activeVersions(state).find((v) => v.commit === commit)
-  if (!existing) return
-  const manifest = await readManifest(existing)
-  if (manifest && sameArtifacts(manifest.artifacts, run.artifacts)) throw new AlreadyRegisteredError(run.model.name, existing.version, commit)
-  // GTO maps a stage tag to its version through the commit, so two versions on one commit break it.
-  throw new RegistryError(
-    `commit ${commit.slice(0, 7)} already has ${run.model.name} ${existing.version}` +
-      (manifest ? ' with different artifacts' : '') +
-      '; GTO allows one version per commit, so commit the change that produced the new model and run again',
-  )
-}
-
-function sameArtifacts(a: readonly ArtifactRecord[], b: readonly ArtifactRecord[]): boolean {
-  const key = (list: readonly ArtifactRecord[]) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort())
-  return key(a) === key(b)
-}
-
-function buildManifest(run: RunRecord, id: Pick<Manifest, 'version' | 'tag' | 'commit' | 'createdAt' | 'createdBy'>): Manifest {
-  return {
-    schema: MANIFEST_SCHEMA_VERSION,
-    model: run.model.name,
-    ...(run.model.description ? { description: run.model.description } : {}),
-    ...id,
-    runId: run.id,
-    artifacts: run.artifacts,
-    metrics: run.metrics,
-    params: run.params,
-    data: run.data.map((d) => ({ name: d.name, path: d.path, ...(d.sha256 ? { sha256: d.sha256 } : {}), rows: d.rows })),
-    gates: run.gates,
-  }
-}
-
 async function createTag(git: Git, tag: string, commit: string, message: string, date: Date): Promise<void> {
   try {
     await git.createAnnotatedTag(tag, commit, message, { date })
@@ -195,9 +122,4 @@ async function createTag(git: Git, tag: string, commit: string, message: string,
     const hint = error instanceof TagExistsError ? ' (another registry operation ran at the same time? try again)' : ''
     throw new RegistryError(`could not create tag "${tag}" on ${commit.slice(0, 7)}${hint}: ${(error as Error).message}`, { cause: error })
   }
-}
-
-// Tagger dates have whole seconds; the manifest's createdAt should agree with the tag.
-function wholeSeconds(date: Date): Date {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000)
 }

@@ -3,7 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCsvReader } from '../../src/data/csv-reader.js'
-import { DataError, detectFormat, openDataReader, type DataRow } from '../../src/data/reader.js'
+import { detectFormat, openDataReader, type DataRow } from '../../src/data/reader.js'
+import { DataError } from '../../src/data/data-error.js'
 
 let dir: string
 let fileCount = 0

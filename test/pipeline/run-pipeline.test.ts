@@ -131,6 +131,7 @@ describe('runPipeline: a successful run', () => {
 
   it('orders stages by needs as well as by files', async () => {
     const spec = projectSpec({
+      model: { name: 'test-model', artifacts: ['reports/report.txt'] },
       data: {},
       stages: {
         report: { run: nodeCmd(`require('fs').writeFileSync('reports/report.txt', 'x')`), needs: ['lint'], outs: ['reports/report.txt'] },
@@ -164,7 +165,7 @@ describe('runPipeline: concurrency', () => {
   it('keeps the stage state of every stage that finished at the same time', async () => {
     const names = Array.from({ length: 8 }, (_, i) => `s${i}`)
     const quick = (name: string) => ({ run: nodeCmd(`require('fs').writeFileSync('${name}.out', '${name}')`), outs: [`${name}.out`] })
-    const many = projectSpec({ data: {}, stages: Object.fromEntries(names.map((n) => [n, quick(n)])) })
+    const many = projectSpec({ model: { name: 'test-model', artifacts: ['s0.out'] }, data: {}, stages: Object.fromEntries(names.map((n) => [n, quick(n)])) })
     const first = await run(many, { jobs: 8 })
     expect(first.record.status).toBe('succeeded')
     expect(Object.keys((await readStageState(root)).stages).sort()).toEqual(names)
@@ -226,6 +227,17 @@ describe('runPipeline: failures', () => {
     const { record, stage } = await run(spec)
     expect(stage('prepare')).toMatchObject({ status: 'failed', exitCode: 0, reason: 'exited 0 but did not write: data/prepared.csv' })
     expect(stage('train').status).toBe('blocked')
+    expect(record.status).toBe('failed')
+  })
+
+  it('fails a run whose stages all succeed but a declared model artifact is missing', async () => {
+    const spec = projectSpec({
+      model: { name: 'test-model', artifacts: ['models/model.json', 'models/vocab.txt'] },
+    })
+    const { record, stage } = await run(spec)
+    expect(stage('train').status).toBe('succeeded')
+    expect(record.artifacts.map((a) => a.path)).toEqual(['models/model.json'])
+    expect(record.metricErrors).toContainEqual({ file: 'models/vocab.txt', message: 'model artifact "models/vocab.txt" does not exist after the run' })
     expect(record.status).toBe('failed')
   })
 
@@ -385,6 +397,7 @@ describe('runPipeline: environment', () => {
     await writeFiles(root, { 'conf/params.yaml': PARAMS })
     const spec = projectSpec({
       params: 'conf/params.yaml',
+      model: { name: 'test-model', artifacts: ['env.json'] },
       data: {},
       stages: {
         show: {
