@@ -1,5 +1,6 @@
 import { DefaultArtifactClient } from '@actions/artifact'
 import type { GitHubClient } from './octokit.js'
+import { withRetry } from './retry.js'
 
 // Workflow artifacts through @actions/artifact: upload inside the current run, and find and
 // download from another run (the reviewed pull-request run) through the REST API.
@@ -26,9 +27,12 @@ export async function tryFindRunArtifact(github: GitHubClient, owner: string, re
 
 export async function downloadRunArtifact(token: string, owner: string, repo: string, artifact: ArtifactRef, into: string): Promise<string> {
   const client = new DefaultArtifactClient()
-  const { downloadPath } = await client.downloadArtifact(artifact.id, {
-    path: into,
-    findBy: { token, workflowRunId: artifact.workflowRunId, repositoryOwner: owner, repositoryName: repo },
-  })
+  // Its findBy download uses an Octokit without the retry plugin: one 502 would fail a promotion.
+  const { downloadPath } = await withRetry(() =>
+    client.downloadArtifact(artifact.id, {
+      path: into,
+      findBy: { token, workflowRunId: artifact.workflowRunId, repositoryOwner: owner, repositoryName: repo },
+    }),
+  )
   return downloadPath ?? into
 }

@@ -132,10 +132,9 @@ export function createGitHubRegistry(options: GitHubRegistryOptions): Registry {
     return computeModelState(model, await mapLimit(mine, READ_CONCURRENCY, (ref) => toGitTag(ref.name, ref.object)))
   }
 
-  const readRef = async (name: string): Promise<GitTag | undefined> => {
+  const readRef = async (name: string): Promise<{ sha: string; type: string } | undefined> => {
     try {
-      const { data } = await github.rest.git.getRef({ owner, repo, ref: `tags/${name}` })
-      return await toGitTag(name, data.object)
+      return (await github.rest.git.getRef({ owner, repo, ref: `tags/${name}` })).data.object
     } catch (error) {
       if (isHttpError(error, 404)) return undefined
       throw apiError(`read tag "${name}"`, error)
@@ -155,11 +154,9 @@ export function createGitHubRegistry(options: GitHubRegistryOptions): Registry {
     }
     const existing = await readRef(name)
     if (!existing) throw new RegistryError(`tag "${name}" was reported as existing but cannot be read; try again`)
-    // Our own ref: the first createRef went through and its answer was lost; the retry saw it.
-    if (existing.annotated && (await github.rest.git.getRef({ owner, repo, ref: `tags/${name}` }).then((r) => r.data.object.sha === object.sha).catch(() => false))) {
-      return { created: true }
-    }
-    return { created: false, existing }
+    // Our own tag object: the first createRef went through and its answer was lost; the retry saw it.
+    if (existing.sha === object.sha) return { created: true }
+    return { created: false, existing: await toGitTag(name, existing) }
   }
 
   type Target = Pick<VersionState, 'version' | 'commit'>
@@ -177,8 +174,8 @@ export function createGitHubRegistry(options: GitHubRegistryOptions): Registry {
       const existing = written.existing
       if (existing.annotated && existing.target === v.commit && tryParseTag(existing.name)?.action === 'assign') {
         // The same assignment by a concurrent run of the same promotion: it is done.
-        const at = existing.taggedAt ? new Date(existing.taggedAt).toISOString() : at.toISOString()
-        return { model: state.model, version: v.version, stage, tag, commit: v.commit, at, ...(previous ? { previous } : {}) }
+        const theirs = existing.taggedAt ? new Date(existing.taggedAt).toISOString() : at.toISOString()
+        return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: theirs, ...(previous ? { previous } : {}) }
       }
       if (attempt >= maxAttempts) {
         throw new RegistryError(`could not assign ${state.model} ${v.version} to "${stage}": tag "${tag}" was taken by another run ${attempt} times; try again`)

@@ -26,7 +26,9 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'mlops-action',
     log: log && { debug: () => {}, info: log.info, warn: log.warn, error: log.error },
-    retry: { doNotRetry: [400, 401, 404, 409, 410, 422, 451] },
+    // 403 and 429 are the throttling plugin's (it honours retry-after); retrying them here too would
+    // hammer a rate limit and make a read-only fork token take seconds to fail.
+    retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
     throttle: {
       onRateLimit: (retryAfter, request, _client, retryCount) => {
         log?.warn(`rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`)

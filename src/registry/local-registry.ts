@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { createArtifactStore, type ArtifactStore } from './artifact-store.js'
+import { createArtifactStore } from './artifact-store.js'
 import { createGit, TagExistsError, type Git } from './git.js'
 import type { Manifest } from './manifest.js'
 import { buildManifest, refuseDuplicate, refuseUnregistrable, validateNames, wholeSeconds } from './registration.js'

@@ -35,6 +35,8 @@ export interface ActiveFault extends FaultSpec {
   readonly id: number
   remaining: number
   hits: number
+  /** For a rate-limit rule that fired: requests before this time are refused too. */
+  limitedUntil?: number
 }
 
 export interface FaultResponse {
@@ -61,21 +63,47 @@ export class Faults {
     this.active.length = 0
   }
 
-  /** Takes one use of the first rule matching this request, if any. */
+  /**
+   * Takes one use of the first rule matching this request, if any. A rate-limit rule that fired keeps
+   * answering every matching request until its retry-after window has passed (as GitHub does), without
+   * using up `times`: clients that retry early are refused again.
+   */
   take(method: string, path: string, operationId: string | undefined): ActiveFault | undefined {
-    const fault = this.active.find(
-      (f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(path)) && (!f.operationId || f.operationId === operationId),
-    )
+    const now = Date.now()
+    const matches = (f: ActiveFault) => (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(path)) && (!f.operationId || f.operationId === operationId)
+    const limited = this.active.find((f) => f.limitedUntil !== undefined && f.limitedUntil > now && matches(f))
+    if (limited) {
+      limited.hits++
+      return limited
+    }
+    const fault = this.active.find((f) => f.remaining > 0 && matches(f))
+    this.prune(now)
     if (!fault) return undefined
     fault.remaining--
     fault.hits++
-    if (fault.remaining <= 0) this.active.splice(this.active.indexOf(fault), 1)
+    if (isRateLimit(fault)) fault.limitedUntil = now + (fault.retryAfter ?? 1) * 1000
+    this.prune(now)
     return fault
+  }
+
+  private prune(now: number): void {
+    for (let i = this.active.length - 1; i >= 0; i--) {
+      const f = this.active[i]!
+      if (f.remaining <= 0 && !(f.limitedUntil !== undefined && f.limitedUntil > now)) this.active.splice(i, 1)
+    }
   }
 }
 
+const isRateLimit = (f: FaultSpec) => f.secondaryRateLimit === true || f.primaryRateLimit === true || f.status === 429
+
 /** True when the fault answers with an error (rather than only delaying). */
 export const failsWithStatus = (f: FaultSpec) => f.status !== undefined || f.secondaryRateLimit === true || f.primaryRateLimit === true
+
+/** Seconds left in a rate-limit window (whole seconds, at least 1, as GitHub sends them). */
+function windowSeconds(f: ActiveFault | FaultSpec): number {
+  const until = 'limitedUntil' in f ? f.limitedUntil : undefined
+  return until !== undefined ? Math.max(1, Math.ceil((until - Date.now()) / 1000)) : (f.retryAfter ?? 1)
+}
 
 /** GitHub's answer for an injected failure. */
 export function faultResponse(f: FaultSpec): FaultResponse {
@@ -83,7 +111,7 @@ export function faultResponse(f: FaultSpec): FaultResponse {
   const headers: Record<string, string> = { 'x-github-request-id': requestId }
   if (f.secondaryRateLimit) {
     const status = f.status ?? 403
-    headers['retry-after'] = String(f.retryAfter ?? 1)
+    headers['retry-after'] = String(windowSeconds(f))
     return {
       status,
       headers,
@@ -98,15 +126,14 @@ export function faultResponse(f: FaultSpec): FaultResponse {
   }
   if (f.primaryRateLimit || f.status === 429) {
     const status = f.status ?? 403
-    const retryAfter = f.retryAfter ?? 1
     Object.assign(headers, {
       'x-ratelimit-limit': '5000',
       'x-ratelimit-remaining': '0',
       'x-ratelimit-used': '5000',
-      'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000 + retryAfter)),
+      'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000 + windowSeconds(f))),
       'x-ratelimit-resource': 'core',
     })
-    if (f.retryAfter !== undefined) headers['retry-after'] = String(f.retryAfter)
+    if (f.retryAfter !== undefined) headers['retry-after'] = String(windowSeconds(f))
     return {
       status,
       headers,

@@ -13,8 +13,8 @@ export interface FakeContext {
   resultsUrl: string
   /** Where html_url links point (https://github.com, like GITHUB_SERVER_URL). */
   webUrl: string
-  /** Signs a blob path (on the results server) for a limited time. */
-  signBlobUrl(path: string, ttlMs?: number): string
+  /** Signs a blob path (on the results server) for a limited time; permission `r` (default) or `cw`. */
+  signBlobUrl(path: string, ttlMs?: number, permission?: string): string
 }
 
 export const nodeId = (prefix: string, id: number | string) => `${prefix}_kwDO${Buffer.from(String(id)).toString('base64url')}`
@@ -119,7 +119,7 @@ export function tagObjectJson(c: FakeContext, t: TagObjectRec) {
 
 function labelJson(c: FakeContext, name: string) {
   const id = hash(name)
-  return { id, node_id: nodeId('LA', id), url: `${repoApi(c)}/labels/${encodeURIComponent(name)}`, name, description: null, color: 'ededed', default: false }
+  return { id, node_id: nodeId('LA', id), url: `${repoApi(c)}/labels/${encodeURIComponent(name)}`, name, description: '', color: 'ededed', default: false }
 }
 
 function branchJson(c: FakeContext, ref: string, sha: string, repoFullName: string) {
@@ -190,6 +190,12 @@ export function pullJson(c: FakeContext, p: PullRec) {
     deletions: 0,
     changed_files: 0,
   }
+}
+
+/** The pull-request-simple shape (lists such as commits/{sha}/pulls). */
+export function pullSimpleJson(c: FakeContext, p: PullRec) {
+  const { merged: _merged, mergeable: _mergeable, mergeable_state: _state, merged_by: _by, maintainer_can_modify: _modify, comments: _comments, review_comments: _rc, commits: _commits, additions: _add, deletions: _del, changed_files: _files, ...simple } = pullJson(c, p)
+  return simple
 }
 
 export function reviewJson(c: FakeContext, r: ReviewRec) {

@@ -74,8 +74,9 @@ function walk(schema: Schema, value: unknown, at: string, errors: SchemaError[],
   for (const key of ['oneOf', 'anyOf'] as const) {
     const branches = schema[key]
     if (!branches) continue
-    // GitHub's branches overlap; accept a value that fits any of them.
-    const results = branches.map((branch) => validateSchema(branch, value, options))
+    // GitHub's branches overlap; accept a value that fits any of them. A branch often declares only
+    // some of the properties, so unknown-property reporting is left to the enclosing schema.
+    const results = branches.map((branch) => validateSchema(branch, value, { ...options, unknownProperties: false }))
     if (!results.some((r) => r.length === 0)) {
       const best = results.reduce((a, b) => (b.length < a.length ? b : a))
       if (best.length > 0 && best.length <= 3) for (const e of best) errors.push({ ...e, at: at + e.at })
@@ -117,11 +118,15 @@ function walk(schema: Schema, value: unknown, at: string, errors: SchemaError[],
       if (propertySchema) walk(propertySchema, record[key], `${at}/${key}`, errors, options)
       else if (schema.additionalProperties === false) errors.push({ at: `${at}/${key}`, kind: 'unknown', property: key, message: `"${key}" is not a permitted key` })
       else if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, record[key], `${at}/${key}`, errors, options)
-      else if (options.unknownProperties && schema.properties && schema.additionalProperties === undefined && !schema.allOf && !schema.oneOf && !schema.anyOf) {
+      else if (options.unknownProperties && schema.properties && schema.additionalProperties === undefined && !declaredInBranches(schema, key)) {
         errors.push({ at: `${at}/${key}`, kind: 'unknown', property: key, message: `"${key}" is not a documented property` })
       }
     }
   }
+}
+
+function declaredInBranches(schema: Schema, key: string): boolean {
+  return [...(schema.allOf ?? []), ...(schema.oneOf ?? []), ...(schema.anyOf ?? [])].some((b) => b.properties?.[key] !== undefined || declaredInBranches(b, key))
 }
 
 /** A type-correct placeholder for a value the fake does not model. */

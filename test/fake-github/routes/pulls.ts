@@ -1,5 +1,5 @@
 import { HttpError, notFound, paginate } from '../http.js'
-import { pullJson, reviewJson } from '../present.js'
+import { pullJson, pullSimpleJson, reviewJson } from '../present.js'
 import { intParam, type Handlers } from './types.js'
 
 export const pullHandlers: Handlers = {
@@ -11,7 +11,7 @@ export const pullHandlers: Handlers = {
     const numbers = new Set(commit.pulls)
     for (const pull of state.pulls.values()) if (pull.head.sha === sha || pull.merge_commit_sha === sha) numbers.add(pull.number)
     const pulls = [...numbers].sort((a, b) => b - a).map((n) => state.pulls.get(n)).filter((p) => p !== undefined)
-    return paginate(pulls, ctx.query, ctx.selfUrl, (page) => page.map((p) => pullJson(ctx.fake, p)))
+    return paginate(pulls, ctx.query, ctx.selfUrl, (page) => page.map((p) => pullSimpleJson(ctx.fake, p)))
   },
   'pulls/get': (ctx) => {
     const pull = ctx.fake.state.pulls.get(intParam(ctx, 'pull_number'))
