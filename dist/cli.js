@@ -29808,7 +29808,17 @@ var Manifest = external_exports.object({
   metrics: Metrics,
   params: Params,
   data: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string(), sha256: external_exports.string().optional(), rows: external_exports.number().int() })),
-  gates: GateVerdict
+  gates: GateVerdict,
+  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
+  source: external_exports.object({
+    repository: external_exports.string().optional(),
+    pullRequest: external_exports.number().int().optional(),
+    /** Logins whose latest review of the pull request approved it. */
+    approvers: external_exports.array(external_exports.string()).default([]),
+    workflowRunUrl: external_exports.string().optional(),
+    /** The workflow run whose artifact was reviewed and promoted. */
+    reviewedRunUrl: external_exports.string().optional()
+  }).optional()
 });
 
 // src/registry/registry.ts
@@ -30850,78 +30860,7 @@ function toIso(iso) {
   return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
 }
 
-// src/registry/local-registry.ts
-var DEFAULT_STORE_DIR = ".mlops/registry";
-function createLocalRegistry(options) {
-  const repoDir = resolve2(options.repoDir);
-  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve2(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const git = createGit(repoDir);
-  const readState = async (model) => computeModelState(model, await git.listTags([`${model}@*`, `${model}#*`]));
-  const readManifest = async (model, v) => resolveManifest(model, v, await store.readManifest(model, v.version));
-  const assignStage = async (state, v, stage, actor) => {
-    const tag = nextAssignmentTag(state, stage);
-    const at = wholeSeconds(now());
-    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at);
-    const previous = state.holders.get(stage);
-    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
-  };
-  return {
-    async listVersions(model) {
-      const state = await readState(model);
-      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await readManifest(model, v)]));
-      return describeVersions(state, new Map(manifests));
-    },
-    async findInStage(model, stage) {
-      const state = await readState(model);
-      const v = versionInStage(state, stage);
-      return v ? readManifest(model, v) : void 0;
-    },
-    async register(run, opts) {
-      const model = run.model.name;
-      validateNames(model, opts.stage);
-      const commit = refuseUnregistrable(run);
-      if (!await git.tryRevParse(`${commit}^{commit}`)) {
-        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
-      }
-      const state = await readState(model);
-      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
-      const version2 = nextVersion(state, opts);
-      if (opts.stage) checkStageOrder(state, version2, opts.stage, opts);
-      const tag = formatRegistrationTag(model, version2);
-      const createdAt = wholeSeconds(now());
-      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor });
-      const path17 = await store.add(manifest);
-      try {
-        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
-      } catch (error62) {
-        await store.remove(model, version2);
-        throw error62;
-      }
-      if (!opts.stage) return { manifest, tag, path: path17 };
-      try {
-        const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path17, assignment };
-      } catch (error62) {
-        await git.deleteTag(tag).catch(() => {
-        });
-        await store.remove(model, version2);
-        throw error62;
-      }
-    },
-    async assign(model, version2, stage, opts) {
-      validateNames(model, stage);
-      const state = await readState(model);
-      const v = requireActiveVersion(state, version2);
-      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`);
-      checkStageOrder(state, v.version, stage, opts);
-      return assignStage(state, v, stage, opts.actor);
-    },
-    async history(model) {
-      return [...(await readState(model)).events];
-    }
-  };
-}
+// src/registry/registration.ts
 function validateNames(model, stage) {
   try {
     assertValidName(model, "model");
@@ -30964,18 +30903,95 @@ function sameArtifacts(a, b) {
   const key = (list) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort());
   return key(a) === key(b);
 }
-function buildManifest(run, id) {
+function buildManifest(run, ids, source) {
   return {
     schema: MANIFEST_SCHEMA_VERSION,
     model: run.model.name,
     ...run.model.description ? { description: run.model.description } : {},
-    ...id,
+    ...ids,
     runId: run.id,
     artifacts: run.artifacts,
     metrics: run.metrics,
     params: run.params,
     data: run.data.map((d) => ({ name: d.name, path: d.path, ...d.sha256 ? { sha256: d.sha256 } : {}, rows: d.rows })),
-    gates: run.gates
+    gates: run.gates,
+    ...source ? { source } : {}
+  };
+}
+function wholeSeconds(date5) {
+  return new Date(Math.floor(date5.getTime() / 1e3) * 1e3);
+}
+
+// src/registry/local-registry.ts
+var DEFAULT_STORE_DIR = ".mlops/registry";
+function createLocalRegistry(options) {
+  const repoDir = resolve2(options.repoDir);
+  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve2(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const git = createGit(repoDir);
+  const readState = async (model) => computeModelState(model, await git.listTags([`${model}@*`, `${model}#*`]));
+  const readManifest = async (model, v) => resolveManifest(model, v, await store.readManifest(model, v.version));
+  const assignStage = async (state, v, stage, actor) => {
+    const tag = nextAssignmentTag(state, stage);
+    const at = wholeSeconds(now());
+    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at);
+    const previous = state.holders.get(stage);
+    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
+  };
+  return {
+    async listVersions(model) {
+      const state = await readState(model);
+      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await readManifest(model, v)]));
+      return describeVersions(state, new Map(manifests));
+    },
+    async findInStage(model, stage) {
+      const state = await readState(model);
+      const v = versionInStage(state, stage);
+      return v ? readManifest(model, v) : void 0;
+    },
+    async register(run, opts) {
+      const model = run.model.name;
+      validateNames(model, opts.stage);
+      const commit = refuseUnregistrable(run);
+      if (!await git.tryRevParse(`${commit}^{commit}`)) {
+        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
+      }
+      const state = await readState(model);
+      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
+      const version2 = nextVersion(state, opts);
+      if (opts.stage) checkStageOrder(state, version2, opts.stage, opts);
+      const tag = formatRegistrationTag(model, version2);
+      const createdAt = wholeSeconds(now());
+      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
+      const path17 = await store.add(manifest);
+      try {
+        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
+      } catch (error62) {
+        await store.remove(model, version2);
+        throw error62;
+      }
+      if (!opts.stage) return { manifest, tag, path: path17 };
+      try {
+        const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
+        return { manifest, tag, path: path17, assignment };
+      } catch (error62) {
+        await git.deleteTag(tag).catch(() => {
+        });
+        await store.remove(model, version2);
+        throw error62;
+      }
+    },
+    async assign(model, version2, stage, opts) {
+      validateNames(model, stage);
+      const state = await readState(model);
+      const v = requireActiveVersion(state, version2);
+      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`);
+      checkStageOrder(state, v.version, stage, opts);
+      return assignStage(state, v, stage, opts.actor);
+    },
+    async history(model) {
+      return [...(await readState(model)).events];
+    }
   };
 }
 async function createTag(git, tag, commit, message, date5) {
@@ -30985,9 +31001,6 @@ async function createTag(git, tag, commit, message, date5) {
     const hint = error62 instanceof TagExistsError ? " (another registry operation ran at the same time? try again)" : "";
     throw new RegistryError(`could not create tag "${tag}" on ${commit.slice(0, 7)}${hint}: ${error62.message}`, { cause: error62 });
   }
-}
-function wholeSeconds(date5) {
-  return new Date(Math.floor(date5.getTime() / 1e3) * 1e3);
 }
 
 // src/cli/open-registry.ts
@@ -31091,6 +31104,77 @@ function formatDelta(delta) {
   const text = formatNumber(Math.abs(delta));
   if (text === "0") return "0";
   return `${delta < 0 ? "\u2212" : "+"}${text}`;
+}
+
+// src/report/escape.ts
+var ZWJ = "\u200D";
+var INVISIBLE_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+var LINE_BREAKS = /\r\n?|[\n\u2028\u2029]/g;
+var CONTROLS = /[\u0000-\u001F\u007F]/g;
+function toOneLine(text, maxLength) {
+  const line = String(text).replace(LINE_BREAKS, " ").replace(CONTROLS, " ").replace(INVISIBLE_CONTROLS, "");
+  return maxLength !== void 0 ? shorten(line, maxLength) : line;
+}
+function escapeMarkdown(text, options = {}) {
+  const escaped = toOneLine(text, options.maxLength).trim().replace(/[\\`*_~[\]|$#]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return defuseReferences(escapeBlockStart(escaped));
+}
+function escapeCode(text, options = {}) {
+  let body = toOneLine(text, options.maxLength);
+  if (options.table ?? true) body = body.replace(/\|/g, "\\|");
+  if (body === "") return "` `";
+  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") || /^ .* $/.test(body) ? " " : "";
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+function escapeHtml(text, options = {}) {
+  const escaped = toOneLine(text, options.maxLength).trim().replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return defuseReferences(escaped);
+}
+function shorten(text, maxLength) {
+  if (text.length <= maxLength) return text;
+  if (maxLength <= 1) return "\u2026".slice(0, Math.max(0, maxLength));
+  let end = maxLength - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 55296 && code <= 56319) end -= 1;
+  return `${text.slice(0, end)}\u2026`;
+}
+function escapeBlockStart(text) {
+  return text.replace(/^([-+])(?=\s|$|-)/, "\\$1").replace(/^=/, "\\=").replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
+}
+function defuseReferences(text) {
+  return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/(?<!&)#(?=\d)/g, `#${ZWJ}`);
+}
+
+// src/report/markdown.ts
+function renderTable(header, rows, right = []) {
+  const rule = header.map((_, i) => right.includes(i) ? "---:" : "---");
+  return [header, rule, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+function fold(summary, body) {
+  return `<details><summary>${summary}</summary>
+
+${body}
+
+</details>`;
+}
+function formatOptional(value) {
+  return value === void 0 ? "\u2014" : formatNumber(value);
+}
+function formatPercent(fraction) {
+  const percent = fraction * 100;
+  return percent > 0 && percent < 0.1 ? "&lt;0.1%" : `${Number(percent.toFixed(1))}%`;
+}
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  if (ms < 6e4) return `${Number((ms / 1e3).toFixed(1))}s`;
+  const seconds = Math.round(ms / 1e3);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h ${String(Math.floor(seconds % 3600 / 60)).padStart(2, "0")}m`;
+}
+function plural3(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 // src/metrics/read-plot.ts
@@ -33184,47 +33268,6 @@ function describeColumns(columns) {
   return `columns ${names.join(", ")}${columns.size > 20 ? `, \u2026 (${columns.size} in all)` : ""}`;
 }
 
-// src/report/escape.ts
-var ZWJ = "\u200D";
-var INVISIBLE_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
-var LINE_BREAKS = /\r\n?|[\n\u2028\u2029]/g;
-var CONTROLS = /[\u0000-\u001F\u007F]/g;
-function toOneLine(text, maxLength) {
-  const line = String(text).replace(LINE_BREAKS, " ").replace(CONTROLS, " ").replace(INVISIBLE_CONTROLS, "");
-  return maxLength !== void 0 ? shorten(line, maxLength) : line;
-}
-function escapeMarkdown(text, options = {}) {
-  const escaped = toOneLine(text, options.maxLength).trim().replace(/[\\`*_~[\]|$#]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  return defuseReferences(escapeBlockStart(escaped));
-}
-function escapeCode(text, options = {}) {
-  let body = toOneLine(text, options.maxLength);
-  if (options.table ?? true) body = body.replace(/\|/g, "\\|");
-  if (body === "") return "` `";
-  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longestRun + 1);
-  const pad = body.startsWith("`") || body.endsWith("`") || /^ .* $/.test(body) ? " " : "";
-  return `${fence}${pad}${body}${pad}${fence}`;
-}
-function escapeHtml(text, options = {}) {
-  const escaped = toOneLine(text, options.maxLength).trim().replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-  return defuseReferences(escaped);
-}
-function shorten(text, maxLength) {
-  if (text.length <= maxLength) return text;
-  if (maxLength <= 1) return "\u2026".slice(0, Math.max(0, maxLength));
-  let end = maxLength - 1;
-  const code = text.charCodeAt(end - 1);
-  if (code >= 55296 && code <= 56319) end -= 1;
-  return `${text.slice(0, end)}\u2026`;
-}
-function escapeBlockStart(text) {
-  return text.replace(/^([-+])(?=\s|$|-)/, "\\$1").replace(/^=/, "\\=").replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
-}
-function defuseReferences(text) {
-  return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/(?<!&)#(?=\d)/g, `#${ZWJ}`);
-}
-
 // src/report/chart.ts
 var CHART_MAX_POINTS = 50;
 var MAX_AXIS_LABELS = 20;
@@ -33337,13 +33380,105 @@ function mermaidString(text) {
   return `"${clean.trim()}"`;
 }
 
+// src/report/render-sections.ts
+var MAX_INLINE_PARAMS = 15;
+var MAX_FAILED_CHECKS = 20;
+var MAX_EXAMPLES = 3;
+function renderDataSection(data, detail) {
+  if (data.length === 0) return "";
+  const summary = renderTable(
+    ["", "Data", "File", "Rows", "Checks"],
+    data.map((d) => {
+      const failed = d.checks.filter((c) => !c.passed).length;
+      const checks = failed > 0 ? `${failed} of ${d.checks.length} failed` : `all ${d.checks.length} passed`;
+      return [d.passed ? "\u2705" : "\u274C", escapeMarkdown(d.name, { maxLength: 60 }), escapeCode(d.path, { maxLength: 120 }), String(d.rows), checks];
+    }),
+    [3]
+  );
+  return ["### Data", summary, ...data.map((d) => renderFailedChecks(d, detail))].filter((p) => p !== "").join("\n\n");
+}
+function renderFailedChecks(d, detail) {
+  const failed = d.checks.filter((c) => !c.passed);
+  if (failed.length === 0) return "";
+  const header = ["Check", "Column", "Failed rows", "Details", ...detail.dataExamples ? ["Examples"] : []];
+  const rows = failed.slice(0, MAX_FAILED_CHECKS).map((c) => {
+    const cells = [c.check, c.column !== void 0 ? escapeMarkdown(c.column, { maxLength: 60 }) : "\u2014"];
+    cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : "\u2014");
+    cells.push(escapeMarkdown(c.message, { maxLength: 200 }));
+    if (!detail.dataExamples) return cells;
+    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`);
+    return [...cells, examples.join(" \xB7 ") || "\u2014"];
+  });
+  const more = failed.length > MAX_FAILED_CHECKS ? `
+
+_\u2026and ${failed.length - MAX_FAILED_CHECKS} more failed checks._` : "";
+  return `**\u274C ${escapeMarkdown(d.name, { maxLength: 60 })}: failed checks**
+
+${renderTable(header, rows, [2])}${more}`;
+}
+function renderParamsSection(run, baseline) {
+  if (!baseline) return "";
+  const version2 = `v${escapeMarkdown(baseline.version, { maxLength: 40 })}`;
+  const names = [.../* @__PURE__ */ new Set([...Object.keys(baseline.params), ...Object.keys(run.params)])].sort();
+  const changed = names.filter((name) => describeParam(baseline.params, name) !== describeParam(run.params, name));
+  const heading = "### Params that differ from the baseline";
+  if (changed.length === 0) return `${heading}
+
+_None: every param matches ${version2}._`;
+  const cells = (name) => [escapeCode(name, { maxLength: 100 }), renderParam(baseline.params, name), renderParam(run.params, name)];
+  const table = renderTable(["Param", `Baseline (${version2})`, "This run"], changed.map(cells));
+  return `${heading}
+
+${changed.length > MAX_INLINE_PARAMS ? fold(`${changed.length} params differ`, table) : table}`;
+}
+function describeParam(params, name) {
+  return Object.hasOwn(params, name) ? JSON.stringify(params[name]) : void 0;
+}
+function renderParam(params, name) {
+  if (!Object.hasOwn(params, name)) return "\u2014";
+  const value = params[name];
+  return escapeCode(typeof value === "string" ? value : JSON.stringify(value), { maxLength: 80 });
+}
+function renderPlotsSection(plots, detail) {
+  if (plots.length === 0) return "";
+  return ["### Plots", ...plots.map((p) => renderPlot(p, { chart: detail.charts }))].join("\n\n");
+}
+var STAGE_STATUS = {
+  succeeded: "\u2705 succeeded",
+  cached: "\u267B\uFE0F cached",
+  failed: "\u274C failed",
+  "timed-out": "\u23F1\uFE0F timed out",
+  blocked: "\u26D4 blocked"
+};
+function renderStagesSection(stages) {
+  if (stages.length === 0) return "";
+  const troubled = stages.some((s) => s.status !== "succeeded" && s.status !== "cached");
+  const rows = stages.map((s) => {
+    const ran = s.status !== "cached" && s.durationMs !== void 0;
+    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status], ran ? formatDuration(s.durationMs ?? 0) : "\u2014"];
+    cells.push(s.status === "cached" ? "yes" : "no");
+    const reason = s.status === "failed" ? describeStageFailure(s) : s.reason ?? "";
+    return troubled ? [...cells, escapeMarkdown(reason, { maxLength: 300 })] : cells;
+  });
+  const table = renderTable(["Stage", "Status", "Duration", "Cached", ...troubled ? ["Reason"] : []], rows, [2]);
+  if (troubled) return `### Stages
+
+${table}`;
+  const cached2 = stages.filter((s) => s.status === "cached").length;
+  const total = stages.reduce((sum, s) => sum + (s.status === "cached" ? 0 : s.durationMs ?? 0), 0);
+  const all = stages.length === 1 ? "the only stage" : `all ${stages.length}`;
+  return fold(`Stages: ${all} succeeded${cached2 > 0 ? ` (${cached2} cached)` : ""} in ${formatDuration(total)}`, table);
+}
+function describeStageFailure(stage) {
+  if (stage.reason) return stage.reason;
+  if (stage.signal) return `killed by ${stage.signal}`;
+  return stage.exitCode !== void 0 && stage.exitCode !== null ? `exit code ${stage.exitCode}` : "failed";
+}
+
 // src/report/render-report.ts
 var GITHUB_COMMENT_LIMIT = 65536;
 var TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._";
 var MAX_INLINE_METRICS = 10;
-var MAX_INLINE_PARAMS = 15;
-var MAX_FAILED_CHECKS = 20;
-var MAX_EXAMPLES = 3;
 var MINIMAL = { charts: false, dataExamples: false, otherMetrics: false, sections: false };
 var DETAIL_STEPS = [
   { charts: true, dataExamples: true, otherMetrics: true, sections: true },
@@ -33416,7 +33551,7 @@ function composeReport(ctx, detail, truncated) {
   if (detail.sections) parts.push(renderRunContext(run));
   parts.push(renderMetricsSection(ctx, detail));
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx));
+    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx.run, ctx.baseline));
     parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages));
   }
   if (truncated) parts.push(TRUNCATION_NOTE);
@@ -33509,124 +33644,6 @@ function renderGateBadge(r) {
 }
 function ruleLabel(r) {
   return `${r.rule.replace("_", " ")} ${formatNumber(r.threshold)}`;
-}
-function renderDataSection(data, detail) {
-  if (data.length === 0) return "";
-  const summary = renderTable(
-    ["", "Data", "File", "Rows", "Checks"],
-    data.map((d) => {
-      const failed = d.checks.filter((c) => !c.passed).length;
-      const checks = failed > 0 ? `${failed} of ${d.checks.length} failed` : `all ${d.checks.length} passed`;
-      return [d.passed ? "\u2705" : "\u274C", escapeMarkdown(d.name, { maxLength: 60 }), escapeCode(d.path, { maxLength: 120 }), String(d.rows), checks];
-    }),
-    [3]
-  );
-  return ["### Data", summary, ...data.map((d) => renderFailedChecks(d, detail))].filter((p) => p !== "").join("\n\n");
-}
-function renderFailedChecks(d, detail) {
-  const failed = d.checks.filter((c) => !c.passed);
-  if (failed.length === 0) return "";
-  const header = ["Check", "Column", "Failed rows", "Details", ...detail.dataExamples ? ["Examples"] : []];
-  const rows = failed.slice(0, MAX_FAILED_CHECKS).map((c) => {
-    const cells = [c.check, c.column !== void 0 ? escapeMarkdown(c.column, { maxLength: 60 }) : "\u2014"];
-    cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : "\u2014");
-    cells.push(escapeMarkdown(c.message, { maxLength: 200 }));
-    if (!detail.dataExamples) return cells;
-    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`);
-    return [...cells, examples.join(" \xB7 ") || "\u2014"];
-  });
-  const more = failed.length > MAX_FAILED_CHECKS ? `
-
-_\u2026and ${failed.length - MAX_FAILED_CHECKS} more failed checks._` : "";
-  return `**\u274C ${escapeMarkdown(d.name, { maxLength: 60 })}: failed checks**
-
-${renderTable(header, rows, [2])}${more}`;
-}
-function renderParamsSection({ run, baseline }) {
-  if (!baseline) return "";
-  const version2 = `v${escapeMarkdown(baseline.version, { maxLength: 40 })}`;
-  const names = [.../* @__PURE__ */ new Set([...Object.keys(baseline.params), ...Object.keys(run.params)])].sort();
-  const changed = names.filter((name) => describeParam(baseline.params, name) !== describeParam(run.params, name));
-  const heading = "### Params that differ from the baseline";
-  if (changed.length === 0) return `${heading}
-
-_None: every param matches ${version2}._`;
-  const cells = (name) => [escapeCode(name, { maxLength: 100 }), renderParam(baseline.params, name), renderParam(run.params, name)];
-  const table = renderTable(["Param", `Baseline (${version2})`, "This run"], changed.map(cells));
-  return `${heading}
-
-${changed.length > MAX_INLINE_PARAMS ? fold(`${changed.length} params differ`, table) : table}`;
-}
-function describeParam(params, name) {
-  return Object.hasOwn(params, name) ? JSON.stringify(params[name]) : void 0;
-}
-function renderParam(params, name) {
-  if (!Object.hasOwn(params, name)) return "\u2014";
-  const value = params[name];
-  return escapeCode(typeof value === "string" ? value : JSON.stringify(value), { maxLength: 80 });
-}
-function renderPlotsSection(plots, detail) {
-  if (plots.length === 0) return "";
-  return ["### Plots", ...plots.map((p) => renderPlot(p, { chart: detail.charts }))].join("\n\n");
-}
-var STAGE_STATUS = {
-  succeeded: "\u2705 succeeded",
-  cached: "\u267B\uFE0F cached",
-  failed: "\u274C failed",
-  "timed-out": "\u23F1\uFE0F timed out",
-  blocked: "\u26D4 blocked"
-};
-function renderStagesSection(stages) {
-  if (stages.length === 0) return "";
-  const troubled = stages.some((s) => s.status !== "succeeded" && s.status !== "cached");
-  const rows = stages.map((s) => {
-    const ran = s.status !== "cached" && s.durationMs !== void 0;
-    const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status], ran ? formatDuration(s.durationMs ?? 0) : "\u2014"];
-    cells.push(s.status === "cached" ? "yes" : "no");
-    const reason = s.status === "failed" ? describeStageFailure(s) : s.reason ?? "";
-    return troubled ? [...cells, escapeMarkdown(reason, { maxLength: 300 })] : cells;
-  });
-  const table = renderTable(["Stage", "Status", "Duration", "Cached", ...troubled ? ["Reason"] : []], rows, [2]);
-  if (troubled) return `### Stages
-
-${table}`;
-  const cached2 = stages.filter((s) => s.status === "cached").length;
-  const total = stages.reduce((sum, s) => sum + (s.status === "cached" ? 0 : s.durationMs ?? 0), 0);
-  const all = stages.length === 1 ? "the only stage" : `all ${stages.length}`;
-  return fold(`Stages: ${all} succeeded${cached2 > 0 ? ` (${cached2} cached)` : ""} in ${formatDuration(total)}`, table);
-}
-function describeStageFailure(stage) {
-  if (stage.reason) return stage.reason;
-  if (stage.signal) return `killed by ${stage.signal}`;
-  return stage.exitCode !== void 0 && stage.exitCode !== null ? `exit code ${stage.exitCode}` : "failed";
-}
-function renderTable(header, rows, right = []) {
-  const rule = header.map((_, i) => right.includes(i) ? "---:" : "---");
-  return [header, rule, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
-}
-function fold(summary, body) {
-  return `<details><summary>${summary}</summary>
-
-${body}
-
-</details>`;
-}
-function formatOptional(value) {
-  return value === void 0 ? "\u2014" : formatNumber(value);
-}
-function formatPercent(fraction) {
-  const percent = fraction * 100;
-  return percent > 0 && percent < 0.1 ? "&lt;0.1%" : `${Number(percent.toFixed(1))}%`;
-}
-function formatDuration(ms) {
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  if (ms < 6e4) return `${Number((ms / 1e3).toFixed(1))}s`;
-  const seconds = Math.round(ms / 1e3);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
-  return `${Math.floor(seconds / 3600)}h ${String(Math.floor(seconds % 3600 / 60)).padStart(2, "0")}m`;
-}
-function plural3(n, noun) {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 // src/cli/commands/report.ts
@@ -33911,6 +33928,19 @@ function fail(tally, line, value) {
   if (tally.examples.length < MAX_EXAMPLES2) tally.examples.push({ line, value });
 }
 
+// src/data/data-error.ts
+var DataError = class extends Error {
+  name = "DataError";
+  line;
+  /** The offending text, for the check's examples. */
+  example;
+  constructor(message, line, example2) {
+    super(message);
+    this.line = line;
+    this.example = example2;
+  }
+};
+
 // src/data/reader.ts
 import { extname } from "node:path";
 
@@ -34111,17 +34141,6 @@ function truncate(text) {
 }
 
 // src/data/reader.ts
-var DataError = class extends Error {
-  name = "DataError";
-  line;
-  /** The offending text, for the check's examples. */
-  example;
-  constructor(message, line, example2) {
-    super(message);
-    this.line = line;
-    this.example = example2;
-  }
-};
 var FORMAT_BY_EXTENSION = {
   ".csv": "csv",
   ".tsv": "tsv",
@@ -34676,7 +34695,9 @@ async function runPipeline(options) {
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
   const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage);
-  const failed = [...outcome.values()].some((o) => o !== "ok");
+  const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p));
+  for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run` });
+  const failed = [...outcome.values()].some((o) => o !== "ok") || missingArtifacts.length > 0;
   const record2 = {
     schema: 1,
     id,

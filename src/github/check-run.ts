@@ -3,7 +3,6 @@ import type { Manifest } from '../registry/manifest.js'
 import { shorten, toOneLine } from '../report/escape.js'
 import { renderReport, renderVerdictLine } from '../report/render-report.js'
 import { describeHttpError, isHttpError, type GitHubClient } from './octokit.js'
-import { withTransientRetry } from './token-identity.js'
 
 // A check run per model on the pull request's head commit, so the gate verdict shows in the
 // checks list and can be a required status check. It is a convenience next to the comment:
@@ -45,25 +44,21 @@ export async function createGateCheckRun(github: GitHubClient, options: GateChec
   const name = checkRunName(options.model)
   const conclusion = gateConclusion(record)
   try {
-    const { data } = await withTransientRetry(() =>
-      github.rest.checks.create({
-        owner: options.owner,
-        repo: options.repo,
-        name,
-        head_sha: options.headSha,
-        status: 'completed',
-        conclusion,
-        ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
-        external_id: shorten(record.id, 100),
-        ...timestamps(record),
-        output: {
-          title: shorten(renderVerdictLine(record, { format: 'text' }), TITLE_LIMIT),
-          summary: renderReport({ run: record, baseline: options.baseline, maxLength: CHECK_RUN_SUMMARY_LIMIT }),
-        },
-        // A 403 is an answer, not a hiccup: no back-off retries for it.
-        request: { retries: 0 },
-      }),
-    )
+    const { data } = await github.rest.checks.create({
+      owner: options.owner,
+      repo: options.repo,
+      name,
+      head_sha: options.headSha,
+      status: 'completed',
+      conclusion,
+      ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
+      external_id: shorten(record.id, 100),
+      ...timestamps(record),
+      output: {
+        title: shorten(renderVerdictLine(record, { format: 'text' }), TITLE_LIMIT),
+        summary: renderReport({ run: record, baseline: options.baseline, maxLength: CHECK_RUN_SUMMARY_LIMIT }),
+      },
+    })
     return { created: true, id: data.id, url: data.html_url ?? data.url, conclusion }
   } catch (error) {
     const reason = describeHttpError(error)

@@ -23,6 +23,8 @@ export interface ActionSettings {
   stage: string | undefined
   /** post-report: the workflow run whose report artifact to post (default: the triggering run). */
   reportRunId: number | undefined
+  /** Login the token comments as, for GitHub App tokens (which cannot ask who they are). */
+  commentAuthor: string | undefined
 }
 
 export class InputError extends Error {
@@ -53,6 +55,7 @@ export function readActionSettings(context: RunContext): ActionSettings {
     rollbackTo: input('rollback-to')?.replace(/^v/, ''),
     stage: input('stage'),
     reportRunId: reportRunId === undefined ? undefined : Number(reportRunId),
+    commentAuthor: input('comment-author'),
   }
 }
 

@@ -144,7 +144,7 @@ async function run(step: Step, onPullRequest: boolean): Promise<void> {
   const record = await runOnRunner(step, baseline)
   await writeReport(step, record, baseline)
   if (onPullRequest) {
-    const result = await reportOnPullRequest({ github: step.github, token: step.settings.token, context: step.context, record, baseline, root: step.project.root, log: core })
+    const result = await reportOnPullRequest({ github: step.github, token: step.settings.token, context: step.context, record, baseline, root: step.project.root, log: core, commentAuthor: step.settings.commentAuthor })
     if (result.kind === 'commented') core.setOutput('comment-url', result.commentUrl)
   }
   if (record.status !== 'succeeded' || !record.gates.passed) throw new Error(renderVerdictLine(record, { format: 'text' }))
@@ -210,5 +210,16 @@ async function rollback(step: Step): Promise<void> {
 
 async function postReport(step: Step): Promise<void> {
   const { github } = requireRegistry(step)
-  await postReportFromRun({ github, token: step.settings.token, context: step.context, runId: step.settings.reportRunId, log: core })
+  const { reports } = await postReportFromRun({
+    github,
+    token: step.settings.token,
+    context: step.context,
+    runId: step.settings.reportRunId,
+    log: core,
+    commentAuthor: step.settings.commentAuthor,
+    // The baseline comes from the trusted registry, never from the (possibly forged) artifact.
+    resolveBaseline: () => findBaseline(step),
+  })
+  const refused = reports.filter((r) => r.kind === 'refused')
+  if (refused.length > 0) throw new Error(`refused to post ${refused.length} report(s): ${refused.map((r) => r.reason).join('; ')}`)
 }

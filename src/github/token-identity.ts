@@ -53,30 +53,12 @@ export function sameLogin(a: string | undefined | null, b: string | undefined | 
 
 async function lookUp(github: GitHubClient): Promise<TokenIdentity> {
   try {
-    // No Octokit retries: an installation token's 403 is the expected answer, and the client's
-    // retry settings would otherwise repeat it with back-off. Server errors get a retry here.
-    const { data } = await withTransientRetry(() => github.rest.users.getAuthenticated({ request: { retries: 0 } }))
+    // An installation token's 403 is the expected answer (the client does not retry 403s).
+    const { data } = await github.rest.users.getAuthenticated()
     return { kind: 'user', login: data.login }
   } catch (error) {
     // 404: some GitHub Enterprise Server versions answer installation tokens so.
     if (isHttpError(error, 403) || isHttpError(error, 404)) return { kind: 'installation', login: WORKFLOW_TOKEN_LOGIN }
     throw error
-  }
-}
-
-/**
- * Runs `call` again (up to `attempts` times in all, 1 s then 2 s apart) when it fails with a 5xx
- * or a dropped connection, for requests made with Octokit's own retries turned off.
- */
-export async function withTransientRetry<T>(call: () => Promise<T>, attempts = 3, delayMs = 1000): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call()
-    } catch (error) {
-      // Octokit reports a dropped connection as a RequestError with status 500 too.
-      const transient = isHttpError(error) && error.status >= 500
-      if (!transient || attempt >= attempts) throw error
-      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt))
-    }
   }
 }

@@ -28,7 +28,6 @@ const { promoteOnMerge, PromotionError, assetNames } = await import('../../src/g
 type Options = Parameters<typeof promoteOnMerge>[0]
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
-const github: GitHubClient = createGitHubClient({ token: fake.token, baseUrl: fake.url, log: quiet })
 const MODEL_FILE = 'models/model.json'
 let root: string
 let models = 0
@@ -118,6 +117,9 @@ function scenario(opts: { labels?: string[]; bundle?: 'ok' | 'tampered' | 'none'
     runUrl: `https://github.com/${fake.owner}/${fake.repo}/actions/runs/${9000 + models}`,
   }
   const logs: string[] = []
+  // A client per scenario: Octokit shares one request-options object per client, so retry counts
+  // leak from one request to the next and every later retry waits (n+1)² s instead of 1 s.
+  const github: GitHubClient = createGitHubClient({ token: fake.token, baseUrl: fake.url, log: quiet })
   const options = (overrides: Partial<Options> = {}): Options => ({
     github,
     token: fake.token,
@@ -197,23 +199,23 @@ describe('promoteOnMerge', () => {
     const again = await promoteOnMerge(s.options())
     expect(again).toMatchObject({ kind: 'already', version: '0.1.0', tag: result.tag, releaseUrl: result.releaseUrl, assignment: undefined, dispatched: false })
     expect(since(rerun).filter((r) => r.method !== 'GET')).toEqual([])
-    console.log(JSON.stringify(since(rerun).map((r) => `${r.method} ${r.operationId ?? r.server}`)))
+    // It still fetches and verifies the bundle (13 reads: the same six, the tags four times, the releases).
+    expect(since(rerun)).toHaveLength(13)
     expect(fake.state.dispatches).toHaveLength(dispatches)
     expect(tagNames(s.model)).toHaveLength(2)
     expect(releasesOf(result.tag)).toHaveLength(1)
   })
 
-  it('completes a half-done promotion (registered, never assigned, draft with one asset) through 429, 500 and a dropped connection', async () => {
+  it('completes a half-done promotion (registered, never assigned, draft with a good and a partial asset) through a dropped connection', async () => {
     const s = scenario()
     // What an earlier run left: the registration tag, and a draft release holding the model file.
     const tag = `${s.model}@v0.1.0`
     const manifest = buildManifest(s.run, { version: '0.1.0', tag, commit: s.pull.head.sha, createdAt: '2025-06-01T12:00:00.000Z', createdBy: 'carol' })
     fake.state.addAnnotatedTag({ tag, commit: s.pull.head.sha, message: formatRegistrationMessage(manifest), tagger: { ...GITHUB_ACTIONS_TAGGER, date: manifest.createdAt } })
     const draft = fake.state.addRelease({ tag_name: tag, draft: true, name: `${s.model} v0.1.0` })
-    fake.state.addReleaseAsset(draft.id, 'model.json', s.modelContent)
+    const good = fake.state.addReleaseAsset(draft.id, 'model.json', s.modelContent)
+    fake.state.addReleaseAsset(draft.id, 'model-card.md', '# model') // cut short
 
-    fake.inject({ operationId: 'pulls/list-reviews', status: 429, retryAfter: 1 })
-    fake.inject({ operationId: 'git/create-ref', status: 500, after: true }) // made, but the answer is an error
     fake.inject({ operationId: 'repos/update-release', drop: true, after: true }) // published, but the answer is lost
     const result = await promoteOnMerge(s.options())
 
@@ -224,12 +226,16 @@ describe('promoteOnMerge', () => {
     expect(releases).toHaveLength(1)
     expect(releases[0]).toMatchObject({ id: draft.id, draft: false })
     expect(releases[0]?.assets.map((a) => a.name)).toEqual(['model.json', 'manifest.json', 'model-card.md'])
+    expect(releases[0]?.assets[0]?.id).toBe(good.id) // kept, not uploaded again
+    expect(fake.countCalls({ operationId: 'repos/delete-release-asset' })).toBe(1) // the partial one
     expect(fake.countCalls({ operationId: 'repos/upload-release-asset', path: new RegExp(`/releases/${draft.id}/assets`) })).toBe(2)
     expect(fake.state.dispatches.filter((d) => d.client_payload?.model === s.model)).toHaveLength(1)
   })
 
-  it('refuses to promote when the reviewed artifact is missing, and retrains only when allowed', async () => {
+  it('refuses to promote when the reviewed artifact is missing, and retrains only when allowed (through a 429 and a 500)', async () => {
     const s = scenario({ bundle: 'none' })
+    fake.inject({ operationId: 'pulls/list-reviews', status: 429, secondaryRateLimit: true, retryAfter: 1 })
+    fake.inject({ operationId: 'repos/create-release', status: 500 })
     const error = await promoteOnMerge(s.options()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(PromotionError)
     expect((error as Error).message).toMatch(/no successful pull_request run of pull request #\d+ uploaded a review artifact named "mlops-model-\d+"; never promote something no one reviewed/)
@@ -250,6 +256,9 @@ describe('promoteOnMerge', () => {
     expect(release?.body).toContain('this version was retrained on the merge commit, so its files are not the ones reviewed')
     expect(Buffer.from(release!.assets.find((a) => a.name === 'model-card.md')!.content).toString()).toContain('retrained when the pull request was merged')
     expect(s.logs.some((l) => l.startsWith('warning: ') && l.includes('retraining on the merge commit'))).toBe(true)
+    expect(fake.calls({ operationId: 'pulls/list-reviews', path: new RegExp(`/pulls/${s.pull.number}/`) }).map((r) => r.status)).toEqual([429, 200, 200])
+    expect(fake.calls({ operationId: 'repos/create-release', path: /\/releases$/ }).slice(-2).map((r) => r.status)).toEqual([500, 201])
+    expect(releasesOf(`${s.model}@v0.1.0`)).toHaveLength(1)
   })
 
   it('refuses a review artifact whose model file does not match its run record', async () => {
