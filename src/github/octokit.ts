@@ -21,7 +21,7 @@ export interface ClientOptions {
 export function createGitHubClient(options: ClientOptions): GitHubClient {
   const maxRetries = options.maxRateLimitRetries ?? 3
   const log = options.log
-  return new MyOctokit({
+  const client = new MyOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'mlops-action',
@@ -40,6 +40,10 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
       },
     },
   })
+  // Octokit hands every request the same `request` options object, so the retry plugins' counts
+  // would carry over from one request to the next (octokit/plugin-throttling#462): copy it.
+  client.hook.wrap('request', (request, opts) => request({ ...opts, request: { ...opts.request } }))
+  return client
 }
 
 /** An HTTP error from the API, with its status, as Octokit throws them. */

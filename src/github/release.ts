@@ -103,8 +103,9 @@ export async function publishRelease(github: GitHubClient, options: PublishRelea
 
   let created = false
   let release = await find()
+  // A release publishes onto its tag; were the tag missing, GitHub would create a lightweight one.
+  if (!release || release.draft) await requireAnnotatedTag(github, owner, repo, tag)
   if (!release) {
-    await requireAnnotatedTag(github, owner, repo, tag)
     try {
       const { data } = await github.rest.repos.createRelease({ owner, repo, tag_name: tag, name: options.name, body: fitReleaseBody(options.body), draft: true })
       release = data as ReleaseData

@@ -81,6 +81,6 @@ describe.each(runtimes)('the action bundle on %s', (_name, node) => {
   it.runIf(node !== undefined || !process.env.CI)('refuses an unknown command input', () => {
     const result = runAction(node!, { command: 'deploy' })
     expect(result.status).toBe(1)
-    expect(result.stdout).toContain('::error::input "command" must be one of validate, run, report; received "deploy"')
+    expect(result.stdout).toContain('::error::input "command" must be one of auto, validate, run, report, promote, rollback, post-report; received "deploy"')
   })
 })

@@ -5,14 +5,16 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RunContext } from '../../src/github/context.js'
 import { GITHUB_ACTIONS_TAGGER } from '../../src/github/github-registry.js'
+import { modelOrigin, renderModelCard } from '../../src/github/model-card.js'
 import { createGitHubClient, type GitHubClient } from '../../src/github/octokit.js'
 import type { ReviewBundle } from '../../src/github/review-bundle.js'
+import { decideBump } from '../../src/github/version-bump.js'
 import type { RunRecord } from '../../src/pipeline/run-record.js'
 import { Manifest } from '../../src/registry/manifest.js'
 import { buildManifest } from '../../src/registry/registration.js'
 import { formatRegistrationMessage, tryParseManifestMessage } from '../../src/registry/tag-format.js'
 import type { Spec } from '../../src/spec/schema.js'
-import { buildRunRecord, buildSpec } from '../builders.js'
+import { buildGateVerdict, buildManifest as buildManifestFixture, buildRunRecord, buildSpec } from '../builders.js'
 import { startFakeGitHub, type FakeGitHub, type PullRec } from '../fake-github/server.js'
 
 // Merging a pull request promotes what was reviewed in it, against the fake GitHub. The review
@@ -170,7 +172,7 @@ describe('promoteOnMerge', () => {
     expect(Buffer.from(release!.assets[0]!.content).toString()).toBe(s.modelContent)
     expect(Manifest.parse(JSON.parse(Buffer.from(release!.assets[1]!.content).toString()))).toEqual(manifest)
     const card = Buffer.from(release!.assets[2]!.content).toString()
-    expect(card).toContain(`# ${s.model.replace('-', '-')} v0.1.0`)
+    expect(card).toContain(`# ${s.model} v0.1.0\n\nPredicts the species`)
     expect(card).toContain('Approved by: bob, erin')
     expect(release?.body).toContain(`Merged from #${s.pull.number} · approved by bob, erin`)
     expect(release?.body).toContain(`<!-- mlops-report model=${s.model} -->\n## ${s.model} v0.1.0`) // the report is the release notes
@@ -299,6 +301,52 @@ describe('assetNames', () => {
       'b/w.bin': 'b__w.bin',
       'conf/manifest.json': 'conf__manifest.json',
     })
+  })
+})
+
+describe('decideBump', () => {
+  it('reads release:* labels, falls back to the spec, and refuses conflicts', () => {
+    expect(decideBump(['bug'], 'minor')).toEqual({ kind: 'bump', bump: 'minor' })
+    expect(decideBump(['Release:Major ', 'bug'], 'minor')).toEqual({ kind: 'bump', bump: 'major', label: 'release:major' })
+    expect(decideBump(['release:patch', 'release:patch'], 'minor')).toEqual({ kind: 'bump', bump: 'patch', label: 'release:patch' })
+    expect(decideBump(['release:skip'], 'minor')).toEqual({ kind: 'skip', label: 'release:skip' })
+    expect(decideBump(['release:skip', 'release:minor'], 'patch')).toEqual({
+      kind: 'error',
+      message: 'the pull request has conflicting release labels (release:minor, release:skip); keep one of them and run the promotion again',
+    })
+  })
+})
+
+describe('renderModelCard', () => {
+  it('states the lineage, metrics, gates and files of the manifest, escaped', () => {
+    const manifest = buildManifestFixture({
+      description: 'Finds <script>alert(1)</script> penguins',
+      gates: buildGateVerdict({ results: [{ metric: 'accuracy', rule: 'min', threshold: 0.9, value: 0.96, status: 'pass', message: '' }], baseline: { version: '0.0.9', stage: 'production' } }),
+      source: {
+        repository: 'octo/penguins',
+        pullRequest: 12,
+        approvers: ['bob', '@org/team'],
+        workflowRunUrl: 'https://github.com/octo/penguins/actions/runs/2',
+        reviewedRunUrl: 'https://github.com/octo/penguins/actions/runs/1',
+      },
+    })
+    const card = renderModelCard({ manifest })
+    expect(modelOrigin(manifest)).toBe('reviewed')
+    expect(card).toContain('# penguin-classifier v0.1.0\n\nFinds &lt;script&gt;alert(1)&lt;/script&gt; penguins')
+    expect(card).toContain(`- Commit: [\`${'c'.repeat(12)}\`](https://github.com/octo/penguins/commit/${'c'.repeat(40)})`)
+    expect(card).toContain('- Merged from: [pull request 12](https://github.com/octo/penguins/pull/12)')
+    expect(card).toContain('- Approved by: bob, @\u200Dorg/team') // no mention that pings a team
+    expect(card).toContain('- Reviewed run: [workflow run](https://github.com/octo/penguins/actions/runs/1)')
+    expect(card).toContain('| accuracy | 0.96 | higher |')
+    expect(card).toContain('| accuracy | min | 0.9 | 0.96 | — | pass |')
+    expect(card).toContain('Relative gates compared with v0.0.9 (production).')
+    expect(card).toContain(`| \`models/model.json\` | 2048 | \`${'a'.repeat(64)}\` |`)
+    expect(card).not.toMatch(/TODO|TBD|intended use/i)
+
+    const local = renderModelCard({ manifest: { ...manifest, source: undefined }, description: 'ignored: the manifest has one' })
+    expect(local).toContain('- Model files: registered from a local run')
+    expect(local).not.toContain('Approved by')
+    expect(local).toContain(`- Commit: \`${'c'.repeat(12)}\``)
   })
 })
 

@@ -113,8 +113,13 @@ describe('publishRelease', () => {
     await expect(publishRelease(github, { ...options(), tag: 'penguin@v2.0.0' })).rejects.toThrow(/tag penguin@v2.0.0 does not exist; it must be created \(annotated\) before its release/)
     fake.state.setRef('refs/tags/penguin@v3.0.0', fake.state.addCommit())
     await expect(publishRelease(github, { ...options(), tag: 'penguin@v3.0.0' })).rejects.toThrow(/is a lightweight tag/)
-    expect(writes()).toEqual([])
     expect(fake.state.releases.size).toBe(0)
+    // Nor is a draft whose tag has gone published (GitHub would tag its target lightweight).
+    const orphan = fake.state.addRelease({ tag_name: 'penguin@v4.0.0', draft: true })
+    await expect(publishRelease(github, { ...options(), tag: 'penguin@v4.0.0' })).rejects.toThrow(/tag penguin@v4.0.0 does not exist/)
+    expect(orphan.draft).toBe(true)
+    expect(writes()).toEqual([])
+    expect(fake.state.tagsCreatedByReleases).toEqual([])
   })
 })
 

@@ -68,6 +68,26 @@ describe('a pull request', () => {
     expect(s.fake.state.artifacts.size).toBe(1)
   })
 
+  it('from a fork: a workflow_run workflow posts the report from the artifact after checking it against the API', async () => {
+    const head = s.openPullRequest(17, epochs(150), { fork: true })
+    const prRun = await s.runOnPullRequest(17, { token: 'ghs_fake_fork_pr_token', runId: 7700 })
+    expect(prRun.status, prRun.stderr).toBe(0)
+    const workflowRun = { id: 7700, head_sha: head, event: 'pull_request', conclusion: 'success', head_repository: { full_name: 'someone/penguins' }, pull_requests: [] }
+    s.fake.state.addWorkflowRun({ id: 7701, event: 'workflow_run', head_sha: s.base })
+    const env = s.fake.actionsEnv({ runId: 7701, sha: s.base, eventName: 'workflow_run', ref: 'refs/heads/main', workspace: s.repo.dir })
+    const post = await s.runAction(env, { workflow_run: workflowRun })
+    expect(post.status, post.stdout + post.stderr).toBe(0)
+    expect(comments(17)).toHaveLength(1)
+    expect(comments(17)[0]!.body).toContain('<!-- mlops-report model=penguin-classifier -->')
+
+    // The PR moved on since that run: the artifact no longer describes its head, so nothing is posted.
+    s.fake.state.pulls.get(17)!.head.sha = s.fake.state.addCommit({ parents: [head], pulls: [17] })
+    const stale = await s.runAction(env, { workflow_run: workflowRun })
+    expect(stale.status).toBe(1)
+    expect(stale.stdout).toMatch(/::error::refused to post/)
+    expect(comments(17)).toHaveLength(1)
+  })
+
   it('survives 502s, a secondary rate limit and a dropped connection with exactly one comment', async () => {
     s.openPullRequest(10, epochs(150))
     s.fake.inject({ method: 'GET', path: /\/issues\/10\/comments/, status: 502 })
