@@ -14,6 +14,7 @@ import { renderReport, renderVerdictLine } from '../report/render-report.js'
 import { loadSpecFile } from '../spec/load-spec.js'
 import type { Spec } from '../spec/schema.js'
 import { annotateData, annotateDiagnostics } from './annotations.js'
+import { createGateCheckRun } from './check-run.js'
 import { readRunContext, type RunContext } from './context.js'
 import { createGitHubRegistry } from './github-registry.js'
 import { type ActionSettings, readActionSettings } from './inputs.js'
@@ -143,6 +144,10 @@ async function run(step: Step, onPullRequest: boolean): Promise<void> {
   const baseline = await findBaseline(step)
   const record = await runOnRunner(step, baseline)
   await writeReport(step, record, baseline)
+  if (!onPullRequest && step.github) {
+    // PR runs get their check run from the PR report; other runs get one on their commit.
+    await createGateCheckRun(step.github, { owner: step.context.owner, repo: step.context.repo, headSha: step.context.sha, model: record.model.name, record, baseline, detailsUrl: step.context.runUrl, log: core })
+  }
   if (onPullRequest) {
     const result = await reportOnPullRequest({ github: step.github, token: step.settings.token, context: step.context, record, baseline, root: step.project.root, log: core, commentAuthor: step.settings.commentAuthor })
     if (result.kind === 'commented') core.setOutput('comment-url', result.commentUrl)
