@@ -33668,19 +33668,25 @@ async function reportCommand(settings) {
 
 // src/cli/commands/rollback.ts
 var import_semver3 = __toESM(require_semver2(), 1);
+
+// src/registry/rollback-target.ts
+async function findRollbackTarget(registry2, model, stage) {
+  const current = await registry2.findInStage(model, stage);
+  const earlier = (await registry2.history(model)).filter((e) => e.kind === "assignment" && e.stage === stage && e.version && e.version !== current?.version);
+  const target = earlier.at(-1)?.version;
+  if (!target) {
+    throw new RegistryError(current ? `${model} v${current.version} is the only version ever in "${stage}"; name the version to roll back to` : `no version of ${model} is in stage "${stage}"; nothing to roll back`);
+  }
+  return target;
+}
+
+// src/cli/commands/rollback.ts
 async function rollbackCommand(settings) {
   const project = await loadProject(settings);
   const model = project.spec.model.name;
   const stage = settings.stage ?? project.spec.promote?.stage ?? "production";
   const registry2 = openRegistry(project, settings);
-  const current = await registry2.findInStage(model, stage);
-  let target = settings.to;
-  if (!target) {
-    if (!current) throw new RegistryError(`no version of ${model} is in stage "${stage}"; nothing to roll back`);
-    const earlier = (await registry2.history(model)).filter((e) => e.kind === "assignment" && e.stage === stage && e.version && e.version !== current.version);
-    target = earlier.at(-1)?.version;
-    if (!target) throw new RegistryError(`${model} v${current.version} is the only version ever in "${stage}"; pass --to VERSION`);
-  }
+  const target = settings.to ?? await findRollbackTarget(registry2, model, stage);
   if (!import_semver3.default.valid(target)) throw new RegistryError(`--to expects a version like 1.2.0, received "${target}"`);
   const assignment = await registry2.assign(model, target, stage, { actor: localActor() });
   process.stdout.write(`${stage}: ${model} v${assignment.version}${assignment.previous ? ` (was v${assignment.previous})` : ""} (tag ${assignment.tag})

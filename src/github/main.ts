@@ -10,6 +10,7 @@ import { readGitState } from '../registry/git.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Registry } from '../registry/registry.js'
 import { RegistryError } from '../registry/registry.js'
+import { findRollbackTarget } from '../registry/rollback-target.js'
 import { renderReport, renderVerdictLine } from '../report/render-report.js'
 import { loadSpecFile } from '../spec/load-spec.js'
 import type { Spec } from '../spec/schema.js'
@@ -200,13 +201,7 @@ async function rollback(step: Step): Promise<void> {
   const { registry } = requireRegistry(step)
   const { spec } = step.project
   const stage = step.settings.stage ?? spec.promote?.stage ?? 'production'
-  const current = await registry.findInStage(spec.model.name, stage)
-  let target = step.settings.rollbackTo
-  if (!target) {
-    const earlier = (await registry.history(spec.model.name)).filter((e) => e.kind === 'assignment' && e.stage === stage && e.version && e.version !== current?.version)
-    target = earlier.at(-1)?.version
-    if (!target) throw new RegistryError(`no earlier version of ${spec.model.name} was in "${stage}"; set the "rollback-to" input`)
-  }
+  const target = step.settings.rollbackTo ?? (await findRollbackTarget(registry, spec.model.name, stage))
   const assignment = await registry.assign(spec.model.name, target, stage, { actor: step.context.actor })
   core.setOutput('version', assignment.version)
   core.setOutput('tag', assignment.tag)

@@ -1,5 +1,6 @@
 import semver from 'semver'
 import { RegistryError } from '../../registry/registry.js'
+import { findRollbackTarget } from '../../registry/rollback-target.js'
 import type { CliSettings } from '../args.js'
 import { loadProject } from '../load-project.js'
 import { localActor, openRegistry } from '../open-registry.js'
@@ -10,15 +11,7 @@ export async function rollbackCommand(settings: CliSettings): Promise<number> {
   const model = project.spec.model.name
   const stage = settings.stage ?? project.spec.promote?.stage ?? 'production'
   const registry = openRegistry(project, settings)
-  const current = await registry.findInStage(model, stage)
-  let target = settings.to
-  if (!target) {
-    if (!current) throw new RegistryError(`no version of ${model} is in stage "${stage}"; nothing to roll back`)
-    // The latest assignment to this stage of a version other than the current one.
-    const earlier = (await registry.history(model)).filter((e) => e.kind === 'assignment' && e.stage === stage && e.version && e.version !== current.version)
-    target = earlier.at(-1)?.version
-    if (!target) throw new RegistryError(`${model} v${current.version} is the only version ever in "${stage}"; pass --to VERSION`)
-  }
+  const target = settings.to ?? (await findRollbackTarget(registry, model, stage))
   if (!semver.valid(target)) throw new RegistryError(`--to expects a version like 1.2.0, received "${target}"`)
   const assignment = await registry.assign(model, target, stage, { actor: localActor() })
   process.stdout.write(`${stage}: ${model} v${assignment.version}${assignment.previous ? ` (was v${assignment.previous})` : ''} (tag ${assignment.tag})\n`)
