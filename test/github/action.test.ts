@@ -1,29 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ACTION, createExampleRepo, type ExampleRepo } from '../helpers/example-repo.js'
+import { RUNTIMES, runtimeAvailable } from '../helpers/node24.js'
 
 // The bundled action (dist/index.js) run the way a runner runs it: a child process with INPUT_*
 // and GITHUB_* variables, on Node 20 (this machine) and on Node 24 (what action.yml declares).
-
-/** CI sets MLOPS_NODE24 (.ci/run installs node@24 from the npm registry). */
-function findNode24(): string | undefined {
-  if (process.env.MLOPS_NODE24) return process.env.MLOPS_NODE24
-  if (process.versions.node.startsWith('24.')) return process.execPath
-  try {
-    return execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 120_000 }).trim()
-  } catch {
-    return undefined
-  }
-}
-
-const node24 = findNode24()
-const runtimes: [string, string | undefined][] = [
-  ['node 20', process.execPath],
-  ['node 24', node24],
-]
 
 let repo: ExampleRepo
 let runnerDir: string
@@ -57,8 +41,8 @@ function runAction(node: string, inputs: Record<string, string>) {
   return { ...result, outputs: readFileSync(outputFile, 'utf8'), summary: readFileSync(summaryFile, 'utf8') }
 }
 
-describe.each(runtimes)('the action bundle on %s', (_name, node) => {
-  it.runIf(node !== undefined || !process.env.CI)('runs the pipeline, writes the job summary and sets outputs', () => {
+describe.each(RUNTIMES)('the action bundle on %s', (_name, node) => {
+  it.runIf(runtimeAvailable(node))('runs the pipeline, writes the job summary and sets outputs', () => {
     expect(node, 'Node 24 is required on CI: set MLOPS_NODE24').toBeDefined()
     const result = runAction(node!, { command: 'run', spec: 'mlops.yml', 'working-directory': '.', force: 'false' })
     expect(result.status, result.stdout + result.stderr).toBe(0)
@@ -69,7 +53,7 @@ describe.each(runtimes)('the action bundle on %s', (_name, node) => {
     expect(result.outputs).toMatch(/report-path<<.*\n\.mlops\/runs\/[\w-]+\/report\.md\n/)
   })
 
-  it.runIf(node !== undefined || !process.env.CI)('annotates spec errors at their line and fails the step', () => {
+  it.runIf(runtimeAvailable(node))('annotates spec errors at their line and fails the step', () => {
     repo.write('mlops.yml', repo.read('mlops.yml').replace('bump: minor', 'bump: huge'))
     const result = runAction(node!, { command: 'validate' })
     expect(result.status).toBe(1)
@@ -78,7 +62,7 @@ describe.each(runtimes)('the action bundle on %s', (_name, node) => {
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 
-  it.runIf(node !== undefined || !process.env.CI)('refuses an unknown command input', () => {
+  it.runIf(runtimeAvailable(node))('refuses an unknown command input', () => {
     const result = runAction(node!, { command: 'deploy' })
     expect(result.status).toBe(1)
     expect(result.stdout).toContain('::error::input "command" must be one of auto, validate, run, report, promote, rollback, post-report; received "deploy"')

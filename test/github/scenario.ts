@@ -33,7 +33,8 @@ export interface Scenario {
   close(): Promise<void>
 }
 
-export async function startScenario(): Promise<Scenario> {
+/** `node`: the runtime for the action (default this process's). */
+export async function startScenario(options: { node?: string } = {}): Promise<Scenario> {
   const fake = await startFakeGitHub({ owner: OWNER, repo: REPO })
   const repo = createExampleRepo()
   const runner = mkdtempSync(path.join(os.tmpdir(), 'mlops-runner-'))
@@ -65,7 +66,7 @@ export async function startScenario(): Promise<Scenario> {
       ...inputEnv,
     }
     const { status, stdout, stderr } = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [ACTION], { cwd: repo.dir, env: childEnv, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, out, err) => {
+      execFile(options.node ?? process.execPath, [ACTION], { cwd: repo.dir, env: childEnv, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, out, err) => {
         resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err })
       })
     })
