@@ -106,8 +106,8 @@ async function findBaseline(step: Step): Promise<Manifest | undefined> {
   try {
     return await step.registry.findInStage(spec.model.name, spec.promote.stage)
   } catch (error) {
-    core.warning(`could not read the ${spec.promote.stage} model from the registry, comparing with nothing: ${describeHttpError(error)}`)
-    return undefined
+    // Comparing with nothing would let max_drop/max_rise pass unchecked.
+    throw new Error(`could not read the "${spec.promote.stage}" model from the registry, so relative gates cannot be checked: ${describeHttpError(error)}`, { cause: error })
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { hashFile } from '../pipeline/hash-files.js'
 import type { RunRecord } from '../pipeline/run-record.js'
 import { Manifest } from '../registry/manifest.js'
+import { evaluateGates } from '../metrics/gates.js'
 import { AlreadyRegisteredError, type Assignment, type Registry } from '../registry/registry.js'
 import { renderReport } from '../report/render-report.js'
 import { escapeMarkdown } from '../report/escape.js'
@@ -137,6 +138,7 @@ export async function promoteOnMerge(options: PromoteOnMergeOptions): Promise<Pr
     const candidate = (await fetchReviewed(options, pull, temp)) ?? (await retrainInstead(options, pull))
     const run = candidate.run
     const baseline = await registry.findInStage(model, stage)
+    refuseIfBehindCurrent(spec, run, baseline, stage)
     const source: NonNullable<Manifest['source']> = {
       repository: `${owner}/${repo}`,
       pullRequest: pull.number,
@@ -267,8 +269,8 @@ async function fetchReviewed(options: PromoteOnMergeOptions, pull: MergedPull, d
   }
   const { bundle, artifactPath } = await readReviewBundle(downloaded)
   const mismatch =
-    bundle.model !== spec.model.name
-      ? `is for model "${bundle.model}", not "${spec.model.name}"`
+    bundle.model !== spec.model.name || bundle.run.model.name !== spec.model.name
+      ? `is for model "${bundle.run.model.name}", not "${spec.model.name}"`
       : bundle.headSha !== pull.headSha || bundle.run.git.commit !== pull.headSha
         ? `was made from commit ${(bundle.run.git.commit ?? 'none').slice(0, 7)}, not the pull request's head ${pull.headSha.slice(0, 7)}`
         : bundle.pullRequest !== null && bundle.pullRequest !== pull.number
@@ -357,5 +359,20 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return await fn()
   } catch (error) {
     throw new PromotionError(`could not ${what}: ${describeHttpError(error)}`, { cause: error })
+  }
+}
+
+/**
+ * The PR run compared itself with the version in the stage when it ran; another merge may have
+ * replaced that version since. Relative gates (max_drop, max_rise) are checked again against
+ * the current holder, so a model never replaces a better one it was never compared with.
+ */
+function refuseIfBehindCurrent(spec: Spec, run: RunRecord, current: Manifest | undefined, stage: string): void {
+  if (!current || current.version === run.gates.baseline?.version) return
+  const files = [...new Set(Object.values(run.metrics).map((m) => m.file))]
+  const verdict = evaluateGates(spec.gates, run.metrics, { version: current.version, stage, metrics: current.metrics }, files, stage)
+  const failed = verdict.results.filter((r) => r.status === 'fail' && (r.rule === 'max_drop' || r.rule === 'max_rise'))
+  if (failed.length > 0) {
+    throw new PromotionError(`${run.model.name} was reviewed against ${run.gates.baseline ? `v${run.gates.baseline.version}` : 'no baseline'}, but "${stage}" now holds v${current.version}, and against it: ${failed.map((r) => `${r.metric} ${r.message}`).join('; ')}; refusing to promote (rerun the pull request's checks)`)
   }
 }

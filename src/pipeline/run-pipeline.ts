@@ -115,6 +115,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const usable = ordered.filter((s) => s.status === 'succeeded' || s.status === 'cached').map((s) => s.name)
   const metricFiles = usable.flatMap((name) => spec.stages[name]!.metrics)
   const { metrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics)
+  // A missing or unreadable metrics file, or one metric defined twice, makes every verdict
+  // built on the metrics doubtful: the run fails rather than pass on the wrong number.
+  const metricsFailed = metricErrors.length > 0
   const plots = await collectPlots(root, spec, usable, metricErrors)
   const artifacts = await hashArtifacts(root, spec.model.artifacts)
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
@@ -122,8 +125,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // From the graph's outcome, so a node whose execution threw also fails the run.
   // A model with a file missing must never look complete, even when every stage succeeded.
   const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p))
-  for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run` })
-  const failed = [...outcome.values()].some((o) => o !== 'ok') || missingArtifacts.length > 0
+  for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run, or is not a file` })
+  const failed = [...outcome.values()].some((o) => o !== 'ok') || missingArtifacts.length > 0 || metricsFailed
 
   const record: RunRecord = {
     schema: 1,
@@ -180,6 +183,12 @@ async function collectPlots(root: string, spec: Spec, stages: string[], errors: 
 
 async function hashArtifacts(root: string, paths: string[]): Promise<ArtifactRecord[]> {
   const hashes = await hashPaths(root, paths)
-  const present = paths.filter((p) => hashes[p] !== undefined)
-  return Promise.all(present.map(async (p) => ({ path: p, sha256: hashes[p]!, size: (await stat(path.join(root, p))).size })))
+  const records = await Promise.all(
+    paths.map(async (p) => {
+      const info = hashes[p] === undefined ? undefined : await stat(path.join(root, p))
+      // A version's artifacts are files: releases and the registry store files, not trees.
+      return info?.isFile() ? [{ path: p, sha256: hashes[p]!, size: info.size }] : []
+    }),
+  )
+  return records.flat()
 }

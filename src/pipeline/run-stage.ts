@@ -39,15 +39,17 @@ export async function runStage(ctx: StageContext): Promise<StageRecord> {
   }
   const hash = stageHash(stage, deps as FileHashes, params)
 
+  // Metrics and plot files are products too: a cached stage must not report a file edited or
+  // left over since its last run.
+  const products = [...new Set([...stage.outs, ...stage.metrics, ...stage.plots.map((p) => p.file)])]
   if (stage.cache && !ctx.force && ctx.previous?.hash === hash) {
-    const outs = await hashPaths(root, stage.outs)
-    if (stage.outs.every((o) => outs[o] !== undefined && outs[o] === ctx.previous!.outs[o])) {
-      return { ...base, hash, deps: deps as FileHashes, outs: outs as FileHashes, params, status: 'cached' }
-    }
+    const hashes = await hashPaths(root, products)
+    const unchanged = products.every((p) => hashes[p] === ctx.previous!.outs[p] && (hashes[p] !== undefined || !stage.outs.includes(p)))
+    if (unchanged) return { ...base, hash, deps: deps as FileHashes, outs: definedOnly(hashes), params, status: 'cached' }
   }
 
   // Stages may write outs into folders that do not exist yet in a fresh clone.
-  await Promise.all(stage.outs.map((o) => mkdir(path.dirname(path.join(root, o)), { recursive: true })))
+  await Promise.all(products.map((o) => mkdir(path.dirname(path.join(root, o)), { recursive: true })))
   ctx.onStart()
   const startedAt = new Date()
   const result = await runCommand({
@@ -75,12 +77,12 @@ export async function runStage(ctx: StageContext): Promise<StageRecord> {
       if (result.exitCode !== 0) {
         return { ...record, status: 'failed', exitCode: result.exitCode, reason: `exit code ${result.exitCode}${result.lastError ? `: ${result.lastError}` : ''}` }
       }
-      const outs = await hashPaths(root, stage.outs)
+      const outs = await hashPaths(root, products)
       const unwritten = stage.outs.filter((o) => outs[o] === undefined)
       if (unwritten.length > 0) {
         return { ...record, status: 'failed', exitCode: 0, outs: definedOnly(outs), reason: `exited 0 but did not write: ${unwritten.join(', ')}` }
       }
-      return { ...record, status: 'succeeded', exitCode: 0, outs: outs as FileHashes }
+      return { ...record, status: 'succeeded', exitCode: 0, outs: definedOnly(outs) }
     }
   }
 }

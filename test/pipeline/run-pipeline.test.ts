@@ -237,7 +237,21 @@ describe('runPipeline: failures', () => {
     const { record, stage } = await run(spec)
     expect(stage('train').status).toBe('succeeded')
     expect(record.artifacts.map((a) => a.path)).toEqual(['models/model.json'])
-    expect(record.metricErrors).toContainEqual({ file: 'models/vocab.txt', message: 'model artifact "models/vocab.txt" does not exist after the run' })
+    expect(record.metricErrors).toContainEqual({ file: 'models/vocab.txt', message: 'model artifact "models/vocab.txt" does not exist after the run, or is not a file' })
+    expect(record.status).toBe('failed')
+  })
+
+  it('fails a run whose metrics define the same metric twice', async () => {
+    const spec = projectSpec({
+      stages: {
+        prepare: { run: PREPARE, deps: ['data/raw.csv'], params: ['prepare.split'], outs: ['data/prepared.csv'] },
+        train: { run: TRAIN, deps: ['data/prepared.csv'], params: ['train'], outs: ['models/model.json'], metrics: ['reports/metrics.json'] },
+        again: { run: nodeCmd(`require('fs').writeFileSync('reports/again.json', JSON.stringify({ accuracy: 0.5 }))`), needs: ['train'], metrics: ['reports/again.json'] },
+      },
+    })
+    const { record } = await run(spec)
+    expect(statusesOf(record)).toEqual({ prepare: 'succeeded', train: 'succeeded', again: 'succeeded' })
+    expect(record.metricErrors.map((e) => e.message).join('\n')).toMatch(/accuracy/)
     expect(record.status).toBe('failed')
   })
 
@@ -372,6 +386,15 @@ describe('runPipeline: cache', () => {
     await writeFiles(root, { 'models/model.json': '{"hand": "edited"}' })
     const modified = await run(projectSpec())
     expect(statusesOf(modified.record)).toEqual({ prepare: 'cached', train: 'succeeded', lint: 'cached' })
+  })
+
+  it('reruns a stage whose metrics file was edited, so a hand-edited metric cannot pass a gate', async () => {
+    const spec = projectSpec({ gates: { accuracy: { min: 0.85 } } })
+    await run(spec)
+    await writeFiles(root, { 'reports/metrics.json': JSON.stringify({ accuracy: 0.99, loss: 0.01, widgets: 1 }) })
+    const edited = await run(spec)
+    expect(statusesOf(edited.record)).toEqual({ prepare: 'cached', train: 'succeeded', lint: 'cached' })
+    expect(edited.record.metrics.accuracy!.value).toBe(0.9)
   })
 
   it('reruns everything with force', async () => {
