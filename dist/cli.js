@@ -30547,8 +30547,8 @@ function createGit(cwd) {
       if (result.code === 1) return null;
       throw new GitError(args, result.code, result.stderr);
     },
-    async isDirty() {
-      const out = await must(["status", "--porcelain=v1", "-z", "--untracked-files=normal"]);
+    async isDirty(options = {}) {
+      const out = await must(["status", "--porcelain=v1", "-z", `--untracked-files=${options.untracked === false ? "no" : "normal"}`]);
       return out.length > 0;
     },
     async listTags(patterns = "*") {
@@ -30579,6 +30579,11 @@ async function readGitState(cwd) {
   if (!await isRepositoryOrNoGit(git)) return { commit: null, branch: null, dirty: false };
   const [commit, branch, dirty] = await Promise.all([git.tryRevParse("HEAD^{commit}"), git.currentBranch(), git.isDirty()]);
   return { commit: commit ?? null, branch, dirty };
+}
+async function hasTrackedChanges(cwd) {
+  const git = createGit(cwd);
+  if (!await isRepositoryOrNoGit(git) || !await git.tryRevParse("HEAD^{commit}")) return false;
+  return git.isDirty({ untracked: false });
 }
 async function isRepositoryOrNoGit(git) {
   try {
@@ -33695,7 +33700,7 @@ async function rollbackCommand(settings) {
 }
 
 // src/pipeline/run-pipeline.ts
-import { stat as stat4 } from "node:fs/promises";
+import { stat as stat5 } from "node:fs/promises";
 import os3 from "node:os";
 import path15 from "node:path";
 
@@ -34363,7 +34368,7 @@ function describeMissing(metric, readFiles) {
 // src/pipeline/hash-files.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream4 } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { readdir, realpath, stat as stat4 } from "node:fs/promises";
 import path12 from "node:path";
 async function hashFile2(absPath) {
   const hash2 = createHash4("sha256");
@@ -34371,9 +34376,9 @@ async function hashFile2(absPath) {
   return hash2.digest("hex");
 }
 async function tryHashPath(absPath) {
-  const stat5 = await lstat(absPath).catch(() => void 0);
-  if (!stat5) return void 0;
-  if (!stat5.isDirectory()) return hashFile2(absPath);
+  const info = await stat4(absPath).catch(() => void 0);
+  if (!info) return void 0;
+  if (!info.isDirectory()) return hashFile2(absPath);
   const hash2 = createHash4("sha256");
   for (const rel of await listFiles(absPath)) {
     hash2.update(`${rel}\0${await hashFile2(path12.join(absPath, rel))}
@@ -34385,14 +34390,18 @@ async function hashPaths(root, paths) {
   const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path12.join(root, p))]));
   return Object.fromEntries(entries);
 }
-async function listFiles(dir, prefix = "") {
+async function listFiles(dir, prefix = "", seen = /* @__PURE__ */ new Set()) {
+  const here = await realpath(path12.join(dir, prefix));
+  if (seen.has(here)) return [];
+  seen.add(here);
   const entries = await readdir(path12.join(dir, prefix), { withFileTypes: true });
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const files = [];
   for (const entry of entries) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) files.push(...await listFiles(dir, rel));
-    else if (entry.isFile()) files.push(rel);
+    const target = entry.isSymbolicLink() ? await stat4(path12.join(dir, rel)).catch(() => void 0) : entry;
+    if (target?.isDirectory()) files.push(...await listFiles(dir, rel, seen));
+    else if (target?.isFile()) files.push(rel);
   }
   return files;
 }
@@ -34549,13 +34558,13 @@ async function runStage(ctx) {
     return { ...base, params, status: "failed", reason: `dependency not found: ${absent.join(", ")}` };
   }
   const hash2 = stageHash(stage, deps, params);
+  const products = [.../* @__PURE__ */ new Set([...stage.outs, ...stage.metrics, ...stage.plots.map((p) => p.file)])];
   if (stage.cache && !ctx.force && ctx.previous?.hash === hash2) {
-    const outs = await hashPaths(root, stage.outs);
-    if (stage.outs.every((o) => outs[o] !== void 0 && outs[o] === ctx.previous.outs[o])) {
-      return { ...base, hash: hash2, deps, outs, params, status: "cached" };
-    }
+    const hashes = await hashPaths(root, products);
+    const unchanged = products.every((p) => hashes[p] === ctx.previous.outs[p] && (hashes[p] !== void 0 || !stage.outs.includes(p)));
+    if (unchanged) return { ...base, hash: hash2, deps, outs: definedOnly(hashes), params, status: "cached" };
   }
-  await Promise.all(stage.outs.map((o) => mkdir4(path14.dirname(path14.join(root, o)), { recursive: true })));
+  await Promise.all(products.map((o) => mkdir4(path14.dirname(path14.join(root, o)), { recursive: true })));
   ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
@@ -34582,12 +34591,12 @@ async function runStage(ctx) {
       if (result.exitCode !== 0) {
         return { ...record2, status: "failed", exitCode: result.exitCode, reason: `exit code ${result.exitCode}${result.lastError ? `: ${result.lastError}` : ""}` };
       }
-      const outs = await hashPaths(root, stage.outs);
+      const outs = await hashPaths(root, products);
       const unwritten = stage.outs.filter((o) => outs[o] === void 0);
       if (unwritten.length > 0) {
         return { ...record2, status: "failed", exitCode: 0, outs: definedOnly(outs), reason: `exited 0 but did not write: ${unwritten.join(", ")}` };
       }
-      return { ...record2, status: "succeeded", exitCode: 0, outs };
+      return { ...record2, status: "succeeded", exitCode: 0, outs: definedOnly(outs) };
     }
   }
 }
@@ -34697,19 +34706,20 @@ async function runPipeline(options) {
   const usable = ordered.filter((s) => s.status === "succeeded" || s.status === "cached").map((s) => s.name);
   const metricFiles = usable.flatMap((name) => spec.stages[name].metrics);
   const { metrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics);
+  const metricsFailed = metricErrors.length > 0;
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
   const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage);
   const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p));
-  for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run` });
-  const failed = [...outcome.values()].some((o) => o !== "ok") || missingArtifacts.length > 0;
+  for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run, or is not a file` });
+  const failed = [...outcome.values()].some((o) => o !== "ok") || missingArtifacts.length > 0 || metricsFailed;
   const record2 = {
     schema: 1,
     id,
     model: { name: spec.model.name, description: spec.model.description },
     spec: { path: options.specFile, sha256: options.specSha256 },
-    git: options.git,
+    git: { ...options.git, dirty: options.git.dirty || (await options.trackedChangesAfterRun?.() ?? false) },
     startedAt,
     finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
     status: failed ? "failed" : "succeeded",
@@ -34755,8 +34765,13 @@ async function collectPlots(root, spec, stages, errors) {
 }
 async function hashArtifacts(root, paths) {
   const hashes = await hashPaths(root, paths);
-  const present = paths.filter((p) => hashes[p] !== void 0);
-  return Promise.all(present.map(async (p) => ({ path: p, sha256: hashes[p], size: (await stat4(path15.join(root, p))).size })));
+  const records = await Promise.all(
+    paths.map(async (p) => {
+      const info = hashes[p] === void 0 ? void 0 : await stat5(path15.join(root, p));
+      return info?.isFile() ? [{ path: p, sha256: hashes[p], size: info.size }] : [];
+    })
+  );
+  return records.flat();
 }
 
 // src/data/format-data-result.ts
@@ -34822,6 +34837,7 @@ async function runCommand2(settings) {
       specFile: project.specFile,
       specSha256: project.specSha256,
       git: await readGitState(project.root),
+      trackedChangesAfterRun: () => hasTrackedChanges(project.root),
       baseline,
       force: settings.force,
       jobs: settings.jobs,

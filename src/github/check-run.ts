@@ -24,10 +24,15 @@ export interface GateCheckRunOptions {
   /** Where "Details" leads: the workflow run (a trusted URL). */
   detailsUrl?: string
   log?: { warning: (message: string) => void }
+  /**
+   * The verdict comes from a fork's run (post-report): report it as neutral, so a required
+   * check can never be satisfied by data the fork produced.
+   */
+  untrusted?: boolean
 }
 
 export type CheckRunResult =
-  | { created: true; id: number; url: string; conclusion: 'success' | 'failure' }
+  | { created: true; id: number; url: string; conclusion: 'success' | 'failure' | 'neutral' }
   | { created: false; reason: string }
 
 export function checkRunName(model: string): string {
@@ -42,7 +47,7 @@ export function gateConclusion(record: RunRecord): 'success' | 'failure' {
 export async function createGateCheckRun(github: GitHubClient, options: GateCheckRunOptions): Promise<CheckRunResult> {
   const { record } = options
   const name = checkRunName(options.model)
-  const conclusion = gateConclusion(record)
+  const conclusion = options.untrusted ? 'neutral' : gateConclusion(record)
   try {
     const { data } = await github.rest.checks.create({
       owner: options.owner,

@@ -6,7 +6,7 @@ import { validateDeclaredData } from '../data/validate-declared.js'
 import { runPipeline } from '../pipeline/run-pipeline.js'
 import type { RunRecord } from '../pipeline/run-record.js'
 import { readRunRecord, runsDir } from '../pipeline/run-store.js'
-import { readGitState } from '../registry/git.js'
+import { hasTrackedChanges, readGitState } from '../registry/git.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Registry } from '../registry/registry.js'
 import { RegistryError } from '../registry/registry.js'
@@ -58,7 +58,10 @@ export async function runAction(): Promise<void> {
     const command = resolveCommand(settings.command, context, project.spec)
     switch (command.kind) {
       case 'skip':
+        // Asked for by name, a refusal fails the step; under auto it only explains itself.
+        if (settings.command !== 'auto') throw new Error(command.reason)
         core.warning(command.reason)
+        core.setOutput('verdict', 'skip')
         return
       case 'validate':
         return await validate(step)
@@ -93,7 +96,7 @@ const workspacePath = (step: Step) => (p: string) => path.relative(step.context.
 async function validate(step: Step): Promise<void> {
   const checks = await validateDeclaredData(step.project.root, step.project.spec)
   const results = checks.flatMap((c) => ('result' in c ? [c.result] : []))
-  for (const result of results) core.info(formatDataResult(result))
+  for (const result of results) core.info(neutralizeCommands(formatDataResult(result)))
   annotateData(results, workspacePath(step))
   const failed = results.filter((r) => !r.passed)
   core.setOutput('verdict', failed.length ? 'fail' : 'pass')
@@ -119,12 +122,14 @@ async function runOnRunner(step: Step, baseline: Manifest | undefined): Promise<
     specFile: project.specFile,
     specSha256: project.specSha256,
     git: await readGitState(project.root),
+    trackedChangesAfterRun: () => hasTrackedChanges(project.root),
     baseline,
     force: settings.force,
+    env: stageEnvironment(process.env),
     logger: {
       stageLine: (stage, _stream, line) => core.info(`[${stage}] ${line}`),
       info: (message) => core.info(message),
-      data: (result) => core.info(formatDataResult(result)),
+      data: (result) => core.info(neutralizeCommands(formatDataResult(result))),
     },
   })
   annotateData(record.data, workspacePath(step))
@@ -222,4 +227,18 @@ async function postReport(step: Step): Promise<void> {
   })
   const refused = reports.filter((r) => r.kind === 'refused')
   if (refused.length > 0) throw new Error(`refused to post ${refused.length} report(s): ${refused.map((r) => r.reason).join('; ')}`)
+}
+
+/**
+ * Training code and its dependencies need no credentials of ours: the API token, the artifact
+ * service's runtime token and the OIDC request token stay with the action.
+ */
+export function stageEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const secret = /^(INPUT_.*|GITHUB_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|ACTIONS_ID_TOKEN_REQUEST_.*|ACTIONS_CACHE_URL)$/i
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !secret.test(name)))
+}
+
+/** Data-derived text (column names, values) must not start a runner command such as `::stop-commands::`. */
+export function neutralizeCommands(text: string): string {
+  return text.replace(/^(\s*)::/gm, '$1: :')
 }

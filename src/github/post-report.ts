@@ -89,6 +89,7 @@ export async function postReportFromRun(options: PostReportOptions): Promise<Pos
         baseline: await options.resolveBaseline?.(verified.bundle),
         artifact: { name: ref.name, id: ref.id },
         commentAuthor: options.commentAuthor,
+        untrusted: true,
         log,
       })
       reports.push({ kind: 'commented', artifact: ref.name, model: verified.bundle.model, pullRequest: verified.pullRequest, ...published })

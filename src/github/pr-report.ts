@@ -137,6 +137,8 @@ export interface PublishOptions {
   artifact?: { name: string; id?: number }
   commentAuthor?: string
   log: ReportLog
+  /** The record came from a fork's artifact: the check run is neutral, not a verdict. */
+  untrusted?: boolean
 }
 
 export interface Published {
@@ -180,6 +182,7 @@ export async function publishPullRequestReport(options: PublishOptions): Promise
   const result = await upsertStickyComment(github, { ...target, body: comment.body, existing: existing ?? null })
   log.info(`${result.action === 'created' ? 'Created' : 'Updated'} the report comment on #${options.pullRequest}: ${result.url}`)
   const checkRun = await createGateCheckRun(github, {
+    untrusted: options.untrusted,
     owner,
     repo,
     headSha: options.headSha,

@@ -12,6 +12,11 @@ export type ResolvedCommand =
   | { kind: 'skip'; reason: string }
 
 export function resolveCommand(command: ActionCommand, context: RunContext, spec: Spec): ResolvedCommand {
+  // pull_request_target runs with a write token on the base: running the PR's code there would
+  // hand it that token, whatever command was asked for.
+  if (context.eventName === 'pull_request_target' && command !== 'validate' && command !== 'post-report') {
+    return { kind: 'skip', reason: 'pull_request_target runs with a write token; use pull_request plus a workflow_run workflow with command: post-report (see the README)' }
+  }
   if (command !== 'auto') {
     if (command === 'run' && context.event.pull_request) return { kind: 'pull-request' }
     return { kind: command }
@@ -20,9 +25,6 @@ export function resolveCommand(command: ActionCommand, context: RunContext, spec
   switch (context.eventName) {
     case 'pull_request':
       return { kind: 'pull-request' }
-    case 'pull_request_target':
-      // Runs with a write token on the base: running the PR's code here would hand it that token.
-      return { kind: 'skip', reason: 'pull_request_target runs with a write token; use pull_request plus a workflow_run workflow with command: post-report (see the README)' }
     case 'push':
       if (spec.promote && context.ref === promoteBranch) return { kind: 'promote' }
       return { kind: 'run' }

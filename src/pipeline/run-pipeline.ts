@@ -34,6 +34,8 @@ export interface PipelineOptions {
   specFile: string
   specSha256: string
   git: GitState
+  /** Asked after the stages: did they change tracked files? (then the record says dirty) */
+  trackedChangesAfterRun?: () => Promise<boolean>
   /** The version currently in the promote stage, for relative gates and deltas. */
   baseline?: Manifest
   force?: boolean
@@ -133,7 +135,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     id,
     model: { name: spec.model.name, description: spec.model.description },
     spec: { path: options.specFile, sha256: options.specSha256 },
-    git: options.git,
+    git: { ...options.git, dirty: options.git.dirty || ((await options.trackedChangesAfterRun?.()) ?? false) },
     startedAt,
     finishedAt: new Date().toISOString(),
     status: failed ? 'failed' : 'succeeded',

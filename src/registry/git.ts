@@ -31,7 +31,8 @@ export interface Git {
   /** The checked-out branch, or null when HEAD is detached. */
   currentBranch(): Promise<string | null>
   /** Tracked changes (staged or not) or untracked files that are not ignored. */
-  isDirty(): Promise<boolean>
+  /** With `untracked: false`, only changes to tracked files count. */
+  isDirty(options?: { untracked?: boolean }): Promise<boolean>
   /** Tags whose names match any of the globs (matched against the name below refs/tags/). */
   listTags(patterns?: string | readonly string[]): Promise<GitTag[]>
   createAnnotatedTag(name: string, commit: string, message: string, options?: CreateTagOptions): Promise<void>
@@ -197,9 +198,9 @@ export function createGit(cwd: string): Git {
       throw new GitError(args, result.code, result.stderr)
     },
 
-    async isDirty() {
+    async isDirty(options = {}) {
       // --untracked-files overrides status.showUntrackedFiles=no in user config.
-      const out = await must(['status', '--porcelain=v1', '-z', '--untracked-files=normal'])
+      const out = await must(['status', '--porcelain=v1', '-z', `--untracked-files=${options.untracked === false ? 'no' : 'normal'}`])
       return out.length > 0
     },
 
@@ -236,6 +237,16 @@ export async function readGitState(cwd: string): Promise<GitState> {
   if (!(await isRepositoryOrNoGit(git))) return { commit: null, branch: null, dirty: false }
   const [commit, branch, dirty] = await Promise.all([git.tryRevParse('HEAD^{commit}'), git.currentBranch(), git.isDirty()])
   return { commit: commit ?? null, branch, dirty }
+}
+
+/**
+ * Whether the run changed tracked files. Checked after the stages: a stage that rewrites a
+ * committed file makes the commit no longer describe the model. Untracked outputs don't count.
+ */
+export async function hasTrackedChanges(cwd: string): Promise<boolean> {
+  const git = createGit(cwd)
+  if (!(await isRepositoryOrNoGit(git)) || !(await git.tryRevParse('HEAD^{commit}'))) return false
+  return git.isDirty({ untracked: false })
 }
 
 // A machine without git has no repository to describe either.

@@ -109,6 +109,20 @@ describe('mlops on the penguins example', () => {
     expect(latestRun().stages.map((s) => s.status)).toEqual(['succeeded', 'failed', 'blocked'])
   })
 
+  it('records a run whose stages rewrote a committed file as dirty, and refuses to promote it', () => {
+    // Commit the model, so the stage's rewrite changes a tracked file.
+    expect(repo.mlops('run').status).toBe(0)
+    repo.write('.gitignore', repo.read('.gitignore').replace('models/\n', ''))
+    repo.commit('track the model')
+    repo.write('params.yaml', repo.read('params.yaml').replace('epochs: 200', 'epochs: 150'))
+    repo.commit('retrain')
+    expect(repo.mlops('run').status).toBe(0)
+    expect(latestRun().git.dirty).toBe(true)
+    const promote = repo.mlops('promote')
+    expect(promote.status).toBe(1)
+    expect(promote.stderr).toMatch(/dirty|uncommitted|commit/i)
+  })
+
   it('rolls the stage back to the previous version', () => {
     expect(repo.mlops('run').status).toBe(0)
     expect(repo.mlops('promote').status).toBe(0)

@@ -1,4 +1,4 @@
-import { readGitState } from '../../registry/git.js'
+import { hasTrackedChanges, readGitState } from '../../registry/git.js'
 import { runPipeline } from '../../pipeline/run-pipeline.js'
 import { formatDiagnostic } from '../../spec/diagnostics.js'
 import { renderVerdictLine } from '../../report/render-report.js'
@@ -25,6 +25,7 @@ export async function runCommand(settings: CliSettings): Promise<number> {
       specFile: project.specFile,
       specSha256: project.specSha256,
       git: await readGitState(project.root),
+      trackedChangesAfterRun: () => hasTrackedChanges(project.root),
       baseline,
       force: settings.force,
       jobs: settings.jobs,
