@@ -85,6 +85,22 @@ describe('merging a reviewed pull request', () => {
     expect(back.outputs.version).toBe(versions.find((v) => v !== rollback.outputs.version))
   })
 
+  it('rechecks max_drop against the version promoted since the pull request was reviewed', async () => {
+    // Both PRs are reviewed while production is empty; the first merge then sets the bar.
+    s.openPullRequest(18, epochs(200))
+    s.openPullRequest(19, (repo) => {
+      epochs(5)(repo)
+      repo.write('mlops.yml', repo.read('mlops.yml').replace('max_drop: 0.02', 'max_drop: 0.01'))
+    })
+    expect((await s.runOnPullRequest(18)).status).toBe(0)
+    expect((await s.runOnPullRequest(19)).status).toBe(0)
+    expect((await s.runOnPush(s.merge(18))).outputs.version).toBe('0.1.0')
+    const late = await s.runOnPush(s.merge(19))
+    expect(late.status).toBe(1)
+    expect(late.stdout).toMatch(/::error::.*now holds v0\.1\.0.*f1_macro/)
+    expect(tagRefs().filter((t) => t.includes('@v'))).toEqual(['refs/tags/penguin-classifier@v0.1.0'])
+  })
+
   it('refuses to promote when the reviewed artifact is gone, and promotes nothing', async () => {
     const merge = await reviewAndMerge(14, epochs(150))
     for (const artifact of s.fake.state.artifacts.values()) artifact.expired = true
