@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import type { RunContext } from '../src/github/context.js'
 import { CheckResult, DataResult } from '../src/data/result.js'
 import { GateVerdict, Metrics } from '../src/metrics/result.js'
 import { PlotSeries, RunRecord, StageRecord } from '../src/pipeline/run-record.js'
@@ -143,4 +144,24 @@ export function buildSpec(overrides: Partial<SpecInput> = {}): Spec {
 
 function round(n: number): number {
   return Math.round(n * 1e4) / 1e4
+}
+
+/** A workflow run context (GitHub front end); a same-repository pull request by default. */
+export function buildRunContext(overrides: Partial<RunContext> = {}): RunContext {
+  return {
+    eventName: 'pull_request',
+    event: { pull_request: { number: 1, head: { sha: 'a'.repeat(40), ref: 'x', repo: { full_name: 'octo/penguins' } }, base: { ref: 'main', repo: { full_name: 'octo/penguins' } }, labels: [] } },
+    owner: 'octo',
+    repo: 'penguins',
+    sha: 'b'.repeat(40),
+    ref: 'refs/pull/1/merge',
+    runId: 1,
+    runAttempt: 1,
+    actor: 'octocat',
+    apiUrl: 'https://api.github.com',
+    serverUrl: 'https://github.com',
+    workspace: '/w',
+    runUrl: 'https://github.com/octo/penguins/actions/runs/1',
+    ...overrides,
+  }
 }

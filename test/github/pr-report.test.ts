@@ -10,7 +10,7 @@ import { readOnlyReason, reportOnPullRequest, type ReportLog } from '../../src/g
 import type { RunRecord } from '../../src/pipeline/run-record.js'
 import { GITHUB_COMMENT_LIMIT, renderReportMarker, TRUNCATION_NOTE } from '../../src/report/render-report.js'
 import { startFakeGitHub, unzipFiles, type FakeGitHub, type PullRec } from '../fake-github/server.js'
-import { buildGateVerdict, buildManifest, buildMetrics, buildPlotSeries, buildRunRecord } from '../builders.js'
+import { buildGateVerdict, buildManifest, buildMetrics, buildPlotSeries, buildRunContext, buildRunRecord } from '../builders.js'
 
 // reportOnPullRequest against the fake GitHub: the bundle goes up through @actions/artifact (which
 // reads its settings from process.env, set per test from fake.actionsEnv and restored after), the
@@ -194,22 +194,7 @@ describe('reportOnPullRequest', () => {
 })
 
 describe('readOnlyReason', () => {
-  const base = (over: Partial<RunContext>): RunContext => ({
-    eventName: 'pull_request',
-    event: { pull_request: { number: 1, head: { sha: 'a'.repeat(40), ref: 'x', repo: { full_name: 'octo/penguins' } }, base: { ref: 'main', repo: { full_name: 'octo/penguins' } }, labels: [] } },
-    owner: 'octo',
-    repo: 'penguins',
-    sha: 'b'.repeat(40),
-    ref: 'refs/pull/1/merge',
-    runId: 1,
-    runAttempt: 1,
-    actor: 'octocat',
-    apiUrl: 'https://api.github.com',
-    serverUrl: 'https://github.com',
-    workspace: '/w',
-    runUrl: 'https://github.com/octo/penguins/actions/runs/1',
-    ...over,
-  })
+  const base = buildRunContext
 
   it('is undefined for a same-repository pull request with a token', () => {
     expect(readOnlyReason(base({}), 'ghs_x')).toBeUndefined()

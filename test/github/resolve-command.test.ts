@@ -2,25 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { RunContext } from '../../src/github/context.js'
 import { neutralizeCommands, stageEnvironment } from '../../src/github/main.js'
 import { resolveCommand } from '../../src/github/resolve-command.js'
-import { buildSpec } from '../builders.js'
+import { buildRunContext, buildSpec } from '../builders.js'
 
 const spec = buildSpec({ promote: { branch: 'main' } })
-const context = (eventName: string, extra: Partial<RunContext> = {}): RunContext => ({
-  eventName,
-  event: {},
-  owner: 'octo',
-  repo: 'penguins',
-  sha: 'a'.repeat(40),
-  ref: 'refs/heads/main',
-  runId: 1,
-  runAttempt: 1,
-  actor: 'octocat',
-  apiUrl: 'https://api.github.com',
-  serverUrl: 'https://github.com',
-  workspace: '/w',
-  runUrl: 'https://github.com/octo/penguins/actions/runs/1',
-  ...extra,
-})
+const context = (eventName: string, extra: Partial<RunContext> = {}): RunContext => buildRunContext({ eventName, event: {}, ref: 'refs/heads/main', ...extra })
 
 describe('resolveCommand', () => {
   it('picks the work from the event under auto', () => {
