@@ -6,18 +6,18 @@ import type { RunRecord } from '../pipeline/run-record.js'
 import { Manifest } from '../registry/manifest.js'
 import { evaluateGates } from '../metrics/gates.js'
 import { AlreadyRegisteredError, type Assignment, type Registry } from '../registry/registry.js'
-import { renderReport } from '../report/render-report.js'
-import { escapeMarkdown } from '../report/escape.js'
 import { leavesWorkspace } from '../spec/rules.js'
 import { PromoteSchema, type Spec } from '../spec/schema.js'
 import { downloadRunArtifact, tryFindRunArtifact, type ArtifactRef } from './artifacts.js'
 import type { RunContext } from './context.js'
 import { createGitHubRegistry } from './github-registry.js'
-import { modelOrigin, renderModelCard } from './model-card.js'
 import { describeHttpError, type GitHubClient } from './octokit.js'
-import { publishRelease, RELEASE_BODY_LIMIT, toAssetName, type ReleaseAsset } from './release.js'
+import { publishRelease } from './release.js'
 import { bundleArtifactName, readReviewBundle } from './review-bundle.js'
 import { decideBump } from './version-bump.js'
+import { releaseAssets, releaseBody } from './release-contents.js'
+
+export { assetNames } from './release-contents.js'
 
 // Merging a pull request promotes the model that was reviewed in it. On the push that the merge
 // makes: find the pull request, read its release label, fetch the review artifact its PR run
@@ -186,7 +186,7 @@ export async function promoteOnMerge(options: PromoteOnMergeOptions): Promise<Pr
       tag: manifest.tag,
       name: `${model} v${manifest.version}`,
       body: releaseBody(manifest, run, comparedWith, context),
-      assets: releaseAssets(manifest, candidate, spec, context),
+      assets: releaseAssets(manifest, candidate.file, spec, context),
       log,
     })
 
@@ -293,50 +293,6 @@ async function retrainInstead(options: PromoteOnMergeOptions, pull: MergedPull):
   }
   options.log.info(`retrained ${run.model.name} for pull request #${pull.number} (run ${run.id})`)
   return { run, file, origin: 'retrained' }
-}
-
-/**
- * Model files by base name; files sharing a base name (or one of ours) are named by their whole
- * path with "__" for "/" — names must be unique and stable, so a re-run finds what it uploaded.
- */
-export function assetNames(paths: readonly string[], reserved: readonly string[] = [MANIFEST_ASSET, MODEL_CARD_ASSET]): Map<string, string> {
-  const counts = new Map<string, number>()
-  for (const name of [...reserved, ...paths.map((p) => path.posix.basename(p))]) counts.set(name, (counts.get(name) ?? 0) + 1)
-  return new Map(paths.map((p) => [p, toAssetName((counts.get(path.posix.basename(p)) ?? 0) > 1 ? p.split('/').filter(Boolean).join('__') : path.posix.basename(p))]))
-}
-
-const MANIFEST_ASSET = 'manifest.json'
-const MODEL_CARD_ASSET = 'model-card.md'
-
-function releaseAssets(manifest: Manifest, candidate: Candidate, spec: Spec, context: RunContext): ReleaseAsset[] {
-  const names = assetNames(manifest.artifacts.map((a) => a.path))
-  return [
-    ...manifest.artifacts.map((a) => ({ name: names.get(a.path)!, path: candidate.file(a.path), contentType: 'application/octet-stream' })),
-    // Parsed for the schema's key order: the same bytes whether the manifest was just built or read back from its tag.
-    { name: MANIFEST_ASSET, content: `${JSON.stringify(Manifest.parse(manifest), null, 2)}\n`, contentType: 'application/json' },
-    {
-      name: MODEL_CARD_ASSET,
-      content: renderModelCard({ manifest, ...(spec.model.description ? { description: spec.model.description } : {}), serverUrl: context.serverUrl }),
-      contentType: 'text/markdown',
-    },
-  ]
-}
-
-/** A lineage line, a warning for a retrained model, then the report (fitted to the release limit). */
-function releaseBody(manifest: Manifest, run: RunRecord, baseline: Manifest | undefined, context: RunContext): string {
-  const source = manifest.source
-  const facts: string[] = []
-  if (source?.pullRequest !== undefined) facts.push(`Merged from #${source.pullRequest}`)
-  if (source) facts.push(source.approvers.length ? `approved by ${source.approvers.map((a) => escapeMarkdown(a)).join(', ')}` : 'no approving review')
-  facts.push(`commit \`${manifest.commit.slice(0, 7)}\``)
-  if (source?.reviewedRunUrl) facts.push(`[reviewed run](${source.reviewedRunUrl})`)
-  facts.push(`[promotion run](${context.runUrl})`)
-  const warning =
-    modelOrigin(manifest) === 'retrained'
-      ? '\n\n> [!WARNING]\n> The reviewed model files were no longer available; this version was retrained on the merge commit, so its files are not the ones reviewed.'
-      : ''
-  const header = `${facts.join(' · ')}${warning}\n\n`
-  return header + renderReport({ run, baseline, title: `${manifest.model} v${manifest.version}`, maxLength: RELEASE_BODY_LIMIT - header.length })
 }
 
 async function dispatch(options: PromoteOnMergeOptions, payload: Record<string, string>): Promise<boolean> {
