@@ -1,6 +1,7 @@
 import type { RunRecord } from '../pipeline/run-record.js'
 import type { Manifest } from '../registry/manifest.js'
 import { escapeCode } from '../report/escape.js'
+import { cutToLength } from '../report/markdown.js'
 import { GITHUB_COMMENT_LIMIT, renderReport, renderReportMarker, TRUNCATION_NOTE } from '../report/render-report.js'
 import { encodeHistory, lastEntries, renderHistory, type MetricHistory } from './metric-history.js'
 
@@ -101,7 +102,7 @@ export function composePrComment(input: PrCommentInput): PrComment {
   let reportTruncated = report.includes(TRUNCATION_NOTE)
   if (body.length > limit) {
     // Only reachable with a tiny maxLength: keep whole lines from the top, then the note.
-    body = cutLines(body, limit)
+    body = cutToLength(body, limit)
     reportTruncated = true
   }
   return { body, marker, historyRows, historyStored: body.includes(payload) ? stored.entries.length : 0, reportTruncated }
@@ -132,12 +133,3 @@ function safeUrl(url: string | undefined): string | undefined {
   }
 }
 
-function cutLines(markdown: string, limit: number): string {
-  const note = `\n\n${TRUNCATION_NOTE}\n`
-  let kept = ''
-  for (const line of markdown.split('\n')) {
-    if (kept.length + line.length + 1 + note.length > limit) break
-    kept += `${line}\n`
-  }
-  return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, limit))
-}

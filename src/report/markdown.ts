@@ -1,5 +1,7 @@
 import { formatNumber } from '../metrics/compare.js'
 
+export const TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._"
+
 // Small Markdown building blocks shared by the report sections.
 
 /** A GitHub table; `right` lists the columns holding numbers, which read better right-aligned. */
@@ -33,4 +35,15 @@ export function formatDuration(ms: number): string {
 
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
+/** Last resort when a text is still too long: whole lines, then the truncation note. */
+export function cutToLength(markdown: string, maxLength: number): string {
+  const note = `\n\n${TRUNCATION_NOTE}\n`
+  let kept = ''
+  for (const line of markdown.split('\n')) {
+    if (kept.length + line.length + 1 + note.length > maxLength) break
+    kept += `${line}\n`
+  }
+  return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength))
 }

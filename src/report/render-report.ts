@@ -3,7 +3,7 @@ import type { GateResult } from '../metrics/result.js'
 import type { RunRecord } from '../pipeline/run-record.js'
 import type { Manifest } from '../registry/manifest.js'
 import { escapeCode, escapeMarkdown, toOneLine } from './escape.js'
-import { fold, formatDuration, formatOptional, plural, renderTable } from './markdown.js'
+import { cutToLength, fold, TRUNCATION_NOTE, formatDuration, formatOptional, plural, renderTable } from './markdown.js'
 import { describeStageFailure, renderDataSection, renderParamsSection, renderPlotsSection, renderStagesSection } from './render-sections.js'
 
 export { formatDuration }
@@ -22,7 +22,7 @@ export interface ReportInput {
 }
 
 export const GITHUB_COMMENT_LIMIT = 65_536
-export const TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._"
+export { TRUNCATION_NOTE }
 
 const MAX_INLINE_METRICS = 10 // more non-gated metrics than this go into a folded table
 
@@ -126,17 +126,6 @@ function composeReport(ctx: Context, detail: Detail, truncated: boolean): string
   }
   if (truncated) parts.push(TRUNCATION_NOTE)
   return `${parts.filter((p) => p !== '').join('\n\n')}\n`
-}
-
-/** Last resort when even the verdict and gated metrics are too long: whole lines, then the note. */
-function cutToLength(markdown: string, maxLength: number): string {
-  const note = `\n\n${TRUNCATION_NOTE}\n`
-  let kept = ''
-  for (const line of markdown.split('\n')) {
-    if (kept.length + line.length + 1 + note.length > maxLength) break
-    kept += `${line}\n`
-  }
-  return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength))
 }
 
 function renderRunContext(run: RunRecord): string {
