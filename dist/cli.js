@@ -30927,6 +30927,30 @@ function wholeSeconds(date5) {
   return new Date(Math.floor(date5.getTime() / 1e3) * 1e3);
 }
 
+// src/registry/registry-reads.ts
+function createRegistryReads(source) {
+  return {
+    async listVersions(model) {
+      const state = await source.readState(model);
+      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await source.readManifest(model, v)]));
+      return describeVersions(state, new Map(manifests));
+    },
+    async findInStage(model, stage) {
+      const v = versionInStage(await source.readState(model), stage);
+      return v ? source.readManifest(model, v) : void 0;
+    },
+    async history(model) {
+      return [...(await source.readState(model)).events];
+    }
+  };
+}
+function requireAssignable(state, version2, stage, opts) {
+  const v = requireActiveVersion(state, version2);
+  if (state.holders.get(stage) === v.version) throw new RegistryError(`${state.model} ${v.version} is already in stage "${stage}"`);
+  checkStageOrder(state, v.version, stage, opts);
+  return v;
+}
+
 // src/registry/local-registry.ts
 var DEFAULT_STORE_DIR = ".mlops/registry";
 function createLocalRegistry(options) {
@@ -30944,16 +30968,7 @@ function createLocalRegistry(options) {
     return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
   };
   return {
-    async listVersions(model) {
-      const state = await readState(model);
-      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await readManifest(model, v)]));
-      return describeVersions(state, new Map(manifests));
-    },
-    async findInStage(model, stage) {
-      const state = await readState(model);
-      const v = versionInStage(state, stage);
-      return v ? readManifest(model, v) : void 0;
-    },
+    ...createRegistryReads({ readState, readManifest }),
     async register(run, opts) {
       const model = run.model.name;
       validateNames(model, opts.stage);
@@ -30989,13 +31004,8 @@ function createLocalRegistry(options) {
     async assign(model, version2, stage, opts) {
       validateNames(model, stage);
       const state = await readState(model);
-      const v = requireActiveVersion(state, version2);
-      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`);
-      checkStageOrder(state, v.version, stage, opts);
+      const v = requireAssignable(state, version2, stage, opts);
       return assignStage(state, v, stage, opts.actor);
-    },
-    async history(model) {
-      return [...(await readState(model)).events];
     }
   };
 }
@@ -31153,6 +31163,7 @@ function defuseReferences(text) {
 }
 
 // src/report/markdown.ts
+var TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._";
 function renderTable(header, rows, right = []) {
   const rule = header.map((_, i) => right.includes(i) ? "---:" : "---");
   return [header, rule, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
@@ -31180,6 +31191,19 @@ function formatDuration(ms) {
 }
 function plural3(n, noun) {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+function cutToLength(markdown, maxLength) {
+  const note = `
+
+${TRUNCATION_NOTE}
+`;
+  let kept = "";
+  for (const line of markdown.split("\n")) {
+    if (kept.length + line.length + 1 + note.length > maxLength) break;
+    kept += `${line}
+`;
+  }
+  return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength));
 }
 
 // src/metrics/read-plot.ts
@@ -33482,7 +33506,6 @@ function describeStageFailure(stage) {
 
 // src/report/render-report.ts
 var GITHUB_COMMENT_LIMIT = 65536;
-var TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._";
 var MAX_INLINE_METRICS = 10;
 var MINIMAL = { charts: false, dataExamples: false, otherMetrics: false, sections: false };
 var DETAIL_STEPS = [
@@ -33562,19 +33585,6 @@ function composeReport(ctx, detail, truncated) {
   if (truncated) parts.push(TRUNCATION_NOTE);
   return `${parts.filter((p) => p !== "").join("\n\n")}
 `;
-}
-function cutToLength(markdown, maxLength) {
-  const note = `
-
-${TRUNCATION_NOTE}
-`;
-  let kept = "";
-  for (const line of markdown.split("\n")) {
-    if (kept.length + line.length + 1 + note.length > maxLength) break;
-    kept += `${line}
-`;
-  }
-  return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength));
 }
 function renderRunContext(run) {
   const inline = (s, maxLength = 60) => escapeCode(s, { table: false, maxLength });

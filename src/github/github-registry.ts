@@ -4,18 +4,15 @@ import type { Manifest } from '../registry/manifest.js'
 import { buildManifest, refuseDuplicate, refuseUnregistrable, sameArtifacts, validateNames, wholeSeconds } from '../registry/registration.js'
 import { AlreadyRegisteredError, RegistryError, type Assignment, type RegisterOptions, type Registration, type Registry } from '../registry/registry.js'
 import {
-  activeVersions,
   checkStageOrder,
   computeModelState,
-  describeVersions,
   nextAssignmentTag,
   nextVersion,
-  requireActiveVersion,
   resolveManifest,
-  versionInStage,
   type ModelState,
   type VersionState,
 } from '../registry/registry-state.js'
+import { createRegistryReads, requireAssignable } from '../registry/registry-reads.js'
 import { formatAssignmentMessage, formatRegistrationMessage, formatRegistrationTag, tryParseManifestMessage, tryParseTag } from '../registry/tag-format.js'
 import { describeHttpError, isAlreadyExists, isHttpError, type GitHubClient } from './octokit.js'
 
@@ -187,16 +184,7 @@ export function createGitHubRegistry(options: GitHubRegistryOptions): Registry {
   const manifestOf = (model: string, v: VersionState): Manifest | undefined => resolveManifest(model, v, undefined)
 
   return {
-    async listVersions(model) {
-      const state = await readState(model)
-      return describeVersions(state, new Map(activeVersions(state).map((v) => [v.version, manifestOf(model, v)] as const)))
-    },
-
-    async findInStage(model, stage) {
-      const state = await readState(model)
-      const v = versionInStage(state, stage)
-      return v && manifestOf(model, v)
-    },
+    ...createRegistryReads({ readState, readManifest: async (model, v) => manifestOf(model, v) }),
 
     async register(run: RunRecord, opts: RegisterOptions): Promise<Registration> {
       const model = run.model.name
@@ -241,14 +229,8 @@ export function createGitHubRegistry(options: GitHubRegistryOptions): Registry {
     async assign(model, version, stage, opts) {
       validateNames(model, stage)
       const state = await readState(model)
-      const v = requireActiveVersion(state, version)
-      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`)
-      checkStageOrder(state, v.version, stage, opts)
+      const v = requireAssignable(state, version, stage, opts)
       return assignStage(state, v, stage, opts.actor)
-    },
-
-    async history(model) {
-      return [...(await readState(model)).events]
     },
   }
 }

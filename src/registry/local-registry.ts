@@ -5,18 +5,15 @@ import type { Manifest } from './manifest.js'
 import { buildManifest, refuseDuplicate, refuseUnregistrable, validateNames, wholeSeconds } from './registration.js'
 import { RegistryError, type Assignment, type Registry } from './registry.js'
 import {
-  activeVersions,
   checkStageOrder,
   computeModelState,
-  describeVersions,
   nextAssignmentTag,
   nextVersion,
-  requireActiveVersion,
   resolveManifest,
-  versionInStage,
   type ModelState,
   type VersionState,
 } from './registry-state.js'
+import { createRegistryReads, requireAssignable } from './registry-reads.js'
 import { formatAssignmentMessage, formatRegistrationMessage, formatRegistrationTag } from './tag-format.js'
 
 // The embedded registry: GTO-compatible annotated tags in the repository are the source of truth
@@ -53,17 +50,7 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
   }
 
   return {
-    async listVersions(model) {
-      const state = await readState(model)
-      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await readManifest(model, v)] as const))
-      return describeVersions(state, new Map(manifests))
-    },
-
-    async findInStage(model, stage) {
-      const state = await readState(model)
-      const v = versionInStage(state, stage)
-      return v ? readManifest(model, v) : undefined
-    },
+    ...createRegistryReads({ readState, readManifest }),
 
     async register(run, opts) {
       const model = run.model.name
@@ -103,14 +90,8 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
     async assign(model, version, stage, opts) {
       validateNames(model, stage)
       const state = await readState(model)
-      const v = requireActiveVersion(state, version)
-      if (state.holders.get(stage) === v.version) throw new RegistryError(`${model} ${v.version} is already in stage "${stage}"`)
-      checkStageOrder(state, v.version, stage, opts)
+      const v = requireAssignable(state, version, stage, opts)
       return assignStage(state, v, stage, opts.actor)
-    },
-
-    async history(model) {
-      return [...(await readState(model)).events]
     },
   }
 }
