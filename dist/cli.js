@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path17) {
-      const ctrl = callVisitor(key, node2, visitor, path17);
+    function visit_(key, node2, visitor, path20) {
+      const ctrl = callVisitor(key, node2, visitor, path20);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path17, ctrl);
-        return visit_(key, ctrl, visitor, path17);
+        replaceNode(key, path20, ctrl);
+        return visit_(key, ctrl, visitor, path20);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path17 = Object.freeze(path17.concat(node2));
+          path20 = Object.freeze(path20.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path17);
+            const ci = visit_(i, node2.items[i], visitor, path20);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path17 = Object.freeze(path17.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path17);
+          path20 = Object.freeze(path20.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path20);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path17);
+          const cv = visit_("value", node2.value, visitor, path20);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path17) {
-      const ctrl = await callVisitor(key, node2, visitor, path17);
+    async function visitAsync_(key, node2, visitor, path20) {
+      const ctrl = await callVisitor(key, node2, visitor, path20);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path17, ctrl);
-        return visitAsync_(key, ctrl, visitor, path17);
+        replaceNode(key, path20, ctrl);
+        return visitAsync_(key, ctrl, visitor, path20);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path17 = Object.freeze(path17.concat(node2));
+          path20 = Object.freeze(path20.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path17);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path20);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path17 = Object.freeze(path17.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path17);
+          path20 = Object.freeze(path20.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path20);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path17);
+          const cv = await visitAsync_("value", node2.value, visitor, path20);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path17) {
+    function callVisitor(key, node2, visitor, path20) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path17);
+        return visitor(key, node2, path20);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path17);
+        return visitor.Map?.(key, node2, path20);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path17);
+        return visitor.Seq?.(key, node2, path20);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path17);
+        return visitor.Pair?.(key, node2, path20);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path17);
+        return visitor.Scalar?.(key, node2, path20);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path17);
+        return visitor.Alias?.(key, node2, path20);
       return void 0;
     }
-    function replaceNode(key, path17, node2) {
-      const parent = path17[path17.length - 1];
+    function replaceNode(key, path20, node2) {
+      const parent = path20[path20.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path17, value) {
+    function collectionFromPath(schema, path20, value) {
       let v = value;
-      for (let i = path17.length - 1; i >= 0; --i) {
-        const k = path17[i];
+      for (let i = path20.length - 1; i >= 0; --i) {
+        const k = path20[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path17) => path17 == null || typeof path17 === "object" && !!path17[Symbol.iterator]().next().done;
+    var isEmptyPath = (path20) => path20 == null || typeof path20 === "object" && !!path20[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path17, value) {
-        if (isEmptyPath(path17))
+      addIn(path20, value) {
+        if (isEmptyPath(path20))
           this.add(value);
         else {
-          const [key, ...rest] = path17;
+          const [key, ...rest] = path20;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path17) {
-        const [key, ...rest] = path17;
+      deleteIn(path20) {
+        const [key, ...rest] = path20;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path17, keepScalar) {
-        const [key, ...rest] = path17;
+      getIn(path20, keepScalar) {
+        const [key, ...rest] = path20;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path17) {
-        const [key, ...rest] = path17;
+      hasIn(path20) {
+        const [key, ...rest] = path20;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path17, value) {
-        const [key, ...rest] = path17;
+      setIn(path20, value) {
+        const [key, ...rest] = path20;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path17, value) {
+      addIn(path20, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path17, value);
+          this.contents.addIn(path20, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path17) {
-        if (Collection.isEmptyPath(path17)) {
+      deleteIn(path20) {
+        if (Collection.isEmptyPath(path20)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path17) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path20) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path17, keepScalar) {
-        if (Collection.isEmptyPath(path17))
+      getIn(path20, keepScalar) {
+        if (Collection.isEmptyPath(path20))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path17, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path20, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path17) {
-        if (Collection.isEmptyPath(path17))
+      hasIn(path20) {
+        if (Collection.isEmptyPath(path20))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path17) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path20) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path17, value) {
-        if (Collection.isEmptyPath(path17)) {
+      setIn(path20, value) {
+        if (Collection.isEmptyPath(path20)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path17), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path20), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path17, value);
+          this.contents.setIn(path20, value);
         }
       }
       /**
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    visit3.itemAtPath = (cst, path17) => {
+    visit3.itemAtPath = (cst, path20) => {
       let item = cst;
-      for (const [field, index] of path17) {
+      for (const [field, index] of path20) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit3.parentCollection = (cst, path17) => {
-      const parent = visit3.itemAtPath(cst, path17.slice(0, -1));
-      const field = path17[path17.length - 1][0];
+    visit3.parentCollection = (cst, path20) => {
+      const parent = visit3.itemAtPath(cst, path20.slice(0, -1));
+      const field = path20[path20.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path17, item, visitor) {
-      let ctrl = visitor(item, path17);
+    function _visit(path20, item, visitor) {
+      let ctrl = visitor(item, path20);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path17.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path20.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path17);
+            ctrl = ctrl(item, path20);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path17) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path20) : ctrl;
     }
     exports.visit = visit3;
   }
@@ -9716,8 +9716,13 @@ Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was ref
 `;
 
 // src/cli/commands/init.ts
-import { access, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { access, writeFile as writeFile3 } from "node:fs/promises";
+import path9 from "node:path";
+
+// src/pipeline/run-store.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
+import path2 from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -10536,10 +10541,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path17) {
-  if (!path17)
+function getElementAtPath(obj, path20) {
+  if (!path20)
     return obj;
-  return path17.reduce((acc, key) => acc?.[key], obj);
+  return path20.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -10879,11 +10884,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path17, issues) {
+function prefixIssues(path20, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path17);
+    iss.path.unshift(path20);
     return iss;
   });
 }
@@ -11345,16 +11350,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path17 = []) => {
+  const processError = (error63, path20 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path17, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path20, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path17, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path17, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
       } else {
-        const fullpath = [...path17, ...issue2.path];
+        const fullpath = [...path20, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -11393,17 +11398,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path17 = []) => {
+  const processError = (error63, path20 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path17, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path20, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path17, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path17, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
       } else {
-        const fullpath = [...path17, ...issue2.path];
+        const fullpath = [...path20, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -11442,8 +11447,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path17 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path17) {
+  const path20 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path20) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -28581,13 +28586,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path17 = ref.slice(1).split("/").filter(Boolean);
-  if (path17.length === 0) {
+  const path20 = ref.slice(1).split("/").filter(Boolean);
+  if (path20.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path17[0] === defsKey) {
-    const key = path17[1] === void 0 ? void 0 : decodeJSONPointerSegment(path17[1]);
+  if (path20[0] === defsKey) {
+    const key = path20[1] === void 0 ? void 0 : decodeJSONPointerSegment(path20[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -29436,6 +29441,43 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/data/result.ts
+var CheckName = external_exports.enum(["rows", "presence", "type", "nullable", "values", "min", "max", "unique", "pattern", "strict_columns", "read"]);
+var ExampleRow = external_exports.object({
+  /** 1-based line in the file (header is line 1 for CSV). */
+  line: external_exports.number().int(),
+  value: external_exports.string()
+});
+var CheckResult = external_exports.object({
+  check: CheckName,
+  /** Column the check is about; absent for file-level checks (rows, read). */
+  column: external_exports.string().optional(),
+  passed: external_exports.boolean(),
+  /** Rows that failed this check; `total` is the number of rows it was applied to. */
+  failed: external_exports.number().int().nonnegative(),
+  total: external_exports.number().int().nonnegative(),
+  message: external_exports.string(),
+  examples: external_exports.array(ExampleRow).default([])
+});
+var ColumnProfile = external_exports.object({
+  count: external_exports.number().int(),
+  nulls: external_exports.number().int(),
+  min: external_exports.number().optional(),
+  max: external_exports.number().optional(),
+  mean: external_exports.number().optional(),
+  distinct: external_exports.number().int().optional()
+});
+var DataResult = external_exports.object({
+  name: external_exports.string(),
+  path: external_exports.string(),
+  format: external_exports.string(),
+  sha256: external_exports.string().optional(),
+  rows: external_exports.number().int().nonnegative(),
+  passed: external_exports.boolean(),
+  checks: external_exports.array(CheckResult),
+  profile: external_exports.record(external_exports.string(), ColumnProfile).default({})
+});
+
 // src/spec/schema.ts
 var RepoPath = external_exports.string().min(1).describe("Path relative to the directory that holds mlops.yml");
 var Name = external_exports.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only');
@@ -29521,116 +29563,6 @@ var SpecSchema = external_exports.strictObject({
   promote: PromoteSchema.optional()
 });
 
-// src/spec/json-schema.ts
-var SCHEMA_ID = "https://raw.githubusercontent.com/mlops-action/mlops-action/main/schema/mlops.schema.json";
-
-// src/spec/starter.ts
-function renderStarterSpec(modelName) {
-  return `# yaml-language-server: $schema=${SCHEMA_ID}
-# mlops.yml: how this repository trains, checks and promotes its model.
-# Every path is relative to this file. Reference: see the mlops-action README.
-version: 1
-
-model:
-  name: ${modelName}                 # lowercase letters, digits and "-"; tags are ${modelName}@vX.Y.Z
-  description: What the model predicts
-  artifacts: [models/model.pkl]      # the files that make up one model version
-
-params: params.yaml                  # optional; stages read keys such as train.epochs
-
-# Data checks run before the first stage that reads the file.
-data:
-  training:
-    path: data/train.csv             # .csv .tsv (json, jsonl, parquet: see the README)
-    rows: { min: 100 }
-    columns:
-      label: { type: category, values: [yes, no], nullable: false }
-      age: { type: integer, min: 0, max: 120, mostly: 0.99 }
-
-# Stages run in dependency order: "needs", or reading (deps) what another stage writes (outs).
-# A stage is skipped when its command, deps and params are unchanged (--force reruns it).
-stages:
-  train:
-    run: python3 train.py            # runs in a shell, in this directory
-    deps: [data/train.csv, train.py]
-    params: [train.epochs]           # exposed as MLOPS_PARAM_TRAIN_EPOCHS
-    outs: [models/model.pkl]
-    timeout-minutes: 60
-  evaluate:
-    run: python3 evaluate.py
-    deps: [models/model.pkl, evaluate.py]
-    metrics: [reports/metrics.json]  # JSON, YAML, CSV or TSV; nested keys become a.b
-
-# A run passes when every gate holds; promotion refuses a failing run.
-gates:
-  accuracy: { min: 0.80 }
-  # max_drop compares with the version currently in promote.stage
-  f1: { min: 0.75, max_drop: 0.02 }
-
-promote:
-  branch: main                       # pushes to this branch promote
-  bump: minor                        # major | minor | patch
-  stage: production                  # also the baseline for max_drop / max_rise
-`;
-}
-
-// src/cli/commands/init.ts
-async function initCommand(settings) {
-  const file2 = path.resolve(settings.cwd, settings.spec);
-  const exists = await access(file2).then(() => true, () => false);
-  if (exists && !settings.force) throw new UsageError(`${path.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
-  await writeFile(file2, renderStarterSpec(modelNameFor(settings.cwd)));
-  process.stdout.write(`wrote ${path.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
-`);
-  return 0;
-}
-function modelNameFor(dir) {
-  const name = path.basename(path.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  return name || "my-model";
-}
-
-// src/pipeline/run-store.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { readFile as readFile2, writeFile as writeFile3 } from "node:fs/promises";
-import path3 from "node:path";
-
-// src/data/result.ts
-var CheckName = external_exports.enum(["rows", "presence", "type", "nullable", "values", "min", "max", "unique", "pattern", "strict_columns", "read"]);
-var ExampleRow = external_exports.object({
-  /** 1-based line in the file (header is line 1 for CSV). */
-  line: external_exports.number().int(),
-  value: external_exports.string()
-});
-var CheckResult = external_exports.object({
-  check: CheckName,
-  /** Column the check is about; absent for file-level checks (rows, read). */
-  column: external_exports.string().optional(),
-  passed: external_exports.boolean(),
-  /** Rows that failed this check; `total` is the number of rows it was applied to. */
-  failed: external_exports.number().int().nonnegative(),
-  total: external_exports.number().int().nonnegative(),
-  message: external_exports.string(),
-  examples: external_exports.array(ExampleRow).default([])
-});
-var ColumnProfile = external_exports.object({
-  count: external_exports.number().int(),
-  nulls: external_exports.number().int(),
-  min: external_exports.number().optional(),
-  max: external_exports.number().optional(),
-  mean: external_exports.number().optional(),
-  distinct: external_exports.number().int().optional()
-});
-var DataResult = external_exports.object({
-  name: external_exports.string(),
-  path: external_exports.string(),
-  format: external_exports.string(),
-  sha256: external_exports.string().optional(),
-  rows: external_exports.number().int().nonnegative(),
-  passed: external_exports.boolean(),
-  checks: external_exports.array(CheckResult),
-  profile: external_exports.record(external_exports.string(), ColumnProfile).default({})
-});
-
 // src/metrics/result.ts
 var MetricValue = external_exports.object({
   value: external_exports.number(),
@@ -29706,7 +29638,11 @@ var ArtifactRecord = external_exports.object({
 var GitState = external_exports.object({
   commit: external_exports.string().nullable(),
   branch: external_exports.string().nullable(),
-  dirty: external_exports.boolean()
+  /** Whether changes the commit does not hold may have shaped the model (see dirty-files.ts). */
+  dirty: external_exports.boolean(),
+  /** The first of those files (relative to the spec's directory), sorted. */
+  dirtyFiles: external_exports.array(external_exports.string()).optional(),
+  dirtyCount: external_exports.number().int().nonnegative().optional()
 });
 var RunRecord = external_exports.object({
   schema: external_exports.literal(RUN_RECORD_SCHEMA_VERSION),
@@ -29731,11 +29667,11 @@ var MAX_PLOT_POINTS = 200;
 
 // src/pipeline/stage-state.ts
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile as writeFile2 } from "node:fs/promises";
-import path2 from "node:path";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
 var StageState = external_exports.object({ hash: external_exports.string(), outs: FileHashes, finishedAt: external_exports.string() });
 var StateFile = external_exports.object({ schema: external_exports.literal(1), stages: external_exports.record(external_exports.string(), StageState) });
-var stateFilePath = (root) => path2.join(root, ".mlops", "state.json");
+var stateFilePath = (root) => path.join(root, ".mlops", "state.json");
 async function readStageState(root) {
   try {
     return StateFile.parse(JSON.parse(await readFile(stateFilePath(root), "utf8")));
@@ -29747,9 +29683,9 @@ async function writeStageState(root, state) {
   await writeJsonAtomic(stateFilePath(root), state);
 }
 async function writeJsonAtomic(file2, value) {
-  await mkdir(path2.dirname(file2), { recursive: true });
+  await mkdir(path.dirname(file2), { recursive: true });
   const temp = `${file2}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile2(temp, `${JSON.stringify(value, null, 2)}
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}
 `);
   await rename(temp, file2);
 }
@@ -29758,139 +29694,54 @@ async function writeJsonAtomic(file2, value) {
 var RunNotFoundError = class extends Error {
   name = "RunNotFoundError";
 };
-var runsDir = (root) => path3.join(root, ".mlops", "runs");
+var runsDir = (root) => path2.join(root, ".mlops", "runs");
+async function ignoreStateDir(root) {
+  await mkdir2(path2.join(root, ".mlops"), { recursive: true });
+  return writeFile2(path2.join(root, ".mlops", ".gitignore"), "*\n", { flag: "wx" }).then(
+    () => true,
+    (error62) => {
+      if (error62.code === "EEXIST") return false;
+      throw error62;
+    }
+  );
+}
 function newRunId(now = /* @__PURE__ */ new Date()) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${stamp}-${randomBytes2(2).toString("hex")}`;
 }
 async function writeRunRecord(root, record2) {
-  const file2 = path3.join(runsDir(root), record2.id, "run.json");
+  const file2 = path2.join(runsDir(root), record2.id, "run.json");
   await writeJsonAtomic(file2, RunRecord.parse(record2));
-  await writeFile3(path3.join(runsDir(root), "latest"), `${record2.id}
+  await writeFile2(path2.join(runsDir(root), "latest"), `${record2.id}
 `);
   return file2;
 }
 async function readRunRecord(root, ref = "latest") {
   let file2;
   if (ref.endsWith(".json")) {
-    file2 = path3.resolve(root, ref);
+    file2 = path2.resolve(root, ref);
   } else {
-    const id = ref === "latest" ? await readFile2(path3.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
+    const id = ref === "latest" ? await readFile2(path2.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
     if (!id) throw new RunNotFoundError('no run recorded yet; run "mlops run" first');
     if (!/^[\w.-]+$/.test(id)) throw new RunNotFoundError(`invalid run id "${id}"`);
-    file2 = path3.join(runsDir(root), id, "run.json");
+    file2 = path2.join(runsDir(root), id, "run.json");
   }
   let text;
   try {
     text = await readFile2(file2, "utf8");
   } catch (error62) {
-    throw new RunNotFoundError(`run record not found: "${path3.relative(root, file2)}"`, { cause: error62 });
+    throw new RunNotFoundError(`run record not found: "${path2.relative(root, file2)}"`, { cause: error62 });
   }
   const parsed = RunRecord.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new RunNotFoundError(`"${path3.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) throw new RunNotFoundError(`"${path2.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
   return { record: parsed.data, file: file2 };
 }
-
-// src/registry/manifest.ts
-var MANIFEST_SCHEMA_VERSION = 1;
-var Manifest = external_exports.object({
-  schema: external_exports.literal(MANIFEST_SCHEMA_VERSION),
-  model: external_exports.string(),
-  description: external_exports.string().optional(),
-  /** Semver without the leading v, e.g. "0.2.0". */
-  version: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  runId: external_exports.string(),
-  createdAt: external_exports.string(),
-  createdBy: external_exports.string(),
-  artifacts: external_exports.array(ArtifactRecord),
-  metrics: Metrics,
-  params: Params,
-  data: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string(), sha256: external_exports.string().optional(), rows: external_exports.number().int() })),
-  gates: GateVerdict,
-  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
-  source: external_exports.object({
-    repository: external_exports.string().optional(),
-    pullRequest: external_exports.number().int().optional(),
-    /** Logins whose latest review of the pull request approved it. */
-    approvers: external_exports.array(external_exports.string()).default([]),
-    workflowRunUrl: external_exports.string().optional(),
-    /** The workflow run whose artifact was reviewed and promoted. */
-    reviewedRunUrl: external_exports.string().optional()
-  }).optional()
-});
-
-// src/registry/registry.ts
-var Assignment = external_exports.object({
-  model: external_exports.string(),
-  version: external_exports.string(),
-  stage: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  at: external_exports.string(),
-  /** Version that held the stage before, if any. */
-  previous: external_exports.string().optional()
-});
-var Registration = external_exports.object({
-  manifest: Manifest,
-  tag: external_exports.string(),
-  /** Directory holding the stored artifacts and manifest.json, when the registry keeps files. */
-  path: external_exports.string().optional(),
-  assignment: Assignment.optional()
-});
-var VersionInfo = external_exports.object({
-  model: external_exports.string(),
-  version: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  createdAt: external_exports.string(),
-  createdBy: external_exports.string(),
-  /** Stages this version holds now (GTO: the latest active assignment per stage wins). */
-  stages: external_exports.array(external_exports.string()),
-  /** Absent when neither the store nor the tag message has a readable manifest. */
-  manifest: Manifest.optional()
-});
-var HistoryEventKind = external_exports.enum(["registration", "deregistration", "assignment", "unassignment", "deprecation"]);
-var HistoryEvent = external_exports.object({
-  kind: HistoryEventKind,
-  model: external_exports.string(),
-  /** Absent for deprecations and for assignments to a commit that has no registered version. */
-  version: external_exports.string().optional(),
-  stage: external_exports.string().optional(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  at: external_exports.string(),
-  actor: external_exports.string(),
-  message: external_exports.string()
-});
-var RegistryError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "RegistryError";
-  }
-};
-var AlreadyRegisteredError = class extends RegistryError {
-  constructor(model, version2, commit) {
-    super(`${model} ${version2} already registers commit ${commit.slice(0, 7)} with the same artifacts; nothing to register`);
-    this.model = model;
-    this.version = version2;
-    this.commit = commit;
-    this.name = "AlreadyRegisteredError";
-  }
-  model;
-  version;
-  commit;
-};
-
-// src/cli/load-project.ts
-import path7 from "node:path";
 
 // src/spec/load-spec.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 import { createHash } from "node:crypto";
 import { readFile as readFile3 } from "node:fs/promises";
-import path6 from "node:path";
+import path5 from "node:path";
 
 // src/spec/diagnostics.ts
 function formatDiagnostic(d) {
@@ -29902,14 +29753,14 @@ function sortDiagnostics(list) {
 }
 
 // src/spec/rules.ts
-import path5 from "node:path";
+import path4 from "node:path";
 
 // src/pipeline/dag.ts
-import path4 from "node:path";
+import path3 from "node:path";
 var stageId = (name) => `stage:${name}`;
 var dataId = (name) => `data:${name}`;
 function normalizePath(p) {
-  return path4.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
+  return path3.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
 }
 function pathsOverlap(a, b) {
   const x = normalizePath(a);
@@ -29977,8 +29828,8 @@ function* pathFields(spec) {
   }
 }
 function leavesWorkspace(p) {
-  if (path5.posix.isAbsolute(p) || path5.win32.isAbsolute(p) || p.includes("\0")) return true;
-  const normal = path5.posix.normalize(p.replaceAll("\\", "/"));
+  if (path4.posix.isAbsolute(p) || path4.win32.isAbsolute(p) || p.includes("\0")) return true;
+  const normal = path4.posix.normalize(p.replaceAll("\\", "/"));
   return normal === ".." || normal.startsWith("../");
 }
 function checkPaths(spec) {
@@ -30034,7 +29885,7 @@ function checkGates(spec) {
 function checkData(spec) {
   const issues = [];
   for (const [name, entry] of Object.entries(spec.data)) {
-    const ext = path5.extname(entry.path).toLowerCase();
+    const ext = path4.extname(entry.path).toLowerCase();
     if (!entry.format && !DATA_EXTENSIONS.has(ext)) {
       issues.push({ path: ["data", name, "path"], atKey: false, message: `cannot tell the format of "${entry.path}" from its extension; add format: csv|tsv|jsonl|json|parquet` });
     }
@@ -30075,59 +29926,59 @@ function describeIssues(issues, schema, input2) {
   return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
 }
 function describeIssue(issue2, schema, input2) {
-  const path17 = [...issue2.path];
-  const where = path17.length ? `"${path17.map(String).join(".")}"` : "the file";
-  const received = valueAt(input2, path17);
+  const path20 = [...issue2.path];
+  const where = path20.length ? `"${path20.map(String).join(".")}"` : "the file";
+  const received = valueAt(input2, path20);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(schema, path17);
+      const known = knownKeys(schema, path20);
       return issue2.keys.map((key) => ({
-        path: [...path17, key],
+        path: [...path20, key],
         atKey: true,
         message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
       }));
     }
     case "invalid_type": {
       if (received === void 0) {
-        return [{ path: path17.slice(0, -1), atKey: path17.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
+        return [{ path: path20.slice(0, -1), atKey: path20.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
       }
-      return [{ path: path17, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
+      return [{ path: path20, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
     }
     case "invalid_value": {
       const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
       if (received === void 0) {
-        return [{ path: path17.slice(0, -1), atKey: path17.length > 1, message: `missing required key ${where}: expected ${expected}` }];
+        return [{ path: path20.slice(0, -1), atKey: path20.length > 1, message: `missing required key ${where}: expected ${expected}` }];
       }
-      return [{ path: path17, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
+      return [{ path: path20, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
     }
     case "invalid_format":
-      return [{ path: path17, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
+      return [{ path: path20, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
     case "too_small":
     case "too_big": {
       const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
       const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const what = issue2.origin === "array" ? plural2(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural2(Number(limit), "character", "characters") : "";
       const got = Array.isArray(received) ? `${received.length} ${plural2(received.length, "entry", "entries")}` : describeValue(received);
-      return [{ path: path17, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
+      return [{ path: path20, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
     }
     case "invalid_key": {
-      const parent = path17.length > 1 ? `"${path17.slice(0, -1).map(String).join(".")}"` : "the file";
-      return [{ path: path17, atKey: true, message: `invalid name "${String(path17.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
+      const parent = path20.length > 1 ? `"${path20.slice(0, -1).map(String).join(".")}"` : "the file";
+      return [{ path: path20, atKey: true, message: `invalid name "${String(path20.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
     }
     case "invalid_union": {
       const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
-      if (expected.length < 2) return [{ path: path17, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
-      return [{ path: path17, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
+      if (expected.length < 2) return [{ path: path20, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
+      return [{ path: path20, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
     }
     case "invalid_element":
-      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path17, issue2.key, ...inner.path] }, schema, input2));
+      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path20, issue2.key, ...inner.path] }, schema, input2));
     default:
-      return [{ path: path17, atKey: false, message: `${where}: ${issue2.message}` }];
+      return [{ path: path20, atKey: false, message: `${where}: ${issue2.message}` }];
   }
 }
-function valueAt(input2, path17) {
+function valueAt(input2, path20) {
   let value = input2;
-  for (const segment of path17) {
+  for (const segment of path20) {
     if (value === null || typeof value !== "object") return void 0;
     value = value[segment];
   }
@@ -30152,9 +30003,9 @@ function example(expected) {
   const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
   return examples[expected] ?? "";
 }
-function knownKeys(schema, path17) {
+function knownKeys(schema, path20) {
   let node2 = schema;
-  for (const segment of [...path17, void 0]) {
+  for (const segment of [...path20, void 0]) {
     node2 = unwrap(node2);
     const def = defOf(node2);
     if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
@@ -30180,14 +30031,14 @@ function defOf(node2) {
 
 // src/spec/yaml-positions.ts
 var import_yaml = __toESM(require_dist(), 1);
-function locate(doc, lines, path17, key = false) {
+function locate(doc, lines, path20, key = false) {
   let node2 = doc.contents;
   let offset = rangeStart(node2) ?? 0;
-  for (const [i, segment] of path17.entries()) {
+  for (const [i, segment] of path20.entries()) {
     if ((0, import_yaml.isMap)(node2)) {
       const pair = node2.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
-      const last = i === path17.length - 1;
+      const last = i === path20.length - 1;
       const target = key && last ? pair.key : pair.value ?? pair.key;
       offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
       node2 = pair.value;
@@ -30210,7 +30061,7 @@ function rangeStart(node2) {
 // src/spec/load-spec.ts
 var MAX_SPEC_BYTES = 1024 * 1024;
 var MAX_ALIAS_COUNT = 100;
-async function loadSpecFile(absPath, displayName = path6.basename(absPath)) {
+async function loadSpecFile(absPath, displayName = path5.basename(absPath)) {
   let text;
   try {
     const bytes = await readFile3(absPath);
@@ -30305,116 +30156,70 @@ function dedupe(list) {
   });
 }
 
-// src/cli/load-project.ts
-var SpecInvalidError = class extends Error {
-  constructor(diagnostics) {
-    super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n"));
-    this.diagnostics = diagnostics;
-  }
-  diagnostics;
-  name = "SpecInvalidError";
-};
-async function loadProject(settings) {
-  const specPath = path7.resolve(settings.cwd, settings.spec);
-  const display = path7.relative(process.cwd(), specPath) || path7.basename(specPath);
-  const result = await loadSpecFile(specPath, display);
-  if (!result.ok) throw new SpecInvalidError(result.diagnostics);
-  return {
-    root: path7.dirname(specPath),
-    spec: result.spec,
-    specFile: path7.basename(specPath),
-    specSha256: result.sha256,
-    warnings: result.diagnostics.filter((d) => d.severity === "warning")
-  };
+// src/spec/json-schema.ts
+var SCHEMA_ID = "https://raw.githubusercontent.com/mlops-action/mlops-action/main/schema/mlops.schema.json";
+
+// src/spec/starter.ts
+function renderStarterSpec(modelName) {
+  return `# yaml-language-server: $schema=${SCHEMA_ID}
+# mlops.yml: how this repository trains, checks and promotes its model.
+# Every path is relative to this file. Reference: see the mlops-action README.
+version: 1
+
+model:
+  name: ${modelName}                 # lowercase letters, digits and "-"; tags are ${modelName}@vX.Y.Z
+  description: What the model predicts
+  artifacts: [models/model.pkl]      # the files that make up one model version
+
+params: params.yaml                  # optional; stages read keys such as train.epochs
+
+# Data checks run before the first stage that reads the file.
+data:
+  training:
+    path: data/train.csv             # .csv .tsv (json, jsonl, parquet: see the README)
+    rows: { min: 100 }
+    columns:
+      label: { type: category, values: [yes, no], nullable: false }
+      age: { type: integer, min: 0, max: 120, mostly: 0.99 }
+
+# Stages run in dependency order: "needs", or reading (deps) what another stage writes (outs).
+# A stage is skipped when its command, deps and params are unchanged (--force reruns it).
+stages:
+  train:
+    run: python3 train.py            # runs in a shell, in this directory
+    deps: [data/train.csv, train.py]
+    params: [train.epochs]           # exposed as MLOPS_PARAM_TRAIN_EPOCHS
+    outs: [models/model.pkl]
+    timeout-minutes: 60
+  evaluate:
+    run: python3 evaluate.py
+    deps: [models/model.pkl, evaluate.py]
+    metrics: [reports/metrics.json]  # JSON, YAML, CSV or TSV; nested keys become a.b
+
+# A run passes when every gate holds; promotion refuses a failing run.
+gates:
+  accuracy: { min: 0.80 }
+  # max_drop compares with the version currently in promote.stage
+  f1: { min: 0.75, max_drop: 0.02 }
+
+promote:
+  branch: main                       # pushes to this branch promote
+  bump: minor                        # major | minor | patch
+  stage: production                  # also the baseline for max_drop / max_rise
+`;
 }
 
-// src/cli/open-registry.ts
-import os2 from "node:os";
+// src/cli/gitignore-advice.ts
 import path8 from "node:path";
 
-// src/registry/local-registry.ts
-import { resolve as resolve2 } from "node:path";
-
-// src/registry/artifact-store.ts
-import { createHash as createHash2 } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { copyFile, mkdir as mkdir2, mkdtemp, readFile as readFile4, rename as rename2, rm, stat, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-var MANIFEST_FILE = "manifest.json";
-function createArtifactStore(options) {
-  const sourceDir = resolve(options.sourceDir);
-  const storeDir = resolve(options.storeDir);
-  const versionDir = (model, version2) => join(storeDir, model, version2);
-  return {
-    versionDir,
-    add: (manifest) => addVersion(sourceDir, join(storeDir, manifest.model), manifest),
-    async readManifest(model, version2) {
-      const parsed = Manifest.safeParse(await tryReadJson(join(versionDir(model, version2), MANIFEST_FILE)));
-      return parsed.success ? parsed.data : void 0;
-    },
-    async remove(model, version2) {
-      await rm(versionDir(model, version2), { recursive: true, force: true });
-    }
-  };
-}
-async function addVersion(sourceDir, modelDir, manifest) {
-  await mkdir2(modelDir, { recursive: true });
-  const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
-  try {
-    for (const artifact of manifest.artifacts) {
-      const rel = insideRelative(sourceDir, artifact.path);
-      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
-      const source = join(sourceDir, rel);
-      const info = await stat(source).catch((error62) => {
-        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
-      });
-      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
-      const target = join(temp, rel);
-      await mkdir2(dirname(target), { recursive: true });
-      await copyFile(source, target).catch((error62) => {
-        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
-      });
-      const actual = await sha256File(target);
-      if (actual !== artifact.sha256) {
-        throw new RegistryError(
-          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
-        );
-      }
-    }
-    await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
-`);
-    const final = join(modelDir, manifest.version);
-    await rm(final, { recursive: true, force: true });
-    await rename2(temp, final);
-    return final;
-  } catch (error62) {
-    await rm(temp, { recursive: true, force: true });
-    throw error62;
-  }
-}
-function insideRelative(root, path17) {
-  const rel = relative(root, resolve(root, path17));
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new RegistryError(`artifact path "${path17}" leaves the project directory ${root}`);
-  }
-  return rel;
-}
-async function sha256File(path17) {
-  const hash2 = createHash2("sha256");
-  for await (const chunk of createReadStream(path17)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function tryReadJson(path17) {
-  try {
-    return JSON.parse(await readFile4(path17, "utf8"));
-  } catch {
-    return void 0;
-  }
-}
+// src/pipeline/dirty-files.ts
+import { stat as stat2 } from "node:fs/promises";
+import path7 from "node:path";
 
 // src/registry/git.ts
 import { spawn } from "node:child_process";
-import { stat as stat2 } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import path6 from "node:path";
 var GitError = class extends Error {
   constructor(args, exitCode, stderr, message, options) {
     super(message ?? `git ${args.join(" ")} failed (exit code ${exitCode}): ${stderr.trim() || "no error output"}`, options);
@@ -30452,6 +30257,7 @@ var SAFE_CONFIG = [
   "log.showSignature=false"
 ];
 var LOCATION_VARIABLES = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX"];
+var LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: "1" };
 var FALLBACK_NAME = "mlops";
 var FALLBACK_EMAIL = "mlops@localhost";
 var TAG_FIELDS = [
@@ -30547,9 +30353,29 @@ function createGit(cwd) {
       if (result.code === 1) return null;
       throw new GitError(args, result.code, result.stderr);
     },
-    async isDirty(options = {}) {
-      const out = await must(["status", "--porcelain=v1", "-z", `--untracked-files=${options.untracked === false ? "no" : "normal"}`]);
-      return out.length > 0;
+    async trackedChanges() {
+      const [out, prefix] = await Promise.all([
+        must(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=untracked"]),
+        must(["rev-parse", "--show-prefix"])
+      ]);
+      const fromTop = parseStatusPaths(out);
+      const base = prefix.trim();
+      return fromTop.map((p) => base ? path6.posix.relative(base, p) : p);
+    },
+    async untrackedFiles(pathspecs) {
+      if (pathspecs.length === 0) return [];
+      return splitNul(await must(["ls-files", "--others", "--exclude-standard", "-z", "--", ...pathspecs], void 0, LITERAL_PATHSPECS));
+    },
+    async trackedFiles(pathspecs) {
+      if (pathspecs.length === 0) return [];
+      return splitNul(await must(["ls-files", "--cached", "-z", "--", ...pathspecs], void 0, LITERAL_PATHSPECS));
+    },
+    async ignoredPaths(paths) {
+      if (paths.length === 0) return /* @__PURE__ */ new Set();
+      const args = ["check-ignore", "--no-index", "--stdin", "-z"];
+      const result = await exec(args, paths.map((p) => `${p}\0`).join(""));
+      if (result.code !== 0 && result.code !== 1) throw new GitError(args, result.code, result.stderr);
+      return new Set(splitNul(result.stdout));
     },
     async listTags(patterns = "*") {
       const globs = (typeof patterns === "string" ? [patterns] : patterns).map((p) => `refs/tags/${p}`);
@@ -30574,25 +30400,29 @@ function createGit(cwd) {
     }
   };
 }
-async function readGitState(cwd) {
+async function openRepository(cwd) {
   const git = createGit(cwd);
-  if (!await isRepositoryOrNoGit(git)) return { commit: null, branch: null, dirty: false };
-  const [commit, branch, dirty] = await Promise.all([git.tryRevParse("HEAD^{commit}"), git.currentBranch(), git.isDirty()]);
-  return { commit: commit ?? null, branch, dirty };
-}
-async function hasTrackedChanges(cwd) {
-  const git = createGit(cwd);
-  if (!await isRepositoryOrNoGit(git) || !await git.tryRevParse("HEAD^{commit}")) return false;
-  return git.isDirty({ untracked: false });
-}
-async function isRepositoryOrNoGit(git) {
   try {
-    return await git.isRepository();
+    return await git.isRepository() ? git : void 0;
   } catch (error62) {
     const cause = error62 instanceof GitError ? error62.cause : void 0;
-    if (cause?.code === "ENOENT") return false;
+    if (cause?.code === "ENOENT") return void 0;
     throw error62;
   }
+}
+function splitNul(out) {
+  return out.split("\0").filter((p) => p !== "");
+}
+function parseStatusPaths(out) {
+  const fields = out.split("\0");
+  const paths = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i];
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    if (/[RC]/.test(entry.slice(0, 2))) paths.push(fields[++i] ?? "");
+  }
+  return paths.filter((p) => p !== "");
 }
 function parseTagRecords(out) {
   const fields = out.split("\0");
@@ -30618,11 +30448,311 @@ function parseTagRecords(out) {
 }
 async function explainSpawnFailure(cwd, error62) {
   if (error62.code !== "ENOENT") return error62.message;
-  const exists = await stat2(cwd).then(
+  const exists = await stat(cwd).then(
     (s) => s.isDirectory(),
     () => false
   );
   return exists ? "git is not installed or not on PATH" : `directory "${cwd}" does not exist`;
+}
+
+// src/pipeline/dirty-files.ts
+var MAX_RECORDED_DIRTY_FILES = 100;
+var STATE_DIR = ".mlops";
+function declaredPaths(spec, specFile) {
+  const stages = Object.values(spec.stages);
+  const outputs = [
+    ...stages.flatMap((s) => [...s.outs, ...s.metrics, ...s.plots.map((p) => p.file)]),
+    ...spec.model.artifacts
+  ];
+  const inputs = [specFile, ...spec.params ? [spec.params] : [], ...Object.values(spec.data).map((d) => d.path), ...stages.flatMap((s) => s.deps)];
+  return { outputs: unique(outputs.map(normalizePath)), inputs: unique(inputs.map(normalizePath)) };
+}
+async function gitRunOptions(root, spec, specFile) {
+  const paths = declaredPaths(spec, specFile);
+  return { git: await readGitState(root, paths), dirtyFilesAfterRun: () => findDirtyFiles(root, paths) };
+}
+async function readGitState(root, paths) {
+  const git = await openRepository(root);
+  if (!git) return { commit: null, branch: null, dirty: false };
+  const [commit, branch] = await Promise.all([git.tryRevParse("HEAD^{commit}"), git.currentBranch()]);
+  const files = commit ? await listDirtyFiles(git, paths) : [];
+  return { commit: commit ?? null, branch, ...summarizeDirtyFiles(files) };
+}
+async function findDirtyFiles(root, paths) {
+  const git = await openRepository(root);
+  if (!git || !await git.tryRevParse("HEAD^{commit}")) return [];
+  return listDirtyFiles(git, paths);
+}
+function summarizeDirtyFiles(files) {
+  if (files.length === 0) return { dirty: false };
+  return { dirty: true, dirtyFiles: [...files].sort().slice(0, MAX_RECORDED_DIRTY_FILES), dirtyCount: files.length };
+}
+function mergeDirtyFiles(before, after) {
+  const files = unique([...before.dirtyFiles ?? [], ...after]);
+  if (files.length === 0) return before;
+  return { ...before, ...summarizeDirtyFiles(files), dirtyCount: Math.max(before.dirtyCount ?? 0, files.length) };
+}
+async function listDirtyFiles(git, paths) {
+  const [tracked, untracked] = await Promise.all([git.trackedChanges(), git.untrackedFiles(paths.inputs)]);
+  const counts = (file2) => !isUnder(file2, STATE_DIR) && !paths.outputs.some((out) => isUnder(file2, out));
+  return unique([...tracked, ...untracked].map(normalizePath).filter(counts)).sort();
+}
+async function findUnignoredOutputs(root, paths) {
+  const git = await openRepository(root);
+  if (!git) return [];
+  const outputs = paths.outputs.filter((p) => !isUnder(p, STATE_DIR));
+  const forms = await Promise.all(
+    outputs.map(async (p) => {
+      const isFile = await stat2(path7.join(root, p)).then((s) => s.isFile(), () => false);
+      return isFile ? [p] : [p, `${p}/`];
+    })
+  );
+  const [ignored, tracked] = await Promise.all([git.ignoredPaths(forms.flat()), git.trackedFiles(outputs)]);
+  return outputs.filter((p, i) => !forms[i].some((f) => ignored.has(f)) && !tracked.some((t) => isUnder(t, p)));
+}
+function gitignoreFix(outputs, gitignoreFile) {
+  const patterns = outputs.map((p) => shellQuote(`/${p.replace(/[\\*?[\]]/g, "\\$&")}`));
+  return `printf '%s\\n' ${patterns.join(" ")} >> ${shellQuote(gitignoreFile)}`;
+}
+function shellQuote(text) {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+function isUnder(file2, dir) {
+  return dir === "." || file2 === dir || file2.startsWith(`${dir}/`);
+}
+function unique(list) {
+  return [...new Set(list)];
+}
+
+// src/cli/gitignore-advice.ts
+async function adviseGitignore(root, spec, specFile) {
+  const outputs = await findUnignoredOutputs(root, declaredPaths(spec, specFile));
+  if (outputs.length === 0) return "";
+  const gitignore = path8.relative(process.cwd(), path8.join(root, ".gitignore")) || ".gitignore";
+  return `
+These declared outputs are neither tracked nor gitignored: ${outputs.join(", ")}
+To keep them out of commits, run:
+  ${gitignoreFix(outputs, gitignore)}
+`;
+}
+
+// src/cli/commands/init.ts
+async function initCommand(settings) {
+  const file2 = path9.resolve(settings.cwd, settings.spec);
+  const exists = await access(file2).then(() => true, () => false);
+  if (exists && !settings.force) throw new UsageError(`${path9.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
+  await writeFile3(file2, renderStarterSpec(modelNameFor(settings.cwd)));
+  const root = path9.dirname(file2);
+  await ignoreStateDir(root);
+  process.stdout.write(`wrote ${path9.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
+`);
+  const loaded = await loadSpecFile(file2, path9.basename(file2));
+  if (loaded.ok) process.stdout.write(await adviseGitignore(root, loaded.spec, path9.basename(file2)));
+  return 0;
+}
+function modelNameFor(dir) {
+  const name = path9.basename(path9.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return name || "my-model";
+}
+
+// src/registry/manifest.ts
+var MANIFEST_SCHEMA_VERSION = 1;
+var Manifest = external_exports.object({
+  schema: external_exports.literal(MANIFEST_SCHEMA_VERSION),
+  model: external_exports.string(),
+  description: external_exports.string().optional(),
+  /** Semver without the leading v, e.g. "0.2.0". */
+  version: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  runId: external_exports.string(),
+  createdAt: external_exports.string(),
+  createdBy: external_exports.string(),
+  artifacts: external_exports.array(ArtifactRecord),
+  metrics: Metrics,
+  params: Params,
+  data: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string(), sha256: external_exports.string().optional(), rows: external_exports.number().int() })),
+  gates: GateVerdict,
+  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
+  source: external_exports.object({
+    repository: external_exports.string().optional(),
+    pullRequest: external_exports.number().int().optional(),
+    /** Logins whose latest review of the pull request approved it. */
+    approvers: external_exports.array(external_exports.string()).default([]),
+    workflowRunUrl: external_exports.string().optional(),
+    /** The workflow run whose artifact was reviewed and promoted. */
+    reviewedRunUrl: external_exports.string().optional()
+  }).optional()
+});
+
+// src/registry/registry.ts
+var Assignment = external_exports.object({
+  model: external_exports.string(),
+  version: external_exports.string(),
+  stage: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  at: external_exports.string(),
+  /** Version that held the stage before, if any. */
+  previous: external_exports.string().optional()
+});
+var Registration = external_exports.object({
+  manifest: Manifest,
+  tag: external_exports.string(),
+  /** Directory holding the stored artifacts and manifest.json, when the registry keeps files. */
+  path: external_exports.string().optional(),
+  assignment: Assignment.optional()
+});
+var VersionInfo = external_exports.object({
+  model: external_exports.string(),
+  version: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  createdAt: external_exports.string(),
+  createdBy: external_exports.string(),
+  /** Stages this version holds now (GTO: the latest active assignment per stage wins). */
+  stages: external_exports.array(external_exports.string()),
+  /** Absent when neither the store nor the tag message has a readable manifest. */
+  manifest: Manifest.optional()
+});
+var HistoryEventKind = external_exports.enum(["registration", "deregistration", "assignment", "unassignment", "deprecation"]);
+var HistoryEvent = external_exports.object({
+  kind: HistoryEventKind,
+  model: external_exports.string(),
+  /** Absent for deprecations and for assignments to a commit that has no registered version. */
+  version: external_exports.string().optional(),
+  stage: external_exports.string().optional(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  at: external_exports.string(),
+  actor: external_exports.string(),
+  message: external_exports.string()
+});
+var RegistryError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "RegistryError";
+  }
+};
+var AlreadyRegisteredError = class extends RegistryError {
+  constructor(model, version2, commit) {
+    super(`${model} ${version2} already registers commit ${commit.slice(0, 7)} with the same artifacts; nothing to register`);
+    this.model = model;
+    this.version = version2;
+    this.commit = commit;
+    this.name = "AlreadyRegisteredError";
+  }
+  model;
+  version;
+  commit;
+};
+
+// src/cli/load-project.ts
+import path10 from "node:path";
+var SpecInvalidError = class extends Error {
+  constructor(diagnostics) {
+    super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n"));
+    this.diagnostics = diagnostics;
+  }
+  diagnostics;
+  name = "SpecInvalidError";
+};
+async function loadProject(settings) {
+  const specPath = path10.resolve(settings.cwd, settings.spec);
+  const display = path10.relative(process.cwd(), specPath) || path10.basename(specPath);
+  const result = await loadSpecFile(specPath, display);
+  if (!result.ok) throw new SpecInvalidError(result.diagnostics);
+  return {
+    root: path10.dirname(specPath),
+    spec: result.spec,
+    specFile: path10.basename(specPath),
+    specSha256: result.sha256,
+    warnings: result.diagnostics.filter((d) => d.severity === "warning")
+  };
+}
+
+// src/cli/open-registry.ts
+import os2 from "node:os";
+import path11 from "node:path";
+
+// src/registry/local-registry.ts
+import { resolve as resolve2 } from "node:path";
+
+// src/registry/artifact-store.ts
+import { createHash as createHash2 } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile4, rename as rename2, rm, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+var MANIFEST_FILE = "manifest.json";
+function createArtifactStore(options) {
+  const sourceDir = resolve(options.sourceDir);
+  const storeDir = resolve(options.storeDir);
+  const versionDir = (model, version2) => join(storeDir, model, version2);
+  return {
+    versionDir,
+    add: (manifest) => addVersion(sourceDir, join(storeDir, manifest.model), manifest),
+    async readManifest(model, version2) {
+      const parsed = Manifest.safeParse(await tryReadJson(join(versionDir(model, version2), MANIFEST_FILE)));
+      return parsed.success ? parsed.data : void 0;
+    },
+    async remove(model, version2) {
+      await rm(versionDir(model, version2), { recursive: true, force: true });
+    }
+  };
+}
+async function addVersion(sourceDir, modelDir, manifest) {
+  await mkdir3(modelDir, { recursive: true });
+  const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
+  try {
+    for (const artifact of manifest.artifacts) {
+      const rel = insideRelative(sourceDir, artifact.path);
+      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
+      const source = join(sourceDir, rel);
+      const info = await stat3(source).catch((error62) => {
+        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
+      });
+      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
+      const target = join(temp, rel);
+      await mkdir3(dirname(target), { recursive: true });
+      await copyFile(source, target).catch((error62) => {
+        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
+      });
+      const actual = await sha256File(target);
+      if (actual !== artifact.sha256) {
+        throw new RegistryError(
+          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
+        );
+      }
+    }
+    await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+    const final = join(modelDir, manifest.version);
+    await rm(final, { recursive: true, force: true });
+    await rename2(temp, final);
+    return final;
+  } catch (error62) {
+    await rm(temp, { recursive: true, force: true });
+    throw error62;
+  }
+}
+function insideRelative(root, path20) {
+  const rel = relative(root, resolve(root, path20));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new RegistryError(`artifact path "${path20}" leaves the project directory ${root}`);
+  }
+  return rel;
+}
+async function sha256File(path20) {
+  const hash2 = createHash2("sha256");
+  for await (const chunk of createReadStream(path20)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function tryReadJson(path20) {
+  try {
+    return JSON.parse(await readFile4(path20, "utf8"));
+  } catch {
+    return void 0;
+  }
 }
 
 // src/registry/registry-state.ts
@@ -30889,11 +31019,18 @@ function refuseUnregistrable(run) {
   }
   if (run.git.dirty) {
     throw new RegistryError(
-      `run ${run.id} was made with uncommitted changes on top of ${run.git.commit.slice(0, 7)}, so that commit would not describe the model; commit (or gitignore) the changes and run the pipeline again`
+      `run ${run.id} was made with uncommitted changes on top of ${run.git.commit.slice(0, 7)}${describeDirtyFiles(run.git)}, so that commit would not describe the model; commit (or gitignore) the changes and run the pipeline again`
     );
   }
   if (run.artifacts.length === 0) throw new RegistryError(`run ${run.id} recorded no artifacts to register`);
   return run.git.commit;
+}
+var LISTED_DIRTY_FILES = 10;
+function describeDirtyFiles(git) {
+  const files = git.dirtyFiles ?? [];
+  if (files.length === 0) return "";
+  const more = (git.dirtyCount ?? files.length) - Math.min(files.length, LISTED_DIRTY_FILES);
+  return ` (${files.slice(0, LISTED_DIRTY_FILES).map((f) => JSON.stringify(f)).join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
 }
 async function refuseDuplicate(state, run, commit, readManifest) {
   const existing = activeVersions(state).find((v) => v.commit === commit);
@@ -30983,17 +31120,17 @@ function createLocalRegistry(options) {
       const tag = formatRegistrationTag(model, version2);
       const createdAt = wholeSeconds(now());
       const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path17 = await store.add(manifest);
+      const path20 = await store.add(manifest);
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
       } catch (error62) {
         await store.remove(model, version2);
         throw error62;
       }
-      if (!opts.stage) return { manifest, tag, path: path17 };
+      if (!opts.stage) return { manifest, tag, path: path20 };
       try {
         const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path17, assignment };
+        return { manifest, tag, path: path20, assignment };
       } catch (error62) {
         await git.deleteTag(tag).catch(() => {
         });
@@ -31020,7 +31157,7 @@ async function createTag(git, tag, commit, message, date5) {
 
 // src/cli/open-registry.ts
 function openRegistry(project, settings) {
-  return createLocalRegistry({ repoDir: project.root, storeDir: path8.resolve(settings.cwd, settings.registry) });
+  return createLocalRegistry({ repoDir: project.root, storeDir: path11.resolve(settings.cwd, settings.registry) });
 }
 function localActor() {
   try {
@@ -31071,8 +31208,8 @@ async function promoteCommand(settings) {
 }
 
 // src/cli/commands/report.ts
-import { mkdir as mkdir3, writeFile as writeFile5 } from "node:fs/promises";
-import path11 from "node:path";
+import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
+import path14 from "node:path";
 
 // src/metrics/compare.ts
 function tolerance(a, b) {
@@ -31207,11 +31344,11 @@ ${TRUNCATION_NOTE}
 }
 
 // src/metrics/read-plot.ts
-import path10 from "node:path";
+import path13 from "node:path";
 
 // src/metrics/read-metrics.ts
 import { readFile as readFile5 } from "node:fs/promises";
-import path9 from "node:path";
+import path12 from "node:path";
 
 // node_modules/csv-parse/lib/api/CsvError.js
 var CsvError = class _CsvError extends Error {
@@ -33068,12 +33205,12 @@ var MAX_DEPTH = 32;
 var KEY_HEADERS = /* @__PURE__ */ new Set(["name", "metric", "metrics", "key", "metric_name"]);
 var VALUE_HEADERS = /* @__PURE__ */ new Set(["value", "val", "score", "metric_value"]);
 async function readMetrics(root, files, overrides = {}) {
-  const unique = [...new Set(files)];
-  const parsed = await Promise.all(unique.map((file2) => readMetricsFile(root, file2)));
+  const unique2 = [...new Set(files)];
+  const parsed = await Promise.all(unique2.map((file2) => readMetricsFile(root, file2)));
   const found = /* @__PURE__ */ new Map();
   const errors = [];
   parsed.forEach((result, i) => {
-    const file2 = unique[i] ?? "";
+    const file2 = unique2[i] ?? "";
     if (result instanceof MetricsFileError) {
       errors.push({ file: file2, message: result.message });
       return;
@@ -33094,7 +33231,7 @@ async function readMetricsFile(root, file2) {
   try {
     const text = await readTextFile(root, file2);
     if (text.trim() === "") throw new MetricsFileError(`${file2}: the file is empty`);
-    const ext = path9.extname(file2).toLowerCase();
+    const ext = path12.extname(file2).toLowerCase();
     if (ext === ".csv" || ext === ".tsv") return readTable(file2, parseDelimited(file2, text, ext === ".tsv" ? "	" : ","));
     const data = ext === ".json" ? parseJson(file2, text) : parseYamlFile(file2, text);
     if (data === null || typeof data !== "object") {
@@ -33110,7 +33247,7 @@ async function readMetricsFile(root, file2) {
 }
 async function readTextFile(root, file2) {
   try {
-    return await readFile5(path9.resolve(root, file2), "utf8");
+    return await readFile5(path12.resolve(root, file2), "utf8");
   } catch (error62) {
     const code = error62.code;
     if (code === "ENOENT") throw new MetricsFileError(`${file2}: file not found (did the stage write it?)`);
@@ -33241,7 +33378,7 @@ function downsampleEvenly(items, max) {
   return Array.from({ length: max }, (_, k) => items[Math.round(k * step)]);
 }
 function parseRows(file2, text, wanted) {
-  const ext = path10.extname(file2).toLowerCase();
+  const ext = path13.extname(file2).toLowerCase();
   switch (ext) {
     case ".csv":
     case ".tsv": {
@@ -33669,10 +33806,10 @@ async function reportCommand(settings) {
   const baseline = against ? await tryFindVersion(openRegistry(project, settings), record2.model.name, against) : void 0;
   const markdown = renderReport({ run: record2, baseline });
   if (settings.output) {
-    const file2 = path11.resolve(settings.cwd, settings.output);
-    await mkdir3(path11.dirname(file2), { recursive: true });
+    const file2 = path14.resolve(settings.cwd, settings.output);
+    await mkdir4(path14.dirname(file2), { recursive: true });
     await writeFile5(file2, markdown);
-    process.stdout.write(`wrote ${path11.relative(process.cwd(), file2)}
+    process.stdout.write(`wrote ${path14.relative(process.cwd(), file2)}
 `);
   } else {
     process.stdout.write(markdown.endsWith("\n") ? markdown : `${markdown}
@@ -33710,14 +33847,14 @@ async function rollbackCommand(settings) {
 }
 
 // src/pipeline/run-pipeline.ts
-import { stat as stat5 } from "node:fs/promises";
+import { stat as stat6 } from "node:fs/promises";
 import os3 from "node:os";
-import path15 from "node:path";
+import path18 from "node:path";
 
 // src/data/validate-data.ts
 import { createHash as createHash3 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
-import { stat as stat3 } from "node:fs/promises";
+import { stat as stat4 } from "node:fs/promises";
 import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 
 // src/data/column-checks.ts
@@ -34169,12 +34306,12 @@ var FORMAT_BY_EXTENSION = {
   ".json": "json",
   ".parquet": "parquet"
 };
-function detectFormat(path17, explicit) {
+function detectFormat(path20, explicit) {
   if (explicit) return explicit;
-  const format = FORMAT_BY_EXTENSION[extname(path17).toLowerCase()];
+  const format = FORMAT_BY_EXTENSION[extname(path20).toLowerCase()];
   if (!format) {
     throw new DataError(
-      `cannot tell the format of ${path17} from its extension; set format: to one of ${Object.values(FORMAT_BY_EXTENSION).join(", ")}`
+      `cannot tell the format of ${path20} from its extension; set format: to one of ${Object.values(FORMAT_BY_EXTENSION).join(", ")}`
     );
   }
   return format;
@@ -34201,7 +34338,7 @@ async function validateData(root, name, entry) {
     const format = detectFormat(entry.path, entry.format);
     result.format = format;
     const absPath = resolveInside(root, entry.path);
-    if (!(await stat3(absPath)).isFile()) throw new DataError(`${entry.path} is not a file`);
+    if (!(await stat4(absPath)).isFile()) throw new DataError(`${entry.path} is not a file`);
     const [hash2, scan] = await Promise.all([hashFile(absPath), scanFile(absPath, format, entry)]);
     sha256 = hash2;
     if (scan.failure) return { ...result, sha256, rows: scan.rows, passed: false, checks: [scan.failure] };
@@ -34269,10 +34406,10 @@ function listColumns(columns) {
   const shown = columns.slice(0, LISTED_COLUMNS).join(", ");
   return columns.length > LISTED_COLUMNS ? `${shown}, \u2026 ${columns.length - LISTED_COLUMNS} more` : shown || "(no columns)";
 }
-function resolveInside(root, path17) {
-  const absPath = resolve3(root, path17);
+function resolveInside(root, path20) {
+  const absPath = resolve3(root, path20);
   const inside = relative2(resolve3(root), absPath);
-  if (inside === ".." || inside.startsWith(`..${sep2}`) || isAbsolute2(inside)) throw new DataError(`${path17} is outside the repository`);
+  if (inside === ".." || inside.startsWith(`..${sep2}`) || isAbsolute2(inside)) throw new DataError(`${path20} is outside the repository`);
   return absPath;
 }
 function hashFile(absPath) {
@@ -34281,19 +34418,19 @@ function hashFile(absPath) {
     createReadStream3(absPath).on("data", (chunk) => hash2.update(chunk)).on("error", failed).on("end", () => done(hash2.digest("hex")));
   });
 }
-function describeReadError(error62, path17) {
+function describeReadError(error62, path20) {
   if (error62 instanceof DataError) return error62.message;
   if (!isFileSystemError(error62)) throw error62;
   switch (error62.code) {
     case "ENOENT":
-      return `file not found: ${path17}`;
+      return `file not found: ${path20}`;
     case "EACCES":
     case "EPERM":
-      return `cannot read ${path17}: permission denied`;
+      return `cannot read ${path20}: permission denied`;
     case "EISDIR":
-      return `${path17} is not a file`;
+      return `${path20} is not a file`;
     default:
-      return `cannot read ${path17}: ${error62.message}`;
+      return `cannot read ${path20}: ${error62.message}`;
   }
 }
 function isFileSystemError(error62) {
@@ -34378,38 +34515,38 @@ function describeMissing(metric, readFiles) {
 // src/pipeline/hash-files.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream4 } from "node:fs";
-import { readdir, realpath, stat as stat4 } from "node:fs/promises";
-import path12 from "node:path";
+import { readdir, realpath, stat as stat5 } from "node:fs/promises";
+import path15 from "node:path";
 async function hashFile2(absPath) {
   const hash2 = createHash4("sha256");
   for await (const chunk of createReadStream4(absPath)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 async function tryHashPath(absPath) {
-  const info = await stat4(absPath).catch(() => void 0);
+  const info = await stat5(absPath).catch(() => void 0);
   if (!info) return void 0;
   if (!info.isDirectory()) return hashFile2(absPath);
   const hash2 = createHash4("sha256");
   for (const rel of await listFiles(absPath)) {
-    hash2.update(`${rel}\0${await hashFile2(path12.join(absPath, rel))}
+    hash2.update(`${rel}\0${await hashFile2(path15.join(absPath, rel))}
 `);
   }
   return `dir:${hash2.digest("hex")}`;
 }
 async function hashPaths(root, paths) {
-  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path12.join(root, p))]));
+  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path15.join(root, p))]));
   return Object.fromEntries(entries);
 }
 async function listFiles(dir, prefix = "", seen = /* @__PURE__ */ new Set()) {
-  const here = await realpath(path12.join(dir, prefix));
+  const here = await realpath(path15.join(dir, prefix));
   if (seen.has(here)) return [];
   seen.add(here);
-  const entries = await readdir(path12.join(dir, prefix), { withFileTypes: true });
+  const entries = await readdir(path15.join(dir, prefix), { withFileTypes: true });
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const files = [];
   for (const entry of entries) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    const target = entry.isSymbolicLink() ? await stat4(path12.join(dir, rel)).catch(() => void 0) : entry;
+    const target = entry.isSymbolicLink() ? await stat5(path15.join(dir, rel)).catch(() => void 0) : entry;
     if (target?.isDirectory()) files.push(...await listFiles(dir, rel, seen));
     else if (target?.isFile()) files.push(rel);
   }
@@ -34424,7 +34561,7 @@ function hashText(...parts) {
 // src/pipeline/params.ts
 var import_yaml4 = __toESM(require_dist(), 1);
 import { readFile as readFile6 } from "node:fs/promises";
-import path13 from "node:path";
+import path16 from "node:path";
 var DEFAULT_PARAMS_FILE = "params.yaml";
 var ParamsError = class extends Error {
   name = "ParamsError";
@@ -34433,7 +34570,7 @@ async function loadParams(root, file2) {
   const rel = file2 ?? DEFAULT_PARAMS_FILE;
   let text;
   try {
-    text = await readFile6(path13.join(root, rel), "utf8");
+    text = await readFile6(path16.join(root, rel), "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT" && file2 === void 0) return {};
     throw new ParamsError(`cannot read params file "${rel}": ${error62.message}`, { cause: error62 });
@@ -34474,8 +34611,8 @@ function paramEnvName(key) {
 }
 
 // src/pipeline/run-stage.ts
-import { mkdir as mkdir4 } from "node:fs/promises";
-import path14 from "node:path";
+import { mkdir as mkdir5 } from "node:fs/promises";
+import path17 from "node:path";
 
 // src/pipeline/process-runner.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -34574,7 +34711,7 @@ async function runStage(ctx) {
     const unchanged = products.every((p) => hashes[p] === ctx.previous.outs[p] && (hashes[p] !== void 0 || !stage.outs.includes(p)));
     if (unchanged) return { ...base, hash: hash2, deps, outs: definedOnly(hashes), params, status: "cached" };
   }
-  await Promise.all(products.map((o) => mkdir4(path14.dirname(path14.join(root, o)), { recursive: true })));
+  await Promise.all(products.map((o) => mkdir5(path17.dirname(path17.join(root, o)), { recursive: true })));
   ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
@@ -34729,7 +34866,7 @@ async function runPipeline(options) {
     id,
     model: { name: spec.model.name, description: spec.model.description },
     spec: { path: options.specFile, sha256: options.specSha256 },
-    git: { ...options.git, dirty: options.git.dirty || (await options.trackedChangesAfterRun?.() ?? false) },
+    git: mergeDirtyFiles(options.git, await options.dirtyFilesAfterRun?.() ?? []),
     startedAt,
     finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
     status: failed ? "failed" : "succeeded",
@@ -34777,7 +34914,7 @@ async function hashArtifacts(root, paths) {
   const hashes = await hashPaths(root, paths);
   const records = await Promise.all(
     paths.map(async (p) => {
-      const info = hashes[p] === void 0 ? void 0 : await stat5(path15.join(root, p));
+      const info = hashes[p] === void 0 ? void 0 : await stat6(path18.join(root, p));
       return info?.isFile() ? [{ path: p, sha256: hashes[p], size: info.size }] : [];
     })
   );
@@ -34829,13 +34966,14 @@ function createConsoleLogger(options) {
 }
 
 // src/cli/commands/run.ts
-import path16 from "node:path";
+import path19 from "node:path";
 async function runCommand2(settings) {
   const project = await loadProject(settings);
   for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}
 `);
   const registry2 = openRegistry(project, settings);
   const baseline = await tryFindBaseline(registry2, project.spec);
+  const firstRun = await ignoreStateDir(project.root);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once("SIGINT", onSignal);
@@ -34846,8 +34984,7 @@ async function runCommand2(settings) {
       spec: project.spec,
       specFile: project.specFile,
       specSha256: project.specSha256,
-      git: await readGitState(project.root),
-      trackedChangesAfterRun: () => hasTrackedChanges(project.root),
+      ...await gitRunOptions(project.root, project.spec, project.specFile),
       baseline,
       force: settings.force,
       jobs: settings.jobs,
@@ -34856,8 +34993,9 @@ async function runCommand2(settings) {
     });
     process.stdout.write(`
 ${renderVerdictLine(record2, { format: "text" })}
-run ${record2.id} recorded in ${path16.relative(process.cwd(), file2)}
+run ${record2.id} recorded in ${path19.relative(process.cwd(), file2)}
 `);
+    if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile));
     return record2.status === "succeeded" && record2.gates.passed ? 0 : 1;
   } finally {
     process.off("SIGINT", onSignal);

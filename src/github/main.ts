@@ -3,10 +3,10 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import { formatDataResult } from '../data/format-data-result.js'
 import { validateDeclaredData } from '../data/validate-declared.js'
+import { gitRunOptions } from '../pipeline/dirty-files.js'
 import { runPipeline } from '../pipeline/run-pipeline.js'
 import type { RunRecord } from '../pipeline/run-record.js'
-import { readRunRecord, runsDir } from '../pipeline/run-store.js'
-import { hasTrackedChanges, readGitState } from '../registry/git.js'
+import { ignoreStateDir, readRunRecord, runsDir } from '../pipeline/run-store.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Registry } from '../registry/registry.js'
 import { RegistryError } from '../registry/registry.js'
@@ -116,13 +116,13 @@ async function findBaseline(step: Step): Promise<Manifest | undefined> {
 
 async function runOnRunner(step: Step, baseline: Manifest | undefined): Promise<RunRecord> {
   const { project, settings } = step
+  await ignoreStateDir(project.root)
   const { record } = await runPipeline({
     root: project.root,
     spec: project.spec,
     specFile: project.specFile,
     specSha256: project.specSha256,
-    git: await readGitState(project.root),
-    trackedChangesAfterRun: () => hasTrackedChanges(project.root),
+    ...(await gitRunOptions(project.root, project.spec, project.specFile)),
     baseline,
     force: settings.force,
     env: stageEnvironment(process.env),

@@ -9,6 +9,7 @@ import { readPlot } from '../metrics/read-plot.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Spec } from '../spec/schema.js'
 import { buildDag, type DagNode } from './dag.js'
+import { mergeDirtyFiles } from './dirty-files.js'
 import { hashPaths } from './hash-files.js'
 import { DEFAULT_PARAMS_FILE, loadParams } from './params.js'
 import type { ArtifactRecord, GitState, PlotSeries, RunRecord, StageRecord } from './run-record.js'
@@ -34,8 +35,8 @@ export interface PipelineOptions {
   specFile: string
   specSha256: string
   git: GitState
-  /** Asked after the stages: did they change tracked files? (then the record says dirty) */
-  trackedChangesAfterRun?: () => Promise<boolean>
+  /** Asked after the stages, which may have changed tracked files or written undeclared inputs. */
+  dirtyFilesAfterRun?: () => Promise<string[]>
   /** The version currently in the promote stage, for relative gates and deltas. */
   baseline?: Manifest
   force?: boolean
@@ -135,7 +136,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     id,
     model: { name: spec.model.name, description: spec.model.description },
     spec: { path: options.specFile, sha256: options.specSha256 },
-    git: { ...options.git, dirty: options.git.dirty || ((await options.trackedChangesAfterRun?.()) ?? false) },
+    git: mergeDirtyFiles(options.git, (await options.dirtyFilesAfterRun?.()) ?? []),
     startedAt,
     finishedAt: new Date().toISOString(),
     status: failed ? 'failed' : 'succeeded',

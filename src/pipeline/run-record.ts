@@ -58,7 +58,11 @@ export const ArtifactRecord = z.object({
 export const GitState = z.object({
   commit: z.string().nullable(),
   branch: z.string().nullable(),
+  /** Whether changes the commit does not hold may have shaped the model (see dirty-files.ts). */
   dirty: z.boolean(),
+  /** The first of those files (relative to the spec's directory), sorted. */
+  dirtyFiles: z.array(z.string()).optional(),
+  dirtyCount: z.number().int().nonnegative().optional(),
 })
 
 export const RunRecord = z.object({

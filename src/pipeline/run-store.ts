@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { RunRecord } from './run-record.js'
 import { writeJsonAtomic } from './stage-state.js'
@@ -12,6 +12,21 @@ export class RunNotFoundError extends Error {
 }
 
 export const runsDir = (root: string) => path.join(root, '.mlops', 'runs')
+
+/**
+ * Makes .mlops/ ignore itself (a .gitignore holding "*"), so runs, caches and the local store
+ * never show in `git status` nor get committed by `git add -A`. True when it was missing.
+ */
+export async function ignoreStateDir(root: string): Promise<boolean> {
+  await mkdir(path.join(root, '.mlops'), { recursive: true })
+  return writeFile(path.join(root, '.mlops', '.gitignore'), '*\n', { flag: 'wx' }).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return false
+      throw error
+    },
+  )
+}
 
 /** Sortable and unique: 20261125-101500-3f9a. */
 export function newRunId(now = new Date()): string {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { stat } from 'node:fs/promises'
-import type { GitState } from '../pipeline/run-record.js'
+import path from 'node:path'
 
 /** One tag as `git for-each-ref` reports it. */
 export interface GitTag {
@@ -30,9 +30,14 @@ export interface Git {
   headCommit(): Promise<string>
   /** The checked-out branch, or null when HEAD is detached. */
   currentBranch(): Promise<string | null>
-  /** Tracked changes (staged or not) or untracked files that are not ignored. */
-  /** With `untracked: false`, only changes to tracked files count. */
-  isDirty(options?: { untracked?: boolean }): Promise<boolean>
+  /** Tracked files changed in the index or the work tree (both sides of a rename), relative to cwd. */
+  trackedChanges(): Promise<string[]>
+  /** Untracked files that no .gitignore covers, under the pathspecs (taken literally), relative to cwd. */
+  untrackedFiles(pathspecs: readonly string[]): Promise<string[]>
+  /** Tracked files under the pathspecs (taken literally), relative to cwd. */
+  trackedFiles(pathspecs: readonly string[]): Promise<string[]>
+  /** The paths (relative to cwd, existing or not) that a .gitignore rule covers. */
+  ignoredPaths(paths: readonly string[]): Promise<Set<string>>
   /** Tags whose names match any of the globs (matched against the name below refs/tags/). */
   listTags(patterns?: string | readonly string[]): Promise<GitTag[]>
   createAnnotatedTag(name: string, commit: string, message: string, options?: CreateTagOptions): Promise<void>
@@ -84,6 +89,9 @@ const SAFE_CONFIG = [
 
 // The cwd alone must decide which repository we talk to, even when we run inside a git hook.
 const LOCATION_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX']
+
+// Declared paths are file names, never globs: "data[1].csv" must not match "data1.csv".
+const LITERAL_PATHSPECS: NodeJS.ProcessEnv = { GIT_LITERAL_PATHSPECS: '1' }
 
 const FALLBACK_NAME = 'mlops'
 const FALLBACK_EMAIL = 'mlops@localhost'
@@ -198,10 +206,34 @@ export function createGit(cwd: string): Git {
       throw new GitError(args, result.code, result.stderr)
     },
 
-    async isDirty(options = {}) {
-      // --untracked-files overrides status.showUntrackedFiles=no in user config.
-      const out = await must(['status', '--porcelain=v1', '-z', `--untracked-files=${options.untracked === false ? 'no' : 'normal'}`])
-      return out.length > 0
+    async trackedChanges() {
+      // Porcelain paths are relative to the top level whatever the cwd; the prefix maps them back.
+      const [out, prefix] = await Promise.all([
+        must(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=untracked']),
+        must(['rev-parse', '--show-prefix']),
+      ])
+      const fromTop = parseStatusPaths(out)
+      const base = prefix.trim()
+      return fromTop.map((p) => (base ? path.posix.relative(base, p) : p))
+    },
+
+    async untrackedFiles(pathspecs) {
+      if (pathspecs.length === 0) return []
+      return splitNul(await must(['ls-files', '--others', '--exclude-standard', '-z', '--', ...pathspecs], undefined, LITERAL_PATHSPECS))
+    },
+
+    async trackedFiles(pathspecs) {
+      if (pathspecs.length === 0) return []
+      return splitNul(await must(['ls-files', '--cached', '-z', '--', ...pathspecs], undefined, LITERAL_PATHSPECS))
+    },
+
+    async ignoredPaths(paths) {
+      if (paths.length === 0) return new Set()
+      const args = ['check-ignore', '--no-index', '--stdin', '-z']
+      const result = await exec(args, paths.map((p) => `${p}\0`).join(''))
+      // Exit code 1 means "none of them is ignored".
+      if (result.code !== 0 && result.code !== 1) throw new GitError(args, result.code, result.stderr)
+      return new Set(splitNul(result.stdout))
     },
 
     async listTags(patterns = '*') {
@@ -231,33 +263,33 @@ export function createGit(cwd: string): Git {
   }
 }
 
-/** The git state a run records; never throws for a directory outside a repository. */
-export async function readGitState(cwd: string): Promise<GitState> {
+/** A Git for the repository holding `cwd`; undefined outside one, or on a machine without git. */
+export async function openRepository(cwd: string): Promise<Git | undefined> {
   const git = createGit(cwd)
-  if (!(await isRepositoryOrNoGit(git))) return { commit: null, branch: null, dirty: false }
-  const [commit, branch, dirty] = await Promise.all([git.tryRevParse('HEAD^{commit}'), git.currentBranch(), git.isDirty()])
-  return { commit: commit ?? null, branch, dirty }
-}
-
-/**
- * Whether the run changed tracked files. Checked after the stages: a stage that rewrites a
- * committed file makes the commit no longer describe the model. Untracked outputs don't count.
- */
-export async function hasTrackedChanges(cwd: string): Promise<boolean> {
-  const git = createGit(cwd)
-  if (!(await isRepositoryOrNoGit(git)) || !(await git.tryRevParse('HEAD^{commit}'))) return false
-  return git.isDirty({ untracked: false })
-}
-
-// A machine without git has no repository to describe either.
-async function isRepositoryOrNoGit(git: Git): Promise<boolean> {
   try {
-    return await git.isRepository()
+    return (await git.isRepository()) ? git : undefined
   } catch (error) {
     const cause = error instanceof GitError ? (error.cause as NodeJS.ErrnoException | undefined) : undefined
-    if (cause?.code === 'ENOENT') return false
+    if (cause?.code === 'ENOENT') return undefined // a machine without git has no repository to describe either
     throw error
   }
+}
+
+function splitNul(out: string): string[] {
+  return out.split('\0').filter((p) => p !== '')
+}
+
+/** Paths in `git status --porcelain=v1 -z` output: "XY path", and for renames and copies the source after it. */
+function parseStatusPaths(out: string): string[] {
+  const fields = out.split('\0')
+  const paths: string[] = []
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i]!
+    if (entry.length < 4) continue
+    paths.push(entry.slice(3))
+    if (/[RC]/.test(entry.slice(0, 2))) paths.push(fields[++i] ?? '')
+  }
+  return paths.filter((p) => p !== '')
 }
 
 function parseTagRecords(out: string): GitTag[] {

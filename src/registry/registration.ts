@@ -39,12 +39,21 @@ export function refuseUnregistrable(run: RunRecord): string {
   }
   if (run.git.dirty) {
     throw new RegistryError(
-      `run ${run.id} was made with uncommitted changes on top of ${run.git.commit.slice(0, 7)}, so that commit would not describe the model; ` +
+      `run ${run.id} was made with uncommitted changes on top of ${run.git.commit.slice(0, 7)}${describeDirtyFiles(run.git)}, so that commit would not describe the model; ` +
         'commit (or gitignore) the changes and run the pipeline again',
     )
   }
   if (run.artifacts.length === 0) throw new RegistryError(`run ${run.id} recorded no artifacts to register`)
   return run.git.commit
+}
+
+const LISTED_DIRTY_FILES = 10
+
+function describeDirtyFiles(git: RunRecord['git']): string {
+  const files = git.dirtyFiles ?? []
+  if (files.length === 0) return '' // a record from before the files were recorded
+  const more = (git.dirtyCount ?? files.length) - Math.min(files.length, LISTED_DIRTY_FILES)
+  return ` (${files.slice(0, LISTED_DIRTY_FILES).map((f) => JSON.stringify(f)).join(', ')}${more > 0 ? ` and ${more} more` : ''})`
 }
 
 /**

@@ -109,18 +109,69 @@ describe('mlops on the penguins example', () => {
     expect(latestRun().stages.map((s) => s.status)).toEqual(['succeeded', 'failed', 'blocked'])
   })
 
-  it('records a run whose stages rewrote a committed file as dirty, and refuses to promote it', () => {
-    // Commit the model, so the stage's rewrite changes a tracked file.
-    expect(repo.mlops('run').status).toBe(0)
-    repo.write('.gitignore', repo.read('.gitignore').replace('models/\n', ''))
-    repo.commit('track the model')
-    repo.write('params.yaml', repo.read('params.yaml').replace('epochs: 200', 'epochs: 150'))
-    repo.commit('retrain')
-    expect(repo.mlops('run').status).toBe(0)
-    expect(latestRun().git.dirty).toBe(true)
-    const promote = repo.mlops('promote')
-    expect(promote.status).toBe(1)
-    expect(promote.stderr).toMatch(/dirty|uncommitted|commit/i)
+  describe('what makes a run dirty', () => {
+    it('promotes after two runs in a project without a .gitignore: declared outputs and .mlops/ never count', () => {
+      repo.git('rm', '-q', '--cached', '.gitignore')
+      repo.git('commit', '-q', '-m', 'no gitignore')
+      repo.write('.gitignore', '') // untracked and empty: ignores nothing, and is not an input
+      const first = repo.mlops('run')
+      expect(first.status, first.stderr).toBe(0)
+      expect(repo.read('.mlops/.gitignore')).toBe('*\n')
+      expect(first.stdout).toContain('declared outputs are neither tracked nor gitignored: data/train.csv, data/test.csv, models/model.json, reports/history.csv, reports/metrics.json')
+      expect(first.stdout).toContain("printf '%s\\n' /data/train.csv /data/test.csv /models/model.json /reports/history.csv /reports/metrics.json >> .gitignore")
+      const second = repo.mlops('run')
+      expect(second.status).toBe(0)
+      expect(second.stdout).not.toContain('gitignored') // offered on the first run only
+      expect(latestRun().git).toMatchObject({ dirty: false })
+      const promote = repo.mlops('promote')
+      expect(promote.status, promote.stderr).toBe(0)
+      expect(promote.stdout).toContain('registered penguin-classifier v0.1.0')
+    })
+
+    it('refuses a run that read an untracked dependency, naming the file', () => {
+      repo.write('mlops.yml', repo.read('mlops.yml').replace('deps: [data/penguins.csv, src/prepare.py]', 'deps: [data/penguins.csv, src/prepare.py, data/extra.csv]'))
+      repo.commit('extra input')
+      repo.write('data/extra.csv', 'a\n1\n')
+      expect(repo.mlops('run').status).toBe(0)
+      expect(latestRun().git).toMatchObject({ dirty: true, dirtyFiles: ['data/extra.csv'], dirtyCount: 1 })
+      const promote = repo.mlops('promote')
+      expect(promote.status).toBe(1)
+      expect(promote.stderr).toMatch(/uncommitted changes on top of [0-9a-f]{7} \("data\/extra\.csv"\)/)
+      expect(repo.git('tag', '--list').trim()).toBe('')
+    })
+
+    it('refuses a run whose stage edited a tracked file that is not a declared output', () => {
+      repo.write('notes.txt', 'runs:\n')
+      repo.write('mlops.yml', repo.read('mlops.yml').replace('run: python3 src/prepare.py', 'run: python3 src/prepare.py && echo run >> notes.txt'))
+      repo.commit('a stage that edits a committed file')
+      expect(repo.mlops('run').status).toBe(0)
+      expect(latestRun().git).toMatchObject({ dirty: true, dirtyFiles: ['notes.txt'] })
+      const promote = repo.mlops('promote')
+      expect(promote.status).toBe(1)
+      expect(promote.stderr).toContain('("notes.txt")')
+    })
+
+    it('lists at most 10 files in the refusal, then a count', () => {
+      for (let i = 0; i < 12; i++) repo.write(`src/new_${String(i).padStart(2, '0')}.py`, '')
+      repo.write('mlops.yml', repo.read('mlops.yml').replace('deps: [data/penguins.csv, src/prepare.py]', 'deps: [data/penguins.csv, src/]'))
+      repo.git('add', 'mlops.yml')
+      repo.git('commit', '-q', '-m', 'whole src as dep')
+      expect(repo.mlops('run').status).toBe(0)
+      const promote = repo.mlops('promote')
+      expect(promote.status).toBe(1)
+      expect(promote.stderr).toContain('"src/new_09.py" and 2 more)')
+      expect(promote.stderr).not.toContain('src/new_10.py')
+    })
+
+    it('does not count a committed, now rewritten model: declared outputs are products, not inputs', () => {
+      expect(repo.mlops('run').status).toBe(0)
+      repo.write('.gitignore', repo.read('.gitignore').replace('models/\n', ''))
+      repo.commit('track the model')
+      repo.write('params.yaml', repo.read('params.yaml').replace('epochs: 200', 'epochs: 150'))
+      repo.commit('retrain')
+      expect(repo.mlops('run').status).toBe(0)
+      expect(latestRun().git.dirty).toBe(false)
+    })
   })
 
   it('rolls the stage back to the previous version', () => {
@@ -139,7 +190,12 @@ describe('mlops on the penguins example', () => {
     repo.remove()
     repo = createExampleRepo()
     repo.git('rm', '-q', 'mlops.yml')
-    expect(repo.mlops('init').status).toBe(0)
+    repo.write('.gitignore', '')
+    const init = repo.mlops('init')
+    expect(init.status).toBe(0)
+    expect(repo.read('.mlops/.gitignore')).toBe('*\n')
+    expect(init.stdout).toContain('neither tracked nor gitignored: models/model.pkl, reports/metrics.json\n')
+    expect(init.stdout).toContain("printf '%s\\n' /models/model.pkl /reports/metrics.json >> .gitignore")
     expect(repo.mlops('init').status).toBe(2)
     const validate = repo.mlops('validate')
     expect(validate.stdout).toContain('mlops.yml: valid')

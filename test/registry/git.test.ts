@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createGit, GitError, readGitState, TagExistsError } from '../../src/registry/git.js'
+import { createGit, GitError, openRepository, TagExistsError } from '../../src/registry/git.js'
 
 const run = promisify(execFile)
 const savedEnv = { ...process.env }
@@ -54,12 +54,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('readGitState', () => {
-  it('gives commit null outside a git repository, without throwing', async () => {
+describe('openRepository', () => {
+  it('gives undefined outside a git repository, without throwing', async () => {
     process.env.GIT_CEILING_DIRECTORIES = path.dirname(dir)
     try {
-      expect(await readGitState(dir)).toEqual({ commit: null, branch: null, dirty: false })
-      expect(await readGitState(path.join(dir, 'missing'))).toEqual({ commit: null, branch: null, dirty: false })
+      expect(await openRepository(dir)).toBeUndefined()
+      expect(await openRepository(path.join(dir, 'missing'))).toBeUndefined()
     } finally {
       delete process.env.GIT_CEILING_DIRECTORIES
     }
@@ -68,52 +68,61 @@ describe('readGitState', () => {
   it.runIf(process.getuid?.() === 0)('throws rather than report no repository when git refuses the repository', async () => {
     await initRepo(dir)
     await run('chown', ['-R', '65534:65534', dir])
-    await expect(readGitState(dir)).rejects.toThrow(/dubious ownership/)
+    await expect(openRepository(dir)).rejects.toThrow(/dubious ownership/)
   })
 
-  it('gives commit null on a machine without git', async () => {
+  it('gives undefined on a machine without git', async () => {
     await initRepo(dir)
     const savedPath = process.env.PATH
     process.env.PATH = path.join(dir, 'no-bin')
     try {
-      expect(await readGitState(dir)).toEqual({ commit: null, branch: null, dirty: false })
+      expect(await openRepository(dir)).toBeUndefined()
     } finally {
       process.env.PATH = savedPath
     }
   })
+})
 
-  it('gives commit null but the branch in a repository without commits', async () => {
+describe('working tree queries', () => {
+  it('lists tracked changes relative to cwd: modified, deleted, staged, both sides of a rename', async () => {
     await initRepo(dir)
-    expect(await readGitState(dir)).toEqual({ commit: null, branch: 'main', dirty: false })
+    await mkdir(path.join(dir, 'ml'))
+    for (const f of ['ml/a.py', 'ml/b.py', 'ml/c.py', 'ml/d.py', 'top.txt']) await writeFile(path.join(dir, f), f)
+    await git(dir, 'add', '.')
+    await git(dir, 'commit', '-q', '-m', 'files')
+    const g = createGit(path.join(dir, 'ml'))
+    expect(await g.trackedChanges()).toEqual([])
+
+    await writeFile(path.join(dir, 'ml', 'a.py'), 'changed')
+    await rm(path.join(dir, 'ml', 'b.py'))
+    await writeFile(path.join(dir, 'ml', 'c.py'), 'staged')
+    await git(dir, 'add', 'ml/c.py')
+    await git(dir, 'mv', 'ml/d.py', 'ml/e.py')
+    await writeFile(path.join(dir, 'top.txt'), 'outside ml/')
+    await writeFile(path.join(dir, 'ml', 'untracked.py'), 'not listed')
+    expect((await g.trackedChanges()).sort()).toEqual(['../top.txt', 'a.py', 'b.py', 'c.py', 'd.py', 'e.py'])
   })
 
-  it('reports commit, branch and a clean tree', async () => {
+  it('lists untracked, not ignored files under literal pathspecs, and tracked ones', async () => {
     await initRepo(dir)
-    const commit = await commitFile(dir, 'train.py', 'print(1)\n')
-    expect(await readGitState(dir)).toEqual({ commit, branch: 'main', dirty: false })
+    await commitFile(dir, '.gitignore', 'ignored.csv\n')
+    await mkdir(path.join(dir, 'data'))
+    for (const f of ['data/[1].csv', 'data/1.csv', 'data/ignored.csv', 'other.csv']) await writeFile(path.join(dir, f), f)
+    const g = createGit(dir)
+    expect(await g.untrackedFiles([])).toEqual([])
+    expect(await g.untrackedFiles(['data/[1].csv'])).toEqual(['data/[1].csv'])
+    expect((await g.untrackedFiles(['data'])).sort()).toEqual(['data/1.csv', 'data/[1].csv'])
+    expect(await g.trackedFiles(['.gitignore', 'data'])).toEqual(['.gitignore'])
+    expect(await g.trackedFiles([])).toEqual([])
   })
 
-  it('counts modified and untracked files as dirty, but not ignored ones', async () => {
+  it('tells which paths a .gitignore covers, existing or not', async () => {
     await initRepo(dir)
-    await commitFile(dir, '.gitignore', 'models/\n')
-    await mkdir(path.join(dir, 'models'))
-    await writeFile(path.join(dir, 'models', 'model.json'), '{}')
-    expect((await readGitState(dir)).dirty).toBe(false)
-
-    await writeFile(path.join(dir, 'new.py'), 'x = 1\n')
-    expect((await readGitState(dir)).dirty).toBe(true)
-    await rm(path.join(dir, 'new.py'))
-
-    await writeFile(path.join(dir, '.gitignore'), 'models/\nother/\n')
-    expect((await readGitState(dir)).dirty).toBe(true)
-  })
-
-  it('gives branch null on a detached HEAD and works from a subdirectory', async () => {
-    await initRepo(dir)
-    const commit = await commitFile(dir, 'a.txt', 'a')
-    await git(dir, 'checkout', '-q', '--detach')
-    await mkdir(path.join(dir, 'sub'))
-    expect(await readGitState(path.join(dir, 'sub'))).toEqual({ commit, branch: null, dirty: false })
+    await commitFile(dir, '.gitignore', 'models/\n/reports\n')
+    const g = createGit(dir)
+    expect(await g.ignoredPaths([])).toEqual(new Set())
+    expect(await g.ignoredPaths(['models', 'models/', 'models/m.pkl', 'reports', 'data/train.csv'])).toEqual(new Set(['models/', 'models/m.pkl', 'reports']))
+    expect(await g.ignoredPaths(['data/train.csv'])).toEqual(new Set())
   })
 })
 

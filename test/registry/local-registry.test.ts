@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RunRecord } from '../../src/pipeline/run-record.js'
 import { formatVersions } from '../../src/registry/format-versions.js'
-import { readGitState } from '../../src/registry/git.js'
+import { readGitState } from '../../src/pipeline/dirty-files.js'
 import { createLocalRegistry } from '../../src/registry/local-registry.js'
 import { Manifest } from '../../src/registry/manifest.js'
 import { AlreadyRegisteredError, RegistryError, type Registry } from '../../src/registry/registry.js'
@@ -53,7 +53,7 @@ async function recordRun(overrides: Partial<RunRecord> = {}): Promise<RunRecord>
     id: `run-${runCount}`,
     model: { name: MODEL, description: 'Predicts the species' },
     spec: { path: 'mlops.yml', sha256: '0'.repeat(64) },
-    git: await readGitState(repo),
+    git: await readGitState(repo, { inputs: ['src'], outputs: [ARTIFACT] }),
     startedAt: '2024-05-01T08:00:00.000Z',
     finishedAt: '2024-05-01T08:01:00.000Z',
     status: 'succeeded',

@@ -36,7 +36,13 @@ describe('refuseUnregistrable', () => {
       /did not pass its gates: accuracy min 0.95 \(got 0.9\)/,
     ],
     ['no commit', { git: { commit: null, branch: null, dirty: false } }, /has no git commit/],
-    ['a dirty tree', { git: { commit: COMMIT, branch: 'main', dirty: true } }, /uncommitted changes on top of 3f2c1d0/],
+    ['a dirty tree', { git: { commit: COMMIT, branch: 'main', dirty: true } }, /uncommitted changes on top of 3f2c1d0, so/],
+    ['a dirty tree, naming its files', { git: { commit: COMMIT, branch: 'main', dirty: true, dirtyFiles: ['a.py', 'b "q".csv'], dirtyCount: 2 } }, /3f2c1d0 \("a\.py", "b \\"q\\"\.csv"\), so/],
+    [
+      'a dirty tree with more files than listed',
+      { git: { commit: COMMIT, branch: 'main', dirty: true, dirtyFiles: Array.from({ length: 20 }, (_, i) => `f${i}`), dirtyCount: 250 } },
+      /"f8", "f9" and 240 more\), so/,
+    ],
     ['no artifacts', { artifacts: [] }, /recorded no artifacts/],
   ])('refuses %s', (_, overrides, message) => {
     expect(() => refuseUnregistrable(buildRunRecord(overrides))).toThrow(message)

@@ -1,9 +1,11 @@
-import { hasTrackedChanges, readGitState } from '../../registry/git.js'
+import { gitRunOptions } from '../../pipeline/dirty-files.js'
+import { ignoreStateDir } from '../../pipeline/run-store.js'
 import { runPipeline } from '../../pipeline/run-pipeline.js'
 import { formatDiagnostic } from '../../spec/diagnostics.js'
 import { renderVerdictLine } from '../../report/render-report.js'
 import type { CliSettings } from '../args.js'
 import { createConsoleLogger } from '../console-logger.js'
+import { adviseGitignore } from '../gitignore-advice.js'
 import { loadProject } from '../load-project.js'
 import { openRegistry, tryFindBaseline } from '../open-registry.js'
 import path from 'node:path'
@@ -13,6 +15,7 @@ export async function runCommand(settings: CliSettings): Promise<number> {
   for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}\n`)
   const registry = openRegistry(project, settings)
   const baseline = await tryFindBaseline(registry, project.spec)
+  const firstRun = await ignoreStateDir(project.root)
   const controller = new AbortController()
   // Ctrl-C stops running stages (their whole process trees) and still writes the run record.
   const onSignal = () => controller.abort()
@@ -24,8 +27,7 @@ export async function runCommand(settings: CliSettings): Promise<number> {
       spec: project.spec,
       specFile: project.specFile,
       specSha256: project.specSha256,
-      git: await readGitState(project.root),
-      trackedChangesAfterRun: () => hasTrackedChanges(project.root),
+      ...(await gitRunOptions(project.root, project.spec, project.specFile)),
       baseline,
       force: settings.force,
       jobs: settings.jobs,
@@ -33,6 +35,7 @@ export async function runCommand(settings: CliSettings): Promise<number> {
       signal: controller.signal,
     })
     process.stdout.write(`\n${renderVerdictLine(record, { format: 'text' })}\nrun ${record.id} recorded in ${path.relative(process.cwd(), file)}\n`)
+    if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile))
     return record.status === 'succeeded' && record.gates.passed ? 0 : 1
   } finally {
     process.off('SIGINT', onSignal)
