@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { xorshift } from './xorshift.js'
 import {
   addValue,
   classifyValue,
@@ -14,16 +15,6 @@ import {
   type RawValue,
 } from '../../../src/data/profile/column-profile.js'
 import { Histogram } from '../../../src/data/profile/histogram.js'
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 2 ** 32
-  }
-}
 
 function profileOf(values: Iterable<RawValue>): ColumnProfile {
   const profile = createColumnProfile()

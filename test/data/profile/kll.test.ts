@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { xorshift } from './xorshift.js'
 import { KllSketch } from '../../../src/data/profile/kll.js'
 
 // Rank error bound asserted at k = 200 for 1e6 values; the measured maxima
 // are 0.74% (uniform), 0.78% (normal) and 0.47% (four merged shards); see kll.ts.
 const RANK_ERROR = 0.01
 const N = 1_000_000
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 2 ** 32
-  }
-}
 
 function uniform(n: number, seed: number): Float64Array {
   const random = xorshift(seed)

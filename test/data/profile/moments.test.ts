@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { xorshift } from './xorshift.js'
 import { Moments } from '../../../src/data/profile/moments.js'
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 2 ** 32
-  }
-}
 
 function twoPass(values: number[]): { mean: number; variance: number } {
   const mean = values.reduce((sum, x) => sum + x, 0) / values.length

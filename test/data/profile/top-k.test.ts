@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { xorshift } from './xorshift.js'
 import { HASH, hashString } from '../../../src/data/profile/hyperloglog.js'
 import { TopK } from '../../../src/data/profile/top-k.js'
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 2 ** 32
-  }
-}
 
 function topOf(values: Iterable<string>, capacity?: number): TopK {
   const topK = new TopK(capacity)
