@@ -4,9 +4,6 @@ import { KllSketch, KllSketchJson } from './kll.js'
 import { Moments, MomentsJson } from './moments.js'
 import { DEFAULT_TOP_CAPACITY, TopK, TopKJson } from './top-k.js'
 
-// Drift histograms read a profile's sketch; they live with the fixed-edge histogram.
-export { type BinFractions, defaultEdges, histogramFromSketch } from './histogram.js'
-
 // The mergeable profile of one column, built one cell at a time.
 //
 // What each part covers:

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { defaultEdges, histogramFromSketch } from '../../../src/data/profile/histogram.js'
 import { xorshift } from './xorshift.js'
 import {
   addValue,
@@ -7,8 +8,6 @@ import {
   ColumnProfileJson,
   columnProfileToJSON,
   createColumnProfile,
-  defaultEdges,
-  histogramFromSketch,
   mergeColumnProfiles,
   numericValue,
   parseColumnProfile,
