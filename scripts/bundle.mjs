@@ -6,6 +6,7 @@ import { chmod, rm } from 'node:fs/promises'
 const entries = {
   index: 'src/index.ts', // the GitHub Action (action.yml runs dist/index.js)
   cli: 'src/cli/main.ts', // the `mlops` command
+  'scan-worker': 'src/data/scan/scan-worker.ts', // worker thread for parallel data scans
 }
 
 await rm('dist', { recursive: true, force: true })

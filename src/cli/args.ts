@@ -8,7 +8,10 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-export const COMMANDS = ['init', 'validate', 'run', 'report', 'promote', 'versions', 'rollback', 'help'] as const
+export const COMMANDS = ['init', 'validate', 'run', 'report', 'promote', 'versions', 'rollback', 'profile', 'infer', 'help'] as const
+/** Commands that take file arguments. */
+const FILE_COMMANDS: readonly string[] = ['profile', 'infer']
+const FORMATS = ['csv', 'tsv', 'jsonl', 'json', 'parquet'] as const
 export type CommandName = (typeof COMMANDS)[number]
 
 export interface CliSettings {
@@ -27,6 +30,14 @@ export interface CliSettings {
   version: string | undefined
   to: string | undefined
   quiet: boolean
+  /** profile, infer: data files (or, with --merge, profile JSON files). */
+  files: string[]
+  merge: boolean
+  /** profile: baseline profile JSON to compute drift against. */
+  baseline: string | undefined
+  format: (typeof FORMATS)[number] | undefined
+  /** Worker threads for large CSV scans; undefined picks one per core. */
+  threads: number | undefined
 }
 
 export function parseCliArgs(argv: string[]): CliSettings {
@@ -49,6 +60,10 @@ export function parseCliArgs(argv: string[]): CliSettings {
         version: { type: 'string' },
         to: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        merge: { type: 'boolean' },
+        baseline: { type: 'string' },
+        format: { type: 'string' },
+        threads: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -58,7 +73,13 @@ export function parseCliArgs(argv: string[]): CliSettings {
   const { values, positionals } = parsed
   const word = values.help ? 'help' : (positionals[0] ?? 'help')
   if (!(COMMANDS as readonly string[]).includes(word)) throw new UsageError(`unknown command "${word}"${didYouMean(word, COMMANDS)}`)
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`)
+  const files = positionals.slice(1)
+  if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`)
+  if (FILE_COMMANDS.includes(word) && files.length === 0) throw new UsageError(`${word} needs at least one file`)
+  if (word === 'infer' && files.length > 1) throw new UsageError(`infer takes one file, received ${files.length}`)
+  if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, received "${values.format}"`)
+  const threads = values.threads === undefined ? undefined : Number(values.threads)
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads expects a whole number of at least 1, received "${values.threads}"`)
   const jobs = values.jobs === undefined ? os.availableParallelism() : Number(values.jobs)
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs expects a whole number of at least 1, received "${values.jobs}"`)
   if (values.bump !== undefined && !['major', 'minor', 'patch'].includes(values.bump)) throw new UsageError(`--bump expects major, minor or patch, received "${values.bump}"`)
@@ -76,6 +97,11 @@ export function parseCliArgs(argv: string[]): CliSettings {
     version: values.version?.replace(/^v/, '') || undefined,
     to: values.to?.replace(/^v/, '') || undefined,
     quiet: values.quiet ?? false,
+    files,
+    merge: values.merge ?? false,
+    baseline: values.baseline || undefined,
+    format: values.format as CliSettings['format'],
+    threads,
   }
 }
 
@@ -91,6 +117,8 @@ Commands:
   promote     register the run's model as a new version and assign it to the stage
   versions    list registered versions, stages and their history
   rollback    move the stage back to the previous (or --to) version
+  profile     profile data files (parts of one table) into a JSON profile; --merge merges profiles
+  infer       propose a columns: block for mlops.yml from a data file
 
 Options:
   -C, --cwd DIR        directory with mlops.yml (default: current directory)
@@ -99,12 +127,17 @@ Options:
       --force          run: rerun every stage; init: overwrite
   -j, --jobs N         run: stages to run at once (default: number of CPUs)
       --run ID         report/promote: run id or run.json path (default: latest)
-  -o, --output FILE    report: write Markdown to FILE instead of stdout
+  -o, --output FILE    report: write Markdown to FILE instead of stdout;
+                       profile: write the JSON profile there (default: profile.json)
       --bump KIND      promote: major, minor or patch (default: promote.bump)
       --stage NAME     promote/rollback: stage (default: promote.stage)
       --version X.Y.Z  promote: explicit version
       --to X.Y.Z       rollback: version to move the stage to
   -q, --quiet          run: do not echo stage output
+      --merge          profile: the files are profile JSONs to merge
+      --baseline FILE  profile: print drift against this profile; exit 1 when the data drifted
+      --format FMT     profile/infer: csv, tsv, jsonl, json or parquet (default: by extension)
+      --threads N      profile/infer/run: worker threads for large CSV files (default: one per core)
 
 Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was refused,
 2 invalid spec or usage.

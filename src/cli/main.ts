@@ -1,5 +1,7 @@
 import { type CliSettings, HELP, parseCliArgs, UsageError } from './args.js'
+import { inferCommand } from './commands/infer.js'
 import { initCommand } from './commands/init.js'
+import { profileCommand } from './commands/profile.js'
 import { promoteCommand } from './commands/promote.js'
 import { reportCommand } from './commands/report.js'
 import { rollbackCommand } from './commands/rollback.js'
@@ -19,6 +21,8 @@ const handlers: Record<CliSettings['command'], (settings: CliSettings) => Promis
   promote: promoteCommand,
   versions: versionsCommand,
   rollback: rollbackCommand,
+  profile: profileCommand,
+  infer: inferCommand,
   help: async () => {
     process.stdout.write(HELP)
     return 0

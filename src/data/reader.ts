@@ -1,34 +1,16 @@
 import { extname } from 'node:path'
-import type { z } from 'zod'
-import type { DataFormat as DataFormatSchema } from '../spec/schema.js'
-import { openCsvReader } from './csv-reader.js'
+import type { DataEntry, DataFormat } from '../spec/schema.js'
 import { DataError } from './data-error.js'
-
-export type DataFormat = z.infer<typeof DataFormatSchema>
-
-/** One data row; `values[i]` is the cell of `columns()[i]`, `null` when the cell is empty. */
-export interface DataRow {
-  /** 1-based physical line where the row starts (the header of a CSV is line 1). */
-  line: number
-  values: ReadonlyArray<string | null>
-}
-
-/**
- * A streaming, single-pass view of a tabular file. Bad input is reported by
- * throwing DataError from columns() or from the iteration of rows().
- */
-export interface DataReader {
-  /** Column names in file order, without duplicates; reads no further than the header. */
-  columns(): Promise<string[]>
-  /** Data rows in file order; may be iterated once. Breaking out early releases the file. */
-  rows(): AsyncIterable<DataRow>
-}
-
+import type { DataReader } from './read/batch.js'
+import { openCsvReader, type CsvOptions } from './read/csv-reader.js'
+import { openJsonArrayReader, openJsonLinesReader } from './read/json-reader.js'
+import { openParquetReader } from './read/parquet-reader.js'
 
 const FORMAT_BY_EXTENSION: Record<string, DataFormat> = {
   '.csv': 'csv',
   '.tsv': 'tsv',
   '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
   '.json': 'json',
   '.parquet': 'parquet',
 }
@@ -39,22 +21,33 @@ export function detectFormat(path: string, explicit?: DataFormat): DataFormat {
   const format = FORMAT_BY_EXTENSION[extname(path).toLowerCase()]
   if (!format) {
     throw new DataError(
-      `cannot tell the format of ${path} from its extension; set format: to one of ${Object.values(FORMAT_BY_EXTENSION).join(', ')}`,
+      `cannot tell the format of ${path} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(', ')}`,
     )
   }
   return format
 }
 
-export function openDataReader(absPath: string, format: DataFormat): DataReader {
-  switch (format) {
-    case 'csv':
-      return openCsvReader(absPath, ',')
-    case 'tsv':
-      return openCsvReader(absPath, '\t')
-    case 'json':
-    case 'jsonl':
-    case 'parquet':
-      throw new DataError(`format '${format}' is not supported yet`)
+export type ReadOptions = Pick<DataEntry, 'delimiter' | 'header' | 'encoding'>
+
+/** The CSV reader's options for a `csv` or `tsv` entry. */
+export function csvOptions(format: 'csv' | 'tsv', options: Partial<ReadOptions>): Partial<CsvOptions> {
+  return {
+    delimiter: options.delimiter ?? (format === 'tsv' ? '\t' : ','),
+    ...(options.header === undefined ? {} : { header: options.header }),
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
   }
 }
 
+export function openDataReader(absPath: string, format: DataFormat, options: Partial<ReadOptions> = {}): DataReader {
+  switch (format) {
+    case 'csv':
+    case 'tsv':
+      return openCsvReader(absPath, csvOptions(format, options))
+    case 'jsonl':
+      return openJsonLinesReader(absPath)
+    case 'json':
+      return openJsonArrayReader(absPath)
+    case 'parquet':
+      return openParquetReader(absPath)
+  }
+}

@@ -12,7 +12,7 @@ export async function validateDeclaredData(root: string, spec: Spec): Promise<De
   for (const [name, entry] of Object.entries(spec.data)) {
     const producer = Object.entries(spec.stages).find(([, stage]) => stage.outs.some((o) => pathsOverlap(o, entry.path)))
     if (producer) checks.push({ name, path: entry.path, producedBy: producer[0] })
-    else checks.push({ name, path: entry.path, result: await validateData(root, name, entry) })
+    else checks.push({ name, path: entry.path, result: (await validateData(root, name, entry)).result })
   }
   return checks
 }

@@ -186,6 +186,29 @@ export function createGitHubRegistry(options: GitHubRegistryOptions): Registry {
   return {
     ...createRegistryReads({ readState, readManifest: async (model, v) => manifestOf(model, v) }),
 
+    /** Profiles are assets of the version's release (see release-contents.ts). */
+    async readProfile(manifest, data) {
+      const file = manifest.data.find((d) => d.name === data)?.profile?.file
+      if (!file) return undefined
+      let release
+      try {
+        release = (await github.rest.repos.getReleaseByTag({ owner, repo, tag: manifest.tag })).data
+      } catch (error) {
+        if (isHttpError(error, 404)) return undefined
+        throw apiError(`read the release of ${manifest.tag}`, error)
+      }
+      const asset = release.assets.find((a) => a.name === file)
+      if (!asset) return undefined
+      try {
+        const response = await github.rest.repos.getReleaseAsset({ owner, repo, asset_id: asset.id, headers: { accept: 'application/octet-stream' } })
+        const body = response.data as unknown
+        const text = typeof body === 'string' ? body : Buffer.from(body as ArrayBuffer).toString('utf8')
+        return JSON.parse(text) as unknown
+      } catch (error) {
+        throw apiError(`download ${file} of ${manifest.tag}`, error)
+      }
+    },
+
     async register(run: RunRecord, opts: RegisterOptions): Promise<Registration> {
       const model = run.model.name
       validateNames(model, opts.stage)

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { hashFile } from '../pipeline/hash-files.js'
 import type { RunRecord } from '../pipeline/run-record.js'
+import { runsDir } from '../pipeline/run-store.js'
 import { Manifest } from '../registry/manifest.js'
 import { evaluateGates } from '../metrics/gates.js'
 import { AlreadyRegisteredError, type Assignment, type Registry } from '../registry/registry.js'
@@ -101,6 +102,8 @@ interface Candidate {
   run: RunRecord
   /** Absolute path of each artifact (by its run-record path). */
   file: (rel: string) => string
+  /** Absolute path of a file in the run's folder (its data profiles), by run-record path. */
+  runFile: (rel: string) => string
   origin: 'reviewed' | 'retrained'
   reviewedRunUrl?: string
 }
@@ -186,7 +189,7 @@ export async function promoteOnMerge(options: PromoteOnMergeOptions): Promise<Pr
       tag: manifest.tag,
       name: `${model} v${manifest.version}`,
       body: releaseBody(manifest, run, comparedWith, context),
-      assets: releaseAssets(manifest, candidate.file, spec, context),
+      assets: releaseAssets(manifest, candidate, spec, context),
       log,
     })
 
@@ -267,7 +270,7 @@ async function fetchReviewed(options: PromoteOnMergeOptions, pull: MergedPull, d
   } catch (error) {
     throw new PromotionError(`could not download the review artifact "${name}" of run ${artifact.workflowRunId}: ${describeHttpError(error)}`, { cause: error })
   }
-  const { bundle, artifactPath } = await readReviewBundle(downloaded)
+  const { bundle, artifactPath, runPath } = await readReviewBundle(downloaded)
   const mismatch =
     bundle.model !== spec.model.name || bundle.run.model.name !== spec.model.name
       ? `is for model "${bundle.run.model.name}", not "${spec.model.name}"`
@@ -277,7 +280,7 @@ async function fetchReviewed(options: PromoteOnMergeOptions, pull: MergedPull, d
           ? `belongs to pull request #${bundle.pullRequest}, not #${pull.number}`
           : undefined
   if (mismatch) throw new PromotionError(`the review artifact of run ${artifact.workflowRunId} ${mismatch}; refusing to promote it`)
-  return { run: bundle.run, file: artifactPath, origin: 'reviewed', reviewedRunUrl }
+  return { run: bundle.run, file: artifactPath, runFile: runPath, origin: 'reviewed', reviewedRunUrl }
 }
 
 async function retrainInstead(options: PromoteOnMergeOptions, pull: MergedPull): Promise<Candidate> {
@@ -292,7 +295,7 @@ async function retrainInstead(options: PromoteOnMergeOptions, pull: MergedPull):
     if (actual !== artifact.sha256) throw new PromotionError(`model file "${artifact.path}" ${actual ? 'changed after' : 'is missing after'} retraining run ${run.id}`)
   }
   options.log.info(`retrained ${run.model.name} for pull request #${pull.number} (run ${run.id})`)
-  return { run, file, origin: 'retrained' }
+  return { run, file, runFile: (rel) => path.join(runsDir(options.root), run.id, rel), origin: 'retrained' }
 }
 
 async function dispatch(options: PromoteOnMergeOptions, payload: Record<string, string>): Promise<boolean> {

@@ -24,10 +24,25 @@ export function assetNames(paths: readonly string[], reserved: readonly string[]
 const MANIFEST_ASSET = 'manifest.json'
 const MODEL_CARD_ASSET = 'model-card.md'
 
-export function releaseAssets(manifest: Manifest, file: (rel: string) => string, spec: Spec, context: RunContext): ReleaseAsset[] {
-  const names = assetNames(manifest.artifacts.map((a) => a.path))
+/** Where the files of the run being released are. */
+export interface ReleaseSource {
+  run: RunRecord
+  /** An artifact, by its run-record path. */
+  file: (rel: string) => string
+  /** A file of the run's folder (a data profile), by its run-record path. */
+  runFile: (rel: string) => string
+}
+
+export function releaseAssets(manifest: Manifest, source: ReleaseSource, spec: Spec, context: RunContext): ReleaseAsset[] {
+  // Profiles keep their exact names (the manifest names them), so artifacts give way to them.
+  const profiles = manifest.data.flatMap((d) => {
+    const stored = source.run.data.find((r) => r.name === d.name)?.profileFile
+    return d.profile && stored ? [{ name: d.profile.file, path: source.runFile(stored.path), contentType: 'application/json' }] : []
+  })
+  const names = assetNames(manifest.artifacts.map((a) => a.path), [MANIFEST_ASSET, MODEL_CARD_ASSET, ...profiles.map((p) => p.name)])
   return [
-    ...manifest.artifacts.map((a) => ({ name: names.get(a.path)!, path: file(a.path), contentType: 'application/octet-stream' })),
+    ...manifest.artifacts.map((a) => ({ name: names.get(a.path)!, path: source.file(a.path), contentType: 'application/octet-stream' })),
+    ...profiles,
     // Parsed for the schema's key order: the same bytes whether the manifest was just built or read back from its tag.
     { name: MANIFEST_ASSET, content: `${JSON.stringify(Manifest.parse(manifest), null, 2)}\n`, contentType: 'application/json' },
     {

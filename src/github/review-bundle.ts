@@ -3,6 +3,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import { hashFile } from '../pipeline/hash-files.js'
 import { RunRecord } from '../pipeline/run-record.js'
+import { runsDir } from '../pipeline/run-store.js'
 import { leavesWorkspace } from '../spec/rules.js'
 
 // What a pull-request run hands on as a workflow artifact: the trained model files, the run
@@ -12,6 +13,8 @@ import { leavesWorkspace } from '../spec/rules.js'
 export const BUNDLE_FILE = 'bundle.json'
 export const REPORT_FILE = 'report.md'
 export const ARTIFACTS_DIR = 'artifacts'
+/** The run's folder files (data profiles) by their run-record paths, e.g. run/profiles/penguins.json. */
+export const RUN_DIR = 'run'
 
 export const ReviewBundle = z.object({
   schema: z.literal(1),
@@ -48,6 +51,12 @@ export async function writeReviewBundle(dir: string, root: string, bundle: Omit<
     await copyFile(path.join(root, artifact.path), target)
     files.push(target)
   }
+  for (const profile of bundle.run.data.flatMap((d) => (d.profileFile ? [d.profileFile] : []))) {
+    const target = path.join(dir, RUN_DIR, profile.path)
+    await mkdir(path.dirname(target), { recursive: true })
+    await copyFile(path.join(runsDir(root), bundle.run.id, profile.path), target)
+    files.push(target)
+  }
   return files
 }
 
@@ -55,7 +64,7 @@ export async function writeReviewBundle(dir: string, root: string, bundle: Omit<
  * Reads a downloaded bundle and proves it is what the run recorded: every model file's sha256
  * must match the run record, and the report must match its recorded hash.
  */
-export async function readReviewBundle(dir: string): Promise<{ bundle: ReviewBundle; report: string; artifactPath: (rel: string) => string }> {
+export async function readReviewBundle(dir: string): Promise<{ bundle: ReviewBundle; report: string; artifactPath: (rel: string) => string; runPath: (rel: string) => string }> {
   let raw: unknown
   try {
     raw = JSON.parse(await readFile(path.join(dir, BUNDLE_FILE), 'utf8'))
@@ -75,5 +84,15 @@ export async function readReviewBundle(dir: string): Promise<{ bundle: ReviewBun
       throw new BundleError(`model file "${artifact.path}" in the review artifact ${actual ? 'does not match the hash in its run record' : 'is missing'}; refusing to promote something no one reviewed`)
     }
   }
-  return { bundle, report: await readFile(reportPath, 'utf8'), artifactPath: (rel) => path.join(dir, ARTIFACTS_DIR, rel) }
+  for (const profile of bundle.run.data.flatMap((d) => (d.profileFile ? [d.profileFile] : []))) {
+    if (leavesWorkspace(profile.path)) throw new BundleError(`the review artifact names a path outside itself: "${profile.path}"`)
+    const actual = await hashFile(path.join(dir, RUN_DIR, profile.path)).catch(() => undefined)
+    if (actual !== profile.sha256) throw new BundleError(`data profile "${profile.path}" in the review artifact ${actual ? 'does not match the hash in its run record' : 'is missing'}`)
+  }
+  return {
+    bundle,
+    report: await readFile(reportPath, 'utf8'),
+    artifactPath: (rel) => path.join(dir, ARTIFACTS_DIR, rel),
+    runPath: (rel) => path.join(dir, RUN_DIR, rel),
+  }
 }

@@ -12,7 +12,8 @@ export const MetricValue = z.object({
 
 export const Metrics = z.record(z.string(), MetricValue)
 
-export const GateRule = z.enum(['min', 'max', 'max_drop', 'max_rise'])
+/** drift_share: a data entry's drift gate, its threshold the share of drifted columns at which the dataset drifts. */
+export const GateRule = z.enum(['min', 'max', 'max_drop', 'max_rise', 'drift_share'])
 
 export const GateResult = z.object({
   metric: z.string(),

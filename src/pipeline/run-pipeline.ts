@@ -1,13 +1,15 @@
 import { stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { validateData } from '../data/validate-data.js'
+import type { ScanProgress } from '../data/scan/progress.js'
 import type { DataResult } from '../data/result.js'
+import { driftGates, withDriftGates } from '../metrics/drift-gates.js'
 import { evaluateGates } from '../metrics/gates.js'
 import { readMetrics } from '../metrics/read-metrics.js'
 import { readPlot } from '../metrics/read-plot.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Spec } from '../spec/schema.js'
+import { type BaselineProfiles, checkDataset } from './check-dataset.js'
 import { buildDag, type DagNode } from './dag.js'
 import { mergeDirtyFiles } from './dirty-files.js'
 import { hashPaths } from './hash-files.js'
@@ -39,6 +41,12 @@ export interface PipelineOptions {
   dirtyFilesAfterRun?: () => Promise<string[]>
   /** The version currently in the promote stage, for relative gates and deltas. */
   baseline?: Manifest
+  /** Profiles stored with the baseline version, for drift. */
+  baselineProfiles?: BaselineProfiles
+  /** Worker threads for large CSV files (default: one per core). */
+  dataThreads?: number
+  /** Progress of a long data scan, per dataset. */
+  onDataProgress?: (data: string) => (progress: ScanProgress) => void
   force?: boolean
   jobs?: number
   logger: PipelineLogger
@@ -66,9 +74,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   const execute = async (node: DagNode) => {
     if (node.kind === 'data') {
-      const result = await validateData(root, node.name, spec.data[node.name]!)
+      const { result, warning } = await checkDataset(root, id, node.name, spec.data[node.name]!, options.baselineProfiles, { threads: options.dataThreads, onProgress: options.onDataProgress?.(node.name) })
       data.push(result)
       logger.data(result)
+      if (warning) logger.info(`⚠ ${warning}`)
       return { ok: result.passed }
     }
     const stage = spec.stages[node.name]!
@@ -124,7 +133,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const plots = await collectPlots(root, spec, usable, metricErrors)
   const artifacts = await hashArtifacts(root, spec.model.artifacts)
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
-  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage)
+  const gates = withDriftGates(evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage), driftGates(spec.data, data))
   // From the graph's outcome, so a node whose execution threw also fails the run.
   // A model with a file missing must never look complete, even when every stage succeeded.
   const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p))

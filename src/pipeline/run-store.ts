@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { RunRecord } from './run-record.js'
@@ -12,6 +12,18 @@ export class RunNotFoundError extends Error {
 }
 
 export const runsDir = (root: string) => path.join(root, '.mlops', 'runs')
+
+/** Where a run keeps the full profile of one dataset, relative to its folder. */
+export const runProfileFile = (data: string) => `profiles/${data}.json`
+
+/** Writes a dataset's profile into the run's folder; returns its path relative to that folder and its hash. */
+export async function writeRunProfile(root: string, runId: string, data: string, profile: unknown): Promise<{ path: string; sha256: string }> {
+  const rel = runProfileFile(data)
+  const text = `${JSON.stringify(profile)}\n`
+  await mkdir(path.join(runsDir(root), runId, 'profiles'), { recursive: true })
+  await writeFile(path.join(runsDir(root), runId, rel), text)
+  return { path: rel, sha256: createHash('sha256').update(text).digest('hex') }
+}
 
 /**
  * Makes .mlops/ ignore itself (a .gitignore holding "*"), so runs, caches and the local store

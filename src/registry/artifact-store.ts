@@ -17,6 +17,13 @@ export interface ArtifactStoreOptions {
   storeDir: string
 }
 
+/** A data profile to keep beside the manifest: its file name there, where it is now, and its recorded hash. */
+export interface StoredProfile {
+  file: string
+  source: string
+  sha256: string
+}
+
 export interface ArtifactStore {
   /** storeDir/<model>/<version>, whether or not it exists. */
   versionDir(model: string, version: string): string
@@ -24,7 +31,7 @@ export interface ArtifactStore {
    * Copies the manifest's artifacts from sourceDir, checks each copy against its recorded sha256
    * and writes manifest.json; returns the version directory.
    */
-  add(manifest: Manifest): Promise<string>
+  add(manifest: Manifest, profiles?: readonly StoredProfile[]): Promise<string>
   /** The stored manifest.json; undefined when missing or not a valid manifest. */
   readManifest(model: string, version: string): Promise<Manifest | undefined>
   /** Deletes the version directory, e.g. when tagging the registration failed; no error when absent. */
@@ -38,7 +45,7 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
 
   return {
     versionDir,
-    add: (manifest) => addVersion(sourceDir, join(storeDir, manifest.model), manifest),
+    add: (manifest, profiles = []) => addVersion(sourceDir, join(storeDir, manifest.model), manifest, profiles),
 
     async readManifest(model, version) {
       const parsed = Manifest.safeParse(await tryReadJson(join(versionDir(model, version), MANIFEST_FILE)))
@@ -53,7 +60,7 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
 
 // Copies into a temp directory beside the final one and renames it into place only when every
 // copy checks out: a crash or a changed artifact never leaves a half-written version.
-async function addVersion(sourceDir: string, modelDir: string, manifest: Manifest): Promise<string> {
+async function addVersion(sourceDir: string, modelDir: string, manifest: Manifest, profiles: readonly StoredProfile[]): Promise<string> {
   await mkdir(modelDir, { recursive: true })
   const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`))
   try {
@@ -78,6 +85,7 @@ async function addVersion(sourceDir: string, modelDir: string, manifest: Manifes
         )
       }
     }
+    for (const profile of profiles) await copyProfile(profile, temp, manifest)
     await writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`)
     const final = join(modelDir, manifest.version)
     await rm(final, { recursive: true, force: true })
@@ -86,6 +94,18 @@ async function addVersion(sourceDir: string, modelDir: string, manifest: Manifes
   } catch (error) {
     await rm(temp, { recursive: true, force: true })
     throw error
+  }
+}
+
+async function copyProfile(profile: StoredProfile, temp: string, manifest: Manifest): Promise<void> {
+  // Profiles sit beside the artifacts; an artifact of the same name would be overwritten.
+  if (manifest.artifacts.some((a) => a.path === profile.file)) throw new RegistryError(`artifact "${profile.file}" has the name of a data profile; rename it`)
+  const target = join(temp, profile.file)
+  await copyFile(profile.source, target).catch((error: unknown) => {
+    throw new RegistryError(`the data profile of run ${manifest.runId} is missing at ${profile.source}; run the pipeline again`, { cause: error })
+  })
+  if ((await sha256File(target)) !== profile.sha256) {
+    throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`)
   }
 }
 

@@ -1,8 +1,10 @@
-import { resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { runsDir } from '../pipeline/run-store.js'
 import { createArtifactStore } from './artifact-store.js'
 import { createGit, TagExistsError, type Git } from './git.js'
 import type { Manifest } from './manifest.js'
-import { buildManifest, refuseDuplicate, refuseUnregistrable, validateNames, wholeSeconds } from './registration.js'
+import { buildManifest, profileSources, refuseDuplicate, refuseUnregistrable, validateNames, wholeSeconds } from './registration.js'
 import { RegistryError, type Assignment, type Registry } from './registry.js'
 import {
   checkStageOrder,
@@ -52,6 +54,13 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
   return {
     ...createRegistryReads({ readState, readManifest }),
 
+    async readProfile(manifest, data) {
+      const entry = manifest.data.find((d) => d.name === data)
+      if (!entry?.profile) return undefined
+      const text = await readFile(join(store.versionDir(manifest.model, manifest.version), entry.profile.file), 'utf8')
+      return JSON.parse(text) as unknown
+    },
+
     async register(run, opts) {
       const model = run.model.name
       validateNames(model, opts.stage)
@@ -67,7 +76,7 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
       const tag = formatRegistrationTag(model, version)
       const createdAt = wholeSeconds(now())
       const manifest = buildManifest(run, { version, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source)
-      const path = await store.add(manifest)
+      const path = await store.add(manifest, profileSources(run, opts.runDir ?? join(runsDir(repoDir), run.id)))
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt)
       } catch (error) {

@@ -21,7 +21,16 @@ export const Manifest = z.object({
   artifacts: z.array(ArtifactRecord),
   metrics: Metrics,
   params: Params,
-  data: z.array(z.object({ name: z.string(), path: z.string(), sha256: z.string().optional(), rows: z.number().int() })),
+  data: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string(),
+      sha256: z.string().optional(),
+      rows: z.number().int(),
+      /** The dataset's profile stored with the version (a file beside the manifest, a release asset), for drift. */
+      profile: z.object({ file: z.string(), sha256: z.string() }).optional(),
+    }),
+  ),
   gates: GateVerdict,
   /** Where the version came from when a front end knows more than git does (the GitHub Action). */
   source: z
@@ -38,3 +47,6 @@ export const Manifest = z.object({
 })
 
 export type Manifest = z.infer<typeof Manifest>
+
+/** The file (and release asset) name of a dataset's stored profile; data names are safe file names. */
+export const profileFileName = (data: string) => `profile-${data}.json`

@@ -1,5 +1,6 @@
+import { join } from 'node:path'
 import type { ArtifactRecord, RunRecord } from '../pipeline/run-record.js'
-import { MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js'
+import { MANIFEST_SCHEMA_VERSION, type Manifest, profileFileName } from './manifest.js'
 import { AlreadyRegisteredError, RegistryError } from './registry.js'
 import { activeVersions, type ModelState, type VersionState } from './registry-state.js'
 import { assertValidName, TagFormatError } from './tag-format.js'
@@ -78,6 +79,11 @@ export async function refuseDuplicate(
   )
 }
 
+/** Where the run's profiles are read from when registering: the stored file of each, with its source. */
+export function profileSources(run: RunRecord, runDir: string): Array<{ file: string; source: string; sha256: string }> {
+  return run.data.flatMap((d) => (d.profileFile ? [{ file: profileFileName(d.name), source: join(runDir, d.profileFile.path), sha256: d.profileFile.sha256 }] : []))
+}
+
 /** Same set of (path, sha256) pairs, in any order. */
 export function sameArtifacts(a: readonly ArtifactRecord[], b: readonly ArtifactRecord[]): boolean {
   const key = (list: readonly ArtifactRecord[]) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort())
@@ -97,7 +103,13 @@ export function buildManifest(run: RunRecord, ids: ManifestIds, source?: Manifes
     artifacts: run.artifacts,
     metrics: run.metrics,
     params: run.params,
-    data: run.data.map((d) => ({ name: d.name, path: d.path, ...(d.sha256 ? { sha256: d.sha256 } : {}), rows: d.rows })),
+    data: run.data.map((d) => ({
+      name: d.name,
+      path: d.path,
+      ...(d.sha256 ? { sha256: d.sha256 } : {}),
+      rows: d.rows,
+      ...(d.profileFile ? { profile: { file: profileFileName(d.name), sha256: d.profileFile.sha256 } } : {}),
+    })),
     gates: run.gates,
     ...(source ? { source } : {}),
   }

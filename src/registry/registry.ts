@@ -78,6 +78,8 @@ export interface RegisterOptions extends StageOrder {
   version?: string
   /** Lineage the front end knows (pull request, approvers, workflow run), kept in the manifest. */
   source?: Manifest['source']
+  /** The run's folder, holding the data profiles to store with the version; without it none are stored. */
+  runDir?: string
 }
 
 export interface AssignOptions extends StageOrder {
@@ -93,6 +95,8 @@ export interface Registry {
   assign(model: string, version: string, stage: string, opts: AssignOptions): Promise<Assignment>
   /** Every registry event of the model, oldest first. */
   history(model: string): Promise<HistoryEvent[]>
+  /** The parsed JSON profile of a dataset stored with the version; undefined when it has none. */
+  readProfile(manifest: Manifest, data: string): Promise<unknown>
 }
 
 export class RegistryError extends Error {

@@ -4,6 +4,7 @@ import type { RunRecord } from '../pipeline/run-record.js'
 import type { Manifest } from '../registry/manifest.js'
 import { escapeCode, escapeMarkdown, toOneLine } from './escape.js'
 import { cutToLength, fold, TRUNCATION_NOTE, formatDuration, formatOptional, plural, renderTable } from './markdown.js'
+import { renderDriftSection } from './render-drift.js'
 import { describeStageFailure, renderDataSection, renderParamsSection, renderPlotsSection, renderStagesSection } from './render-sections.js'
 
 export { formatDuration }
@@ -106,7 +107,8 @@ function listFailedGates(failed: GateResult[], text: (s: string) => string): str
 
 function buildContext({ run, baseline, title }: ReportInput): Context {
   const gateResults = new Map<string, GateResult[]>()
-  for (const r of run.gates.results) gateResults.set(r.metric, [...(gateResults.get(r.metric) ?? []), r])
+  // Drift gates are shown with the drift table, not as metrics.
+  for (const r of run.gates.results) if (r.rule !== 'drift_share') gateResults.set(r.metric, [...(gateResults.get(r.metric) ?? []), r])
   const rows = new Map(compareMetrics(run.metrics, baseline?.metrics).map((row) => [row.name, row]))
   const missing = (name: string): MetricComparison => ({ name, change: baseline ? 'removed' : 'no-baseline', direction: 'higher' })
   const gated = [...gateResults.keys()].map((name) => rows.get(name) ?? missing(name))
@@ -121,7 +123,7 @@ function composeReport(ctx: Context, detail: Detail, truncated: boolean): string
   if (detail.sections) parts.push(renderRunContext(run))
   parts.push(renderMetricsSection(ctx, detail))
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx.run, ctx.baseline))
+    parts.push(renderDataSection(run.data, detail), renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline))
     parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages))
   }
   if (truncated) parts.push(TRUNCATION_NOTE)

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { buildDag, findCycle, normalizePath, pathsOverlap } from '../pipeline/dag.js'
-import type { Spec } from './schema.js'
+import { type DriftMethod, isPValueMethod } from '../data/drift/defaults.js'
+import type { DataEntry, Spec } from './schema.js'
 import { didYouMean } from './suggest.js'
 import type { SpecIssue } from './zod-issues.js'
 
@@ -111,15 +112,48 @@ function checkData(spec: Spec): SpecIssue[] {
           issues.push({ path: [...at, 'pattern'], atKey: false, message: `column "${column}": invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}` })
         }
       }
+      const aggregate = (['mean', 'stddev', 'quantiles'] as const).find((key) => spec_[key] !== undefined)
+      if (aggregate && spec_.type && !NUMERIC_TYPES.includes(spec_.type)) {
+        issues.push({ path: [...at, aggregate], atKey: true, message: `column "${column}": ${aggregate} needs type number or integer, not "${spec_.type}"` })
+      }
       if ((spec_.min !== undefined || spec_.max !== undefined) && spec_.type && !['number', 'integer', 'date'].includes(spec_.type)) {
         issues.push({ path: [...at, 'type'], atKey: false, message: `column "${column}": min/max need type number, integer or date, not "${spec_.type}"` })
       }
     }
+    issues.push(...checkDrift(name, entry))
     for (const [i, column] of (entry.drift?.columns ?? []).entries()) {
       if (Object.keys(entry.columns).length > 0 && !Object.hasOwn(entry.columns, column)) {
         issues.push({ path: ['data', name, 'drift', 'columns', i], atKey: false, message: `drift column "${column}" is not declared under columns${didYouMean(column, Object.keys(entry.columns))}` })
       }
     }
+  }
+  return issues
+}
+
+const NUMERIC_TYPES: readonly string[] = ['number', 'integer']
+const CATEGORICAL_TYPES: readonly string[] = ['string', 'category', 'boolean', 'date', 'datetime']
+
+/** A threshold's meaning depends on the method (p-value or distance), and numeric methods need numbers. */
+function checkDrift(name: string, entry: DataEntry): SpecIssue[] {
+  const issues: SpecIssue[] = []
+  const check = (at: Array<string | number>, method: DriftMethod | undefined, threshold: number | undefined, type: string | undefined, column?: string): void => {
+    const where = column === undefined ? 'drift' : `column "${column}": drift`
+    if (threshold !== undefined && method === undefined && column === undefined) {
+      issues.push({ path: [...at, 'threshold'], atKey: true, message: `${where} threshold needs a method: it is a p-value for ks and chisquare, a distance for the others` })
+    }
+    if (method && threshold !== undefined && isPValueMethod(method) && threshold > 1) {
+      issues.push({ path: [...at, 'threshold'], atKey: false, message: `${where} threshold ${threshold} for ${method} is a p-value and must be at most 1` })
+    }
+    if (method && type && (method === 'ks' || method === 'wasserstein') && CATEGORICAL_TYPES.includes(type)) {
+      issues.push({ path: [...at, 'method'], atKey: false, message: `${where} method ${method} compares numbers; column "${column}" has type ${type}: use jensenshannon, chisquare or psi` })
+    }
+  }
+  if (entry.drift) check(['data', name, 'drift'], entry.drift.method, entry.drift.threshold, undefined)
+  for (const [column, spec_] of Object.entries(entry.columns)) {
+    const drift = spec_.drift
+    if (!drift) continue
+    const method = drift.method ?? entry.drift?.method
+    check(['data', name, 'columns', column, 'drift'], method, drift.threshold ?? entry.drift?.threshold, spec_.type, column)
   }
   return issues
 }

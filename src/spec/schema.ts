@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DriftMethod } from '../data/drift/defaults.js'
 
 // The single source of truth for mlops.yml: TypeScript types, the JSON Schema in
 // schema/mlops.schema.json and the README's key reference all derive from this file.
@@ -20,7 +21,27 @@ const StageName = z
   .string()
   .regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$/, 'letters, digits, "_" and "-", starting and ending with a letter or digit, e.g. "production"')
 
-export const ColumnType = z.enum(['string', 'category', 'number', 'integer', 'boolean', 'date'])
+export const ColumnType = z.enum(['string', 'category', 'number', 'integer', 'boolean', 'date', 'datetime'])
+
+const Bounds = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((b) => b.min !== undefined || b.max !== undefined, 'give min, max or both')
+  .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, 'min is greater than max')
+
+const LengthBounds = z
+  .strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() })
+  .refine((b) => b.min !== undefined || b.max !== undefined, 'give min, max or both')
+  .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, 'min is greater than max')
+
+/** Quantile keys are probabilities written as YAML keys: "0.5", "0.95". */
+const QuantileKey = z.string().regex(/^(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/, 'a probability between 0 and 1, e.g. "0.5" or "0.95"')
+
+export const ColumnDriftSchema = z
+  .strictObject({
+    method: DriftMethod.optional().describe('psi, ks, wasserstein (numeric), jensenshannon, chisquare (categorical); default by type and size as Evidently does'),
+    threshold: z.number().positive().optional().describe('p-value below which (ks, chisquare) or distance at or above which (others) the column drifts'),
+  })
+  .describe('How this column is compared with the baseline')
 
 export const ColumnSchema = z
   .strictObject({
@@ -33,6 +54,7 @@ export const ColumnSchema = z
       .describe('Allowed values (categories)'),
     min: z.number().optional().describe('Smallest allowed value (inclusive)'),
     max: z.number().optional().describe('Largest allowed value (inclusive)'),
+    length: LengthBounds.optional().describe('Bounds on the length of each value as text, in characters'),
     unique: z.boolean().default(false).describe('Whether values must be unique'),
     pattern: z.string().optional().describe('Regular expression every string value must match'),
     mostly: z
@@ -41,14 +63,32 @@ export const ColumnSchema = z
       .max(1)
       .default(1)
       .describe('Fraction of non-null rows that must pass the value checks (Great Expectations style)'),
+    mean: Bounds.optional().describe('Bounds on the mean of the numeric values'),
+    stddev: Bounds.optional().describe('Bounds on the (sample) standard deviation of the numeric values'),
+    quantiles: z.record(QuantileKey, Bounds).optional().describe('Bounds on quantiles, e.g. { "0.5": { min: 40, max: 45 } }; from a sketch with ≤1% rank error'),
+    null_fraction: z.strictObject({ max: z.number().min(0).max(1) }).optional().describe('Largest allowed share of empty cells'),
+    drift: z.union([z.literal(false), ColumnDriftSchema]).optional().describe('Drift settings for this column; false leaves it out of drift'),
   })
   .describe('Checks for one column')
 
 export const DataFormat = z.enum(['csv', 'tsv', 'jsonl', 'json', 'parquet'])
 
+export const DataDriftSchema = z
+  .strictObject({
+    share: z.number().gt(0).max(1).default(0.5).describe('The dataset drifts when at least this share of its compared columns drift (Evidently: 0.5)'),
+    gate: z.boolean().default(false).describe('Fail the run, and so block promotion, when the dataset drifts'),
+    columns: z.array(z.string().min(1)).optional().describe('Columns to compare; default every column in both profiles'),
+    method: DriftMethod.optional().describe('Method for every column without its own'),
+    threshold: z.number().positive().optional().describe('Threshold for every column without its own (needs method)'),
+  })
+  .describe('Drift against the profile stored with the production model')
+
 export const DataEntrySchema = z.strictObject({
   path: RepoPath,
   format: DataFormat.optional().describe('Defaults to the file extension'),
+  delimiter: z.string().length(1).optional().describe('CSV field delimiter; default "," (tab for .tsv)'),
+  header: z.boolean().default(true).describe('Whether the first CSV row names the columns; false names them column_1, column_2, …'),
+  encoding: z.enum(['utf-8', 'utf-16le', 'latin1']).default('utf-8').describe('Text encoding of CSV/TSV files'),
   rows: z
     .strictObject({
       min: z.number().int().nonnegative().optional(),
@@ -57,14 +97,9 @@ export const DataEntrySchema = z.strictObject({
     .optional()
     .describe('Bounds on the number of data rows'),
   columns: z.record(z.string().min(1), ColumnSchema).default({}).describe('Expected columns, by header name'),
-  strict_columns: z.boolean().default(false).describe('Fail when the file has columns not listed under columns'),
-  drift: z
-    .strictObject({
-      threshold: z.number().gt(0).max(1).default(0.2).describe('Largest allowed drift score per column'),
-      columns: z.array(z.string().min(1)).optional().describe('Columns to watch; default all declared'),
-    })
-    .optional()
-    .describe('Drift against the data of the production model'),
+  strict: z.boolean().default(false).describe('Fail when the file has columns not listed under columns'),
+  duplicates: z.boolean().default(true).describe('false fails when two rows are identical in every column'),
+  drift: DataDriftSchema.optional(),
 })
 
 export const PlotSchema = z.strictObject({
@@ -138,6 +173,8 @@ export type SpecInput = z.input<typeof SpecSchema>
 export type Stage = z.infer<typeof StageSchema>
 export type DataEntry = z.infer<typeof DataEntrySchema>
 export type ColumnSpec = z.infer<typeof ColumnSchema>
+export type DataDrift = z.infer<typeof DataDriftSchema>
+export type DataFormat = z.infer<typeof DataFormat>
 export type Gate = z.infer<typeof GateSchema>
 export type Plot = z.infer<typeof PlotSchema>
 export type Promote = z.infer<typeof PromoteSchema>

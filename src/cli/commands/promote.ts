@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { readRunRecord } from '../../pipeline/run-store.js'
 import { AlreadyRegisteredError } from '../../registry/registry.js'
 import type { CliSettings } from '../args.js'
@@ -6,7 +7,7 @@ import { localActor, openRegistry } from '../open-registry.js'
 
 export async function promoteCommand(settings: CliSettings): Promise<number> {
   const project = await loadProject(settings)
-  const { record } = await readRunRecord(project.root, settings.run)
+  const { record, file } = await readRunRecord(project.root, settings.run)
   const promote = project.spec.promote
   const stage = settings.stage ?? promote?.stage ?? 'production'
   let registration
@@ -18,6 +19,7 @@ export async function promoteCommand(settings: CliSettings): Promise<number> {
       version: settings.version,
       stages: promote?.stages,
       enforceOrder: promote?.stages !== undefined,
+      runDir: path.dirname(file),
     })
   } catch (error) {
     // Promoting the same commit and artifacts twice is a no-op, so re-running is safe.

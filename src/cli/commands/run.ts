@@ -1,4 +1,5 @@
 import { gitRunOptions } from '../../pipeline/dirty-files.js'
+import { progressReporter } from '../../data/scan/progress.js'
 import { ignoreStateDir } from '../../pipeline/run-store.js'
 import { runPipeline } from '../../pipeline/run-pipeline.js'
 import { formatDiagnostic } from '../../spec/diagnostics.js'
@@ -29,6 +30,9 @@ export async function runCommand(settings: CliSettings): Promise<number> {
       specSha256: project.specSha256,
       ...(await gitRunOptions(project.root, project.spec, project.specFile)),
       baseline,
+      ...(baseline ? { baselineProfiles: { version: baseline.version, read: (data: string) => registry.readProfile(baseline, data) } } : {}),
+      dataThreads: settings.threads,
+      onDataProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true }).update,
       force: settings.force,
       jobs: settings.jobs,
       logger: createConsoleLogger({ quiet: settings.quiet }),

@@ -37,6 +37,8 @@ export interface RowBatch {
   cells: ReadonlyArray<ArrayLike<Cell>>
   /** Malformed records met while reading this batch; they are not among its rows. */
   defects: ReadDefect[]
+  /** Bytes of the file consumed up to the end of this batch, for progress; absent when unknown. */
+  bytesRead?: number
 }
 
 /** A streaming, single-pass view of one tabular file. */

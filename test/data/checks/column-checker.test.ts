@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import {
-  allowedFailures,
-  ColumnChecker,
-  DISTINCT_CAP,
-  formatShare,
-  isIsoDate,
-  parseBoolean,
-  parseNumber,
-} from '../../src/data/column-checks.js'
-import type { CheckResult } from '../../src/data/result.js'
-import { ColumnSchema, type ColumnSpec } from '../../src/spec/schema.js'
+import { allowedFailures, formatShare } from '../../../src/data/checks/check-text.js'
+import { ColumnChecker } from '../../../src/data/checks/column-checker.js'
+import type { Cell } from '../../../src/data/read/batch.js'
+import type { CheckResult } from '../../../src/data/result.js'
+import { ColumnSchema, type ColumnSpec } from '../../../src/spec/schema.js'
 
 /** Feeds cells as if they were on lines 2, 3, … of a CSV; '' stands for an empty cell. */
-function check(spec: Partial<ColumnSpec> | undefined, cells: string[], column = 'col'): ColumnChecker {
-  const checker = new ColumnChecker(column, spec && ColumnSchema.parse(spec))
+function check(spec: Partial<ColumnSpec>, cells: Cell[], column = 'col'): ColumnChecker {
+  const checker = new ColumnChecker(column, ColumnSchema.parse(spec))
   cells.forEach((cell, i) => checker.add(cell === '' ? null : cell, i + 2))
   return checker
 }
@@ -25,25 +19,28 @@ function result(checker: ColumnChecker, name: CheckResult['check']): CheckResult
 }
 
 describe('value grammar', () => {
+  const failures = (type: ColumnSpec['type'], cells: Cell[]) => result(check({ type }, cells), 'type').examples.map((e) => e.value)
+
   it('accepts finite decimal numbers only', () => {
-    for (const ok of ['0', '-1', '+2.5', '.5', '5.', '1e3', '6.02E-23']) expect(parseNumber(ok), ok).not.toBeUndefined()
-    for (const bad of ['', ' 1', '1 ', '0x1F', 'NaN', 'Infinity', '1e999', '1,5', '1_000', '--1', 'e3']) {
-      expect(parseNumber(bad), bad).toBeUndefined()
-    }
+    expect(failures('number', ['0', '-1', '+2.5', '.5', '5.', '1e3', '6.02E-23', 7, 2.5])).toEqual([])
+    expect(failures('number', [' 1', '1 ', '0x1F', 'NaN', 'Infinity'])).toEqual([' 1', '1 ', '0x1F', 'NaN', 'Infinity'])
+    expect(failures('number', ['1e999', '1,5', '1_000', '--1', 'e3'])).toEqual(['1e999', '1,5', '1_000', '--1', 'e3'])
   })
 
-  it('reads booleans case-insensitively from true/false, yes/no and 1/0', () => {
-    expect(['TRUE', 'yes', '1', 'False', 'NO', '0'].map(parseBoolean)).toEqual([true, true, true, false, false, false])
-    for (const bad of ['t', 'y', '2', 'constructor', '']) expect(parseBoolean(bad), bad).toBeUndefined()
+  it('reads booleans case-insensitively from true/false, yes/no and 1/0, and JSON booleans', () => {
+    expect(failures('boolean', ['TRUE', 'yes', '1', 'False', 'NO', '0', true, false, 1, 0])).toEqual([])
+    expect(failures('boolean', ['t', 'y', '2', 'constructor', 2])).toEqual(['t', 'y', '2', 'constructor', '2'])
   })
 
-  it('accepts ISO 8601 dates and datetimes with real calendar days', () => {
-    for (const ok of ['2024-02-29', '2024-01-31T23:59:59', '2024-01-31 08:00', '2024-01-31T08:00:00.123Z', '2024-01-31T08:00:00+05:30']) {
-      expect(isIsoDate(ok), ok).toBe(true)
-    }
-    for (const bad of ['2023-02-29', '2024-13-01', '2024-04-31', '2024-1-5', '31/01/2024', '2024-01-31T24:00', '20240131', '2024-01-31T']) {
-      expect(isIsoDate(bad), bad).toBe(false)
-    }
+  it('tells ISO dates from datetimes, with real calendar days', () => {
+    expect(failures('date', ['2024-02-29', '2024-01-31'])).toEqual([])
+    expect(failures('date', ['2024-01-31T08:00', '2023-02-29', '2024-13-01', '2024-04-31', '2024-1-5'])).toEqual(['2024-01-31T08:00', '2023-02-29', '2024-13-01', '2024-04-31', '2024-1-5'])
+    expect(failures('datetime', ['2024-01-31T23:59:59', '2024-01-31 08:00', '2024-01-31T08:00:00.123Z', '2024-01-31T08:00:00+05:30', '2024-01-31'])).toEqual([])
+    expect(failures('datetime', ['31/01/2024', '2024-01-31T24:00', '20240131', '2024-01-31T'])).toEqual(['31/01/2024', '2024-01-31T24:00', '20240131', '2024-01-31T'])
+  })
+
+  it('judges JSON numbers like their text: 3 is an integer, 3.5 is not', () => {
+    expect(failures('integer', [3, -2, 3.5, '4'])).toEqual(['3.5'])
   })
 })
 
@@ -67,6 +64,25 @@ describe('ColumnChecker', () => {
   it('has no type check for string and category columns', () => {
     expect(check({ type: 'category' }, ['a', '1']).results()).toEqual([])
     expect(check({ type: 'string' }, ['a']).results()).toEqual([])
+  })
+
+  it('checks the length of values as text, under mostly', () => {
+    const r = result(check({ length: { min: 2, max: 3 } }, ['ab', 'abc', 'a', 'abcd', 12]), 'length')
+    expect(r).toMatchObject({ passed: false, failed: 2, total: 5, fraction: 0.4, message: 'col: 2 of 5 values (40.0%) are not 2–3 characters long' })
+    expect(r.examples).toEqual([
+      { line: 4, value: 'a' },
+      { line: 5, value: 'abcd' },
+    ])
+    expect(result(check({ length: { max: 3 }, mostly: 0.5 }, ['abcd', 'a']), 'length').passed).toBe(true)
+  })
+
+  it('merges the checkers of two shards into the checker of the whole, repeats across shards included', () => {
+    const whole = check({ unique: true, type: 'integer' }, ['1', '2', 'x', '3', '2', 'y', '1'])
+    const first = check({ unique: true, type: 'integer' }, ['1', '2', 'x'])
+    const second = new ColumnChecker('col', ColumnSchema.parse({ unique: true, type: 'integer' }))
+    ;['3', '2', 'y', '1'].forEach((cell, i) => second.add(cell, i + 5))
+    first.merge(second.state)
+    expect(first.results()).toEqual(whole.results().map((r) => (r.check === 'unique' ? { ...r, examples: [] } : r)))
   })
 
   it('keeps at most five examples but counts every failure', () => {
@@ -196,31 +212,6 @@ describe('mostly', () => {
     const cells = [...Array.from({ length: 339 }, () => '4000'), '1500', '100', '8000']
     const checker = check({ type: 'integer', min: 2000, max: 7000, mostly: 0.99 }, cells, 'body_mass_g')
     expect(result(checker, 'min').message).toBe('body_mass_g: 2 of 342 values (0.6%) are below 2000; mostly 0.99 allows 3')
-  })
-})
-
-describe('profile', () => {
-  it('counts non-null values and nulls, and summarises numbers', () => {
-    expect(check({ type: 'number' }, ['1', '2', '', '6', 'bad']).profile()).toEqual({ count: 4, nulls: 1, min: 1, max: 6, mean: 3, distinct: 4 })
-  })
-
-  it('summarises an undeclared column as numbers only when every value is a number', () => {
-    expect(check(undefined, ['1', '3', '']).profile()).toEqual({ count: 2, nulls: 1, min: 1, max: 3, mean: 2, distinct: 2 })
-    expect(check(undefined, ['1', 'x', '3']).profile()).toEqual({ count: 3, nulls: 0, distinct: 3 })
-  })
-
-  it('does not treat numeric-looking categories as numbers', () => {
-    expect(check({ type: 'category' }, ['1', '2']).profile()).toEqual({ count: 2, nulls: 0, distinct: 2 })
-  })
-
-  it('stops counting distinct values past the cap and leaves distinct out', () => {
-    const many = Array.from({ length: DISTINCT_CAP + 1 }, (_, i) => `v${i}`)
-    expect(check(undefined, many).profile()).toEqual({ count: DISTINCT_CAP + 1, nulls: 0 })
-    expect(check(undefined, many.slice(1)).profile().distinct).toBe(DISTINCT_CAP)
-  })
-
-  it('profiles even a column with no checks', () => {
-    expect(check(undefined, []).profile()).toEqual({ count: 0, nulls: 0, distinct: 0 })
   })
 })
 

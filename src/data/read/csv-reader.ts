@@ -1,0 +1,144 @@
+import { DataError } from '../data-error.js'
+import { exampleText, type DataReader, type RowBatch } from './batch.js'
+import { CsvTokenizer, headerTooLong, MAX_RECORD_CHARS, RecordSkipper, Stop, tooLong } from './csv-tokenize.js'
+import { readTextChunks, type TextEncoding } from './decode-text.js'
+
+// Dialect, chosen to be predictable rather than clever:
+// - the first non-blank line is the header; blank lines are skipped everywhere
+// - a field is quoted only when it starts with `"`; `""` inside quotes is a quote;
+//   stray quotes elsewhere are literal, and so is a quoted field with text after
+//   its closing quote (`"a"b` reads as `"a"b`, as csv-parse's relax_quotes does)
+// - the only null is an empty cell (`,,` or `,"",`); "NA", "null" etc. are plain strings
+// - cells are not trimmed; records end at \n, \r\n or a lone \r
+// - a UTF-8 byte order mark is dropped (a UTF-16 one too)
+// Malformed records are reported as defects beside the batches; only a file
+// with no usable header throws.
+
+export interface CsvOptions {
+  /** One ASCII character: ',' (default), '\t', ';', '|', … */
+  delimiter: string
+  /** True (default): the first record names the columns. False: they are column_1, column_2, … and the first record is data. */
+  header: boolean
+  /** 'latin1' is windows-1252, as TextDecoder reads it. */
+  encoding: TextEncoding
+  /** Byte range to read (for parallel workers): start must be a record boundary; the header is not re-read when `columns` is given. */
+  range?: { start: number; end: number; firstLine: number }
+  /** Column names known already: no header is read, every record in the range is data. */
+  columns?: readonly string[]
+}
+
+/** Knobs for tests and benchmarks. */
+export interface CsvTuning {
+  chunkBytes?: number
+  maxBatchRows?: number
+}
+
+const CHUNK_BYTES = 4 * 1024 * 1024
+const MAX_BATCH_ROWS = 65_536
+
+export function openCsvReader(absPath: string, options: Partial<CsvOptions> = {}, tuning: CsvTuning = {}): DataReader {
+  const resolved = resolveCsvOptions(options)
+  return { unit: 'line', batches: () => readBatches(absPath, resolved, tuning) }
+}
+
+export function resolveCsvOptions(options: Partial<CsvOptions>): CsvOptions {
+  const delimiter = options.delimiter ?? ','
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 0x7f || '"\r\n'.includes(delimiter)) {
+    throw new Error(`CSV delimiter must be one ASCII character other than a quote or line break, not ${JSON.stringify(delimiter)}`)
+  }
+  return { header: true, encoding: 'utf-8', ...options, delimiter }
+}
+
+async function* readBatches(absPath: string, options: CsvOptions, tuning: CsvTuning): AsyncGenerator<RowBatch> {
+  const { range, delimiter } = options
+  let names: string[] | undefined = options.columns ? [...options.columns] : undefined
+  const tok = new CsvTokenizer(delimiter, names ?? [], range?.firstLine ?? 1, tuning.maxBatchRows ?? MAX_BATCH_ROWS)
+  if (!names) {
+    tok.header = []
+    tok.headerIsNames = options.header
+  }
+  let carry = ''
+  let carryBad: number[] = []
+  let skipper: RecordSkipper | undefined
+  let skipLine = 0
+  let yielded = false
+  let bytesRead = range?.start ?? 0
+
+  const emit = (): RowBatch => {
+    const length = tok.rows
+    for (const column of tok.cells) if (column.length > length) column.length = length
+    const batch: RowBatch = { columns: names ?? [], length, lines: tok.lines, cells: tok.cells, defects: tok.defects, bytesRead }
+    tok.reset()
+    yielded = true
+    return batch
+  }
+
+  const chunks = readTextChunks(absPath, {
+    encoding: options.encoding,
+    start: range?.start ?? 0,
+    end: range?.end ?? Infinity,
+    chunkBytes: tuning.chunkBytes ?? CHUNK_BYTES,
+  })
+  for await (const chunk of chunks) {
+    bytesRead = chunk.bytesRead
+    const s = carry.length > 0 ? carry + chunk.text : chunk.text
+    tok.bad = carryBad.length === 0 && chunk.bad.length === 0 ? chunk.bad : [...carryBad, ...chunk.bad.map((at) => at + carry.length)]
+    tok.badAt = 0
+    let pos = 0
+    if (skipper) {
+      pos = skipper.scan(s, chunk.final)
+      if (pos === -1) {
+        carry = ''
+        carryBad = []
+        continue
+      }
+      tok.line = skipLine + 1 + skipper.lines
+      skipper = undefined
+    }
+    for (;;) {
+      pos = tok.parse(s, pos, chunk.final)
+      if (tok.stop === Stop.Full) yield emit()
+      else if (tok.stop === Stop.Header) {
+        const fields = tok.header ?? []
+        tok.header = undefined
+        names = options.header ? headerNames(fields, tok.headerLine, delimiter) : fields.map((_, i) => `column_${i + 1}`)
+        tok.names = names
+        tok.cells = names.map(() => [])
+        if (!options.header) {
+          // Read the first record again, as data.
+          pos = tok.headerStart
+          tok.line = tok.headerLine
+        }
+      } else break
+    }
+    if (tok.stop === Stop.End) break
+    carry = pos < s.length ? s.slice(pos) : ''
+    carryBad = tok.bad.length === 0 ? [] : tok.bad.filter((at) => at >= pos).map((at) => at - pos)
+    if (carry.length > MAX_RECORD_CHARS) {
+      // Skip the record from here on without holding it: only its quoting state and line count are kept.
+      if (tok.header) throw headerTooLong(tok.line)
+      tok.defects.push(tooLong(carry, 0, tok.line))
+      skipper = new RecordSkipper(delimiter.charCodeAt(0))
+      skipLine = tok.line
+      if (skipper.scan(carry, false) !== -1) throw new Error('CSV reader: a record too long to hold ended inside it')
+      carry = ''
+      carryBad = []
+    }
+    if (names && (tok.rows > 0 || tok.defects.length > 0 || !yielded)) yield emit()
+  }
+  if (!names) throw new DataError('file is empty: expected a header row')
+  // Even a header-only file gives one (empty) batch, so its columns are known.
+  if (!yielded || tok.rows > 0 || tok.defects.length > 0) yield emit()
+}
+
+function headerNames(fields: ReadonlyArray<string | null>, line: number, delimiter: string): string[] {
+  const names = fields.map((field) => field ?? '')
+  const seen = new Set<string>()
+  for (const name of names) {
+    if (seen.has(name)) {
+      throw new DataError(`line ${line}: duplicate column name "${name}" in the header`, line, exampleText(names.join(delimiter)), { column: name })
+    }
+    seen.add(name)
+  }
+  return names
+}
