@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path20) {
-      const ctrl = callVisitor(key, node2, visitor, path20);
+    function visit_(key, node2, visitor, path23) {
+      const ctrl = callVisitor(key, node2, visitor, path23);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path20, ctrl);
-        return visit_(key, ctrl, visitor, path20);
+        replaceNode(key, path23, ctrl);
+        return visit_(key, ctrl, visitor, path23);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path20 = Object.freeze(path20.concat(node2));
+          path23 = Object.freeze(path23.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path20);
+            const ci = visit_(i, node2.items[i], visitor, path23);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path20 = Object.freeze(path20.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path20);
+          path23 = Object.freeze(path23.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path23);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path20);
+          const cv = visit_("value", node2.value, visitor, path23);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path20) {
-      const ctrl = await callVisitor(key, node2, visitor, path20);
+    async function visitAsync_(key, node2, visitor, path23) {
+      const ctrl = await callVisitor(key, node2, visitor, path23);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path20, ctrl);
-        return visitAsync_(key, ctrl, visitor, path20);
+        replaceNode(key, path23, ctrl);
+        return visitAsync_(key, ctrl, visitor, path23);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path20 = Object.freeze(path20.concat(node2));
+          path23 = Object.freeze(path23.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path20);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path23);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path20 = Object.freeze(path20.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path20);
+          path23 = Object.freeze(path23.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path23);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path20);
+          const cv = await visitAsync_("value", node2.value, visitor, path23);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path20) {
+    function callVisitor(key, node2, visitor, path23) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path20);
+        return visitor(key, node2, path23);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path20);
+        return visitor.Map?.(key, node2, path23);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path20);
+        return visitor.Seq?.(key, node2, path23);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path20);
+        return visitor.Pair?.(key, node2, path23);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path20);
+        return visitor.Scalar?.(key, node2, path23);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path20);
+        return visitor.Alias?.(key, node2, path23);
       return void 0;
     }
-    function replaceNode(key, path20, node2) {
-      const parent = path20[path20.length - 1];
+    function replaceNode(key, path23, node2) {
+      const parent = path23[path23.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -323,8 +323,8 @@ var require_directives = __commonJS({
               if (parts.length < 2)
                 return false;
             }
-            const [handle, prefix] = parts;
-            this.tags[handle] = prefix;
+            const [handle, prefix2] = parts;
+            this.tags[handle] = prefix2;
             return true;
           }
           case "%YAML": {
@@ -374,10 +374,10 @@ var require_directives = __commonJS({
         const [, handle, suffix] = source.match(/^(.*!)([^!]*)$/s);
         if (!suffix)
           onError(`The ${source} tag has no suffix`);
-        const prefix = this.tags[handle];
-        if (prefix) {
+        const prefix2 = this.tags[handle];
+        if (prefix2) {
           try {
-            return prefix + decodeURIComponent(suffix);
+            return prefix2 + decodeURIComponent(suffix);
           } catch (error62) {
             onError(String(error62));
             return null;
@@ -393,9 +393,9 @@ var require_directives = __commonJS({
        * taking into account current tag prefixes and defaults.
        */
       tagString(tag) {
-        for (const [handle, prefix] of Object.entries(this.tags)) {
-          if (tag.startsWith(prefix))
-            return handle + escapeTagName(tag.substring(prefix.length));
+        for (const [handle, prefix2] of Object.entries(this.tags)) {
+          if (tag.startsWith(prefix2))
+            return handle + escapeTagName(tag.substring(prefix2.length));
         }
         return tag[0] === "!" ? tag : `!<${tag}>`;
       }
@@ -412,11 +412,11 @@ var require_directives = __commonJS({
           tagNames = Object.keys(tags);
         } else
           tagNames = [];
-        for (const [handle, prefix] of tagEntries) {
-          if (handle === "!!" && prefix === "tag:yaml.org,2002:")
+        for (const [handle, prefix2] of tagEntries) {
+          if (handle === "!!" && prefix2 === "tag:yaml.org,2002:")
             continue;
-          if (!doc || tagNames.some((tn) => tn.startsWith(prefix)))
-            lines.push(`%TAG ${handle} ${prefix}`);
+          if (!doc || tagNames.some((tn) => tn.startsWith(prefix2)))
+            lines.push(`%TAG ${handle} ${prefix2}`);
         }
         return lines.join("\n");
       }
@@ -451,14 +451,14 @@ var require_anchors = __commonJS({
       });
       return anchors;
     }
-    function findNewAnchor(prefix, exclude) {
+    function findNewAnchor(prefix2, exclude) {
       for (let i = 1; true; ++i) {
-        const name = `${prefix}${i}`;
+        const name = `${prefix2}${i}`;
         if (!exclude.has(name))
           return name;
       }
     }
-    function createNodeAnchors(doc, prefix) {
+    function createNodeAnchors(doc, prefix2) {
       const aliasObjects = [];
       const sourceObjects = /* @__PURE__ */ new Map();
       let prevAnchors = null;
@@ -466,7 +466,7 @@ var require_anchors = __commonJS({
         onAnchor: (source) => {
           aliasObjects.push(source);
           prevAnchors ?? (prevAnchors = anchorNames(doc));
-          const anchor2 = findNewAnchor(prefix, prevAnchors);
+          const anchor2 = findNewAnchor(prefix2, prevAnchors);
           prevAnchors.add(anchor2);
           return anchor2;
         },
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path20, value) {
+    function collectionFromPath(schema, path23, value) {
       let v = value;
-      for (let i = path20.length - 1; i >= 0; --i) {
-        const k = path20[i];
+      for (let i = path23.length - 1; i >= 0; --i) {
+        const k = path23[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path20) => path20 == null || typeof path20 === "object" && !!path20[Symbol.iterator]().next().done;
+    var isEmptyPath = (path23) => path23 == null || typeof path23 === "object" && !!path23[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path20, value) {
-        if (isEmptyPath(path20))
+      addIn(path23, value) {
+        if (isEmptyPath(path23))
           this.add(value);
         else {
-          const [key, ...rest] = path20;
+          const [key, ...rest] = path23;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path20) {
-        const [key, ...rest] = path20;
+      deleteIn(path23) {
+        const [key, ...rest] = path23;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path20, keepScalar) {
-        const [key, ...rest] = path20;
+      getIn(path23, keepScalar) {
+        const [key, ...rest] = path23;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path20) {
-        const [key, ...rest] = path20;
+      hasIn(path23) {
+        const [key, ...rest] = path23;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path20, value) {
-        const [key, ...rest] = path20;
+      setIn(path23, value) {
+        const [key, ...rest] = path23;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -1971,7 +1971,7 @@ ${indent}${line}` : "\n";
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum3, line) => sum3 + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -1987,7 +1987,7 @@ ${indent}${line}` : "\n";
         return start + end;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines.reduce((sum3, line) => sum3 + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
@@ -2386,9 +2386,9 @@ var require_stringifyNumber = __commonJS({
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
         return String(value);
-      const num = typeof value === "number" ? value : Number(value);
-      if (!isFinite(num))
-        return isNaN(num) ? ".nan" : num < 0 ? "-.inf" : ".inf";
+      const num2 = typeof value === "number" ? value : Number(value);
+      if (!isFinite(num2))
+        return isNaN(num2) ? ".nan" : num2 < 0 ? "-.inf" : ".inf";
       let n = Object.is(value, -0) ? "-0" : JSON.stringify(value);
       if (!format && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
         let i = n.indexOf(".");
@@ -2428,8 +2428,8 @@ var require_float = __commonJS({
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
       stringify(node2) {
-        const num = Number(node2.value);
-        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
+        const num2 = Number(node2.value);
+        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node2);
       }
     };
     var float = {
@@ -2459,10 +2459,10 @@ var require_int = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
-    function intStringify(node2, radix, prefix) {
+    function intStringify(node2, radix, prefix2) {
       const { value } = node2;
       if (intIdentify(value) && value >= 0)
-        return prefix + value.toString(radix);
+        return prefix2 + value.toString(radix);
       return stringifyNumber.stringifyNumber(node2);
     }
     var intOct = {
@@ -2868,8 +2868,8 @@ var require_float2 = __commonJS({
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
       stringify(node2) {
-        const num = Number(node2.value);
-        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
+        const num2 = Number(node2.value);
+        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node2);
       }
     };
     var float = {
@@ -2924,11 +2924,11 @@ var require_int2 = __commonJS({
       const n = parseInt(str, radix);
       return sign === "-" ? -1 * n : n;
     }
-    function intStringify(node2, radix, prefix) {
+    function intStringify(node2, radix, prefix2) {
       const { value } = node2;
       if (intIdentify(value)) {
         const str = value.toString(radix);
-        return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
+        return value < 0 ? "-" + prefix2 + str.substr(1) : prefix2 + str;
       }
       return stringifyNumber.stringifyNumber(node2);
     }
@@ -3071,23 +3071,23 @@ var require_timestamp = __commonJS({
     function parseSexagesimal(str, asBigInt) {
       const sign = str[0];
       const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
-      const num = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
-      return sign === "-" ? num(-1) * res : res;
+      const num2 = (n) => asBigInt ? BigInt(n) : Number(n);
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num2(60) + num2(p), num2(0));
+      return sign === "-" ? num2(-1) * res : res;
     }
     function stringifySexagesimal(node2) {
       let { value } = node2;
-      let num = (n) => n;
+      let num2 = (n) => n;
       if (typeof value === "bigint")
-        num = (n) => BigInt(n);
+        num2 = (n) => BigInt(n);
       else if (isNaN(value) || !isFinite(value))
         return stringifyNumber.stringifyNumber(node2);
       let sign = "";
       if (value < 0) {
         sign = "-";
-        value *= num(-1);
+        value *= num2(-1);
       }
-      const _60 = num(60);
+      const _60 = num2(60);
       const parts = [value % _60];
       if (value < 60) {
         parts.unshift(0);
@@ -3416,7 +3416,7 @@ var require_Document = __commonJS({
     var applyReviver = require_applyReviver();
     var createNode = require_createNode();
     var directives = require_directives();
-    var Document = class _Document {
+    var Document2 = class _Document {
       constructor(value, replacer, options) {
         this.commentBefore = null;
         this.comment = null;
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path20, value) {
+      addIn(path23, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path20, value);
+          this.contents.addIn(path23, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path20) {
-        if (Collection.isEmptyPath(path20)) {
+      deleteIn(path23) {
+        if (Collection.isEmptyPath(path23)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path20) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path23) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path20, keepScalar) {
-        if (Collection.isEmptyPath(path20))
+      getIn(path23, keepScalar) {
+        if (Collection.isEmptyPath(path23))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path20, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path23, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path20) {
-        if (Collection.isEmptyPath(path20))
+      hasIn(path23) {
+        if (Collection.isEmptyPath(path23))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path20) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path23) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path20, value) {
-        if (Collection.isEmptyPath(path20)) {
+      setIn(path23, value) {
+        if (Collection.isEmptyPath(path23)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path20), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path23), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path20, value);
+          this.contents.setIn(path23, value);
         }
       }
       /**
@@ -3706,7 +3706,7 @@ var require_Document = __commonJS({
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
-    exports.Document = Document;
+    exports.Document = Document2;
   }
 });
 
@@ -5071,13 +5071,13 @@ var require_compose_node = __commonJS({
 var require_compose_doc = __commonJS({
   "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
-    var Document = require_Document();
+    var Document2 = require_Document();
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
     function composeDoc(options, directives, { offset, start, value, end }, onError) {
       const opts = Object.assign({ _directives: directives }, options);
-      const doc = new Document.Document(void 0, opts);
+      const doc = new Document2.Document(void 0, opts);
       const ctx = {
         atKey: false,
         atRoot: true,
@@ -5116,7 +5116,7 @@ var require_composer = __commonJS({
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
-    var Document = require_Document();
+    var Document2 = require_Document();
     var errors = require_errors();
     var identity = require_identity();
     var composeDoc = require_compose_doc();
@@ -5305,7 +5305,7 @@ ${end.comment}` : end.comment;
           this.doc = null;
         } else if (forceDoc) {
           const opts = Object.assign({ _directives: this.directives }, this.options);
-          const doc = new Document.Document(void 0, opts);
+          const doc = new Document2.Document(void 0, opts);
           if (this.atDirectives)
             this.onError(endOffset, "MISSING_CHAR", "Missing directives-end indicator line");
           doc.range = [0, endOffset, endOffset];
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    visit3.itemAtPath = (cst, path20) => {
+    visit3.itemAtPath = (cst, path23) => {
       let item = cst;
-      for (const [field, index] of path20) {
+      for (const [field, index] of path23) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit3.parentCollection = (cst, path20) => {
-      const parent = visit3.itemAtPath(cst, path20.slice(0, -1));
-      const field = path20[path20.length - 1][0];
+    visit3.parentCollection = (cst, path23) => {
+      const parent = visit3.itemAtPath(cst, path23.slice(0, -1));
+      const field = path23[path23.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path20, item, visitor) {
-      let ctrl = visitor(item, path20);
+    function _visit(path23, item, visitor) {
+      let ctrl = visitor(item, path23);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path20.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path23.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path20);
+            ctrl = ctrl(item, path23);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path20) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path23) : ctrl;
     }
     exports.visit = visit3;
   }
@@ -6445,7 +6445,7 @@ var require_parser = __commonJS({
         }
       }
     }
-    var Parser2 = class {
+    var Parser = class {
       /**
        * @param onNewLine - If defined, called separately with the start position of
        *   each new line (in `parse()`, including the start of input).
@@ -7218,7 +7218,7 @@ var require_parser = __commonJS({
         }
       }
     };
-    exports.Parser = Parser2;
+    exports.Parser = Parser;
   }
 });
 
@@ -7227,7 +7227,7 @@ var require_public_api = __commonJS({
   "node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
-    var Document = require_Document();
+    var Document2 = require_Document();
     var errors = require_errors();
     var log = require_log();
     var identity = require_identity();
@@ -7310,7 +7310,7 @@ var require_public_api = __commonJS({
       }
       if (identity.isDocument(value) && !_replacer)
         return value.toString(options);
-      return new Document.Document(value, _replacer, options).toString(options);
+      return new Document2.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse5;
     exports.parseAllDocuments = parseAllDocuments;
@@ -7324,7 +7324,7 @@ var require_dist = __commonJS({
   "node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
-    var Document = require_Document();
+    var Document2 = require_Document();
     var Schema = require_Schema();
     var errors = require_errors();
     var Alias = require_Alias();
@@ -7340,7 +7340,7 @@ var require_dist = __commonJS({
     var publicApi = require_public_api();
     var visit3 = require_visit();
     exports.Composer = composer.Composer;
-    exports.Document = Document.Document;
+    exports.Document = Document2.Document;
     exports.Schema = Schema.Schema;
     exports.YAMLError = errors.YAMLError;
     exports.YAMLParseError = errors.YAMLParseError;
@@ -7376,11 +7376,11 @@ var require_constants = __commonJS({
   "node_modules/semver/internal/constants.js"(exports, module) {
     "use strict";
     var SEMVER_SPEC_VERSION = "2.0.0";
-    var MAX_LENGTH = 256;
+    var MAX_LENGTH2 = 256;
     var MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER || /* istanbul ignore next */
     9007199254740991;
     var MAX_SAFE_COMPONENT_LENGTH = 16;
-    var MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6;
+    var MAX_SAFE_BUILD_LENGTH = MAX_LENGTH2 - 6;
     var WHITESPACE_CHARACTERS = [
       "	",
       "\n",
@@ -7418,7 +7418,7 @@ var require_constants = __commonJS({
       "prerelease"
     ];
     module.exports = {
-      MAX_LENGTH,
+      MAX_LENGTH: MAX_LENGTH2,
       MAX_SAFE_COMPONENT_LENGTH,
       MAX_SAFE_BUILD_LENGTH,
       MAX_SAFE_INTEGER,
@@ -7448,7 +7448,7 @@ var require_re = __commonJS({
     var {
       MAX_SAFE_COMPONENT_LENGTH,
       MAX_SAFE_BUILD_LENGTH,
-      MAX_LENGTH
+      MAX_LENGTH: MAX_LENGTH2
     } = require_constants();
     var debug = require_debug();
     exports = module.exports = {};
@@ -7461,7 +7461,7 @@ var require_re = __commonJS({
     var LETTERDASHNUMBER = "[a-zA-Z0-9-]";
     var safeRegexReplacements = [
       ["\\s", 1],
-      ["\\d", MAX_LENGTH],
+      ["\\d", MAX_LENGTH2],
       [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH]
     ];
     var makeSafeRegex = (value) => {
@@ -7552,13 +7552,13 @@ var require_parse_options = __commonJS({
 var require_identifiers = __commonJS({
   "node_modules/semver/internal/identifiers.js"(exports, module) {
     "use strict";
-    var numeric = /^[0-9]+$/;
+    var numeric2 = /^[0-9]+$/;
     var compareIdentifiers = (a, b) => {
       if (typeof a === "number" && typeof b === "number") {
         return a === b ? 0 : a < b ? -1 : 1;
       }
-      const anum = numeric.test(a);
-      const bnum = numeric.test(b);
+      const anum = numeric2.test(a);
+      const bnum = numeric2.test(b);
       if (anum && bnum) {
         a = +a;
         b = +b;
@@ -7578,7 +7578,7 @@ var require_semver = __commonJS({
   "node_modules/semver/classes/semver.js"(exports, module) {
     "use strict";
     var debug = require_debug();
-    var { MAX_LENGTH, MAX_SAFE_INTEGER } = require_constants();
+    var { MAX_LENGTH: MAX_LENGTH2, MAX_SAFE_INTEGER } = require_constants();
     var { safeRe: re, t } = require_re();
     var parseOptions = require_parse_options();
     var { compareIdentifiers } = require_identifiers();
@@ -7606,9 +7606,9 @@ var require_semver = __commonJS({
         } else if (typeof version2 !== "string") {
           throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version2}".`);
         }
-        if (version2.length > MAX_LENGTH) {
+        if (version2.length > MAX_LENGTH2) {
           throw new TypeError(
-            `version is longer than ${MAX_LENGTH} characters`
+            `version is longer than ${MAX_LENGTH2} characters`
           );
         }
         debug("SemVer", version2, options);
@@ -7637,9 +7637,9 @@ var require_semver = __commonJS({
         } else {
           this.prerelease = m[4].split(".").map((id) => {
             if (/^[0-9]+$/.test(id)) {
-              const num = +id;
-              if (num >= 0 && num < MAX_SAFE_INTEGER) {
-                return num;
+              const num2 = +id;
+              if (num2 >= 0 && num2 < MAX_SAFE_INTEGER) {
+                return num2;
               }
             }
             return id;
@@ -7965,15 +7965,15 @@ var require_diff = __commonJS({
           return "patch";
         }
       }
-      const prefix = highHasPre ? "pre" : "";
+      const prefix2 = highHasPre ? "pre" : "";
       if (v1.major !== v2.major) {
-        return prefix + "major";
+        return prefix2 + "major";
       }
       if (v1.minor !== v2.minor) {
-        return prefix + "minor";
+        return prefix2 + "minor";
       }
       if (v1.patch !== v2.patch) {
-        return prefix + "patch";
+        return prefix2 + "patch";
       }
       return "prerelease";
     };
@@ -8251,7 +8251,7 @@ var require_truncate = __commonJS({
     var parse5 = require_parse();
     var constants = require_constants();
     var SemVer = require_semver();
-    var truncate2 = (version2, truncation, options) => {
+    var truncate = (version2, truncation, options) => {
       if (!constants.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
@@ -8281,7 +8281,7 @@ var require_truncate = __commonJS({
     var isPrerelease = (type) => {
       return type.startsWith("pre");
     };
-    module.exports = truncate2;
+    module.exports = truncate;
   }
 });
 
@@ -8328,7 +8328,7 @@ var require_trim_comparator_whitespace = __commonJS({
   "node_modules/semver/internal/trim-comparator-whitespace.js"(exports, module) {
     "use strict";
     var {
-      MAX_LENGTH,
+      MAX_LENGTH: MAX_LENGTH2,
       MAX_SAFE_BUILD_LENGTH,
       WHITESPACE_CHARACTERS
     } = require_constants();
@@ -8366,10 +8366,10 @@ var require_trim_comparator_whitespace = __commonJS({
       if (!loose && range[start] === "0") {
         return start + 1;
       }
-      return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
+      return findDigitsEndIndex(range, start, loose ? MAX_LENGTH2 : MAX_LENGTH2 + 1, digitRuns);
     };
     var findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
-      const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns);
+      const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH2, digitRuns);
       if (isLetter(range[digitsEnd]) || range[digitsEnd] === "-") {
         let end = digitsEnd + 1;
         const limit = end + MAX_SAFE_BUILD_LENGTH;
@@ -9518,7 +9518,7 @@ var require_semver2 = __commonJS({
     var lte = require_lte();
     var cmp = require_cmp();
     var coerce = require_coerce();
-    var truncate2 = require_truncate();
+    var truncate = require_truncate();
     var Comparator = require_comparator();
     var Range = require_range();
     var satisfies = require_satisfies();
@@ -9557,7 +9557,7 @@ var require_semver2 = __commonJS({
       lte,
       cmp,
       coerce,
-      truncate: truncate2,
+      truncate,
       Comparator,
       Range,
       satisfies,
@@ -9634,7 +9634,9 @@ function didYouMean(word, candidates) {
 var UsageError = class extends Error {
   name = "UsageError";
 };
-var COMMANDS = ["init", "validate", "run", "report", "promote", "versions", "rollback", "help"];
+var COMMANDS = ["init", "validate", "run", "report", "promote", "versions", "rollback", "profile", "infer", "help"];
+var FILE_COMMANDS = ["profile", "infer"];
+var FORMATS = ["csv", "tsv", "jsonl", "json", "parquet"];
 function parseCliArgs(argv) {
   let parsed;
   try {
@@ -9655,6 +9657,10 @@ function parseCliArgs(argv) {
         version: { type: "string" },
         to: { type: "string" },
         quiet: { type: "boolean", short: "q" },
+        merge: { type: "boolean" },
+        baseline: { type: "string" },
+        format: { type: "string" },
+        threads: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
     });
@@ -9664,7 +9670,13 @@ function parseCliArgs(argv) {
   const { values, positionals } = parsed;
   const word = values.help ? "help" : positionals[0] ?? "help";
   if (!COMMANDS.includes(word)) throw new UsageError(`unknown command "${word}"${didYouMean(word, COMMANDS)}`);
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const files = positionals.slice(1);
+  if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
+  if (FILE_COMMANDS.includes(word) && files.length === 0) throw new UsageError(`${word} needs at least one file`);
+  if (word === "infer" && files.length > 1) throw new UsageError(`infer takes one file, received ${files.length}`);
+  if (values.format !== void 0 && !FORMATS.includes(values.format)) throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, received "${values.format}"`);
+  const threads = values.threads === void 0 ? void 0 : Number(values.threads);
+  if (threads !== void 0 && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads expects a whole number of at least 1, received "${values.threads}"`);
   const jobs = values.jobs === void 0 ? os.availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs expects a whole number of at least 1, received "${values.jobs}"`);
   if (values.bump !== void 0 && !["major", "minor", "patch"].includes(values.bump)) throw new UsageError(`--bump expects major, minor or patch, received "${values.bump}"`);
@@ -9681,7 +9693,12 @@ function parseCliArgs(argv) {
     stage: values.stage || void 0,
     version: values.version?.replace(/^v/, "") || void 0,
     to: values.to?.replace(/^v/, "") || void 0,
-    quiet: values.quiet ?? false
+    quiet: values.quiet ?? false,
+    files,
+    merge: values.merge ?? false,
+    baseline: values.baseline || void 0,
+    format: values.format,
+    threads
   };
 }
 var HELP = `mlops: train, check, report and promote a model from mlops.yml
@@ -9696,6 +9713,8 @@ Commands:
   promote     register the run's model as a new version and assign it to the stage
   versions    list registered versions, stages and their history
   rollback    move the stage back to the previous (or --to) version
+  profile     profile data files (parts of one table) into a JSON profile; --merge merges profiles
+  infer       propose a columns: block for mlops.yml from a data file
 
 Options:
   -C, --cwd DIR        directory with mlops.yml (default: current directory)
@@ -9704,24 +9723,72 @@ Options:
       --force          run: rerun every stage; init: overwrite
   -j, --jobs N         run: stages to run at once (default: number of CPUs)
       --run ID         report/promote: run id or run.json path (default: latest)
-  -o, --output FILE    report: write Markdown to FILE instead of stdout
+  -o, --output FILE    report: write Markdown to FILE instead of stdout;
+                       profile: write the JSON profile there (default: profile.json)
       --bump KIND      promote: major, minor or patch (default: promote.bump)
       --stage NAME     promote/rollback: stage (default: promote.stage)
       --version X.Y.Z  promote: explicit version
       --to X.Y.Z       rollback: version to move the stage to
   -q, --quiet          run: do not echo stage output
+      --merge          profile: the files are profile JSONs to merge
+      --baseline FILE  profile: print drift against this profile; exit 1 when the data drifted
+      --format FMT     profile/infer: csv, tsv, jsonl, json or parquet (default: by extension)
+      --threads N      profile/infer/run: worker threads for large CSV files (default: one per core)
 
 Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was refused,
 2 invalid spec or usage.
 `;
 
-// src/cli/commands/init.ts
-import { access, writeFile as writeFile3 } from "node:fs/promises";
-import path9 from "node:path";
+// src/cli/commands/infer.ts
+import path3 from "node:path";
 
-// src/pipeline/run-store.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
+// src/data/infer-columns.ts
+var import_yaml = __toESM(require_dist(), 1);
+var MAX_CATEGORY_VALUES = 20;
+function inferColumn(profile) {
+  const proposed = {};
+  const { types } = profile;
+  const values = profile.count - profile.nulls;
+  if (values === 0) return { nullable: true };
+  const numeric2 = types.integer + types.number;
+  if (types.integer === values) proposed.type = "integer";
+  else if (numeric2 === values) proposed.type = "number";
+  else if (types.boolean === values) proposed.type = "boolean";
+  else if (types.date === values) proposed.type = "date";
+  else if (types.date + types.datetime === values) proposed.type = "datetime";
+  proposed.nullable = profile.nulls > 0;
+  if (proposed.type === "integer" || proposed.type === "number") {
+    proposed.min = profile.numeric.min;
+    proposed.max = profile.numeric.max;
+  }
+  const top = profile.top;
+  if (proposed.type === void 0 && top.exact) {
+    const items = top.top(MAX_CATEGORY_VALUES + 1);
+    if (items.length <= MAX_CATEGORY_VALUES && items.length < values) {
+      proposed.type = "category";
+      proposed.values = items.map((item) => item.value).sort();
+    } else {
+      proposed.type = "string";
+    }
+    if (values > 1 && top.size === values) proposed.unique = true;
+  }
+  const { type, nullable: nullable2, values: allowed, min, max, unique: unique2 } = proposed;
+  return { ...type ? { type } : {}, nullable: nullable2, ...allowed ? { values: allowed } : {}, ...min === void 0 ? {} : { min, max }, ...unique2 ? { unique: unique2 } : {} };
+}
+function inferColumnsYaml(table, source) {
+  const doc = new import_yaml.Document({ columns: {} });
+  const columns = doc.get("columns");
+  for (const [name, profile] of table.columns) {
+    const node2 = doc.createNode(inferColumn(profile));
+    node2.flow = true;
+    columns.add(doc.createPair(name, node2));
+  }
+  doc.commentBefore = ` Proposed by "mlops infer" from ${source} (${table.rows.toLocaleString("en-US")} rows); review before use.`;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
+}
+
+// src/cli/commands/profile.ts
+import { readFile as readFile2 } from "node:fs/promises";
 import path2 from "node:path";
 
 // node_modules/zod/v4/classic/external.js
@@ -10541,10 +10608,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path20) {
-  if (!path20)
+function getElementAtPath(obj, path23) {
+  if (!path23)
     return obj;
-  return path20.reduce((acc, key) => acc?.[key], obj);
+  return path23.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -10884,11 +10951,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path20, issues) {
+function prefixIssues(path23, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path20);
+    iss.path.unshift(path23);
     return iss;
   });
 }
@@ -11124,10 +11191,10 @@ function defineLazyInternal(inst, key, compute) {
           Object.defineProperty(this, key, { configurable: true, writable: true, value });
         broke = broke || outer;
         return value;
-      } catch (err) {
+      } catch (err2) {
         delete this[key];
         broke = broke || outer;
-        throw err;
+        throw err2;
       }
     },
     set(value) {
@@ -11350,16 +11417,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path20 = []) => {
+  const processError = (error63, path23 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path20, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path23, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
       } else {
-        const fullpath = [...path20, ...issue2.path];
+        const fullpath = [...path23, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -11398,17 +11465,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path20 = []) => {
+  const processError = (error63, path23 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path20, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path23, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path20, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
       } else {
-        const fullpath = [...path20, ...issue2.path];
+        const fullpath = [...path23, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -11447,8 +11514,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path20 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path20) {
+  const path23 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path23) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -12707,11 +12774,11 @@ function isValidCIDRv6(value) {
   const parts = value.split("/");
   if (parts.length !== 2)
     return false;
-  const [address, prefix] = parts;
-  if (!prefix)
+  const [address, prefix2] = parts;
+  if (!prefix2)
     return false;
-  const prefixNum = Number(prefix);
-  if (`${prefixNum}` !== prefix)
+  const prefixNum = Number(prefix2);
+  if (`${prefixNum}` !== prefix2)
     return false;
   if (prefixNum < 0 || prefixNum > 128)
     return false;
@@ -12790,16 +12857,16 @@ var $ZodE164 = /* @__PURE__ */ $constructor("$ZodE164", (inst, def) => {
   $ZodStringFormat.init(inst, def);
 });
 var CC_SANITIZE = /[- ]/g;
-function isLuhnAlgo(digits) {
-  let length = digits.length;
+function isLuhnAlgo(digits2) {
+  let length = digits2.length;
   let bit = 1;
-  let sum = 0;
+  let sum3 = 0;
   while (length) {
-    const value = digits.charCodeAt(--length) - 48;
+    const value = digits2.charCodeAt(--length) - 48;
     bit ^= 1;
-    sum += bit ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][value] : value;
+    sum3 += bit ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][value] : value;
   }
-  return sum % 10 === 0;
+  return sum3 % 10 === 0;
 }
 function isValidCreditCard(input2) {
   if (!creditCard.test(input2))
@@ -13744,7 +13811,7 @@ function handleIntersectionResults(result, left, right) {
   const unrecKeys = /* @__PURE__ */ new Map();
   let unrecIssue;
   const keyIssues = /* @__PURE__ */ new Map();
-  const collect = (iss, side) => {
+  const collect = (iss, side2) => {
     let keys;
     if (iss.code === "unrecognized_keys" && !iss.path?.length) {
       unrecIssue ?? (unrecIssue = iss);
@@ -13760,7 +13827,7 @@ function handleIntersectionResults(result, left, right) {
     for (const k of keys) {
       if (!unrecKeys.has(k))
         unrecKeys.set(k, {});
-      unrecKeys.get(k)[side] = true;
+      unrecKeys.get(k)[side2] = true;
     }
     return true;
   };
@@ -14791,7 +14858,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -14801,7 +14868,7 @@ function isRecursive(inst, stack, resolve4) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+      const answer = isRecursive(child, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -14812,7 +14879,7 @@ function isRecursive(inst, stack, resolve4) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -14876,7 +14943,7 @@ function isRecursive(inst, stack, resolve4) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -22695,9 +22762,9 @@ function compile(schema, options) {
     const clone2 = withParser(schema, parser);
     clone2._zod.bag.validator = compileValidator(schema, parser);
     return clone2;
-  } catch (err) {
+  } catch (err2) {
     if (options?.strict)
-      throw err;
+      throw err2;
     return schema;
   }
 }
@@ -22787,8 +22854,8 @@ ${code}
   try {
     const factory = new F(...constantNames, factoryCode);
     fn = factory(...constantValues);
-  } catch (err) {
-    throw new ZodCompileUnsupportedError(`this schema (generated code failed to evaluate: ${err.message})`);
+  } catch (err2) {
+    throw new ZodCompileUnsupportedError(`this schema (generated code failed to evaluate: ${err2.message})`);
   }
   if (options?.debug) {
     fn.code = fullCode;
@@ -22826,9 +22893,9 @@ function compileChild(doc, ctx, schema, accessor, needsValue = true) {
   const varCounter = ctx.varCounter;
   try {
     return generateCheck(doc, ctx, schema, accessor, needsValue);
-  } catch (err) {
-    if (!(err instanceof ZodCompileUnsupportedError) || !err.islandable)
-      throw err;
+  } catch (err2) {
+    if (!(err2 instanceof ZodCompileUnsupportedError) || !err2.islandable)
+      throw err2;
     doc.content.length = contentLen;
     if (ctx.constants.size > constantCount) {
       const trailing = Array.from(ctx.constants.keys()).slice(constantCount);
@@ -23217,8 +23284,8 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
       doc.write(`if (!${accessor}.includes(${esc(def.includes)})) return INVALID;`);
       break;
     case "starts_with": {
-      const prefix = def.prefix;
-      doc.write(`if (${accessor}.slice(0, ${prefix.length}) !== ${esc(prefix)}) return INVALID;`);
+      const prefix2 = def.prefix;
+      doc.write(`if (${accessor}.slice(0, ${prefix2.length}) !== ${esc(prefix2)}) return INVALID;`);
       break;
     }
     case "ends_with": {
@@ -23962,8 +24029,8 @@ function generateDiscriminatedUnionCheck(doc, ctx, def, accessor) {
       claimed.add(value);
     }
     const conditions = Array.from(values, (value) => literalEquality(ctx, discVar, value));
-    const prefix = firstBranch ? "if" : "else if";
-    doc.write(`${prefix} (${conditions.join(" || ")}) {`);
+    const prefix2 = firstBranch ? "if" : "else if";
+    doc.write(`${prefix2} (${conditions.join(" || ")}) {`);
     doc.indented((d) => {
       const branchOutput = generateCheck(d, ctx, option, accessor);
       d.write(`${outputVar} = ${branchOutput};`);
@@ -24911,12 +24978,12 @@ function _includes(includes, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _startsWith(prefix, params) {
+function _startsWith(prefix2, params) {
   return new $ZodCheckStartsWith({
     check: "string_format",
     format: "starts_with",
     ...normalizeParams(params),
-    prefix
+    prefix: prefix2
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -28586,13 +28653,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path20 = ref.slice(1).split("/").filter(Boolean);
-  if (path20.length === 0) {
+  const path23 = ref.slice(1).split("/").filter(Boolean);
+  if (path23.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path20[0] === defsKey) {
-    const key = path20[1] === void 0 ? void 0 : decodeJSONPointerSegment(path20[1]);
+  if (path23[0] === defsKey) {
+    const key = path23[1] === void 0 ? void 0 : decodeJSONPointerSegment(path23[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -29387,11 +29454,11 @@ function deepPartial(schema) {
 }
 
 // node_modules/zod/v4/classic/in-out.js
-function withChecks(side, checks) {
+function withChecks(side2, checks) {
   if (!checks?.length)
-    return side;
-  const def = side._zod.def;
-  return clone(side, mergeDefs(def, { checks: [...def.checks ?? [], ...checks] }), { parent: true });
+    return side2;
+  const def = side2._zod.def;
+  return clone(side2, mergeDefs(def, { checks: [...def.checks ?? [], ...checks] }), { parent: true });
 }
 function outSide(def) {
   return withChecks(def.out, def.checks);
@@ -29441,30 +29508,11930 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/data/profile/hyperloglog.ts
+var MIN_PRECISION = 4;
+var MAX_PRECISION = 18;
+var HyperLogLogJson = external_exports.object({
+  p: external_exports.number().int().min(MIN_PRECISION).max(MAX_PRECISION),
+  /** Registers packed 6 bits each (ranks are ≤ 65 - p < 64), base64. */
+  registers: external_exports.string()
+});
+var FLOAT = new Float64Array(1);
+var WORDS = new Uint32Array(FLOAT.buffer);
+var HASH = new Int32Array(2);
+function hashString(value) {
+  let h1 = 3735928559;
+  let h2 = 1103547991;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  finish(h1, h2);
+}
+function hashNumber(x) {
+  FLOAT[0] = x === 0 ? 0 : x;
+  const lo = WORDS[0];
+  const hi = WORDS[1];
+  let h1 = Math.imul(2246822507 ^ lo, 2654435761);
+  let h2 = Math.imul(3266489909 ^ lo, 1597334677);
+  h1 = Math.imul(h1 ^ hi, 2654435761);
+  h2 = Math.imul(h2 ^ hi, 1597334677);
+  finish(h1, h2);
+}
+function finish(h1, h2) {
+  h1 = Math.imul(h1 ^ h1 >>> 16, 2246822507);
+  h1 ^= Math.imul(h2 ^ h2 >>> 13, 3266489909);
+  h2 = Math.imul(h2 ^ h2 >>> 16, 2246822507);
+  h2 ^= Math.imul(h1 ^ h1 >>> 13, 3266489909);
+  HASH[0] = h1;
+  HASH[1] = h2;
+}
+var HyperLogLog = class _HyperLogLog {
+  p;
+  registers;
+  constructor(p = 14) {
+    if (!Number.isInteger(p) || p < MIN_PRECISION || p > MAX_PRECISION) {
+      throw new RangeError(`HyperLogLog precision must be an integer in [${MIN_PRECISION}, ${MAX_PRECISION}], got ${p}`);
+    }
+    this.p = p;
+    this.registers = new Uint8Array(1 << p);
+  }
+  /** Relative standard error of estimate(). */
+  get standardError() {
+    return 1.04 / Math.sqrt(this.registers.length);
+  }
+  add(value) {
+    hashString(value);
+    this.addHash(HASH[0], HASH[1]);
+  }
+  /**
+   * Adds a number by its IEEE-754 bits, without formatting it as text; -0 counts
+   * as 0. Numbers and strings hash differently, so 1 and "1" are two values.
+   */
+  addNumber(x) {
+    hashNumber(x);
+    this.addHash(HASH[0], HASH[1]);
+  }
+  /** Adds a value by the hash hashString or hashNumber left in HASH, for callers that need the hash too. */
+  addHash(h1, h2) {
+    const p = this.p;
+    const index = h1 >>> 32 - p;
+    const rest = h1 << p;
+    const rank = rest !== 0 ? Math.clz32(rest) + 1 : 32 - p + Math.clz32(h2) + 1;
+    if (rank > this.registers[index]) this.registers[index] = rank;
+  }
+  /** Register-wise max: exactly the sketch of the union. */
+  merge(other) {
+    if (other.p !== this.p) throw new Error(`cannot merge HyperLogLog sketches of precision ${this.p} and ${other.p}`);
+    const mine = this.registers;
+    const theirs = other.registers;
+    for (let i = 0; i < mine.length; i++) if (theirs[i] > mine[i]) mine[i] = theirs[i];
+    return this;
+  }
+  /**
+   * Ertl's "improved" estimator (2017) over the register histogram. Its sigma
+   * term is linear counting generalised: while most registers are empty it
+   * gives m·ln(m / empty), the small-range correction. Unlike the classic
+   * switch from linear counting to raw HLL at 2.5m, it has no bias bump there
+   * (measured at p = 14, n = 41,000: classic RMSE 2.6%, this 0.9%).
+   */
+  estimate() {
+    const m = this.registers.length;
+    const q = 64 - this.p;
+    const histogram = new Float64Array(q + 2);
+    for (let i = 0; i < m; i++) histogram[this.registers[i]]++;
+    let z2 = m * tau((m - histogram[q + 1]) / m);
+    for (let k = q; k >= 1; k--) z2 = (z2 + histogram[k]) * 0.5;
+    z2 += m * sigma(histogram[0] / m);
+    return m * m / (2 * Math.LN2) / z2;
+  }
+  clone() {
+    const copy = new _HyperLogLog(this.p);
+    copy.registers.set(this.registers);
+    return copy;
+  }
+  toJSON() {
+    return { p: this.p, registers: Buffer.from(pack(this.registers)).toString("base64") };
+  }
+  static fromJSON(json2) {
+    const parsed = HyperLogLogJson.parse(json2);
+    const sketch = new _HyperLogLog(parsed.p);
+    const bytes = Buffer.from(parsed.registers, "base64");
+    if (bytes.length !== sketch.registers.length * 6 / 8) {
+      throw new Error(`HyperLogLog: ${bytes.length} register bytes do not fit precision ${parsed.p}`);
+    }
+    unpack(bytes, sketch.registers);
+    const maxRank = 65 - parsed.p;
+    if (sketch.registers.some((rank) => rank > maxRank)) throw new Error(`HyperLogLog: a register exceeds the largest rank ${maxRank}`);
+    return sketch;
+  }
+};
+function pack(registers) {
+  const out = new Uint8Array(registers.length * 6 / 8);
+  for (let i = 0, o = 0; i < registers.length; i += 4, o += 3) {
+    const word = registers[i] << 18 | registers[i + 1] << 12 | registers[i + 2] << 6 | registers[i + 3];
+    out[o] = word >>> 16;
+    out[o + 1] = word >>> 8 & 255;
+    out[o + 2] = word & 255;
+  }
+  return out;
+}
+function unpack(bytes, registers) {
+  for (let i = 0, o = 0; i < registers.length; i += 4, o += 3) {
+    const word = bytes[o] << 16 | bytes[o + 1] << 8 | bytes[o + 2];
+    registers[i] = word >>> 18;
+    registers[i + 1] = word >>> 12 & 63;
+    registers[i + 2] = word >>> 6 & 63;
+    registers[i + 3] = word & 63;
+  }
+}
+function sigma(x) {
+  if (x === 1) return Infinity;
+  let y = 1;
+  let z2 = x;
+  let previous;
+  do {
+    x *= x;
+    previous = z2;
+    z2 += x * y;
+    y += y;
+  } while (z2 !== previous);
+  return z2;
+}
+function tau(x) {
+  if (x === 0 || x === 1) return 0;
+  let y = 1;
+  let z2 = 1 - x;
+  let previous;
+  do {
+    x = Math.sqrt(x);
+    previous = z2;
+    y *= 0.5;
+    z2 -= (1 - x) ** 2 * y;
+  } while (z2 !== previous);
+  return z2 / 3;
+}
+
+// src/data/profile/kll.ts
+var SHRINK = 2 / 3;
+var MIN_WIDTH = 8;
+var SEED = 2654435769;
+var MIN_K = 8;
+var MAX_K = 65536;
+var KllSketchJson = external_exports.object({
+  k: external_exports.number().int().min(MIN_K).max(MAX_K),
+  /** Number of values summarised (the total weight). */
+  n: external_exports.number().int().nonnegative(),
+  min: external_exports.number().nullable(),
+  max: external_exports.number().nullable(),
+  /** State of the compaction coin, so a restored sketch continues the same sequence. */
+  rng: external_exports.number().int().min(1).max(4294967295),
+  /** levels[h] holds the items of weight 2^h (any order; levels above 0 are written sorted). */
+  levels: external_exports.array(external_exports.array(external_exports.number())).min(1)
+});
+var KllSketch = class _KllSketch {
+  k;
+  // Level h is levels[h][0 .. sizes[h]); buffers double as needed (lazy levels overrun capacity).
+  #levels = [];
+  #sizes = [];
+  #capacities = [];
+  #retained = 0;
+  #maxRetained = 0;
+  #n = 0;
+  #min = Infinity;
+  #max = -Infinity;
+  #rng = SEED;
+  #sorted;
+  constructor(k = 200) {
+    if (!Number.isInteger(k) || k < MIN_K || k > MAX_K) throw new RangeError(`KLL k must be an integer in [${MIN_K}, ${MAX_K}], got ${k}`);
+    this.k = k;
+    this.#grow();
+  }
+  /** Values summarised. */
+  get n() {
+    return this.#n;
+  }
+  /** Exact smallest value; NaN while empty. */
+  get min() {
+    return this.#n === 0 ? NaN : this.#min;
+  }
+  /** Exact largest value; NaN while empty. */
+  get max() {
+    return this.#n === 0 ? NaN : this.#max;
+  }
+  /** Items held in memory (about 3k once the stream is long). */
+  get retained() {
+    return this.#retained;
+  }
+  /** Ignores NaN and ±Infinity: they have no rank worth keeping and JSON cannot carry them. */
+  update(x) {
+    if (x - x !== 0) return;
+    if (x < this.#min) this.#min = x;
+    if (x > this.#max) this.#max = x;
+    this.#n++;
+    this.#sorted = void 0;
+    const size = this.#sizes[0];
+    this.#reserve(0, size + 1)[size] = x;
+    this.#sizes[0] = size + 1;
+    if (++this.#retained >= this.#maxRetained) this.#compress();
+  }
+  /** Folds `other` into this; other is left unchanged. Error is bounded by the smaller k. */
+  merge(other) {
+    if (other.#n === 0) return this;
+    const source = other === this ? this.clone() : other;
+    while (this.#levels.length < source.#levels.length) this.#grow();
+    for (let h = 0; h < source.#levels.length; h++) {
+      const count = source.#sizes[h];
+      if (count === 0) continue;
+      const size = this.#sizes[h];
+      const level = this.#reserve(h, size + count);
+      if (h === 0) level.set(source.#levels[0].subarray(0, count), size);
+      else mergeInto(level, size, source.#levels[h], 0, 1, count);
+      this.#sizes[h] = size + count;
+      this.#retained += count;
+    }
+    this.#n += source.#n;
+    if (source.#min < this.#min) this.#min = source.#min;
+    if (source.#max > this.#max) this.#max = source.#max;
+    this.#sorted = void 0;
+    while (this.#retained >= this.#maxRetained) this.#compress();
+    return this;
+  }
+  /**
+   * The smallest retained value whose estimated rank fraction reaches q;
+   * q = 0 and q = 1 give the exact min and max. NaN while empty.
+   */
+  quantile(q) {
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
+    if (this.#n === 0) return NaN;
+    if (q === 0) return this.#min;
+    if (q === 1) return this.#max;
+    const { values, cumulative } = this.#view();
+    const target = q * this.#n;
+    return values[firstIndex(values.length - 1, (i) => cumulative[i] >= target)];
+  }
+  /** Estimated fraction of values ≤ x (< x when inclusive is false); NaN while empty. */
+  cdf(x, inclusive = true) {
+    if (this.#n === 0 || Number.isNaN(x)) return NaN;
+    if (x < this.#min || !inclusive && x === this.#min) return 0;
+    if (x > this.#max || inclusive && x === this.#max) return 1;
+    const { values, cumulative } = this.#view();
+    const count = firstIndex(values.length, (i) => inclusive ? values[i] > x : values[i] >= x);
+    return count === 0 ? 0 : cumulative[count - 1] / this.#n;
+  }
+  clone() {
+    const copy = new _KllSketch(this.k).merge(this);
+    copy.#rng = this.#rng;
+    return copy;
+  }
+  toJSON() {
+    const empty = this.#n === 0;
+    return {
+      k: this.k,
+      n: this.#n,
+      min: empty ? null : this.#min,
+      max: empty ? null : this.#max,
+      rng: this.#rng,
+      levels: this.#levels.map((level, h) => Array.from(level.subarray(0, this.#sizes[h])))
+    };
+  }
+  static fromJSON(json2) {
+    const parsed = KllSketchJson.parse(json2);
+    const sketch = new _KllSketch(parsed.k);
+    while (sketch.#levels.length < parsed.levels.length) sketch.#grow();
+    let weight = 0;
+    parsed.levels.forEach((items, h) => {
+      const level = sketch.#reserve(h, items.length);
+      level.set(items);
+      if (h > 0) sortPrefix(level, items.length);
+      sketch.#sizes[h] = items.length;
+      sketch.#retained += items.length;
+      weight += items.length * 2 ** h;
+    });
+    if (weight !== parsed.n) throw new Error(`KLL sketch: levels carry weight ${weight} but n is ${parsed.n}`);
+    const empty = parsed.n === 0;
+    if (empty !== (parsed.min === null) || empty !== (parsed.max === null)) throw new Error("KLL sketch: min and max must be null exactly when n is 0");
+    sketch.#n = parsed.n;
+    sketch.#min = parsed.min ?? Infinity;
+    sketch.#max = parsed.max ?? -Infinity;
+    sketch.#rng = parsed.rng;
+    while (sketch.#retained >= sketch.#maxRetained) sketch.#compress();
+    return sketch;
+  }
+  /** Adds a level on top; every level's capacity is recomputed from its depth below the top. */
+  #grow() {
+    this.#levels.push(new Float64Array(8));
+    this.#sizes.push(0);
+    const height = this.#levels.length;
+    this.#maxRetained = 0;
+    for (let h = 0; h < height; h++) {
+      const capacity = Math.max(MIN_WIDTH, Math.ceil(this.k * SHRINK ** (height - 1 - h)));
+      this.#capacities[h] = capacity;
+      this.#maxRetained += capacity;
+    }
+  }
+  /** Compacts the lowest full level(s) until the sketch is back under its budget. */
+  #compress() {
+    for (let h = 0; h < this.#levels.length; h++) {
+      if (this.#sizes[h] < this.#capacities[h]) continue;
+      if (h + 1 === this.#levels.length) this.#grow();
+      this.#compact(h);
+      if (this.#retained < this.#maxRetained) return;
+    }
+  }
+  /** Promotes one item of each adjacent sorted pair of level h to h + 1; an odd one out stays. */
+  #compact(h) {
+    const size = this.#sizes[h];
+    const level = this.#levels[h];
+    if (h === 0) sortPrefix(level, size);
+    const pairs = size >> 1;
+    const above = this.#sizes[h + 1];
+    mergeInto(this.#reserve(h + 1, above + pairs), above, level, this.#coin(), 2, pairs);
+    this.#sizes[h + 1] = above + pairs;
+    if (size & 1) level[0] = level[size - 1];
+    this.#sizes[h] = size & 1;
+    this.#retained -= pairs;
+  }
+  /** xorshift32; the top bit is the coin. */
+  #coin() {
+    let x = this.#rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (this.#rng = x >>> 0) >>> 31;
+  }
+  /** The buffer of level h with room for `needed` items. */
+  #reserve(h, needed) {
+    const level = this.#levels[h];
+    if (needed <= level.length) return level;
+    let length = level.length;
+    while (length < needed) length *= 2;
+    const grown = new Float64Array(length);
+    grown.set(level.subarray(0, this.#sizes[h]));
+    this.#levels[h] = grown;
+    return grown;
+  }
+  /** All retained items sorted by value with cumulative weights; cached until the next change. */
+  #view() {
+    if (this.#sorted) return this.#sorted;
+    const items = [];
+    this.#levels.forEach((level, h) => {
+      for (let i = 0; i < this.#sizes[h]; i++) items.push([level[i], 2 ** h]);
+    });
+    items.sort((a, b) => a[0] - b[0]);
+    const cumulative = new Float64Array(items.length);
+    let total = 0;
+    items.forEach(([, weight], i) => cumulative[i] = total += weight);
+    this.#sorted = { values: Float64Array.from(items, ([value]) => value), cumulative };
+    return this.#sorted;
+  }
+};
+function firstIndex(end, test) {
+  let lo = 0;
+  let hi = end;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (test(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+function mergeInto(target, size, source, start, step, count) {
+  let i = size - 1;
+  let j = count - 1;
+  let out = size + count - 1;
+  while (j >= 0) {
+    const incoming = source[start + j * step];
+    if (i >= 0 && target[i] > incoming) target[out--] = target[i--];
+    else {
+      target[out--] = incoming;
+      j--;
+    }
+  }
+}
+function sortPrefix(a, size) {
+  if (size > 32) a.subarray(0, size).sort();
+  else {
+    for (let i = 1; i < size; i++) {
+      const v = a[i];
+      let j = i - 1;
+      for (; j >= 0 && a[j] > v; j--) a[j + 1] = a[j];
+      a[j + 1] = v;
+    }
+  }
+}
+
+// src/data/profile/moments.ts
+var MomentsJson = external_exports.object({
+  count: external_exports.number().int().nonnegative(),
+  mean: external_exports.number(),
+  m2: external_exports.number().nonnegative(),
+  min: external_exports.number().nullable(),
+  max: external_exports.number().nullable()
+});
+var Moments = class _Moments {
+  count = 0;
+  mean = 0;
+  /** Sum of squared deviations from the mean. */
+  m2 = 0;
+  /** Infinity / -Infinity while empty, so update() needs no emptiness branch. */
+  min = Infinity;
+  max = -Infinity;
+  /** Callers pass finite numbers; one NaN or Infinity poisons mean and M2. */
+  update(x) {
+    const count = ++this.count;
+    const delta = x - this.mean;
+    this.mean += delta / count;
+    this.m2 += delta * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+  }
+  /** Folds `other` into this (Chan et al.); other is left unchanged. */
+  merge(other) {
+    if (other.count === 0) return this;
+    if (this.count === 0) {
+      this.count = other.count;
+      this.mean = other.mean;
+      this.m2 = other.m2;
+    } else {
+      const count = this.count + other.count;
+      const delta = other.mean - this.mean;
+      this.mean += delta * other.count / count;
+      this.m2 += other.m2 + delta * delta * this.count * other.count / count;
+      this.count = count;
+    }
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
+    return this;
+  }
+  /** Sample variance (n - 1 denominator); undefined below two values. */
+  variance() {
+    return this.count < 2 ? void 0 : this.m2 / (this.count - 1);
+  }
+  /** Sample standard deviation; undefined below two values. */
+  stddev() {
+    const variance = this.variance();
+    return variance === void 0 ? void 0 : Math.sqrt(variance);
+  }
+  clone() {
+    return new _Moments().merge(this);
+  }
+  toJSON() {
+    const empty = this.count === 0;
+    return { count: this.count, mean: this.mean, m2: this.m2, min: empty ? null : this.min, max: empty ? null : this.max };
+  }
+  static fromJSON(json2) {
+    const parsed = MomentsJson.parse(json2);
+    if (parsed.count === 0 !== (parsed.min === null) || parsed.count === 0 !== (parsed.max === null)) {
+      throw new Error("moments: min and max must be null exactly when count is 0");
+    }
+    const moments = new _Moments();
+    moments.count = parsed.count;
+    moments.mean = parsed.mean;
+    moments.m2 = parsed.m2;
+    moments.min = parsed.min ?? Infinity;
+    moments.max = parsed.max ?? -Infinity;
+    return moments;
+  }
+};
+
+// src/data/profile/top-k.ts
+var DEFAULT_TOP_CAPACITY = 1e4;
+var TopKJson = external_exports.object({
+  capacity: external_exports.number().int().positive(),
+  /** Values added (with multiplicity). */
+  total: external_exports.number().int().nonnegative(),
+  /** Most any count below can fall short of the true count; 0 while exact. */
+  maxError: external_exports.number().int().nonnegative(),
+  exact: external_exports.boolean(),
+  /** [value, count] pairs, count descending then value ascending. */
+  items: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.number().int().positive()]))
+});
+var TopK = class _TopK {
+  capacity;
+  // Slot i is free when keys[i] is undefined.
+  #keys = new Array(16).fill(void 0);
+  #hashes = new Int32Array(16);
+  #counts = new Float64Array(16);
+  #size = 0;
+  #total = 0;
+  #maxError = 0;
+  #exact = true;
+  constructor(capacity = DEFAULT_TOP_CAPACITY) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`top-k capacity must be a positive integer, got ${capacity}`);
+    this.capacity = capacity;
+  }
+  /** True while every count is exact (no more than `capacity` distinct values so far). */
+  get exact() {
+    return this.#exact;
+  }
+  /** A count may be short of the true count by at most this; unlisted values occur at most this often. */
+  get maxError() {
+    return this.#maxError;
+  }
+  get total() {
+    return this.#total;
+  }
+  /** Counters held (distinct values while exact). */
+  get size() {
+    return this.#size;
+  }
+  add(value, count = 1) {
+    hashString(value);
+    this.addHashed(value, HASH[0], count);
+  }
+  /** add() for a caller that has just run hashString(value): `hash` is HASH[0]. */
+  addHashed(value, hash2, count = 1) {
+    if (!(count >= 1 && Number.isInteger(count))) throw new RangeError(`top-k count must be a positive integer, got ${count}`);
+    this.#total += count;
+    const slot = this.#find(value, hash2 | 0);
+    if (this.#keys[slot] !== void 0) this.#counts[slot] += count;
+    else if (this.#size < this.capacity) this.#insertAt(slot, value, hash2 | 0, count);
+    else this.#admit(value, hash2 | 0, count);
+  }
+  /** Count recorded for `value` (a lower bound once inexact); 0 when not held. */
+  count(value) {
+    hashString(value);
+    const slot = this.#find(value, HASH[0] | 0);
+    return this.#keys[slot] === void 0 ? 0 : this.#counts[slot];
+  }
+  /** The k largest counts, count descending then value ascending (by UTF-16 code units). */
+  top(k = 10) {
+    return this.#sorted().slice(0, Math.max(0, k)).map(([value, count]) => ({ value, count }));
+  }
+  /** Folds `other` into this (Agarwal et al.): add counters, then cut back to capacity. */
+  merge(other) {
+    const entries = other.#entries();
+    for (const [value, count, hash2] of entries) {
+      const slot = this.#find(value, hash2);
+      if (this.#keys[slot] !== void 0) this.#counts[slot] += count;
+      else this.#insertAt(slot, value, hash2, count);
+    }
+    this.#total += other.#total;
+    this.#maxError += other.#maxError;
+    this.#exact &&= other.#exact;
+    if (this.#size > this.capacity) {
+      const counts = this.#entries().map(([, count]) => count).sort((a, b) => b - a);
+      this.#decrementAll(counts[this.capacity]);
+    }
+    return this;
+  }
+  clone() {
+    return new _TopK(this.capacity).merge(this);
+  }
+  toJSON() {
+    return {
+      capacity: this.capacity,
+      total: this.#total,
+      maxError: this.#maxError,
+      exact: this.#exact,
+      items: this.#sorted().map(([value, count]) => [value, count])
+    };
+  }
+  static fromJSON(json2) {
+    const parsed = TopKJson.parse(json2);
+    if (parsed.items.length > parsed.capacity) throw new Error(`top-k: ${parsed.items.length} items exceed capacity ${parsed.capacity}`);
+    if (parsed.exact !== (parsed.maxError === 0)) throw new Error("top-k: maxError must be 0 exactly when counts are exact");
+    const topK = new _TopK(parsed.capacity);
+    let sum3 = 0;
+    for (const [value, count] of parsed.items) {
+      hashString(value);
+      const hash2 = HASH[0] | 0;
+      const slot = topK.#find(value, hash2);
+      if (topK.#keys[slot] !== void 0) throw new Error(`top-k: value ${JSON.stringify(value)} is listed twice`);
+      topK.#insertAt(slot, value, hash2, count);
+      sum3 += count;
+    }
+    if (parsed.exact ? sum3 !== parsed.total : sum3 > parsed.total) {
+      throw new Error(`top-k: counts sum to ${sum3} but total is ${parsed.total}`);
+    }
+    topK.#total = parsed.total;
+    topK.#maxError = parsed.maxError;
+    topK.#exact = parsed.exact;
+    return topK;
+  }
+  /** The slot holding `value`, or the free slot where it would go. */
+  #find(value, hash2) {
+    const keys = this.#keys;
+    const mask = keys.length - 1;
+    let slot = hash2 & mask;
+    for (; ; ) {
+      const key = keys[slot];
+      if (key === void 0 || this.#hashes[slot] === hash2 && key === value) return slot;
+      slot = slot + 1 & mask;
+    }
+  }
+  #insertAt(slot, value, hash2, count) {
+    this.#keys[slot] = value;
+    this.#hashes[slot] = hash2;
+    this.#counts[slot] = count;
+    if (++this.#size * 2 > this.#keys.length) this.#rebuild(this.#keys.length * 2, 0);
+  }
+  /** A new value with every counter taken: decrement all (and it) by the smallest amount that frees a slot. */
+  #admit(value, hash2, count) {
+    let smallest = count;
+    for (let slot = 0; slot < this.#keys.length; slot++) {
+      if (this.#keys[slot] !== void 0 && this.#counts[slot] < smallest) smallest = this.#counts[slot];
+    }
+    this.#decrementAll(smallest);
+    if (count > smallest) this.#insertAt(this.#find(value, hash2), value, hash2, count - smallest);
+  }
+  #decrementAll(amount) {
+    if (amount <= 0) return;
+    this.#rebuild(this.#keys.length, amount);
+    this.#maxError += amount;
+    this.#exact = false;
+  }
+  /** Re-inserts every counter above `decrement`, less `decrement`, into a table of `length` slots. */
+  #rebuild(length, decrement) {
+    const values = [];
+    const hashes = [];
+    const counts = [];
+    for (let slot = 0; slot < this.#keys.length; slot++) {
+      const key = this.#keys[slot];
+      if (key === void 0 || this.#counts[slot] <= decrement) continue;
+      values.push(key);
+      hashes.push(this.#hashes[slot]);
+      counts.push(this.#counts[slot] - decrement);
+    }
+    if (length === this.#keys.length) {
+      this.#keys.fill(void 0);
+    } else {
+      this.#keys = new Array(length).fill(void 0);
+      this.#hashes = new Int32Array(length);
+      this.#counts = new Float64Array(length);
+    }
+    this.#size = values.length;
+    for (let i = 0; i < values.length; i++) {
+      const slot = this.#find(values[i], hashes[i]);
+      this.#keys[slot] = values[i];
+      this.#hashes[slot] = hashes[i];
+      this.#counts[slot] = counts[i];
+    }
+  }
+  /** [value, count, hash] for every counter, in table order. */
+  #entries() {
+    const entries = [];
+    for (let slot = 0; slot < this.#keys.length; slot++) {
+      const key = this.#keys[slot];
+      if (key !== void 0) entries.push([key, this.#counts[slot], this.#hashes[slot]]);
+    }
+    return entries;
+  }
+  #sorted() {
+    return this.#entries().sort(([va, ca], [vb, cb]) => cb - ca || (va < vb ? -1 : va > vb ? 1 : 0));
+  }
+};
+
+// src/data/profile/column-profile.ts
+var VALUE_TYPES = ["integer", "number", "boolean", "date", "datetime", "string"];
+var ValueType = external_exports.enum(VALUE_TYPES);
+var tally = external_exports.number().int().nonnegative();
+var TypeCounts = external_exports.object({ integer: tally, number: tally, boolean: tally, date: tally, datetime: tally, string: tally });
+var COLUMN_PROFILE_VERSION = 1;
+var ColumnProfileJson = external_exports.object({
+  version: external_exports.literal(COLUMN_PROFILE_VERSION),
+  count: tally,
+  nulls: tally,
+  types: TypeCounts,
+  numeric: MomentsJson,
+  quantiles: KllSketchJson,
+  textLength: MomentsJson,
+  distinct: HyperLogLogJson,
+  top: TopKJson
+}).superRefine((profile, ctx) => {
+  const { types } = profile;
+  const numeric2 = types.integer + types.number;
+  const text = types.boolean + types.date + types.datetime + types.string;
+  const expect = (actual, expected, path23, what) => {
+    if (actual !== expected) ctx.addIssue({ code: "custom", path: path23.split("."), message: `${what} is ${actual}, expected ${expected}` });
+  };
+  expect(profile.count, profile.nulls + numeric2 + text, "count", "count (nulls plus typed values)");
+  expect(profile.numeric.count, numeric2, "numeric.count", "numeric count (integer plus number values)");
+  expect(profile.quantiles.n, numeric2, "quantiles.n", "quantile sketch size");
+  expect(profile.textLength.count, text, "textLength.count", "text length count (boolean, date, datetime and string values)");
+  expect(profile.top.total, text, "top.total", "top-k total");
+});
+function createColumnProfile(options = {}) {
+  return {
+    count: 0,
+    nulls: 0,
+    types: { integer: 0, number: 0, boolean: 0, date: 0, datetime: 0, string: 0 },
+    numeric: new Moments(),
+    quantiles: new KllSketch(options.k),
+    textLength: new Moments(),
+    distinct: new HyperLogLog(options.precision),
+    top: new TopK(options.topCapacity ?? DEFAULT_TOP_CAPACITY)
+  };
+}
+function addValue(profile, raw) {
+  profile.count++;
+  const numericType = parseNumeric(raw);
+  if (numericType !== NOT_NUMERIC) {
+    const x = PARSED[0];
+    if (numericType === INTEGER) profile.types.integer++;
+    else profile.types.number++;
+    profile.numeric.update(x);
+    profile.quantiles.update(x);
+    profile.distinct.addNumber(x);
+    return;
+  }
+  const type = classifyText(raw);
+  if (type === NULL) {
+    profile.nulls++;
+    return;
+  }
+  profile.types[VALUE_TYPES[type]]++;
+  profile.textLength.update(classifiedText.length);
+  hashString(classifiedText);
+  profile.distinct.addHash(HASH[0], HASH[1]);
+  profile.top.addHashed(classifiedText, HASH[0]);
+}
+function classifyValue(raw) {
+  const numericType = parseNumeric(raw);
+  if (numericType !== NOT_NUMERIC) return VALUE_TYPES[numericType];
+  const type = classifyText(raw);
+  return type === NULL ? null : VALUE_TYPES[type];
+}
+function numericValue(raw) {
+  return parseNumeric(raw) === NOT_NUMERIC ? void 0 : PARSED[0];
+}
+function mergeColumnProfiles(a, b) {
+  const merged = cloneColumnProfile(a);
+  merged.count += b.count;
+  merged.nulls += b.nulls;
+  for (const type of VALUE_TYPES) merged.types[type] += b.types[type];
+  merged.numeric.merge(b.numeric);
+  merged.quantiles.merge(b.quantiles);
+  merged.textLength.merge(b.textLength);
+  merged.distinct.merge(b.distinct);
+  merged.top.merge(b.top);
+  return merged;
+}
+function cloneColumnProfile(profile) {
+  return {
+    count: profile.count,
+    nulls: profile.nulls,
+    types: { ...profile.types },
+    numeric: profile.numeric.clone(),
+    quantiles: profile.quantiles.clone(),
+    textLength: profile.textLength.clone(),
+    distinct: profile.distinct.clone(),
+    top: profile.top.clone()
+  };
+}
+function columnProfileToJSON(profile) {
+  return {
+    version: COLUMN_PROFILE_VERSION,
+    count: profile.count,
+    nulls: profile.nulls,
+    types: { ...profile.types },
+    numeric: profile.numeric.toJSON(),
+    quantiles: profile.quantiles.toJSON(),
+    textLength: profile.textLength.toJSON(),
+    distinct: profile.distinct.toJSON(),
+    top: profile.top.toJSON()
+  };
+}
+function parseColumnProfile(json2) {
+  checkVersion(json2, "column profile", COLUMN_PROFILE_VERSION);
+  const result = ColumnProfileJson.safeParse(json2);
+  if (!result.success) throw new Error(`invalid column profile:
+${external_exports.prettifyError(result.error)}`);
+  const parsed = result.data;
+  return {
+    count: parsed.count,
+    nulls: parsed.nulls,
+    types: { ...parsed.types },
+    numeric: Moments.fromJSON(parsed.numeric),
+    quantiles: KllSketch.fromJSON(parsed.quantiles),
+    textLength: Moments.fromJSON(parsed.textLength),
+    distinct: HyperLogLog.fromJSON(parsed.distinct),
+    top: TopK.fromJSON(parsed.top)
+  };
+}
+function checkVersion(json2, what, expected) {
+  if (typeof json2 !== "object" || json2 === null || Array.isArray(json2)) {
+    throw new Error(`${what}: expected a JSON object, got ${Array.isArray(json2) ? "an array" : json2 === null ? "null" : typeof json2}`);
+  }
+  const version2 = json2.version;
+  if (version2 === void 0) throw new Error(`${what} has no version field; this build reads version ${expected}`);
+  if (version2 !== expected) {
+    throw new Error(`${what} version ${JSON.stringify(version2)} is not supported; this build reads version ${expected}`);
+  }
+}
+var NULL = -1;
+var NOT_NUMERIC = -1;
+var NOT_DATE = -1;
+var INTEGER = 0;
+var NUMBER = 1;
+var BOOLEAN = 2;
+var DATE = 3;
+var DATETIME = 4;
+var STRING = 5;
+var PARSED = new Float64Array(1);
+var classifiedText = "";
+function parseNumeric(raw) {
+  if (typeof raw === "number") {
+    if (raw - raw !== 0) return NOT_NUMERIC;
+    PARSED[0] = raw;
+    return Number.isInteger(raw) ? INTEGER : NUMBER;
+  }
+  return typeof raw === "string" ? parseDecimal(raw) : NOT_NUMERIC;
+}
+function classifyText(raw) {
+  if (raw === null || raw === "") return NULL;
+  if (typeof raw === "boolean") {
+    classifiedText = raw ? "true" : "false";
+    return BOOLEAN;
+  }
+  const text = typeof raw === "number" ? String(raw) : raw;
+  const dateType = scanDate(text);
+  if (dateType !== NOT_DATE) {
+    classifiedText = text;
+    return dateType;
+  }
+  if (isBooleanText(text)) {
+    classifiedText = text.length === 4 ? "true" : "false";
+    return BOOLEAN;
+  }
+  classifiedText = text;
+  return STRING;
+}
+var PLUS = 43;
+var MINUS = 45;
+var DOT = 46;
+var ZERO = 48;
+var NINE = 57;
+var COLON = 58;
+var POW10 = Float64Array.from({ length: 16 }, (_, i) => 10 ** i);
+function parseDecimal(s) {
+  const length = s.length;
+  let i = 0;
+  let c = length > 0 ? s.charCodeAt(0) : -1;
+  const negative = c === MINUS;
+  if (negative || c === PLUS) c = ++i < length ? s.charCodeAt(i) : -1;
+  let digitValue = 0;
+  const start = i;
+  while (c >= ZERO && c <= NINE) {
+    digitValue = digitValue * 10 + (c - ZERO);
+    c = ++i < length ? s.charCodeAt(i) : -1;
+  }
+  const integerDigits = i - start;
+  if (i === length) {
+    if (integerDigits === 0) return NOT_NUMERIC;
+    PARSED[0] = integerDigits > 15 ? Number(s) : negative ? -digitValue : digitValue;
+    return finite(INTEGER);
+  }
+  let fractionDigits = 0;
+  if (c === DOT) {
+    c = ++i < length ? s.charCodeAt(i) : -1;
+    while (c >= ZERO && c <= NINE) {
+      digitValue = digitValue * 10 + (c - ZERO);
+      fractionDigits++;
+      c = ++i < length ? s.charCodeAt(i) : -1;
+    }
+  }
+  if (integerDigits + fractionDigits === 0) return NOT_NUMERIC;
+  if (i === length) {
+    PARSED[0] = integerDigits + fractionDigits > 15 ? Number(s) : (negative ? -digitValue : digitValue) / POW10[fractionDigits];
+    return finite(NUMBER);
+  }
+  if (c !== 101 && c !== 69) return NOT_NUMERIC;
+  c = ++i < length ? s.charCodeAt(i) : -1;
+  if (c === PLUS || c === MINUS) c = ++i < length ? s.charCodeAt(i) : -1;
+  const exponentStart = i;
+  while (c >= ZERO && c <= NINE) c = ++i < length ? s.charCodeAt(i) : -1;
+  if (i !== length || i === exponentStart) return NOT_NUMERIC;
+  PARSED[0] = Number(s);
+  return finite(NUMBER);
+}
+function finite(type) {
+  const x = PARSED[0];
+  return x - x === 0 ? type : NOT_NUMERIC;
+}
+function digits(s, at2, count) {
+  let value = 0;
+  for (let i = at2; i < at2 + count; i++) {
+    const c = s.charCodeAt(i);
+    if (c < ZERO || c > NINE) return -1;
+    value = value * 10 + (c - ZERO);
+  }
+  return value;
+}
+function daysInMonth(year, month) {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+function scanDate(s) {
+  if (s.length < 10 || s.charCodeAt(4) !== MINUS || s.charCodeAt(7) !== MINUS) return NOT_DATE;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NOT_DATE;
+  if (s.length === 10) return DATE;
+  const separator = s.charCodeAt(10);
+  if (separator !== 84 && separator !== 32) return NOT_DATE;
+  if (s.length < 16 || s.charCodeAt(13) !== COLON) return NOT_DATE;
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return NOT_DATE;
+  const length = s.length;
+  let i = 16;
+  if (i < length && s.charCodeAt(i) === COLON) {
+    const second = i + 3 <= length ? digits(s, i + 1, 2) : -1;
+    if (second < 0 || second > 59) return NOT_DATE;
+    i += 3;
+    if (i < length && s.charCodeAt(i) === DOT) {
+      const fractionStart = ++i;
+      while (i < length && s.charCodeAt(i) >= ZERO && s.charCodeAt(i) <= NINE) i++;
+      if (i === fractionStart) return NOT_DATE;
+    }
+  }
+  if (i === length) return DATETIME;
+  const zone = s.charCodeAt(i);
+  if (zone === 90) return i + 1 === length ? DATETIME : NOT_DATE;
+  if (zone !== PLUS && zone !== MINUS) return NOT_DATE;
+  const colon = i + 3 < length && s.charCodeAt(i + 3) === COLON ? 1 : 0;
+  if (length !== i + 5 + colon) return NOT_DATE;
+  const zoneHour = digits(s, i + 1, 2);
+  const zoneMinute = digits(s, i + 3 + colon, 2);
+  return zoneHour >= 0 && zoneHour <= 23 && zoneMinute >= 0 && zoneMinute <= 59 ? DATETIME : NOT_DATE;
+}
+function isBooleanText(s) {
+  return equalsIgnoringCase(s, "true") || equalsIgnoringCase(s, "false");
+}
+function equalsIgnoringCase(s, word) {
+  if (s.length !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if ((s.charCodeAt(i) | 32) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+// src/data/profile/histogram.ts
+var HistogramJson = external_exports.object({
+  edges: external_exports.array(external_exports.number()).min(2),
+  counts: external_exports.array(external_exports.number().nonnegative())
+});
+function checkEdges(edges) {
+  if (edges.length < 2) throw new Error(`histogram needs at least 2 edges, got ${edges.length}`);
+  for (const edge of edges) if (!Number.isFinite(edge)) throw new Error(`histogram edges must be finite, got ${edge}`);
+  if (edges.length === 2 && edges[0] === edges[1]) return;
+  for (let i = 1; i < edges.length; i++) {
+    if (!(edges[i] > edges[i - 1])) throw new Error(`histogram edges must increase strictly: ${edges[i - 1]} then ${edges[i]}`);
+  }
+}
+function dedupeEdges(edges) {
+  const unique2 = [...new Set(edges)].sort((a, b) => a - b);
+  return unique2.length === 1 ? [unique2[0], unique2[0]] : unique2;
+}
+function histogramFromSketch(profile, edges) {
+  checkEdges(edges);
+  const sketch = profile.quantiles;
+  const last = edges.length - 1;
+  const fractions = new Array(edges.length + 1).fill(0);
+  if (sketch.n > 0) {
+    let below = sketch.cdf(edges[0], false);
+    fractions[0] = below;
+    for (let i = 1; i <= last; i++) {
+      const upTo = i === last ? sketch.cdf(edges[i], true) : sketch.cdf(edges[i], false);
+      fractions[i] = upTo - below;
+      below = upTo;
+    }
+    fractions[last + 1] = 1 - below;
+  }
+  return { edges: [...edges], fractions, count: sketch.n };
+}
+function defaultEdges(baseline, bins = 10) {
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+  const sketch = baseline.quantiles;
+  if (sketch.n === 0) throw new Error("cannot choose histogram edges: the baseline column has no numeric values");
+  return dedupeEdges(Array.from({ length: bins + 1 }, (_, i) => sketch.quantile(i / bins)));
+}
+
+// src/data/drift/defaults.ts
+var DriftMethod = external_exports.enum(["psi", "ks", "wasserstein", "jensenshannon", "chisquare"]);
+var SMALL_REFERENCE_MAX_ROWS = 1e3;
+var LOW_CARDINALITY_MAX_VALUES = 5;
+var DEFAULT_THRESHOLDS = {
+  ks: 0.05,
+  chisquare: 0.05,
+  wasserstein: 0.1,
+  jensenshannon: 0.1,
+  psi: 0.1
+};
+var P_VALUE_METHODS = /* @__PURE__ */ new Set(["ks", "chisquare"]);
+function isPValueMethod(method) {
+  return P_VALUE_METHODS.has(method);
+}
+function driftRule(method, threshold) {
+  const name = DriftMethod.parse(method);
+  const limit = threshold ?? DEFAULT_THRESHOLDS[name];
+  const pValue = isPValueMethod(name);
+  if (!Number.isFinite(limit) || limit <= 0 || pValue && limit > 1) {
+    throw new RangeError(`threshold for ${name} must be ${pValue ? "in (0, 1]" : "a positive number"} (got ${limit})`);
+  }
+  return pValue ? { method: name, threshold: limit, scoreKind: "p_value", drifted: (score2) => score2 < limit } : { method: name, threshold: limit, scoreKind: "distance", drifted: (score2) => score2 >= limit };
+}
+function chooseMethod({ kind, referenceRows, distinctValues }) {
+  if (!(referenceRows >= 0) || !Number.isFinite(referenceRows)) {
+    throw new RangeError(`referenceRows must be a non-negative number (got ${referenceRows})`);
+  }
+  const categorical = kind === "categorical" || distinctValues !== void 0 && distinctValues <= LOW_CARDINALITY_MAX_VALUES;
+  const small = referenceRows <= SMALL_REFERENCE_MAX_ROWS;
+  if (categorical) return driftRule(small ? "chisquare" : "jensenshannon");
+  return driftRule(small ? "ks" : "wasserstein");
+}
+var DEFAULT_DRIFT_SHARE = 0.5;
+function datasetDrift(columns, driftShare = DEFAULT_DRIFT_SHARE) {
+  if (!(driftShare >= 0 && driftShare <= 1)) throw new RangeError(`driftShare must be in [0, 1] (got ${driftShare})`);
+  const driftedColumns = columns.filter((column) => column.drifted).length;
+  if (columns.length === 0) return { columns: 0, driftedColumns: 0, share: 0, drifted: false };
+  const share = driftedColumns / columns.length;
+  return { columns: columns.length, driftedColumns, share, drifted: share >= driftShare };
+}
+
+// src/data/drift/statistics.ts
+function checkCounts(values, name) {
+  if (values.length === 0) throw new RangeError(`${name} must not be empty`);
+  let total = 0;
+  for (const v of values) {
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${name} must hold finite, non-negative numbers (got ${v})`);
+    total += v;
+  }
+  if (!(total > 0)) throw new RangeError(`${name} must not be all zeros`);
+  return total;
+}
+function checkAligned(a, b, names) {
+  if (a.length !== b.length) throw new RangeError(`${names} must have the same number of bins (${a.length} vs ${b.length})`);
+}
+function psi(expected, actual, epsilon = 1e-4) {
+  checkAligned(expected, actual, "expected and actual");
+  const totalE = checkCounts(expected, "expected");
+  const totalA = checkCounts(actual, "actual");
+  if (!(epsilon > 0) || !Number.isFinite(epsilon)) throw new RangeError(`epsilon must be a positive number (got ${epsilon})`);
+  let sum3 = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i] / totalE || epsilon;
+    const a = actual[i] / totalA || epsilon;
+    sum3 += (a - e) * Math.log(a / e);
+  }
+  return sum3;
+}
+function jensenShannonDistance(p, q, base = Math.E) {
+  checkAligned(p, q, "p and q");
+  const totalP = checkCounts(p, "p");
+  const totalQ = checkCounts(q, "q");
+  if (!(base > 0) || base === 1 || !Number.isFinite(base)) throw new RangeError(`base must be a positive number other than 1 (got ${base})`);
+  let sum3 = 0;
+  for (let i = 0; i < p.length; i++) {
+    const pi = p[i] / totalP;
+    const qi = q[i] / totalQ;
+    const m = (pi + qi) / 2;
+    if (pi > 0) sum3 += pi * Math.log(pi / m);
+    if (qi > 0) sum3 += qi * Math.log(qi / m);
+  }
+  return Math.sqrt(Math.max(0, sum3 / (2 * Math.log(base))));
+}
+var LANCZOS_G = 7;
+var LANCZOS = [
+  0.9999999999998099,
+  676.5203681218851,
+  -1259.1392167224028,
+  771.3234287776531,
+  -176.6150291621406,
+  12.507343278686905,
+  -0.13857109526572012,
+  9984369578019572e-21,
+  15056327351493116e-23
+];
+function logGamma(x) {
+  if (!(x > 0)) throw new RangeError(`logGamma needs x > 0 (got ${x})`);
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z2 = x - 1;
+  let s = LANCZOS[0];
+  for (let i = 1; i < LANCZOS.length; i++) s += LANCZOS[i] / (z2 + i);
+  const t = z2 + LANCZOS_G + 0.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(s);
+}
+var GAMMA_EPS = 1e-15;
+var GAMMA_MAX_ITER = 1e5;
+var TINY = 1e-300;
+function gammaPSeries(a, x) {
+  let ap = a;
+  let term = 1 / a;
+  let sum3 = term;
+  for (let n = 0; n < GAMMA_MAX_ITER; n++) {
+    ap += 1;
+    term *= x / ap;
+    sum3 += term;
+    if (Math.abs(term) < Math.abs(sum3) * GAMMA_EPS) return sum3 * Math.exp(-x + a * Math.log(x) - logGamma(a));
+  }
+  throw new RangeError(`incomplete gamma series did not converge (a=${a}, x=${x})`);
+}
+function gammaQContinuedFraction(a, x) {
+  let b = x + 1 - a;
+  let c = 1 / TINY;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i <= GAMMA_MAX_ITER; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = b + an / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < GAMMA_EPS) return Math.exp(-x + a * Math.log(x) - logGamma(a)) * h;
+  }
+  throw new RangeError(`incomplete gamma continued fraction did not converge (a=${a}, x=${x})`);
+}
+function checkGammaArgs(a, x) {
+  if (!(a > 0) || !Number.isFinite(a)) throw new RangeError(`incomplete gamma needs a > 0 (got ${a})`);
+  if (!(x >= 0)) throw new RangeError(`incomplete gamma needs x \u2265 0 (got ${x})`);
+}
+function regularizedGammaQ(a, x) {
+  checkGammaArgs(a, x);
+  if (x === 0) return 1;
+  if (x === Infinity) return 0;
+  return x < a + 1 ? 1 - gammaPSeries(a, x) : gammaQContinuedFraction(a, x);
+}
+function chiSquareSurvival(statistic, df) {
+  return regularizedGammaQ(df / 2, statistic / 2);
+}
+function chiSquareTest(expectedCounts, actualCounts) {
+  checkAligned(expectedCounts, actualCounts, "expectedCounts and actualCounts");
+  const totalE = checkCounts(expectedCounts, "expectedCounts");
+  const totalA = checkCounts(actualCounts, "actualCounts");
+  const scale = totalA / totalE;
+  let statistic = 0;
+  let used = 0;
+  for (let i = 0; i < expectedCounts.length; i++) {
+    const observed = actualCounts[i];
+    const expected = expectedCounts[i] * scale;
+    if (expected === 0 && observed === 0) continue;
+    used++;
+    statistic += expected === 0 ? Infinity : (observed - expected) ** 2 / expected;
+  }
+  const df = used - 1;
+  if (df === 0) return { statistic: 0, df, pValue: 1 };
+  return { statistic, df, pValue: chiSquareSurvival(statistic, df) };
+}
+function kolmogorovSurvival(lambda) {
+  if (Number.isNaN(lambda)) throw new RangeError("lambda must be a number");
+  if (lambda <= 0) return 1;
+  if (lambda === Infinity) return 0;
+  if (lambda < 1.18) {
+    const k = Math.PI * Math.PI / (8 * lambda * lambda);
+    let sum4 = 0;
+    for (let j = 1; j < 100; j++) {
+      const term = Math.exp(-((2 * j - 1) ** 2) * k);
+      sum4 += term;
+      if (term <= sum4 * 1e-17) break;
+    }
+    return Math.min(1, Math.max(0, 1 - Math.sqrt(2 * Math.PI) / lambda * sum4));
+  }
+  let sum3 = 0;
+  for (let j = 1; j < 100; j++) {
+    const term = Math.exp(-2 * j * j * lambda * lambda);
+    sum3 += j % 2 === 1 ? term : -term;
+    if (term <= Math.abs(sum3) * 1e-17) break;
+  }
+  return Math.min(1, Math.max(0, 2 * sum3));
+}
+function ksTwoSample({ cdfA, cdfB, nA, nB }) {
+  checkAligned(cdfA, cdfB, "cdfA and cdfB");
+  if (cdfA.length === 0) throw new RangeError("cdfA and cdfB must not be empty");
+  for (const [name, n] of [["nA", nA], ["nB", nB]]) {
+    if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`${name} must be a positive number (got ${n})`);
+  }
+  let statistic = 0;
+  for (let i = 0; i < cdfA.length; i++) {
+    const a = cdfA[i];
+    const b = cdfB[i];
+    for (const [name, v, prev] of [["cdfA", a, cdfA[i - 1]], ["cdfB", b, cdfB[i - 1]]]) {
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} values must lie in [0, 1] (got ${v})`);
+      if (prev !== void 0 && v < prev - 1e-12) throw new RangeError(`${name} must be non-decreasing: evaluate both CDFs on sorted points`);
+    }
+    statistic = Math.max(statistic, Math.abs(a - b));
+  }
+  const effectiveN = nA * nB / (nA + nB);
+  const root = Math.sqrt(effectiveN);
+  const pValue = kolmogorovSurvival((root + 0.12 + 0.11 / root) * statistic);
+  return { statistic, pValue, effectiveN };
+}
+function checkQuantiles(values, name) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) throw new RangeError(`${name} must hold finite numbers (got ${v})`);
+    if (i > 0 && v < values[i - 1]) throw new RangeError(`${name} must be non-decreasing (quantiles in order of u)`);
+  }
+}
+function wassersteinDistance(quantilesA, quantilesB, { grid = "endpoints" } = {}) {
+  checkAligned(quantilesA, quantilesB, "quantilesA and quantilesB");
+  checkQuantiles(quantilesA, "quantilesA");
+  checkQuantiles(quantilesB, "quantilesB");
+  const m = quantilesA.length;
+  if (grid === "midpoints") {
+    if (m === 0) throw new RangeError("quantile arrays must not be empty");
+    let sum4 = 0;
+    for (let i = 0; i < m; i++) sum4 += Math.abs(quantilesA[i] - quantilesB[i]);
+    return sum4 / m;
+  }
+  if (m < 2) throw new RangeError(`'endpoints' quantile arrays need at least 2 values (got ${m})`);
+  let sum3 = 0;
+  let d0 = quantilesA[0] - quantilesB[0];
+  for (let i = 1; i < m; i++) {
+    const d1 = quantilesA[i] - quantilesB[i];
+    const a0 = Math.abs(d0);
+    const a1 = Math.abs(d1);
+    if (d0 * d1 >= 0) sum3 += (a0 + a1) / 2;
+    else sum3 += (d0 * d0 + d1 * d1) / (2 * (a0 + a1));
+    d0 = d1;
+  }
+  return sum3 / (m - 1);
+}
+var MIN_WASSERSTEIN_NORM = 1e-3;
+function normalizedWasserstein(quantilesA, quantilesB, baselineStd, options = {}) {
+  if (!(baselineStd >= 0) || !Number.isFinite(baselineStd)) throw new RangeError(`baselineStd must be a finite, non-negative number (got ${baselineStd})`);
+  return wassersteinDistance(quantilesA, quantilesB, options) / Math.max(baselineStd, MIN_WASSERSTEIN_NORM);
+}
+
+// src/data/drift/column-drift.ts
+var ColumnSide = external_exports.object({
+  rows: external_exports.number().int().nonnegative(),
+  nulls: external_exports.number().int().nonnegative(),
+  /** Non-null cells. */
+  values: external_exports.number().int().nonnegative(),
+  /** HyperLogLog estimate, rounded. */
+  distinct: external_exports.number().nonnegative(),
+  /** Of the numeric values, when there are any; std is the sample std. */
+  mean: external_exports.number().optional(),
+  std: external_exports.number().optional(),
+  median: external_exports.number().optional(),
+  /** The most frequent text value and its share of the non-null cells, when there is text. */
+  top: external_exports.object({ value: external_exports.string(), share: external_exports.number() }).optional()
+});
+var ColumnDrift = external_exports.object({
+  column: external_exports.string(),
+  /** What the baseline values are (numeric = mostly integer/number); `method` says how they were compared. */
+  kind: external_exports.enum(["numeric", "categorical"]),
+  method: DriftMethod,
+  scoreKind: external_exports.enum(["p_value", "distance"]),
+  /**
+   * The p-value or distance. When `skipped`, nothing was measured and this is
+   * a placeholder that agrees with `drifted`: p 1 / distance 0 if not drifted,
+   * p 0 / distance = threshold if drifted (a type change or a vanished column).
+   */
+  score: external_exports.number(),
+  threshold: external_exports.number(),
+  drifted: external_exports.boolean(),
+  /** 1 at the threshold, above it when drifted: distance / threshold, or ln p / ln threshold for p-values; ≤ MAX_SEVERITY. */
+  severity: external_exports.number().nonnegative(),
+  /** The shift in words: the mean (in baseline σ) for numbers, the value whose share moved most for categories. */
+  direction: external_exports.string(),
+  baseline: ColumnSide,
+  current: ColumnSide,
+  /** Why no statistic was computed; drifted says whether that counts as drift. */
+  skipped: external_exports.string().optional()
+});
+var MAX_SEVERITY = 1e3;
+var GRID = 1e3;
+var NUMERIC_METHODS = /* @__PURE__ */ new Set(["ks", "wasserstein"]);
+function compareColumn({ name, baseline, current, baselineRows, currentRows, choice }) {
+  const baseKind = baseline && columnKind(baseline);
+  const currentKind = current && columnKind(current);
+  const kind = baseKind ?? currentKind ?? "categorical";
+  const rule = resolveRule(name, kind, baseKind !== void 0, baseline, choice);
+  const sides = { baseline: side(baseline, baselineRows), current: side(current, currentRows) };
+  const skip = (reason, drifted) => ({
+    column: name,
+    kind,
+    method: rule.method,
+    scoreKind: rule.scoreKind,
+    threshold: rule.threshold,
+    drifted,
+    ...sides,
+    score: rule.scoreKind === "p_value" ? drifted ? 0 : 1 : drifted ? rule.threshold : 0,
+    severity: drifted ? MAX_SEVERITY : 0,
+    direction: reason,
+    skipped: reason
+  });
+  if (!baseline) return skip("not in the baseline", false);
+  if (!current) return skip("missing from the current data", true);
+  if (!baseKind) return skip("no values in the baseline", false);
+  if (!currentKind) return skip("no values in the current data", false);
+  if (baseKind !== currentKind) return skip(`type changed from ${dominantType(baseline)} to ${dominantType(current)}`, true);
+  const { score: score2, direction } = measure(baseline, current, kind, rule.method);
+  return {
+    column: name,
+    kind,
+    method: rule.method,
+    scoreKind: rule.scoreKind,
+    score: score2,
+    threshold: rule.threshold,
+    drifted: rule.drifted(score2),
+    severity: severity(rule, score2),
+    direction,
+    ...sides
+  };
+}
+function columnKind(profile) {
+  const numeric2 = profile.types.integer + profile.types.number;
+  const values = profile.count - profile.nulls;
+  if (values === 0) return void 0;
+  return numeric2 * 2 > values ? "numeric" : "categorical";
+}
+function dominantType(profile) {
+  return VALUE_TYPES.reduce((best, type) => profile.types[type] > profile.types[best] ? type : best);
+}
+function resolveRule(name, kind, kindKnown, baseline, choice) {
+  try {
+    if (choice.method === void 0) {
+      const referenceRows = baseline ? baseline.count - baseline.nulls : 0;
+      const method = chooseMethod({ kind, referenceRows, distinctValues: baseline && baseline.distinct.estimate() }).method;
+      return driftRule(method, choice.threshold);
+    }
+    if (kindKnown && kind === "categorical" && NUMERIC_METHODS.has(choice.method)) {
+      throw new Error(`drift method ${choice.method} compares numbers, but the baseline values are mostly ${dominantType(baseline)}: use jensenshannon, chisquare or psi`);
+    }
+    return driftRule(choice.method, choice.threshold);
+  } catch (error62) {
+    throw new Error(`column ${JSON.stringify(name)}: ${error62.message}`);
+  }
+}
+function severity(rule, score2) {
+  if (rule.scoreKind === "distance") return Math.min(MAX_SEVERITY, score2 / rule.threshold);
+  if (score2 >= 1) return 0;
+  if (score2 <= 0) return MAX_SEVERITY;
+  return Math.min(MAX_SEVERITY, Math.log(score2) / Math.log(Math.min(rule.threshold, 1 - 1e-9)));
+}
+function measure(baseline, current, kind, method) {
+  const discrete = kind === "numeric" && baseline.distinct.estimate() <= LOW_CARDINALITY_MAX_VALUES;
+  if (method === "ks" || method === "wasserstein") {
+    const score3 = method === "ks" ? ksPValue(baseline, current) : wasserstein(baseline, current);
+    return { score: score3, direction: discrete ? bucketDirection(pointMasses(baseline, current)) : meanDirection(baseline, current) };
+  }
+  const buckets = kind === "categorical" ? textBuckets(baseline, current) : discrete ? pointMasses(baseline, current) : deciles(baseline, current);
+  const score2 = method === "psi" ? psi(buckets.baseline, buckets.current) : method === "jensenshannon" ? jensenShannonDistance(buckets.baseline, buckets.current) : chiSquareTest(buckets.baseline, buckets.current).pValue;
+  return { score: score2, direction: kind === "numeric" && !discrete ? meanDirection(baseline, current) : bucketDirection(buckets) };
+}
+function midpointQuantiles(profile) {
+  return Array.from({ length: GRID }, (_, i) => profile.quantiles.quantile((i + 0.5) / GRID));
+}
+function gridPoints(a, b) {
+  const points = /* @__PURE__ */ new Set();
+  for (const profile of [a, b]) for (let i = 0; i <= GRID; i++) points.add(profile.quantiles.quantile(i / GRID));
+  return [...points].sort((x, y) => x - y);
+}
+function ksPValue(baseline, current) {
+  const points = gridPoints(baseline, current);
+  return ksTwoSample({
+    cdfA: points.map((x) => baseline.quantiles.cdf(x)),
+    cdfB: points.map((x) => current.quantiles.cdf(x)),
+    nA: baseline.quantiles.n,
+    nB: current.quantiles.n
+  }).pValue;
+}
+function wasserstein(baseline, current) {
+  const std2 = Math.sqrt(baseline.numeric.m2 / baseline.numeric.count);
+  return normalizedWasserstein(midpointQuantiles(baseline), midpointQuantiles(current), std2, { grid: "midpoints" });
+}
+function meanDirection(baseline, current) {
+  const [b, c] = [baseline.numeric, current.numeric];
+  const [stdB, stdC] = [b.stddev(), c.stddev()];
+  const sigma2 = stdB ? ` (${signed((c.mean - b.mean) / stdB)} \u03C3)` : "";
+  const spread = stdB !== void 0 && stdC !== void 0 && Math.abs(stdC - stdB) >= 0.1 * stdB ? `, std ${num(stdB)} \u2192 ${num(stdC)}` : "";
+  return `mean ${num(b.mean)} \u2192 ${num(c.mean)}${sigma2}${spread}`;
+}
+function bucketsOf(rows) {
+  const kept = rows.filter(([, , b, c]) => b > 0 || c > 0);
+  return { labels: kept.map((r) => r[0]), values: kept.map((r) => r[1]), baseline: kept.map((r) => r[2]), current: kept.map((r) => r[3]) };
+}
+function textBuckets(baseline, current) {
+  const listed = (p) => new Map(p.top.top(p.top.size).map(({ value, count }) => [value, count]));
+  const [b, c] = [listed(baseline), listed(current)];
+  const values = [.../* @__PURE__ */ new Set([...b.keys(), ...c.keys()])];
+  const rest = (p, counts) => p.top.total - [...counts.values()].reduce((s, n) => s + n, 0);
+  return bucketsOf([
+    ...values.map((v) => [JSON.stringify(v), JSON.stringify(v), b.get(v) ?? 0, c.get(v) ?? 0]),
+    ["other values", void 0, rest(baseline, b), rest(current, c)],
+    ["numbers", void 0, baseline.quantiles.n, current.quantiles.n]
+  ]);
+}
+function pointMasses(baseline, current) {
+  const values = gridPoints(baseline, current);
+  const mass = (p, v) => Math.round((p.quantiles.cdf(v, true) - p.quantiles.cdf(v, false)) * p.quantiles.n);
+  const rows = values.map((v) => [`value ${num(v)}`, num(v), mass(baseline, v), mass(current, v)]);
+  const rest = (i, p) => p.quantiles.n - rows.reduce((s, r) => s + r[i], 0);
+  return bucketsOf([...rows, ["other values", void 0, rest(2, baseline), rest(3, current)]]);
+}
+function deciles(baseline, current) {
+  const edges = defaultEdges(baseline);
+  const counts = (p) => {
+    const shares = histogramFromSketch(p, edges).fractions.map((f) => Math.round(f * p.quantiles.n));
+    const bins = shares.slice(1, -1);
+    bins[0] += shares[0];
+    bins[bins.length - 1] += shares[shares.length - 1];
+    return bins;
+  };
+  const [b, c] = [counts(baseline), counts(current)];
+  return bucketsOf(b.map((count, i) => [`decile bin ${i + 1}`, void 0, count, c[i]]));
+}
+function bucketDirection({ labels, values, baseline, current }) {
+  const [totalB, totalC] = [sum(baseline), sum(current)];
+  let best = 0;
+  let move = -1;
+  for (let i = 0; i < labels.length; i++) {
+    const delta = Math.abs(current[i] / totalC - baseline[i] / totalB);
+    if (delta > move) [best, move] = [i, delta];
+  }
+  const [b, c, label, value] = [baseline[best] / totalB, current[best] / totalC, labels[best], values[best]];
+  if (value !== void 0 && b === 0) return `new value ${value} ${pct(c)}`;
+  if (value !== void 0 && c === 0) return `${label} gone (${pct(b)} \u2192 0%)`;
+  return `${label} ${pct(b)} \u2192 ${pct(c)}`;
+}
+function side(profile, rows) {
+  if (!profile) return { rows, nulls: rows, values: 0, distinct: 0 };
+  const values = profile.count - profile.nulls;
+  const out = { rows: profile.count, nulls: profile.nulls, values, distinct: Math.round(profile.distinct.estimate()) };
+  if (profile.numeric.count > 0) {
+    out.mean = profile.numeric.mean;
+    const std2 = profile.numeric.stddev();
+    if (std2 !== void 0) out.std = std2;
+    out.median = profile.quantiles.quantile(0.5);
+  }
+  const [top] = profile.top.top(1);
+  if (top) out.top = { value: top.value, share: top.count / values };
+  return out;
+}
+var sum = (xs) => xs.reduce((s, x) => s + x, 0);
+var NUMBER2 = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 3 });
+var num = (x) => NUMBER2.format(x);
+var pct = (share) => `${(share * 100).toFixed(1)}%`;
+var signed = (x) => `${x >= 0 ? "+" : "-"}${Math.abs(x).toFixed(2)}`;
+
+// src/data/drift/compare-profiles.ts
+var DriftReport = external_exports.object({
+  /** Drifted first, then by severity (worst first), then by name. */
+  columns: external_exports.array(ColumnDrift),
+  /** driftedColumns / totalColumns (0 without columns). */
+  share: external_exports.number(),
+  driftedColumns: external_exports.number().int().nonnegative(),
+  totalColumns: external_exports.number().int().nonnegative(),
+  /** share ≥ driftShare (false without columns). */
+  drifted: external_exports.boolean(),
+  driftShare: external_exports.number(),
+  /** In the baseline, not in the current table (whether compared or not). */
+  missingColumns: external_exports.array(external_exports.string()),
+  /** In the current table, not in the baseline. */
+  newColumns: external_exports.array(external_exports.string())
+});
+function compareProfiles(baseline, current, settings = {}) {
+  if (settings.threshold !== void 0 && settings.method === void 0) {
+    throw new Error("a default drift threshold needs a default method: it is a p-value for ks and chisquare, a distance for the others");
+  }
+  const driftShare = settings.share ?? DEFAULT_DRIFT_SHARE;
+  const missingColumns = [...baseline.columns.keys()].filter((name) => !current.columns.has(name));
+  const newColumns = [...current.columns.keys()].filter((name) => !baseline.columns.has(name));
+  const names = settings.columns ? [...new Set(settings.columns)] : [...baseline.columns.keys()].filter((name) => current.columns.has(name));
+  const columns = names.map((name) => {
+    if (!baseline.columns.has(name) && !current.columns.has(name)) throw new Error(`drift column ${JSON.stringify(name)} is in neither profile`);
+    return compareColumn({
+      name,
+      baseline: baseline.columns.get(name),
+      current: current.columns.get(name),
+      baselineRows: baseline.rows,
+      currentRows: current.rows,
+      choice: methodFor(name, settings)
+    });
+  });
+  columns.sort((a, b) => Number(b.drifted) - Number(a.drifted) || b.severity - a.severity || (a.column < b.column ? -1 : a.column > b.column ? 1 : 0));
+  const verdict = datasetDrift(columns, driftShare);
+  return DriftReport.parse({
+    columns,
+    share: verdict.share,
+    driftedColumns: verdict.driftedColumns,
+    totalColumns: verdict.columns,
+    drifted: verdict.drifted,
+    driftShare,
+    missingColumns,
+    newColumns
+  });
+}
+function methodFor(name, settings) {
+  const own2 = settings.perColumn?.get(name) ?? {};
+  const method = own2.method ?? settings.method;
+  const threshold = own2.threshold ?? (method === settings.method ? settings.threshold : void 0);
+  return { ...method === void 0 ? {} : { method }, ...threshold === void 0 ? {} : { threshold } };
+}
+
+// src/data/format-drift.ts
+function formatDrift(report) {
+  const verdict = report.drifted ? "\u2717 the dataset drifted" : "\u2713 no dataset drift";
+  const head = `${verdict}: ${report.driftedColumns} of ${report.totalColumns} columns drifted (${percent(report.share)}; drifts at ${percent(report.driftShare)})`;
+  const rows = report.columns.map((c) => [
+    c.skipped ? "-" : c.drifted ? "\u2717" : "\u2713",
+    c.column,
+    c.method,
+    c.skipped ? "\u2014" : c.scoreKind === "p_value" ? `p=${score(c.score)}` : score(c.score),
+    c.scoreKind === "p_value" ? `p<${score(c.threshold)}` : `\u2265${score(c.threshold)}`,
+    c.skipped ?? c.direction
+  ]);
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((row) => row[i].length), 0));
+  const lines = rows.map((row) => row.map((cell, i) => i < 5 ? cell.padEnd(widths[i]) : cell).join("  ").trimEnd());
+  const notes = [...report.missingColumns.map((c) => `  column ${JSON.stringify(c)} is missing from the data`), ...report.newColumns.map((c) => `  column ${JSON.stringify(c)} is new`)];
+  return [head, ...lines.map((line) => `  ${line}`), ...notes].join("\n");
+}
+function percent(share) {
+  return `${Number((share * 100).toFixed(1))}%`;
+}
+function score(x) {
+  return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : String(Number(x.toPrecision(3)));
+}
+
+// src/data/format-data-result.ts
+var SHOWN_EXAMPLES = 5;
+var EXAMPLE_CHARS = 60;
+function formatDataResult(result) {
+  const failing = result.checks.filter((check2) => !check2.passed);
+  const mark = result.passed ? "\u2713" : "\u2717";
+  const lines = [`${mark} ${result.name} ${result.path}: ${summarize(result, failing.length)}`];
+  for (const check2 of failing) {
+    lines.push(`    [${check2.check}] ${check2.message}`);
+    for (const example2 of check2.examples.slice(0, SHOWN_EXAMPLES)) lines.push(`      ${describeExample(result.path, check2, example2)}`);
+    const more = check2.failed - Math.min(check2.examples.length, SHOWN_EXAMPLES);
+    if (check2.examples.length > 0 && more > 0) lines.push(`      \u2026 ${more.toLocaleString("en-US")} more`);
+  }
+  return lines.join("\n");
+}
+function summarize(result, failed) {
+  const readable = !result.checks.some((check2) => check2.check === "read" && !check2.passed && check2.total <= 1);
+  if (!readable && result.rows === 0) return "could not be read";
+  const rows = `${result.rows.toLocaleString("en-US")} ${result.rows === 1 ? "row" : "rows"}`;
+  const total = result.checks.length;
+  if (failed === 0) return `${rows}, ${total} ${total === 1 ? "check" : "checks"} passed`;
+  return `${rows}, ${failed} of ${total} ${total === 1 ? "check" : "checks"} failed`;
+}
+function describeExample(path23, check2, example2) {
+  const where = `${path23}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
+  const column = example2.column ?? check2.column;
+  const parts = [where, ...column === void 0 ? [] : [`column ${JSON.stringify(column)}`], quote(example2.value)];
+  if (example2.detail) parts.push(`(${example2.detail})`);
+  return parts.join("  ");
+}
+function quote(value) {
+  return JSON.stringify(value.length > EXAMPLE_CHARS ? `${value.slice(0, EXAMPLE_CHARS)}\u2026` : value);
+}
+
+// src/data/checks/check-text.ts
+function formatCount(count) {
+  return count.toLocaleString("en-US");
+}
+function formatShare(part, total) {
+  const percent3 = total === 0 ? 0 : 100 * part / total;
+  if (percent3 > 0 && percent3 < 0.1) return "<0.1%";
+  if (percent3 < 100 && percent3 > 99.9) return ">99.9%";
+  return `${percent3.toFixed(1)}%`;
+}
+function allowedFailures(total, mostly) {
+  return Math.floor(Number((total * (1 - mostly)).toPrecision(12)));
+}
+var LISTED = 10;
+function listValues(values, listed = LISTED) {
+  const shown = values.slice(0, listed).map(String).join(", ");
+  return values.length > listed ? `[${shown}, \u2026 ${values.length - listed} more]` : `[${shown}]`;
+}
+function formatNumber(x) {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x) && Math.abs(x) < 1e15) return formatCount(x);
+  return Number(x.toPrecision(6)).toLocaleString("en-US", { maximumFractionDigits: 6 });
+}
+
+// src/data/scan/summarize.ts
+function summarizeColumn(profile) {
+  const summary = { count: profile.count - profile.nulls, nulls: profile.nulls };
+  let best = 0;
+  for (const type of VALUE_TYPES) {
+    if (profile.types[type] > best) {
+      best = profile.types[type];
+      summary.type = type;
+    }
+  }
+  const numeric2 = profile.numeric;
+  if (numeric2.count > 0) {
+    summary.min = numeric2.min;
+    summary.max = numeric2.max;
+    summary.mean = numeric2.mean;
+    const std2 = numeric2.stddev();
+    if (std2 !== void 0) summary.std = std2;
+  }
+  if (profile.count > profile.nulls) summary.distinct = Math.round(profile.distinct.estimate());
+  return summary;
+}
+function summarizeTable(table) {
+  const summaries = /* @__PURE__ */ Object.create(null);
+  for (const [name, profile] of table.columns) summaries[name] = summarizeColumn(profile);
+  return summaries;
+}
+
+// src/data/format-profile.ts
+var TOP_SHOWN = 3;
+var NAME_WIDTH = 28;
+var CELL_CHARS = 24;
+function formatProfile(table) {
+  const header = ["column", "type", "nulls", "distinct", "min", "mean", "max", "most common"];
+  const rows = [...table.columns].map(([name, profile]) => {
+    const summary = summarizeColumn(profile);
+    const nulls = summary.nulls === 0 ? "0" : `${formatNumber(summary.nulls)} (${formatShare(summary.nulls, summary.count + summary.nulls)})`;
+    const numeric2 = summary.min !== void 0;
+    const top = numeric2 ? "" : profile.top.top(TOP_SHOWN).map((item) => `${cut(JSON.stringify(item.value))} ${formatShare(item.count, summary.count)}`).join(", ");
+    return [
+      cut(name, NAME_WIDTH),
+      summary.type ?? "\u2014",
+      nulls,
+      summary.distinct === void 0 ? "\u2014" : `${profile.top.exact ? "" : "\u2248"}${formatNumber(summary.distinct)}`,
+      numeric2 ? formatNumber(summary.min) : "",
+      numeric2 ? formatNumber(summary.mean) : "",
+      numeric2 ? formatNumber(summary.max) : "",
+      top
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => cells.map((cell, i) => i === cells.length - 1 ? cell : cell.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+function cut(text, width = CELL_CHARS) {
+  const visible = /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text;
+  return visible.length > width ? `${visible.slice(0, width - 1)}\u2026` : visible;
+}
+
+// src/data/profile/table-profile.ts
+var TABLE_PROFILE_VERSION = 1;
+var TableProfileJson = external_exports.object({
+  version: external_exports.literal(TABLE_PROFILE_VERSION),
+  rows: external_exports.number().int().nonnegative(),
+  // An array, not a record: keeps column order and is safe for any column name (even "__proto__").
+  columns: external_exports.array(external_exports.object({ name: external_exports.string(), profile: ColumnProfileJson }))
+}).superRefine((table, ctx) => {
+  const seen = /* @__PURE__ */ new Set();
+  table.columns.forEach(({ name, profile }, i) => {
+    if (seen.has(name)) ctx.addIssue({ code: "custom", path: ["columns", i, "name"], message: `column ${JSON.stringify(name)} appears twice` });
+    seen.add(name);
+    if (profile.count !== table.rows) {
+      ctx.addIssue({ code: "custom", path: ["columns", i, "profile", "count"], message: `column ${JSON.stringify(name)} has count ${profile.count} but the table has ${table.rows} rows` });
+    }
+  });
+});
+function createTableProfile(columns = [], options = {}) {
+  const table = { rows: 0, columns: /* @__PURE__ */ new Map(), options: { ...options } };
+  for (const name of columns) addColumn(table, name);
+  return table;
+}
+function addColumn(table, name) {
+  if (table.columns.has(name)) throw new Error(`table profile already has a column ${JSON.stringify(name)}`);
+  const profile = createColumnProfile(table.options);
+  profile.count = table.rows;
+  profile.nulls = table.rows;
+  table.columns.set(name, profile);
+  return profile;
+}
+function addBatch(table, batch) {
+  const { columns, length, cells } = batch;
+  for (const name of columns) if (!table.columns.has(name)) addColumn(table, name);
+  for (let c = 0; c < columns.length; c++) {
+    const profile = table.columns.get(columns[c]);
+    const column = cells[c];
+    const filled = column ? Math.min(column.length, length) : 0;
+    for (let r = 0; r < filled; r++) addValue(profile, column[r] ?? null);
+    profile.count += length - filled;
+    profile.nulls += length - filled;
+  }
+  if (columns.length < table.columns.size) {
+    const named = new Set(columns);
+    for (const [name, profile] of table.columns) {
+      if (named.has(name)) continue;
+      profile.count += length;
+      profile.nulls += length;
+    }
+  }
+  table.rows += length;
+}
+function mergeTableProfiles(a, b) {
+  const merged = { rows: a.rows + b.rows, columns: /* @__PURE__ */ new Map(), options: { ...a.options } };
+  for (const [name, profile] of a.columns) {
+    const other = b.columns.get(name);
+    merged.columns.set(name, other ? mergeColumnProfiles(profile, other) : withMissingRows(profile, b.rows));
+  }
+  for (const [name, profile] of b.columns) {
+    if (!a.columns.has(name)) merged.columns.set(name, withMissingRows(profile, a.rows));
+  }
+  return merged;
+}
+function tableProfileToJSON(table) {
+  return {
+    version: TABLE_PROFILE_VERSION,
+    rows: table.rows,
+    columns: [...table.columns].map(([name, profile]) => ({ name, profile: columnProfileToJSON(profile) }))
+  };
+}
+function parseTableProfile(json2, options = {}) {
+  checkVersion(json2, "table profile", TABLE_PROFILE_VERSION);
+  const result = TableProfileJson.safeParse(json2);
+  if (!result.success) throw new Error(`invalid table profile:
+${external_exports.prettifyError(result.error)}`);
+  const table = { rows: result.data.rows, columns: /* @__PURE__ */ new Map(), options: { ...options } };
+  for (const { name, profile } of result.data.columns) table.columns.set(name, parseColumnProfile(profile));
+  return table;
+}
+function withMissingRows(profile, rows) {
+  const copy = cloneColumnProfile(profile);
+  copy.count += rows;
+  copy.nulls += rows;
+  return copy;
+}
+
+// src/data/scan/progress.ts
+var QUIET_FOR_MS = 2e3;
+var TTY_EVERY_MS = 250;
+var LOG_EVERY_MS = 1e4;
+var MIB = 1024 * 1024;
+function progressReporter(label, sink, now = Date.now) {
+  const start = now();
+  let last = start;
+  let shown = false;
+  return {
+    update({ bytes, rows, totalBytes }) {
+      const time3 = now();
+      if (time3 - start < QUIET_FOR_MS || time3 - last < (sink.tty ? TTY_EVERY_MS : LOG_EVERY_MS)) return;
+      last = time3;
+      const seconds = (time3 - start) / 1e3;
+      const percent3 = totalBytes > 0 ? ` (${Math.min(100, 100 * bytes / totalBytes).toFixed(0)}%)` : "";
+      const text = `${label}: ${(bytes / MIB).toFixed(0)} of ${(totalBytes / MIB).toFixed(0)} MiB${percent3}, ${rows.toLocaleString("en-US")} rows, ${(bytes / MIB / seconds).toFixed(1)} MiB/s`;
+      sink.write(sink.tty ? `\r\x1B[2K${text}` : `${text}
+`);
+      shown = true;
+    },
+    done() {
+      if (shown && sink.tty) sink.write("\r\x1B[2K");
+    }
+  };
+}
+
+// src/data/validate-data.ts
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
+
+// src/data/checks/tally.ts
+var MAX_EXAMPLES = 5;
+function newTally() {
+  return { failed: 0, examples: [] };
+}
+function addExample(tally2, example2) {
+  if (tally2.examples.length < MAX_EXAMPLES) tally2.examples.push(example2);
+}
+function mergeTallies(into, later) {
+  for (const [check2, tally2] of later) {
+    const target = into.get(check2);
+    if (target) mergeTally(target, tally2);
+    else into.set(check2, { failed: tally2.failed, examples: tally2.examples.slice(0, MAX_EXAMPLES) });
+  }
+}
+function mergeTally(into, later) {
+  into.failed += later.failed;
+  into.examples = [...into.examples, ...later.examples].sort((a, b) => a.line - b.line).slice(0, MAX_EXAMPLES);
+}
+function tallyResult(check2, column, tally2, passed, total, message) {
+  return {
+    check: check2,
+    ...column === void 0 ? {} : { column },
+    passed,
+    failed: tally2.failed,
+    total,
+    fraction: total === 0 ? 0 : tally2.failed / total,
+    message,
+    examples: tally2.examples
+  };
+}
+
+// src/data/checks/table-checks.ts
+var LISTED_COLUMNS = 20;
+var DUPLICATE_CAP = 2e6;
+function rowsCheck(rows, bounds) {
+  const { min, max } = bounds;
+  const expected = min !== void 0 && max !== void 0 ? `between ${formatCount(min)} and ${formatCount(max)}` : min !== void 0 ? `at least ${formatCount(min)}` : `at most ${formatCount(max ?? 0)}`;
+  const passed = rows >= (min ?? 0) && rows <= (max ?? Infinity);
+  const message = `${formatCount(rows)} ${rows === 1 ? "row" : "rows"}${passed ? ", " : "; "}expected ${expected}`;
+  return { ...fileCheck("rows", passed, message), observed: rows, expected: { ...min === void 0 ? {} : { min }, ...max === void 0 ? {} : { max } } };
+}
+function strictCheck(columns, declared) {
+  const extra = columns.filter((column) => !declared.has(column));
+  const message = extra.length === 0 ? `all ${formatCount(columns.length)} columns are declared` : `${formatCount(extra.length)} of ${formatCount(columns.length)} columns are not declared under columns: ${listColumns(extra)}`;
+  const failed = extra.length;
+  return { check: "strict", passed: failed === 0, failed, total: columns.length, fraction: columns.length ? failed / columns.length : 0, message, examples: [] };
+}
+function presenceCheck(column, present, columns) {
+  const message = present ? `${column}: present` : `${column}: column is missing; the file has ${listColumns(columns)}`;
+  return fileCheck("presence", present, message, column);
+}
+function fileCheck(check2, passed, message, column) {
+  return { check: check2, ...column === void 0 ? {} : { column }, passed, failed: passed ? 0 : 1, total: 1, fraction: passed ? 0 : 1, message, examples: [] };
+}
+function listColumns(columns) {
+  const shown = columns.slice(0, LISTED_COLUMNS).join(", ");
+  return columns.length > LISTED_COLUMNS ? `${shown}, \u2026 ${columns.length - LISTED_COLUMNS} more` : shown || "(no columns)";
+}
+var DuplicateRows = class {
+  state;
+  constructor(state) {
+    this.state = state ?? { rows: 0, firstLine: /* @__PURE__ */ new Map(), capped: false, tally: newTally() };
+  }
+  addBatch(cells, width, length, lines) {
+    for (let r = 0; r < length; r++) {
+      let h1 = 2166136261;
+      let h2 = 16777619;
+      for (let c = 0; c < width; c++) {
+        const cell = cells[c]?.[r] ?? null;
+        const text = cell === null ? "\0" : typeof cell === "string" ? `s${cell}` : `${typeof cell}${String(cell)}`;
+        for (let i = 0; i < text.length; i++) {
+          const code = text.charCodeAt(i);
+          h1 = Math.imul(h1 ^ code, 16777619);
+          h2 = Math.imul(h2 ^ code, 1540483477);
+        }
+        h1 = Math.imul(h1 ^ 31, 16777619);
+        h2 = Math.imul(h2 ^ 31, 1540483477);
+      }
+      const hash2 = (h1 >>> 0) * 1048576 + (h2 >>> 12);
+      const line = lines[r];
+      this.#add(hash2, line, () => rowText(cells, width, r));
+    }
+    this.state.rows += length;
+  }
+  #add(hash2, line, text) {
+    const { firstLine: firstLine2, tally: tally2 } = this.state;
+    const first = firstLine2.get(hash2);
+    if (first !== void 0) {
+      tally2.failed++;
+      addExample(tally2, { line, value: text(), detail: `repeats line ${first}` });
+    } else if (firstLine2.size < DUPLICATE_CAP) {
+      firstLine2.set(hash2, line);
+    } else {
+      this.state.capped = true;
+    }
+  }
+  /** Adds a later shard: its rows that repeat a row of an earlier shard count too. */
+  merge(later) {
+    const state = this.state;
+    const { tally: tally2 } = state;
+    for (const [hash2, line] of later.firstLine) {
+      const first = state.firstLine.get(hash2);
+      if (first !== void 0) {
+        tally2.failed++;
+        addExample(tally2, { line, value: "", detail: `repeats line ${first}` });
+      } else if (state.firstLine.size < DUPLICATE_CAP) state.firstLine.set(hash2, line);
+      else state.capped = true;
+    }
+    mergeTally(tally2, later.tally);
+    state.rows += later.rows;
+    state.capped ||= later.capped;
+  }
+  result() {
+    const { rows, tally: tally2, capped } = this.state;
+    const caveat = capped ? ` (only the first ${formatCount(DUPLICATE_CAP)} distinct rows were remembered)` : "";
+    const message = tally2.failed === 0 ? `no duplicate rows in ${formatCount(rows)}${caveat}` : `${formatCount(tally2.failed)} of ${formatCount(rows)} rows (${formatShare(tally2.failed, rows)}) repeat an earlier row${caveat}`;
+    return tallyResult("duplicates", void 0, tally2, tally2.failed === 0, rows, message);
+  }
+};
+function rowText(cells, width, r) {
+  const parts = [];
+  for (let c = 0; c < width; c++) parts.push(String(cells[c]?.[r] ?? ""));
+  const text = parts.join(",");
+  return text.length > 200 ? `${text.slice(0, 200)}\u2026` : text;
+}
+
+// src/data/data-error.ts
+var DataError = class extends Error {
+  name = "DataError";
+  line;
+  /** The offending text, for the check's examples. */
+  example;
+  /** 1-based character position in the line, and the column it falls in, when known. */
+  position;
+  column;
+  constructor(message, line, example2, where = {}) {
+    super(message);
+    this.line = line;
+    this.example = example2;
+    this.position = where.position;
+    this.column = where.column;
+  }
+};
+
+// src/data/reader.ts
+import { extname } from "node:path";
+
+// src/data/read/batch.ts
+var EXAMPLE_CHARS2 = 200;
+function exampleText(text) {
+  return text.length <= EXAMPLE_CHARS2 ? text : `${text.slice(0, EXAMPLE_CHARS2)}\u2026`;
+}
+
+// src/data/read/csv-tokenize.ts
+var QUOTE = 34;
+var LF = 10;
+var CR = 13;
+var MAX_RECORD_CHARS = 8 * 1024 * 1024;
+var MAX_RECORD_TEXT = "8 MiB";
+var CsvTokenizer = class {
+  constructor(delimiter, names, firstLine2, maxRows) {
+    this.delimiter = delimiter;
+    this.names = names;
+    this.maxRows = maxRows;
+    this.line = firstLine2;
+    this.reset();
+  }
+  delimiter;
+  names;
+  maxRows;
+  /** Line at the next record. */
+  line;
+  cells = [];
+  lines = [];
+  rows = 0;
+  defects = [];
+  /** Offsets of replacement characters in the current string, with the next unreported one at `badAt`. */
+  bad = [];
+  badAt = 0;
+  /** Header mode: the next record's fields go to `header` instead of the batch. */
+  header;
+  headerLine = 0;
+  headerStart = 0;
+  /** False when the first record is data (header: false): its defects are reported when it is read again as a row. */
+  headerIsNames = true;
+  reset() {
+    this.cells = this.names.map(() => []);
+    this.lines = [];
+    this.rows = 0;
+    this.defects = [];
+  }
+  /** Reads records of `s` from `pos`; returns where it stopped and why via `stop`. */
+  stop = 0 /* More */;
+  parse(s, pos, final) {
+    const len = s.length;
+    const dch = this.delimiter;
+    const d = dch.charCodeAt(0);
+    const cells = this.cells;
+    const lines = this.lines;
+    const ncols = cells.length;
+    const header = this.header;
+    let rows = this.rows;
+    let line = this.line;
+    let nextD = -1;
+    let nextLF = -1;
+    let nextCR = -1;
+    let stop = 0 /* More */;
+    let recStart = pos;
+    records: for (; ; ) {
+      recStart = pos;
+      if (pos >= len) break;
+      const first = s.charCodeAt(pos);
+      if (first === LF) {
+        line++;
+        pos++;
+        continue;
+      }
+      if (first === CR) {
+        if (pos + 1 >= len && !final) break;
+        line++;
+        pos += s.charCodeAt(pos + 1) === LF ? 2 : 1;
+        continue;
+      }
+      if (header) header.length = 0;
+      const recLine = line;
+      let extra = 0;
+      let c = 0;
+      let end;
+      for (; ; ) {
+        let value;
+        if (pos < len && s.charCodeAt(pos) === QUOTE) {
+          let q = pos + 1;
+          let escaped = false;
+          let j;
+          for (; ; ) {
+            j = s.indexOf('"', q);
+            if (j === -1 || j + 1 >= len && !final) {
+              if (!final) {
+                pos = recStart;
+                break records;
+              }
+              if (j === -1) {
+                this.unclosed(s, recStart, pos, recLine, c);
+                stop = 3 /* End */;
+                pos = len;
+                break records;
+              }
+            }
+            if (s.charCodeAt(j + 1) === QUOTE) {
+              escaped = true;
+              q = j + 2;
+              continue;
+            }
+            break;
+          }
+          if (nextLF < pos) nextLF = at(s.indexOf("\n", pos), len);
+          while (nextLF < j) {
+            extra++;
+            nextLF = at(s.indexOf("\n", nextLF + 1), len);
+          }
+          if (nextCR < pos) nextCR = at(s.indexOf("\r", pos), len);
+          while (nextCR < j) {
+            if (s.charCodeAt(nextCR + 1) !== LF) extra++;
+            nextCR = at(s.indexOf("\r", nextCR + 1), len);
+          }
+          const after = j + 1;
+          const next = after < len ? s.charCodeAt(after) : LF;
+          if (next === d || next === LF || next === CR) {
+            value = j === pos + 1 ? null : escaped ? s.slice(pos + 1, j).replaceAll('""', '"') : s.slice(pos + 1, j);
+            pos = after;
+          } else {
+            if (nextD < after) nextD = at(s.indexOf(dch, after), len);
+            if (nextLF < after) nextLF = at(s.indexOf("\n", after), len);
+            if (nextCR < after) nextCR = at(s.indexOf("\r", after), len);
+            const stopAt = Math.min(nextD, nextLF, nextCR);
+            if (stopAt === len && !final) {
+              pos = recStart;
+              break records;
+            }
+            value = s.slice(pos, stopAt);
+            pos = stopAt;
+          }
+          if (c < ncols) cells[c][rows] = value;
+          else if (header) header.push(value);
+          c++;
+          if (pos < len && s.charCodeAt(pos) === d) {
+            pos++;
+            continue;
+          }
+          end = pos;
+          break;
+        }
+        if (nextD < pos) nextD = at(s.indexOf(dch, pos), len);
+        if (nextLF < pos) nextLF = at(s.indexOf("\n", pos), len);
+        if (nextCR < pos) nextCR = at(s.indexOf("\r", pos), len);
+        const eol = nextLF < nextCR ? nextLF : nextCR;
+        if (nextD < eol) {
+          value = nextD === pos ? null : s.slice(pos, nextD);
+          pos = nextD + 1;
+          if (c < ncols) cells[c][rows] = value;
+          else if (header) header.push(value);
+          c++;
+          continue;
+        }
+        if (eol === len && !final) {
+          pos = recStart;
+          break records;
+        }
+        value = eol === pos ? null : s.slice(pos, eol);
+        if (c < ncols) cells[c][rows] = value;
+        else if (header) header.push(value);
+        c++;
+        end = eol;
+        break;
+      }
+      if (end < len && s.charCodeAt(end) === CR) {
+        if (end + 1 >= len && !final) {
+          pos = recStart;
+          break;
+        }
+        pos = s.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
+      } else pos = end < len ? end + 1 : len;
+      line = recLine + 1 + extra;
+      if (end - recStart > MAX_RECORD_CHARS) {
+        if (header) throw headerTooLong(recLine);
+        this.defects.push(tooLong(s, recStart, recLine));
+        continue;
+      }
+      if (this.badAt < this.bad.length && this.bad[this.badAt] < end && (!header || this.headerIsNames)) {
+        this.badBytes(s, recStart, end, recLine);
+      }
+      if (header) {
+        this.headerLine = recLine;
+        this.headerStart = recStart;
+        stop = 2 /* Header */;
+        break;
+      }
+      if (c !== ncols) {
+        this.defects.push({
+          kind: "ragged",
+          line: recLine,
+          message: `line ${recLine}: expected ${ncols} fields, found ${c}`,
+          example: exampleText(s.slice(recStart, Math.min(end, recStart + 201)))
+        });
+        continue;
+      }
+      lines[rows] = recLine;
+      rows++;
+      if (rows >= this.maxRows) {
+        stop = 1 /* Full */;
+        break;
+      }
+    }
+    this.rows = rows;
+    this.line = line;
+    this.stop = stop;
+    return pos;
+  }
+  /** Reports the replacement characters in record [start, end), one defect per record. */
+  badBytes(s, start, end, recLine) {
+    while (this.badAt < this.bad.length && this.bad[this.badAt] < start) this.badAt++;
+    const offset = this.bad[this.badAt];
+    if (offset === void 0 || offset >= end) return;
+    const where = locate(s, start, offset, this.delimiter.charCodeAt(0));
+    const line = recLine + where.lines;
+    const column = this.header ? this.header[where.field] ?? void 0 : this.names[where.field];
+    this.defects.push({
+      kind: "encoding",
+      line,
+      position: where.position,
+      ...column == null ? {} : { column },
+      message: `line ${line}: invalid UTF-8 at position ${where.position}${column == null ? "" : ` (column "${column}")`}, read as U+FFFD`,
+      example: exampleText(s.slice(start, Math.min(end, start + 201)))
+    });
+    while (this.badAt < this.bad.length && this.bad[this.badAt] < end) this.badAt++;
+  }
+  unclosed(s, start, quoteAt, recLine, field) {
+    if (this.header) {
+      const where2 = locate(s, start, quoteAt, this.delimiter.charCodeAt(0));
+      throw new DataError(`line ${recLine + where2.lines}: a quoted field in the header is never closed`, recLine + where2.lines, exampleText(s.slice(quoteAt, quoteAt + 201)), { position: where2.position });
+    }
+    if (s.length - start > MAX_RECORD_CHARS) {
+      this.defects.push(tooLong(s, start, recLine));
+      return;
+    }
+    const where = locate(s, start, quoteAt, this.delimiter.charCodeAt(0));
+    const line = recLine + where.lines;
+    const column = this.names[field];
+    this.defects.push({
+      kind: "quote",
+      line,
+      position: where.position,
+      ...column === void 0 ? {} : { column },
+      message: `line ${line}: a quoted field is never closed`,
+      example: exampleText(s.slice(quoteAt, quoteAt + 201))
+    });
+  }
+};
+function at(index, none) {
+  return index === -1 ? none : index;
+}
+function headerTooLong(line) {
+  return new DataError(`line ${line}: the header row is longer than ${MAX_RECORD_TEXT}; is a quote left open?`, line);
+}
+function tooLong(s, start, line) {
+  return {
+    kind: "too-long",
+    line,
+    message: `line ${line}: a row longer than ${MAX_RECORD_TEXT} starts here; is a quote left open?`,
+    example: exampleText(s.slice(start, start + 201))
+  };
+}
+function locate(s, start, target, d) {
+  let lines = 0;
+  let lineStart = start;
+  let field = 0;
+  let quoted = false;
+  let fieldStart = true;
+  for (let i = start; i < target; i++) {
+    const ch = s.charCodeAt(i);
+    if (quoted) {
+      if (ch === QUOTE) {
+        if (s.charCodeAt(i + 1) === QUOTE && i + 1 < target) i++;
+        else quoted = false;
+      } else if (ch === LF || ch === CR && s.charCodeAt(i + 1) !== LF) {
+        lines++;
+        lineStart = i + 1;
+      }
+    } else if (ch === d) {
+      field++;
+      fieldStart = true;
+      continue;
+    } else if (ch === QUOTE && fieldStart) quoted = true;
+    fieldStart = false;
+  }
+  return { lines, position: target - lineStart + 1, field };
+}
+var RecordSkipper = class {
+  constructor(d) {
+    this.d = d;
+  }
+  d;
+  /** Line breaks inside quoted fields so far. */
+  lines = 0;
+  quoted = false;
+  fieldStart = true;
+  /** The last string ended on a quote inside a quoted field: escaped or closing depends on the next character. */
+  quoteAtEnd = false;
+  /** The last string ended on a CR ending the record; an LF may follow it. */
+  crAtEnd = false;
+  /** The last string ended on a CR inside quotes, not yet counted. */
+  lastCR = false;
+  /** Position just past the record's end in `s`, or -1 when it goes on past `s`. */
+  scan(s, final) {
+    const len = s.length;
+    if (len === 0) return final ? 0 : -1;
+    let i = 0;
+    if (this.crAtEnd) return s.charCodeAt(0) === LF ? 1 : 0;
+    if (this.lastCR) {
+      this.lastCR = false;
+      if (s.charCodeAt(0) !== LF) this.lines++;
+    }
+    if (this.quoteAtEnd) {
+      this.quoteAtEnd = false;
+      if (s.charCodeAt(0) === QUOTE) i = 1;
+      else {
+        this.quoted = false;
+        this.fieldStart = false;
+      }
+    }
+    while (i < len) {
+      if (this.quoted) {
+        const j = s.indexOf('"', i);
+        const stop = j === -1 ? len : j;
+        for (let k = s.indexOf("\n", i); k !== -1 && k < stop; k = s.indexOf("\n", k + 1)) this.lines++;
+        for (let k = s.indexOf("\r", i); k !== -1 && k < stop; k = s.indexOf("\r", k + 1)) {
+          if (k + 1 === len) this.lastCR = true;
+          else if (s.charCodeAt(k + 1) !== LF) this.lines++;
+        }
+        if (j === -1) return final ? len : -1;
+        if (j + 1 === len) {
+          if (final) return len;
+          this.quoteAtEnd = true;
+          return -1;
+        }
+        if (s.charCodeAt(j + 1) === QUOTE) i = j + 2;
+        else {
+          this.quoted = false;
+          this.fieldStart = false;
+          i = j + 1;
+        }
+        continue;
+      }
+      if (this.fieldStart && s.charCodeAt(i) === QUOTE) {
+        this.quoted = true;
+        this.fieldStart = false;
+        i++;
+        continue;
+      }
+      const q = s.indexOf('"', i);
+      const lf = s.indexOf("\n", i);
+      const cr2 = s.indexOf("\r", i);
+      const eol = lf === -1 ? cr2 : cr2 === -1 ? lf : Math.min(lf, cr2);
+      if (eol !== -1 && (q === -1 || eol < q)) {
+        if (eol !== cr2) return eol + 1;
+        if (eol + 1 < len) return s.charCodeAt(eol + 1) === LF ? eol + 2 : eol + 1;
+        if (final) return len;
+        this.crAtEnd = true;
+        return -1;
+      }
+      if (q === -1) {
+        this.fieldStart = s.charCodeAt(len - 1) === this.d;
+        return final ? len : -1;
+      }
+      this.quoted = q > i ? s.charCodeAt(q - 1) === this.d : this.fieldStart;
+      this.fieldStart = false;
+      i = q + 1;
+    }
+    return final ? len : -1;
+  }
+};
+
+// src/data/read/decode-text.ts
+import { isAscii, isUtf8 } from "node:buffer";
+import { open as open2 } from "node:fs/promises";
+var NO_BAD = [];
+async function* readTextChunks(absPath, options) {
+  const { encoding, start, end } = options;
+  const chunkBytes = Math.max(4, options.chunkBytes);
+  const file2 = await open2(absPath, "r");
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes + 4);
+    const decoder4 = encoding === "utf-8" ? void 0 : new TextDecoder(encoding, { ignoreBOM: start > 0 });
+    let position = start;
+    let carry = 0;
+    let first = start === 0;
+    for (; ; ) {
+      const want = Math.min(chunkBytes, end - position);
+      const { bytesRead } = want > 0 ? await file2.read(buf, carry, want, position) : { bytesRead: 0 };
+      position += bytesRead;
+      const final = bytesRead === 0;
+      const total = carry + bytesRead;
+      let from = 0;
+      if (first && encoding === "utf-8" && total >= 3 && buf[0] === 239 && buf[1] === 187 && buf[2] === 191) from = 3;
+      if (total >= 3 || final) first = false;
+      if (decoder4) {
+        const bytes = buf.subarray(0, total);
+        const text = encoding === "latin1" && isAscii(bytes) ? bytes.toString("latin1") : decoder4.decode(bytes, { stream: !final });
+        yield { text, bad: NO_BAD, bytesRead: position, final };
+      } else {
+        const cut2 = final ? total : completeUpTo(buf, total);
+        const bytes = buf.subarray(from, cut2);
+        if (isAscii(bytes)) yield { text: bytes.toString("latin1"), bad: NO_BAD, bytesRead: position, final };
+        else if (isUtf8(bytes)) yield { text: bytes.toString("utf8"), bad: NO_BAD, bytesRead: position, final };
+        else yield { ...decodeLossy(buf, from, cut2), bytesRead: position, final };
+        buf.copy(buf, 0, cut2, total);
+        carry = total - cut2;
+      }
+      if (final) return;
+    }
+  } finally {
+    await file2.close();
+  }
+}
+function completeUpTo(buf, length) {
+  for (let back = 1; back <= 3 && back <= length; back++) {
+    const byte = buf[length - back];
+    if ((byte & 192) === 128) continue;
+    if (byte < 192) return length;
+    const need = byte >= 240 ? 4 : byte >= 224 ? 3 : 2;
+    return need > back ? length - back : length;
+  }
+  return length;
+}
+function decodeLossy(buf, from, to) {
+  const parts = [];
+  const bad = [];
+  let length = 0;
+  let run = from;
+  let i = from;
+  while (i < to) {
+    const lead = buf[i];
+    if (lead < 128) {
+      i++;
+      continue;
+    }
+    let need = 0;
+    let lo = 128;
+    let hi = 191;
+    if (lead >= 194 && lead <= 223) need = 1;
+    else if (lead >= 224 && lead <= 239) {
+      need = 2;
+      if (lead === 224) lo = 160;
+      else if (lead === 237) hi = 159;
+    } else if (lead >= 240 && lead <= 244) {
+      need = 3;
+      if (lead === 240) lo = 144;
+      else if (lead === 244) hi = 143;
+    }
+    let j = i + 1;
+    let seen = 0;
+    while (seen < need && j < to) {
+      const byte = buf[j];
+      if (byte < lo || byte > hi) break;
+      lo = 128;
+      hi = 191;
+      seen++;
+      j++;
+    }
+    if (need > 0 && seen === need) {
+      i = j;
+      continue;
+    }
+    const valid = buf.toString("utf8", run, i);
+    parts.push(valid, "\uFFFD");
+    length += valid.length;
+    bad.push(length);
+    length += 1;
+    i = j;
+    run = j;
+  }
+  parts.push(buf.toString("utf8", run, to));
+  return { text: parts.join(""), bad };
+}
+
+// src/data/read/csv-reader.ts
+var CHUNK_BYTES = 4 * 1024 * 1024;
+var MAX_BATCH_ROWS = 65536;
+function openCsvReader(absPath, options = {}, tuning = {}) {
+  const resolved = resolveCsvOptions(options);
+  return { unit: "line", batches: () => readBatches(absPath, resolved, tuning) };
+}
+function resolveCsvOptions(options) {
+  const delimiter = options.delimiter ?? ",";
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || '"\r\n'.includes(delimiter)) {
+    throw new Error(`CSV delimiter must be one ASCII character other than a quote or line break, not ${JSON.stringify(delimiter)}`);
+  }
+  return { header: true, encoding: "utf-8", ...options, delimiter };
+}
+async function* readBatches(absPath, options, tuning) {
+  const { range, delimiter } = options;
+  let names = options.columns ? [...options.columns] : void 0;
+  const tok = new CsvTokenizer(delimiter, names ?? [], range?.firstLine ?? 1, tuning.maxBatchRows ?? MAX_BATCH_ROWS);
+  if (!names) {
+    tok.header = [];
+    tok.headerIsNames = options.header;
+  }
+  let carry = "";
+  let carryBad = [];
+  let skipper;
+  let skipLine = 0;
+  let yielded = false;
+  let bytesRead = range?.start ?? 0;
+  const emit = () => {
+    const length = tok.rows;
+    for (const column of tok.cells) if (column.length > length) column.length = length;
+    const batch = { columns: names ?? [], length, lines: tok.lines, cells: tok.cells, defects: tok.defects, bytesRead };
+    tok.reset();
+    yielded = true;
+    return batch;
+  };
+  const chunks = readTextChunks(absPath, {
+    encoding: options.encoding,
+    start: range?.start ?? 0,
+    end: range?.end ?? Infinity,
+    chunkBytes: tuning.chunkBytes ?? CHUNK_BYTES
+  });
+  for await (const chunk of chunks) {
+    bytesRead = chunk.bytesRead;
+    const s = carry.length > 0 ? carry + chunk.text : chunk.text;
+    tok.bad = carryBad.length === 0 && chunk.bad.length === 0 ? chunk.bad : [...carryBad, ...chunk.bad.map((at2) => at2 + carry.length)];
+    tok.badAt = 0;
+    let pos = 0;
+    if (skipper) {
+      pos = skipper.scan(s, chunk.final);
+      if (pos === -1) {
+        carry = "";
+        carryBad = [];
+        continue;
+      }
+      tok.line = skipLine + 1 + skipper.lines;
+      skipper = void 0;
+    }
+    for (; ; ) {
+      pos = tok.parse(s, pos, chunk.final);
+      if (tok.stop === 1 /* Full */) yield emit();
+      else if (tok.stop === 2 /* Header */) {
+        const fields = tok.header ?? [];
+        tok.header = void 0;
+        names = options.header ? headerNames(fields, tok.headerLine, delimiter) : fields.map((_, i) => `column_${i + 1}`);
+        tok.names = names;
+        tok.cells = names.map(() => []);
+        if (!options.header) {
+          pos = tok.headerStart;
+          tok.line = tok.headerLine;
+        }
+      } else break;
+    }
+    if (tok.stop === 3 /* End */) break;
+    carry = pos < s.length ? s.slice(pos) : "";
+    carryBad = tok.bad.length === 0 ? [] : tok.bad.filter((at2) => at2 >= pos).map((at2) => at2 - pos);
+    if (carry.length > MAX_RECORD_CHARS) {
+      if (tok.header) throw headerTooLong(tok.line);
+      tok.defects.push(tooLong(carry, 0, tok.line));
+      skipper = new RecordSkipper(delimiter.charCodeAt(0));
+      skipLine = tok.line;
+      if (skipper.scan(carry, false) !== -1) throw new Error("CSV reader: a record too long to hold ended inside it");
+      carry = "";
+      carryBad = [];
+    }
+    if (names && (tok.rows > 0 || tok.defects.length > 0 || !yielded)) yield emit();
+  }
+  if (!names) throw new DataError("file is empty: expected a header row");
+  if (!yielded || tok.rows > 0 || tok.defects.length > 0) yield emit();
+}
+function headerNames(fields, line, delimiter) {
+  const names = fields.map((field) => field ?? "");
+  const seen = /* @__PURE__ */ new Set();
+  for (const name of names) {
+    if (seen.has(name)) {
+      throw new DataError(`line ${line}: duplicate column name "${name}" in the header`, line, exampleText(names.join(delimiter)), { column: name });
+    }
+    seen.add(name);
+  }
+  return names;
+}
+
+// src/data/read/json-reader.ts
+var CHUNK_BYTES2 = 4 * 1024 * 1024;
+var MAX_BATCH_ROWS2 = 65536;
+var MAX_RECORD_CHARS2 = 8 * 1024 * 1024;
+function openJsonLinesReader(absPath, tuning = {}) {
+  return { unit: "line", batches: () => readRecords(absPath, new LineSplitter(), tuning) };
+}
+function openJsonArrayReader(absPath, tuning = {}) {
+  return { unit: "line", batches: () => readRecords(absPath, new ArraySplitter(), tuning) };
+}
+async function* readRecords(absPath, splitter, tuning) {
+  const table = new ColumnTable(tuning.maxBatchRows ?? MAX_BATCH_ROWS2);
+  let carry = "";
+  let carryBad = [];
+  let sawText = false;
+  const pieces = [];
+  for await (const chunk of readTextChunks(absPath, { encoding: "utf-8", start: 0, end: Infinity, chunkBytes: tuning.chunkBytes ?? CHUNK_BYTES2 })) {
+    const s = carry + chunk.text;
+    const bad = carryBad.length === 0 && chunk.bad.length === 0 ? chunk.bad : [...carryBad, ...chunk.bad.map((at2) => at2 + carry.length)];
+    if (!sawText && /\S/.test(s)) sawText = true;
+    pieces.length = 0;
+    const rest = splitter.split(s, chunk.final, bad, pieces);
+    for (const piece of pieces) {
+      table.add(piece);
+      if (table.full()) yield table.flush(chunk.bytesRead);
+    }
+    carry = rest < s.length ? s.slice(rest) : "";
+    carryBad = bad.filter((at2) => at2 >= rest).map((at2) => at2 - rest);
+    if (carry.length > MAX_RECORD_CHARS2) {
+      splitter.skipLong(carry, table.defects);
+      carry = "";
+      carryBad = [];
+    }
+    if (chunk.final) break;
+    if (table.length > 0 || table.defects.length > 0) yield table.flush(chunk.bytesRead);
+  }
+  if (!sawText) throw new DataError("file is empty");
+  splitter.end(table.defects);
+  yield table.flush(void 0);
+}
+var LineSplitter = class {
+  line = 1;
+  /** Lines still to pass of a record skipped as too long. */
+  skipping = false;
+  split(s, final, bad, out) {
+    let pos = 0;
+    let b = 0;
+    for (; ; ) {
+      const nl2 = s.indexOf("\n", pos);
+      if (nl2 === -1 && !final) return pos;
+      const end = nl2 === -1 ? s.length : nl2;
+      const text = s.charCodeAt(end - 1) === 13 ? s.slice(pos, end - 1) : s.slice(pos, end);
+      while (b < bad.length && bad[b] < pos) b++;
+      if (this.skipping) this.skipping = false;
+      else if (text.trim().length > 0) out.push({ text, line: this.line, ...b < bad.length && bad[b] < end ? { badAt: bad[b] - pos } : {} });
+      this.line++;
+      if (nl2 === -1) return s.length;
+      pos = nl2 + 1;
+    }
+  }
+  skipLong(s, defects) {
+    if (this.skipping) return;
+    defects.push({ kind: "too-long", line: this.line, message: `line ${this.line}: a record longer than 8 MiB starts here`, example: exampleText(s.slice(0, 201)) });
+    this.skipping = true;
+  }
+  end() {
+  }
+};
+var ArraySplitter = class {
+  line = 1;
+  started = false;
+  closed = false;
+  split(s, _final, bad, out) {
+    let pos = 0;
+    const len = s.length;
+    if (!this.started) {
+      while (pos < len && isSpace(s.charCodeAt(pos))) pos = this.advance(s, pos);
+      if (pos === len) return pos;
+      if (s.charCodeAt(pos) !== 91) throw new DataError("expected a JSON array of objects; for one object per line use format: jsonl", this.line, exampleText(s.slice(pos, pos + 201)));
+      this.started = true;
+      pos++;
+    }
+    let b = 0;
+    for (; ; ) {
+      if (this.closed) return len;
+      while (pos < len && (isSpace(s.charCodeAt(pos)) || s.charCodeAt(pos) === 44)) pos = this.advance(s, pos);
+      if (pos >= len) return pos;
+      if (s.charCodeAt(pos) === 93) {
+        this.closed = true;
+        return len;
+      }
+      const start = pos;
+      const startLine = this.line;
+      const end = this.elementEnd(s, pos);
+      if (end === -1) return start;
+      const text = s.slice(start, end);
+      while (b < bad.length && bad[b] < start) b++;
+      out.push({ text, line: startLine, ...b < bad.length && bad[b] < end ? { badAt: bad[b] - start } : {} });
+      for (let i = s.indexOf("\n", start); i !== -1 && i < end; i = s.indexOf("\n", i + 1)) this.line++;
+      pos = end;
+    }
+  }
+  /** End (exclusive) of the element at `pos`, or -1 when it goes past `s`. Scalars end at `,` `]` or space. */
+  elementEnd(s, pos) {
+    const len = s.length;
+    let depth = 0;
+    let i = pos;
+    while (i < len) {
+      const ch = s.charCodeAt(i);
+      if (ch === 34) {
+        i++;
+        for (; ; ) {
+          const q = s.indexOf('"', i);
+          if (q === -1) return -1;
+          let slashes = 0;
+          for (let k = q - 1; k >= i && s.charCodeAt(k) === 92; k--) slashes++;
+          i = q + 1;
+          if (slashes % 2 === 0) break;
+        }
+        if (depth === 0) return i;
+        continue;
+      }
+      if (ch === 123 || ch === 91) depth++;
+      else if (ch === 125 || ch === 93) {
+        if (depth === 0) return i;
+        depth--;
+        if (depth === 0) return i + 1;
+      } else if (depth === 0 && (ch === 44 || isSpace(ch))) return i;
+      i++;
+    }
+    return -1;
+  }
+  advance(s, pos) {
+    if (s.charCodeAt(pos) === 10) this.line++;
+    return pos + 1;
+  }
+  skipLong(s, defects) {
+    defects.push({ kind: "too-long", line: this.line, message: `line ${this.line}: an array element longer than 8 MiB starts here`, example: exampleText(s.slice(0, 201)) });
+    this.closed = true;
+  }
+  end(defects) {
+    if (this.started && !this.closed) {
+      defects.push({ kind: "truncated", line: this.line, message: `line ${this.line}: the file ends inside the JSON array (no closing "]")` });
+    }
+  }
+};
+function isSpace(ch) {
+  return ch === 32 || ch === 10 || ch === 13 || ch === 9;
+}
+var ColumnTable = class {
+  constructor(maxRows) {
+    this.maxRows = maxRows;
+  }
+  maxRows;
+  names = [];
+  index = /* @__PURE__ */ new Map();
+  cells = [];
+  lines = [];
+  length = 0;
+  defects = [];
+  full() {
+    return this.length >= this.maxRows;
+  }
+  add(piece) {
+    const { text, line } = piece;
+    if (piece.badAt !== void 0) {
+      const position = positionInLine(text, piece.badAt);
+      this.defects.push({ kind: "encoding", line: position.line + line, position: position.column, message: `line ${position.line + line}: invalid UTF-8 at position ${position.column}`, example: exampleText(text) });
+      return;
+    }
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (error62) {
+      const at2 = /position (\d+)/.exec(error62.message);
+      const where = at2 ? positionInLine(text, Number(at2[1])) : void 0;
+      const defectLine = line + (where?.line ?? 0);
+      this.defects.push({
+        kind: "syntax",
+        line: defectLine,
+        ...where ? { position: where.column } : {},
+        message: `line ${defectLine}: not valid JSON: ${error62.message}`,
+        example: exampleText(text)
+      });
+      return;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      const found = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+      this.defects.push({ kind: "not-an-object", line, message: `line ${line}: expected a JSON object, found ${found}`, example: exampleText(text) });
+      return;
+    }
+    const row = this.length;
+    this.flatten(value, "", row);
+    this.lines[row] = line;
+    this.length++;
+  }
+  flatten(object2, prefix2, row) {
+    for (const key of Object.keys(object2)) {
+      const value = object2[key];
+      const name = prefix2 === "" ? key : `${prefix2}.${key}`;
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        this.flatten(value, name, row);
+        continue;
+      }
+      let c = this.index.get(name);
+      if (c === void 0) {
+        c = this.names.length;
+        this.names.push(name);
+        this.index.set(name, c);
+        this.cells.push([]);
+      }
+      const column = this.cells[c];
+      while (column.length < row) column.push(null);
+      column[row] = value === void 0 ? null : Array.isArray(value) ? JSON.stringify(value) : value;
+    }
+  }
+  flush(bytesRead) {
+    for (const column of this.cells) while (column.length < this.length) column.push(null);
+    const batch = { columns: [...this.names], length: this.length, lines: this.lines, cells: this.cells, defects: this.defects, ...bytesRead === void 0 ? {} : { bytesRead } };
+    this.cells = this.names.map(() => []);
+    this.lines = [];
+    this.length = 0;
+    this.defects = [];
+    return batch;
+  }
+};
+function positionInLine(text, offset) {
+  let line = 0;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
+
+// src/data/read/parquet-reader.ts
+import { open as open3 } from "node:fs/promises";
+
+// node_modules/hyparquet/src/constants.js
+var ParquetTypes = [
+  "BOOLEAN",
+  "INT32",
+  "INT64",
+  "INT96",
+  // deprecated
+  "FLOAT",
+  "DOUBLE",
+  "BYTE_ARRAY",
+  "FIXED_LEN_BYTE_ARRAY"
+];
+var Encodings = [
+  "PLAIN",
+  "GROUP_VAR_INT",
+  // deprecated
+  "PLAIN_DICTIONARY",
+  "RLE",
+  "BIT_PACKED",
+  // deprecated
+  "DELTA_BINARY_PACKED",
+  "DELTA_LENGTH_BYTE_ARRAY",
+  "DELTA_BYTE_ARRAY",
+  "RLE_DICTIONARY",
+  "BYTE_STREAM_SPLIT"
+];
+var FieldRepetitionTypes = [
+  "REQUIRED",
+  "OPTIONAL",
+  "REPEATED"
+];
+var ConvertedTypes = [
+  "UTF8",
+  "MAP",
+  "MAP_KEY_VALUE",
+  "LIST",
+  "ENUM",
+  "DECIMAL",
+  "DATE",
+  "TIME_MILLIS",
+  "TIME_MICROS",
+  "TIMESTAMP_MILLIS",
+  "TIMESTAMP_MICROS",
+  "UINT_8",
+  "UINT_16",
+  "UINT_32",
+  "UINT_64",
+  "INT_8",
+  "INT_16",
+  "INT_32",
+  "INT_64",
+  "JSON",
+  "BSON",
+  "INTERVAL"
+];
+var CompressionCodecs = [
+  "UNCOMPRESSED",
+  "SNAPPY",
+  "GZIP",
+  "LZO",
+  "BROTLI",
+  "LZ4",
+  "ZSTD",
+  "LZ4_RAW"
+];
+var PageTypes = [
+  "DATA_PAGE",
+  "INDEX_PAGE",
+  "DICTIONARY_PAGE",
+  "DATA_PAGE_V2"
+];
+var BoundaryOrders = [
+  "UNORDERED",
+  "ASCENDING",
+  "DESCENDING"
+];
+var EdgeInterpolationAlgorithms = [
+  "SPHERICAL",
+  "VINCENTY",
+  "THOMAS",
+  "ANDOYER",
+  "KARNEY"
+];
+
+// node_modules/hyparquet/src/wkb.js
+function wkbToGeojson(reader) {
+  const flags = getFlags(reader);
+  if (flags.type === 1) {
+    return { type: "Point", coordinates: readPosition(reader, flags) };
+  } else if (flags.type === 2) {
+    return { type: "LineString", coordinates: readLine(reader, flags) };
+  } else if (flags.type === 3) {
+    return { type: "Polygon", coordinates: readPolygon(reader, flags) };
+  } else if (flags.type === 4) {
+    const points = [];
+    for (let i = 0; i < flags.count; i++) {
+      points.push(readPosition(reader, getFlags(reader)));
+    }
+    return { type: "MultiPoint", coordinates: points };
+  } else if (flags.type === 5) {
+    const lines = [];
+    for (let i = 0; i < flags.count; i++) {
+      lines.push(readLine(reader, getFlags(reader)));
+    }
+    return { type: "MultiLineString", coordinates: lines };
+  } else if (flags.type === 6) {
+    const polygons = [];
+    for (let i = 0; i < flags.count; i++) {
+      polygons.push(readPolygon(reader, getFlags(reader)));
+    }
+    return { type: "MultiPolygon", coordinates: polygons };
+  } else if (flags.type === 7) {
+    const geometries = [];
+    for (let i = 0; i < flags.count; i++) {
+      geometries.push(wkbToGeojson(reader));
+    }
+    return { type: "GeometryCollection", geometries };
+  } else {
+    throw new Error(`Unsupported geometry type: ${flags.type}`);
+  }
+}
+function getFlags(reader) {
+  const { view } = reader;
+  const littleEndian = view.getUint8(reader.offset++) === 1;
+  const rawType = view.getUint32(reader.offset, littleEndian);
+  reader.offset += 4;
+  const type = rawType % 1e3;
+  const flags = Math.floor(rawType / 1e3);
+  let count = 0;
+  if (type > 1 && type <= 7) {
+    count = view.getUint32(reader.offset, littleEndian);
+    reader.offset += 4;
+  }
+  let dim = 2;
+  if (flags) dim++;
+  if (flags === 3) dim++;
+  return { littleEndian, type, dim, count };
+}
+function readPosition(reader, flags) {
+  const points = [];
+  for (let i = 0; i < flags.dim; i++) {
+    const coord = reader.view.getFloat64(reader.offset, flags.littleEndian);
+    reader.offset += 8;
+    points.push(coord);
+  }
+  return points;
+}
+function readLine(reader, flags) {
+  const points = [];
+  for (let i = 0; i < flags.count; i++) {
+    points.push(readPosition(reader, flags));
+  }
+  return points;
+}
+function readPolygon(reader, flags) {
+  const { view } = reader;
+  const rings = [];
+  for (let r = 0; r < flags.count; r++) {
+    const count = view.getUint32(reader.offset, flags.littleEndian);
+    reader.offset += 4;
+    rings.push(readLine(reader, { ...flags, count }));
+  }
+  return rings;
+}
+
+// node_modules/hyparquet/src/convert.js
+var decoder = new TextDecoder();
+var DEFAULT_PARSERS = {
+  timestampFromMilliseconds(millis) {
+    return new Date(Number(millis));
+  },
+  timestampFromMicroseconds(micros) {
+    return new Date(Number(micros / 1000n));
+  },
+  timestampFromNanoseconds(nanos) {
+    return new Date(Number(nanos / 1000000n));
+  },
+  dateFromDays(days) {
+    return new Date(days * 864e5);
+  },
+  stringFromBytes(bytes) {
+    return bytes && decoder.decode(bytes);
+  },
+  jsonFromBytes(bytes) {
+    return bytes && JSON.parse(decoder.decode(bytes));
+  },
+  geometryFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
+  },
+  geographyFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
+  },
+  uuidFromBytes(bytes) {
+    if (!bytes) return void 0;
+    const hex3 = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return hex3.slice(0, 8) + "-" + hex3.slice(8, 12) + "-" + hex3.slice(12, 16) + "-" + hex3.slice(16, 20) + "-" + hex3.slice(20, 32);
+  }
+};
+function convertWithDictionary(data, dictionary2, encoding, columnDecoder) {
+  if (dictionary2 && encoding.endsWith("_DICTIONARY")) {
+    let output2 = data;
+    if (data instanceof Uint8Array && !(dictionary2 instanceof Uint8Array)) {
+      output2 = new dictionary2.constructor(data.length);
+    }
+    for (let i = 0; i < data.length; i++) {
+      output2[i] = dictionary2[data[i]];
+    }
+    return output2;
+  } else {
+    return convert(data, columnDecoder);
+  }
+}
+function convert(data, columnDecoder) {
+  const { element, parsers, utf8 = true, schemaPath } = columnDecoder;
+  const { type, converted_type: ctype, logical_type: ltype } = element;
+  const nullable2 = element.repetition_type !== "REQUIRED";
+  const isVariant = schemaPath?.some((s) => s.element.logical_type?.type === "VARIANT");
+  if (isVariant && type === "BYTE_ARRAY" && ctype !== "UTF8" && ltype?.type !== "STRING") {
+    return data;
+  }
+  if (ctype === "DECIMAL") {
+    const scale = element.scale || 0;
+    const factor = 10 ** -scale;
+    const arr = new Array(data.length);
+    for (let i = 0; i < arr.length; i++) {
+      if (data[i] instanceof Uint8Array) {
+        arr[i] = parseDecimal2(data[i]) * factor;
+      } else {
+        arr[i] = Number(data[i]) * factor;
+      }
+    }
+    return arr;
+  }
+  if (!ctype && type === "INT96") {
+    return Array.from(data).map((v) => parsers.timestampFromNanoseconds(parseInt96Nanos(v)));
+  }
+  if (ctype === "DATE") {
+    return Array.from(data).map((v) => parsers.dateFromDays(v));
+  }
+  if (ctype === "TIMESTAMP_MILLIS") {
+    return Array.from(data).map((v) => parsers.timestampFromMilliseconds(v));
+  }
+  if (ctype === "TIMESTAMP_MICROS") {
+    return Array.from(data).map((v) => parsers.timestampFromMicroseconds(v));
+  }
+  if (ctype === "JSON") {
+    return data.map((v) => parsers.jsonFromBytes(v));
+  }
+  if (ctype === "BSON") {
+    throw new Error("parquet bson not supported");
+  }
+  if (ctype === "INTERVAL") {
+    throw new Error("parquet interval not supported");
+  }
+  if (ltype?.type === "GEOMETRY") {
+    return data.map((v) => parsers.geometryFromBytes(v));
+  }
+  if (ltype?.type === "GEOGRAPHY") {
+    return data.map((v) => parsers.geographyFromBytes(v));
+  }
+  if (ltype?.type === "UUID") {
+    return data.map((v) => parsers.uuidFromBytes(v));
+  }
+  if (ctype === "UTF8" || ltype?.type === "STRING" || utf8 && type === "BYTE_ARRAY") {
+    return data.map((v) => parsers.stringFromBytes(v));
+  }
+  if (ctype === "UINT_64" || ltype?.type === "INTEGER" && ltype.bitWidth === 64 && !ltype.isSigned) {
+    if (data instanceof BigInt64Array) return new BigUint64Array(data.buffer, data.byteOffset, data.length);
+    const arr = nullable2 ? new Array(data.length) : new BigUint64Array(data.length);
+    for (let i = 0; i < arr.length; i++) arr[i] = data[i];
+    return arr;
+  }
+  if (ctype === "UINT_32" || ltype?.type === "INTEGER" && ltype.bitWidth === 32 && !ltype.isSigned) {
+    if (data instanceof Int32Array) return new Uint32Array(data.buffer, data.byteOffset, data.length);
+    const arr = nullable2 ? new Array(data.length) : new Uint32Array(data.length);
+    for (let i = 0; i < arr.length; i++) {
+      arr[i] = data[i] < 0 ? 4294967296 + data[i] : data[i];
+    }
+    return arr;
+  }
+  if (ltype?.type === "FLOAT16") {
+    return Array.from(data).map(parseFloat16);
+  }
+  if (ltype?.type === "TIMESTAMP") {
+    const { unit } = ltype;
+    let parser = parsers.timestampFromMilliseconds;
+    if (unit === "MICROS") parser = parsers.timestampFromMicroseconds;
+    if (unit === "NANOS") parser = parsers.timestampFromNanoseconds;
+    const arr = new Array(data.length);
+    for (let i = 0; i < arr.length; i++) {
+      arr[i] = parser(data[i]);
+    }
+    return arr;
+  }
+  return data;
+}
+function parseDecimal2(bytes) {
+  if (!bytes.length) return 0;
+  let value = 0n;
+  for (const byte of bytes) {
+    value = value * 256n + BigInt(byte);
+  }
+  const bits2 = bytes.length * 8;
+  if (value >= 2n ** BigInt(bits2 - 1)) {
+    value -= 2n ** BigInt(bits2);
+  }
+  return Number(value);
+}
+function parseInt96Nanos(value) {
+  const days = (value >> 64n) - 2440588n;
+  const nano = value & 0xffffffffffffffffn;
+  return days * 86400000000000n + nano;
+}
+function parseFloat16(bytes) {
+  if (!bytes) return void 0;
+  const int16 = bytes[1] << 8 | bytes[0];
+  const sign = int16 >> 15 ? -1 : 1;
+  const exp = int16 >> 10 & 31;
+  const frac = int16 & 1023;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+// node_modules/hyparquet/src/schema.js
+function schemaTree(schema, rootIndex, path23) {
+  const element = schema[rootIndex];
+  const children = [];
+  let count = 1;
+  if (element.num_children) {
+    while (children.length < element.num_children) {
+      const childElement = schema[rootIndex + count];
+      const child = schemaTree(schema, rootIndex + count, [...path23, childElement.name]);
+      count += child.count;
+      children.push(child);
+    }
+  }
+  return { count, element, children, path: path23 };
+}
+function getSchemaPath(schema, name) {
+  return getTreePath(schemaTree(schema, 0, []), name);
+}
+function getTreePath(tree, name) {
+  const path23 = [tree];
+  for (const part of name) {
+    const child = tree.children.find((child2) => child2.element.name === part);
+    if (!child) throw new Error(`parquet schema element not found: ${name}`);
+    path23.push(child);
+    tree = child;
+  }
+  return path23;
+}
+function getPhysicalColumns(schemaTree2) {
+  const columns = [];
+  function traverse(node2) {
+    if (node2.children.length) {
+      for (const child of node2.children) {
+        traverse(child);
+      }
+    } else {
+      columns.push(node2.path.join("."));
+    }
+  }
+  traverse(schemaTree2);
+  return columns;
+}
+function getMaxRepetitionLevel(schemaPath) {
+  let maxLevel = 0;
+  for (const { element } of schemaPath) {
+    if (element.repetition_type === "REPEATED") {
+      maxLevel++;
+    }
+  }
+  return maxLevel;
+}
+function getMaxDefinitionLevel(schemaPath) {
+  let maxLevel = 0;
+  for (const { element } of schemaPath.slice(1)) {
+    if (element.repetition_type !== "REQUIRED") {
+      maxLevel++;
+    }
+  }
+  return maxLevel;
+}
+function isListLike(schema) {
+  if (!schema) return false;
+  if (schema.element.converted_type !== "LIST") return false;
+  if (schema.children.length > 1) return false;
+  const firstChild = schema.children[0];
+  if (firstChild.children.length > 1) return false;
+  if (firstChild.element.repetition_type !== "REPEATED") return false;
+  return true;
+}
+function isMapLike(schema) {
+  if (!schema) return false;
+  if (schema.element.converted_type !== "MAP") return false;
+  if (schema.children.length > 1) return false;
+  const firstChild = schema.children[0];
+  if (firstChild.children.length !== 2) return false;
+  if (firstChild.element.repetition_type !== "REPEATED") return false;
+  const keyChild = firstChild.children.find((child) => child.element.name === "key");
+  if (keyChild?.element.repetition_type === "REPEATED") return false;
+  const valueChild = firstChild.children.find((child) => child.element.name === "value");
+  if (valueChild?.element.repetition_type === "REPEATED") return false;
+  return true;
+}
+function isFlatColumn(schemaPath) {
+  if (schemaPath.length !== 2) return false;
+  const [, column] = schemaPath;
+  if (column.element.repetition_type === "REPEATED") return false;
+  if (column.children.length) return false;
+  return true;
+}
+
+// node_modules/hyparquet/src/thrift.js
+var STOP = 0;
+var TRUE = 1;
+var FALSE = 2;
+var BYTE = 3;
+var I16 = 4;
+var I32 = 5;
+var I64 = 6;
+var DOUBLE = 7;
+var BINARY = 8;
+var LIST = 9;
+var STRUCT = 12;
+function deserializeTCompactProtocol(reader) {
+  const value = {};
+  let fid = 0;
+  while (true) {
+    if (reader.offset >= reader.view.byteLength) throw new Error("thrift struct ended without STOP");
+    const byte = reader.view.getUint8(reader.offset++);
+    const type = byte & 15;
+    if (type === STOP) break;
+    const delta = byte >> 4;
+    fid = delta ? fid + delta : readZigZag(reader);
+    value[`field_${fid}`] = readElement(reader, type);
+  }
+  return value;
+}
+function readElement(reader, type) {
+  switch (type) {
+    case TRUE:
+      return true;
+    case FALSE:
+      return false;
+    case BYTE:
+      return reader.view.getInt8(reader.offset++);
+    case I16:
+    case I32:
+      return readZigZag(reader);
+    case I64:
+      return readZigZagBigInt(reader);
+    case DOUBLE: {
+      const value = reader.view.getFloat64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case BINARY: {
+      const stringLength = readVarInt(reader);
+      if (reader.offset + stringLength > reader.view.byteLength) {
+        throw new Error(`thrift binary length ${stringLength} exceeds remaining ${reader.view.byteLength - reader.offset} bytes`);
+      }
+      const strBytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, stringLength);
+      reader.offset += stringLength;
+      return strBytes;
+    }
+    case LIST: {
+      const byte = reader.view.getUint8(reader.offset++);
+      const elemType = byte & 15;
+      let listSize = byte >> 4;
+      if (listSize === 15) {
+        listSize = readVarInt(reader);
+      }
+      const boolType = elemType === TRUE || elemType === FALSE;
+      const values = new Array(listSize);
+      for (let i = 0; i < listSize; i++) {
+        values[i] = boolType ? readElement(reader, BYTE) === 1 : readElement(reader, elemType);
+      }
+      return values;
+    }
+    case STRUCT:
+      return deserializeTCompactProtocol(reader);
+    default:
+      throw new Error(`thrift unhandled type: ${type}`);
+  }
+}
+function readVarInt(reader) {
+  let result = 0;
+  let shift = 0;
+  while (true) {
+    const byte = reader.view.getUint8(reader.offset++);
+    result |= (byte & 127) << shift;
+    if (!(byte & 128)) {
+      return result;
+    }
+    shift += 7;
+  }
+}
+function readVarBigInt(reader) {
+  let result = 0n;
+  let shift = 0n;
+  while (true) {
+    const byte = reader.view.getUint8(reader.offset++);
+    result |= BigInt(byte & 127) << shift;
+    if (!(byte & 128)) {
+      return result;
+    }
+    shift += 7n;
+  }
+}
+function readZigZag(reader) {
+  const zigzag = readVarInt(reader);
+  return zigzag >>> 1 ^ -(zigzag & 1);
+}
+function readZigZagBigInt(reader) {
+  const zigzag = readVarBigInt(reader);
+  return zigzag >> 1n ^ -(zigzag & 1n);
+}
+
+// node_modules/hyparquet/src/geoparquet.js
+function markGeoColumns(schema, key_value_metadata) {
+  const columns = /* @__PURE__ */ new Map();
+  const geo = key_value_metadata?.find(({ key }) => key === "geo")?.value;
+  const decodedColumns = (geo && JSON.parse(geo)?.columns) ?? {};
+  for (const [name, column] of Object.entries(decodedColumns)) {
+    if (column.encoding !== "WKB") continue;
+    const type = column.edges === "spherical" ? "GEOGRAPHY" : "GEOMETRY";
+    const id = column.crs?.id ?? column.crs?.ids?.[0];
+    const crs = id ? `${id.authority}:${id.code.toString()}` : void 0;
+    columns.set(name, { type, crs });
+  }
+  for (let i = 1; i < schema.length; i++) {
+    const { logical_type, name, num_children, type } = schema[i];
+    if (num_children) {
+      i += num_children;
+      continue;
+    }
+    if (type === "BYTE_ARRAY" && !logical_type) {
+      schema[i].logical_type = columns.get(name);
+    }
+  }
+}
+
+// node_modules/hyparquet/src/metadata.js
+var defaultInitialFetchSize = 1 << 19;
+var decoder2 = new TextDecoder();
+function decode3(value) {
+  return value && decoder2.decode(value);
+}
+async function parquetMetadataAsync(asyncBuffer, { parsers, initialFetchSize = defaultInitialFetchSize, geoparquet = true } = {}) {
+  if (!asyncBuffer || !(asyncBuffer.byteLength >= 0)) throw new Error("parquet expected AsyncBuffer");
+  const footerOffset = Math.max(0, asyncBuffer.byteLength - initialFetchSize);
+  const footerBuffer = await asyncBuffer.slice(footerOffset, asyncBuffer.byteLength);
+  const footerView = new DataView(footerBuffer);
+  if (footerView.getUint32(footerBuffer.byteLength - 4, true) !== 827474256) {
+    throw new Error("parquet file invalid (footer != PAR1)");
+  }
+  const metadataLength = footerView.getUint32(footerBuffer.byteLength - 8, true);
+  if (metadataLength > asyncBuffer.byteLength - 8) {
+    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${asyncBuffer.byteLength - 8}`);
+  }
+  if (metadataLength + 8 > initialFetchSize) {
+    const metadataOffset = asyncBuffer.byteLength - metadataLength - 8;
+    const metadataBuffer = await asyncBuffer.slice(metadataOffset, footerOffset);
+    const combinedBuffer = new ArrayBuffer(metadataLength + 8);
+    const combinedView = new Uint8Array(combinedBuffer);
+    combinedView.set(new Uint8Array(metadataBuffer));
+    combinedView.set(new Uint8Array(footerBuffer), footerOffset - metadataOffset);
+    return parquetMetadata(combinedBuffer, { parsers, geoparquet });
+  } else {
+    return parquetMetadata(footerBuffer, { parsers, geoparquet });
+  }
+}
+function parquetMetadata(arrayBuffer, { parsers, geoparquet = true } = {}) {
+  let view;
+  if (arrayBuffer instanceof ArrayBuffer) {
+    view = new DataView(arrayBuffer);
+  } else if (arrayBuffer instanceof Uint8Array) {
+    view = new DataView(arrayBuffer.buffer, arrayBuffer.byteOffset, arrayBuffer.byteLength);
+  } else {
+    throw new Error("parquet expected ArrayBuffer or Uint8Array");
+  }
+  const allParsers = { ...DEFAULT_PARSERS, ...parsers };
+  if (view.byteLength < 8) {
+    throw new Error("parquet file is too short");
+  }
+  if (view.getUint32(view.byteLength - 4, true) !== 827474256) {
+    throw new Error("parquet file invalid (footer != PAR1)");
+  }
+  const metadataLengthOffset = view.byteLength - 8;
+  const metadataLength = view.getUint32(metadataLengthOffset, true);
+  if (metadataLength > view.byteLength - 8) {
+    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${view.byteLength - 8}`);
+  }
+  const metadataOffset = metadataLengthOffset - metadataLength;
+  const reader = { view, offset: metadataOffset };
+  const metadata = deserializeTCompactProtocol(reader);
+  const version2 = metadata.field_1;
+  const schema = metadata.field_2.map((field) => ({
+    type: ParquetTypes[field.field_1],
+    type_length: field.field_2,
+    repetition_type: FieldRepetitionTypes[field.field_3],
+    name: decode3(field.field_4),
+    num_children: field.field_5,
+    converted_type: ConvertedTypes[field.field_6],
+    scale: field.field_7,
+    precision: field.field_8,
+    field_id: field.field_9,
+    logical_type: logicalType(field.field_10)
+  }));
+  const columnSchema = schema.filter((e) => e.type);
+  const num_rows = metadata.field_3;
+  const row_groups = metadata.field_4.map((rowGroup) => ({
+    columns: rowGroup.field_1.map((column, columnIndex) => ({
+      file_path: decode3(column.field_1),
+      file_offset: column.field_2,
+      meta_data: column.field_3 && {
+        type: ParquetTypes[column.field_3.field_1],
+        encodings: column.field_3.field_2?.map((e) => Encodings[e]),
+        path_in_schema: column.field_3.field_3.map(decode3),
+        codec: CompressionCodecs[column.field_3.field_4],
+        num_values: column.field_3.field_5,
+        total_uncompressed_size: column.field_3.field_6,
+        total_compressed_size: column.field_3.field_7,
+        key_value_metadata: column.field_3.field_8?.map((kv) => ({
+          key: decode3(kv.field_1),
+          value: decode3(kv.field_2)
+        })),
+        data_page_offset: column.field_3.field_9,
+        index_page_offset: column.field_3.field_10,
+        dictionary_page_offset: column.field_3.field_11,
+        statistics: convertStats(column.field_3.field_12, columnSchema[columnIndex], allParsers),
+        encoding_stats: column.field_3.field_13?.map((encodingStat) => ({
+          page_type: PageTypes[encodingStat.field_1],
+          encoding: Encodings[encodingStat.field_2],
+          count: encodingStat.field_3
+        })),
+        bloom_filter_offset: column.field_3.field_14,
+        bloom_filter_length: column.field_3.field_15,
+        size_statistics: column.field_3.field_16 && {
+          unencoded_byte_array_data_bytes: column.field_3.field_16.field_1,
+          repetition_level_histogram: column.field_3.field_16.field_2,
+          definition_level_histogram: column.field_3.field_16.field_3
+        },
+        geospatial_statistics: column.field_3.field_17 && {
+          bbox: column.field_3.field_17.field_1 && {
+            xmin: column.field_3.field_17.field_1.field_1,
+            xmax: column.field_3.field_17.field_1.field_2,
+            ymin: column.field_3.field_17.field_1.field_3,
+            ymax: column.field_3.field_17.field_1.field_4,
+            zmin: column.field_3.field_17.field_1.field_5,
+            zmax: column.field_3.field_17.field_1.field_6,
+            mmin: column.field_3.field_17.field_1.field_7,
+            mmax: column.field_3.field_17.field_1.field_8
+          },
+          geospatial_types: column.field_3.field_17.field_2
+        }
+      },
+      offset_index_offset: column.field_4,
+      offset_index_length: column.field_5,
+      column_index_offset: column.field_6,
+      column_index_length: column.field_7,
+      crypto_metadata: column.field_8,
+      encrypted_column_metadata: column.field_9
+    })),
+    total_byte_size: rowGroup.field_2,
+    num_rows: rowGroup.field_3,
+    sorting_columns: rowGroup.field_4?.map((sortingColumn) => ({
+      column_idx: sortingColumn.field_1,
+      descending: sortingColumn.field_2,
+      nulls_first: sortingColumn.field_3
+    })),
+    file_offset: rowGroup.field_5,
+    total_compressed_size: rowGroup.field_6,
+    ordinal: rowGroup.field_7
+  }));
+  const key_value_metadata = metadata.field_5?.map((kv) => ({
+    key: decode3(kv.field_1),
+    value: decode3(kv.field_2)
+  }));
+  const created_by = decode3(metadata.field_6);
+  if (geoparquet) {
+    markGeoColumns(schema, key_value_metadata);
+  }
+  return {
+    version: version2,
+    schema,
+    num_rows,
+    row_groups,
+    key_value_metadata,
+    created_by,
+    metadata_length: metadataLength
+  };
+}
+function parquetSchema({ schema }) {
+  return getSchemaPath(schema, [])[0];
+}
+function logicalType(logicalType2) {
+  if (logicalType2?.field_1) return { type: "STRING" };
+  if (logicalType2?.field_2) return { type: "MAP" };
+  if (logicalType2?.field_3) return { type: "LIST" };
+  if (logicalType2?.field_4) return { type: "ENUM" };
+  if (logicalType2?.field_5) return {
+    type: "DECIMAL",
+    scale: logicalType2.field_5.field_1,
+    precision: logicalType2.field_5.field_2
+  };
+  if (logicalType2?.field_6) return { type: "DATE" };
+  if (logicalType2?.field_7) return {
+    type: "TIME",
+    isAdjustedToUTC: logicalType2.field_7.field_1,
+    unit: timeUnit(logicalType2.field_7.field_2)
+  };
+  if (logicalType2?.field_8) return {
+    type: "TIMESTAMP",
+    isAdjustedToUTC: logicalType2.field_8.field_1,
+    unit: timeUnit(logicalType2.field_8.field_2)
+  };
+  if (logicalType2?.field_10) return {
+    type: "INTEGER",
+    bitWidth: logicalType2.field_10.field_1,
+    isSigned: logicalType2.field_10.field_2
+  };
+  if (logicalType2?.field_11) return { type: "NULL" };
+  if (logicalType2?.field_12) return { type: "JSON" };
+  if (logicalType2?.field_13) return { type: "BSON" };
+  if (logicalType2?.field_14) return { type: "UUID" };
+  if (logicalType2?.field_15) return { type: "FLOAT16" };
+  if (logicalType2?.field_16) return {
+    type: "VARIANT",
+    specification_version: logicalType2.field_16.field_1
+  };
+  if (logicalType2?.field_17) return {
+    type: "GEOMETRY",
+    crs: decode3(logicalType2.field_17.field_1)
+  };
+  if (logicalType2?.field_18) return {
+    type: "GEOGRAPHY",
+    crs: decode3(logicalType2.field_18.field_1),
+    algorithm: EdgeInterpolationAlgorithms[logicalType2.field_18.field_2]
+  };
+  return logicalType2;
+}
+function timeUnit(unit) {
+  if (unit.field_1) return "MILLIS";
+  if (unit.field_2) return "MICROS";
+  if (unit.field_3) return "NANOS";
+  throw new Error("parquet time unit required");
+}
+function convertStats(stats, schema, parsers) {
+  return stats && {
+    max: convertMetadata(stats.field_1, schema, parsers),
+    min: convertMetadata(stats.field_2, schema, parsers),
+    null_count: stats.field_3,
+    distinct_count: stats.field_4,
+    max_value: convertMetadata(stats.field_5, schema, parsers),
+    min_value: convertMetadata(stats.field_6, schema, parsers),
+    is_max_value_exact: stats.field_7,
+    is_min_value_exact: stats.field_8
+  };
+}
+function convertMetadata(value, schema, parsers) {
+  const { type, converted_type, logical_type } = schema;
+  if (value === void 0) return value;
+  if (type === "BOOLEAN") return value[0] === 1;
+  if (type === "BYTE_ARRAY") return parsers.stringFromBytes(value);
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  if (type === "FLOAT" && view.byteLength === 4) return view.getFloat32(0, true);
+  if (type === "DOUBLE" && view.byteLength === 8) return view.getFloat64(0, true);
+  if (type === "INT32" && converted_type === "DECIMAL" && view.byteLength === 4) {
+    return view.getInt32(0, true) * 10 ** -(schema.scale || 0);
+  }
+  if (type === "INT64" && converted_type === "DECIMAL" && view.byteLength === 8) {
+    return Number(view.getBigInt64(0, true)) * 10 ** -(schema.scale || 0);
+  }
+  if (type === "INT32" && converted_type === "DATE") return parsers.dateFromDays(view.getInt32(0, true));
+  if (type === "INT64" && converted_type === "TIMESTAMP_MILLIS") return parsers.timestampFromMilliseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && converted_type === "TIMESTAMP_MICROS") return parsers.timestampFromMicroseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && logical_type?.type === "TIMESTAMP" && logical_type?.unit === "NANOS") return parsers.timestampFromNanoseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && logical_type?.type === "TIMESTAMP" && logical_type?.unit === "MICROS") return parsers.timestampFromMicroseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && logical_type?.type === "TIMESTAMP") return parsers.timestampFromMilliseconds(view.getBigInt64(0, true));
+  const unsigned = converted_type?.startsWith("UINT_") || logical_type?.type === "INTEGER" && !logical_type.isSigned;
+  if (type === "INT32" && unsigned && view.byteLength === 4) return view.getUint32(0, true);
+  if (type === "INT64" && unsigned && view.byteLength === 8) return view.getBigUint64(0, true);
+  if (type === "INT32" && view.byteLength === 4) return view.getInt32(0, true);
+  if (type === "INT64" && view.byteLength === 8) return view.getBigInt64(0, true);
+  if (converted_type === "DECIMAL") return parseDecimal2(value) * 10 ** -(schema.scale || 0);
+  if (logical_type?.type === "FLOAT16") return parseFloat16(value);
+  if (logical_type?.type === "UUID") return parsers.uuidFromBytes(value);
+  if (type === "FIXED_LEN_BYTE_ARRAY") return value;
+  return value;
+}
+
+// node_modules/hyparquet/src/indexes.js
+function readColumnIndex(reader, schema, parsers = void 0) {
+  const allParsers = { ...DEFAULT_PARSERS, ...parsers };
+  const thrift = deserializeTCompactProtocol(reader);
+  return {
+    null_pages: thrift.field_1,
+    min_values: thrift.field_2.map((m) => convertMetadata(m, schema, allParsers)),
+    max_values: thrift.field_3.map((m) => convertMetadata(m, schema, allParsers)),
+    boundary_order: BoundaryOrders[thrift.field_4],
+    null_counts: thrift.field_5,
+    repetition_level_histograms: thrift.field_6,
+    definition_level_histograms: thrift.field_7
+  };
+}
+function readOffsetIndex(reader) {
+  const thrift = deserializeTCompactProtocol(reader);
+  return {
+    // @ts-ignore
+    page_locations: thrift.field_1.map((loc) => ({
+      offset: loc.field_1,
+      compressed_page_size: loc.field_2,
+      first_row_index: loc.field_3
+    })),
+    unencoded_byte_array_data_bytes: thrift.field_2
+  };
+}
+
+// node_modules/hyparquet/src/xxhash.js
+var MASK = 0xffffffffffffffffn;
+var PRIME1 = 0x9e3779b185ebca87n;
+var PRIME2 = 0xc2b2ae3d27d4eb4fn;
+var PRIME3 = 0x165667b19e3779f9n;
+var PRIME4 = 0x85ebca77c2b2ae63n;
+var PRIME5 = 0x27d4eb2f165667c5n;
+function rotl64(x, r) {
+  return (x << r | x >> 64n - r) & MASK;
+}
+function round(acc, val) {
+  acc = acc + val * PRIME2 & MASK;
+  acc = rotl64(acc, 31n);
+  return acc * PRIME1 & MASK;
+}
+function mergeRound(acc, val) {
+  acc ^= round(0n, val);
+  return acc * PRIME1 + PRIME4 & MASK;
+}
+function xxhash64(input2, seed = 0n) {
+  const view = new DataView(input2.buffer, input2.byteOffset, input2.byteLength);
+  const len = input2.byteLength;
+  let offset = 0;
+  let h64;
+  if (len >= 32) {
+    let v1 = seed + PRIME1 + PRIME2 & MASK;
+    let v2 = seed + PRIME2 & MASK;
+    let v3 = seed;
+    let v4 = seed - PRIME1 & MASK;
+    while (offset + 32 <= len) {
+      v1 = round(v1, view.getBigUint64(offset, true));
+      offset += 8;
+      v2 = round(v2, view.getBigUint64(offset, true));
+      offset += 8;
+      v3 = round(v3, view.getBigUint64(offset, true));
+      offset += 8;
+      v4 = round(v4, view.getBigUint64(offset, true));
+      offset += 8;
+    }
+    h64 = rotl64(v1, 1n) + rotl64(v2, 7n) + rotl64(v3, 12n) + rotl64(v4, 18n) & MASK;
+    h64 = mergeRound(h64, v1);
+    h64 = mergeRound(h64, v2);
+    h64 = mergeRound(h64, v3);
+    h64 = mergeRound(h64, v4);
+  } else {
+    h64 = seed + PRIME5 & MASK;
+  }
+  h64 = h64 + BigInt(len) & MASK;
+  while (offset + 8 <= len) {
+    h64 ^= round(0n, view.getBigUint64(offset, true));
+    h64 = rotl64(h64, 27n) * PRIME1 + PRIME4 & MASK;
+    offset += 8;
+  }
+  if (offset + 4 <= len) {
+    h64 ^= BigInt(view.getUint32(offset, true)) * PRIME1 & MASK;
+    h64 = rotl64(h64, 23n) * PRIME2 + PRIME3 & MASK;
+    offset += 4;
+  }
+  while (offset < len) {
+    h64 ^= BigInt(view.getUint8(offset)) * PRIME5 & MASK;
+    h64 = rotl64(h64, 11n) * PRIME1 & MASK;
+    offset += 1;
+  }
+  h64 ^= h64 >> 33n;
+  h64 = h64 * PRIME2 & MASK;
+  h64 ^= h64 >> 29n;
+  h64 = h64 * PRIME3 & MASK;
+  h64 ^= h64 >> 32n;
+  return h64;
+}
+
+// node_modules/hyparquet/src/bloom.js
+var textEncoder = new TextEncoder();
+var SALT = new Uint32Array([
+  1203114875,
+  1150766481,
+  2284105051,
+  2729912477,
+  1884591559,
+  770785867,
+  2667333959,
+  1550580529
+]);
+function blockIndex(hash2, numBlocks) {
+  return Number((hash2 >> 32n) * BigInt(numBlocks) >> 32n);
+}
+function blockMask(hash2) {
+  const m = new Uint32Array(8);
+  const low = Number(hash2 & 0xffffffffn) | 0;
+  for (let i = 0; i < 8; i++) {
+    m[i] = 1 << (Math.imul(low, SALT[i]) >>> 27);
+  }
+  return m;
+}
+function sbbfContains(blocks, hash2) {
+  const offset = blockIndex(hash2, blocks.length >> 3) << 3;
+  const m = blockMask(hash2);
+  for (let i = 0; i < 8; i++) {
+    if ((blocks[offset + i] & m[i]) === 0) return false;
+  }
+  return true;
+}
+function readBloomFilter(reader) {
+  const header = deserializeTCompactProtocol(reader);
+  const numBytes = header.field_1;
+  if (typeof numBytes !== "number" || numBytes <= 0 || numBytes % 32 !== 0) return void 0;
+  if (!header.field_2?.field_1) return void 0;
+  if (!header.field_3?.field_1) return void 0;
+  if (!header.field_4?.field_1) return void 0;
+  const { view, offset } = reader;
+  if (offset + numBytes > view.byteLength) {
+    throw new Error(`parquet bloom filter truncated: need ${numBytes} bytes, have ${view.byteLength - offset}`);
+  }
+  const blocks = new Uint32Array(numBytes >> 2);
+  for (let i = 0; i < blocks.length; i++) {
+    blocks[i] = view.getUint32(offset + i * 4, true);
+  }
+  reader.offset = offset + numBytes;
+  return { numBytes, blocks };
+}
+function hashParquetValue(value, element) {
+  if (value === null || value === void 0) return void 0;
+  const { type, converted_type, logical_type } = element;
+  if (type === "BOOLEAN") {
+    if (typeof value !== "boolean") return void 0;
+    return xxhash64(new Uint8Array([value ? 1 : 0]));
+  }
+  if (type === "FLOAT") {
+    if (typeof value !== "number") return void 0;
+    const buf = new ArrayBuffer(4);
+    new DataView(buf).setFloat32(0, value, true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "DOUBLE") {
+    if (typeof value !== "number") return void 0;
+    const buf = new ArrayBuffer(8);
+    new DataView(buf).setFloat64(0, value, true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "INT32") {
+    if (converted_type === "DATE" || converted_type === "DECIMAL" || converted_type === "TIME_MILLIS") return void 0;
+    if (logical_type?.type === "DATE" || logical_type?.type === "TIME" || logical_type?.type === "DECIMAL") return void 0;
+    if (typeof value !== "number" || !Number.isInteger(value)) return void 0;
+    const buf = new ArrayBuffer(4);
+    new DataView(buf).setInt32(0, value | 0, true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "INT64") {
+    if (converted_type === "TIMESTAMP_MILLIS" || converted_type === "TIMESTAMP_MICROS") return void 0;
+    if (converted_type === "TIME_MICROS" || converted_type === "DECIMAL") return void 0;
+    if (logical_type?.type === "TIMESTAMP" || logical_type?.type === "TIME" || logical_type?.type === "DECIMAL") return void 0;
+    let bigValue;
+    if (typeof value === "bigint") bigValue = value;
+    else if (typeof value === "number" && Number.isSafeInteger(value)) bigValue = BigInt(value);
+    else return void 0;
+    const buf = new ArrayBuffer(8);
+    new DataView(buf).setBigUint64(0, BigInt.asUintN(64, bigValue), true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "BYTE_ARRAY") {
+    if (converted_type === "JSON" || converted_type === "BSON" || converted_type === "DECIMAL") return void 0;
+    if (logical_type?.type === "JSON" || logical_type?.type === "BSON" || logical_type?.type === "VARIANT") return void 0;
+    if (logical_type?.type === "GEOMETRY" || logical_type?.type === "GEOGRAPHY") return void 0;
+    if (typeof value === "string") return xxhash64(textEncoder.encode(value));
+    if (value instanceof Uint8Array) return xxhash64(value);
+    return void 0;
+  }
+  if (type === "FIXED_LEN_BYTE_ARRAY") {
+    if (converted_type === "DECIMAL" || converted_type === "INTERVAL") return void 0;
+    if (logical_type?.type === "DECIMAL" || logical_type?.type === "UUID" || logical_type?.type === "FLOAT16") return void 0;
+    if (logical_type?.type === "GEOMETRY" || logical_type?.type === "GEOGRAPHY") return void 0;
+    if (value instanceof Uint8Array) return xxhash64(value);
+    return void 0;
+  }
+  return void 0;
+}
+function bloomEligibleColumns(filter) {
+  const out = /* @__PURE__ */ new Set();
+  walkBloomEligible(filter, out);
+  return out;
+}
+function walkBloomEligible(filter, out) {
+  if (!filter) return;
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    for (const sub of filter.$and) walkBloomEligible(sub, out);
+    return;
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    for (const sub of filter.$or) walkBloomEligible(sub, out);
+    return;
+  }
+  if ("$nor" in filter) return;
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field.startsWith("$")) continue;
+    if (typeof condition === "object" && condition !== null && !Array.isArray(condition)) {
+      if ("$eq" in condition || "$in" in condition) out.add(field);
+    } else {
+      out.add(field);
+    }
+  }
+}
+
+// node_modules/hyparquet/src/utils.js
+function concat(aaa, bbb) {
+  const chunk = 1e4;
+  for (let i = 0; i < bbb.length; i += chunk) {
+    aaa.push(...bbb.slice(i, i + chunk));
+  }
+}
+function equals(a, b, strict = true) {
+  if (strict ? a === b : a == b) return true;
+  if (!a || !b || typeof a !== "object" || typeof b !== "object") return false;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) return false;
+    }
+    return true;
+  }
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (!equals(a[i], b[i], strict)) return false;
+    }
+    return true;
+  }
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  for (const k of aKeys) {
+    if (!equals(a[k], b[k], strict)) return false;
+  }
+  return true;
+}
+function flatten(chunks) {
+  if (!chunks) return [];
+  if (chunks.length === 1) return chunks[0];
+  const output2 = [];
+  for (const chunk of chunks) {
+    concat(output2, chunk);
+  }
+  return output2;
+}
+
+// node_modules/hyparquet/src/filter.js
+var encoder = new TextEncoder();
+function pathsNeededForFilter(filter) {
+  if (!filter) return [];
+  const paths = [];
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    paths.push(...filter.$and.flatMap(pathsNeededForFilter));
+  } else if ("$or" in filter && Array.isArray(filter.$or)) {
+    paths.push(...filter.$or.flatMap(pathsNeededForFilter));
+  } else if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    paths.push(...filter.$nor.flatMap(pathsNeededForFilter));
+  } else {
+    paths.push(...Object.keys(filter));
+  }
+  return [...new Set(paths)];
+}
+function columnsNeededForFilter(filter) {
+  return [...new Set(pathsNeededForFilter(filter).map((path23) => path23.split(".")[0]))];
+}
+function matchFilter(record2, filter, strict = true) {
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    return filter.$and.every((subQuery) => matchFilter(record2, subQuery, strict));
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    return filter.$or.some((subQuery) => matchFilter(record2, subQuery, strict));
+  }
+  if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    return !filter.$nor.some((subQuery) => matchFilter(record2, subQuery, strict));
+  }
+  return Object.entries(filter).every(([field, condition]) => {
+    const value = resolve(record2, field);
+    if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+      return equals(value, condition, strict);
+    }
+    return Object.entries(condition || {}).every(([operator, target]) => {
+      if (operator === "$gt") return value !== null && value !== void 0 && value > target;
+      if (operator === "$gte") return value !== null && value !== void 0 && value >= target;
+      if (operator === "$lt") return value !== null && value !== void 0 && value < target;
+      if (operator === "$lte") return value !== null && value !== void 0 && value <= target;
+      if (operator === "$eq") return equals(value, target, strict);
+      if (operator === "$ne") return !equals(value, target, strict);
+      if (operator === "$in") return Array.isArray(target) && matchesIn(value, target, strict);
+      if (operator === "$nin") return Array.isArray(target) && !matchesIn(value, target, strict);
+      if (operator === "$not") return !matchFilter({ value }, { value: target }, strict);
+      return true;
+    });
+  });
+}
+function matchesIn(value, targets, strict) {
+  return targets.some((target) => equals(value, target, strict) || Array.isArray(value) && value.some((element) => equals(element, target, strict)));
+}
+function canSkipRowGroup({ rowGroup, physicalColumns, filter, strict = true, bloomFilters, schemaElements }) {
+  if (!filter) return false;
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    return filter.$and.some((subFilter) => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }));
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    return filter.$or.every((subFilter) => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }));
+  }
+  if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    return false;
+  }
+  for (const [field, condition] of Object.entries(filter)) {
+    const columnIndex = physicalColumns.indexOf(field);
+    if (columnIndex === -1) continue;
+    const stats = rowGroup.columns[columnIndex].meta_data?.statistics;
+    const { min, max, min_value, max_value, null_count: nullCount } = stats || {};
+    const minVal = min_value !== void 0 ? min_value : min;
+    const maxVal = max_value !== void 0 ? max_value : max;
+    const haveStats = minVal !== void 0 && maxVal !== void 0;
+    const bloom = bloomFilters?.[field];
+    const element = schemaElements?.[field];
+    const matchingNulls = matchFilter({ value: null }, { value: condition }, strict) && (nullCount === void 0 || nullCount > 0);
+    if (haveStats && !matchingNulls && canSkipStats(condition, minVal, maxVal, strict, element)) {
+      return true;
+    }
+    for (const [operator, target] of Object.entries(condition || {})) {
+      if (bloom && element) {
+        if (operator === "$eq") {
+          const hash2 = hashParquetValue(target, element);
+          if (hash2 !== void 0 && !sbbfContains(bloom.blocks, hash2)) return true;
+        }
+        if (operator === "$in" && Array.isArray(target) && target.length > 0) {
+          let allAbsent = true;
+          for (const v of target) {
+            const h = hashParquetValue(v, element);
+            if (h === void 0 || sbbfContains(bloom.blocks, h)) {
+              allAbsent = false;
+              break;
+            }
+          }
+          if (allAbsent) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+function canSkipStats(condition, minVal, maxVal, strict, element) {
+  if (minVal === void 0 || maxVal === void 0) return false;
+  const mayContainNaN = element?.type === "FLOAT" || element?.type === "DOUBLE" || element?.logical_type?.type === "FLOAT16";
+  for (const [operator, target] of Object.entries(condition || {})) {
+    const minComparison = compareParquetValues(minVal, target, strict, element);
+    const maxComparison = compareParquetValues(maxVal, target, strict, element);
+    const binaryBounds = minVal instanceof Uint8Array || maxVal instanceof Uint8Array;
+    const relationalBoundsAreSafe = !binaryBounds && (element?.type !== "BYTE_ARRAY" || typeof target === "string" && [...target].every((character) => character.charCodeAt(0) <= 127));
+    if (operator === "$gt" && relationalBoundsAreSafe && maxComparison !== void 0 && maxComparison <= 0) return true;
+    if (operator === "$gte" && relationalBoundsAreSafe && maxComparison !== void 0 && maxComparison < 0) return true;
+    if (operator === "$lt" && relationalBoundsAreSafe && minComparison !== void 0 && minComparison >= 0) return true;
+    if (operator === "$lte" && relationalBoundsAreSafe && minComparison !== void 0 && minComparison > 0) return true;
+    if (operator === "$eq") {
+      const targetMinComparison = compareParquetValues(target, minVal, strict, element);
+      const targetMaxComparison = compareParquetValues(target, maxVal, strict, element);
+      if (targetMinComparison !== void 0 && targetMinComparison < 0 || targetMaxComparison !== void 0 && targetMaxComparison > 0) return true;
+    }
+    if (operator === "$ne" && !mayContainNaN && equals(minVal, maxVal, strict) && equals(minVal, target, strict)) return true;
+    if (operator === "$in" && Array.isArray(target) && target.every((value) => {
+      const valueMinComparison = compareParquetValues(value, minVal, strict, element);
+      const valueMaxComparison = compareParquetValues(value, maxVal, strict, element);
+      return valueMinComparison !== void 0 && valueMinComparison < 0 || valueMaxComparison !== void 0 && valueMaxComparison > 0;
+    })) return true;
+    if (operator === "$nin" && !mayContainNaN && Array.isArray(target) && equals(minVal, maxVal, strict) && target.some((value) => equals(minVal, value, strict))) return true;
+  }
+  return false;
+}
+function compareParquetValues(a, b, strict, element) {
+  if (element?.type === "BYTE_ARRAY") {
+    if (typeof a !== "string" || typeof b !== "string") return void 0;
+    return compareBytes(encoder.encode(a), encoder.encode(b));
+  }
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array)) return void 0;
+    return compareBytes(a, b);
+  }
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (equals(a, b, strict)) return 0;
+  return void 0;
+}
+function compareBytes(a, b) {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    if (a[i] < b[i]) return -1;
+    if (a[i] > b[i]) return 1;
+  }
+  if (a.length < b.length) return -1;
+  if (a.length > b.length) return 1;
+  return 0;
+}
+function matchesNull(condition, strict) {
+  return matchFilter({ value: null }, { value: condition }, strict);
+}
+function filterPageRanges(filter, columnPages, groupRows, strict = true) {
+  if (!filter) return void 0;
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    let ranges;
+    for (const subFilter of filter.$and) {
+      ranges = intersectRanges(ranges, filterPageRanges(subFilter, columnPages, groupRows, strict));
+    }
+    return ranges;
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    let ranges = [];
+    for (const subFilter of filter.$or) {
+      const subRanges = filterPageRanges(subFilter, columnPages, groupRows, strict);
+      if (!subRanges) return void 0;
+      ranges = unionRanges(ranges, subRanges);
+    }
+    return ranges;
+  }
+  if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    return void 0;
+  }
+  let result;
+  for (const [field, condition] of Object.entries(filter)) {
+    const pages = columnPages[field];
+    if (!pages) continue;
+    const nullCanMatch = matchesNull(condition, strict);
+    const keep = [];
+    for (let i = 0; i < pages.pageStarts.length; i++) {
+      const start = pages.pageStarts[i];
+      const end = i + 1 < pages.pageStarts.length ? pages.pageStarts[i + 1] : groupRows;
+      const nullCount = pages.nullCounts?.[i];
+      const matchingNulls = nullCanMatch && (nullCount === void 0 || nullCount > 0);
+      const skip = !pages.nullPages[i] && !matchingNulls && canSkipStats(condition, pages.minValues[i], pages.maxValues[i], strict, pages.element);
+      if (!skip) {
+        const last = keep[keep.length - 1];
+        if (last && last[1] === start) last[1] = end;
+        else keep.push([start, end]);
+      }
+    }
+    result = intersectRanges(result, keep);
+  }
+  return result;
+}
+function intersectRanges(a, b) {
+  if (!a) return b;
+  if (!b) return a;
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const start = Math.max(a[i][0], b[j][0]);
+    const end = Math.min(a[i][1], b[j][1]);
+    if (start < end) out.push([start, end]);
+    if (a[i][1] < b[j][1]) i++;
+    else j++;
+  }
+  return out;
+}
+function unionRanges(a, b) {
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || i < a.length && a[i][0] <= b[j][0] ? a[i++] : b[j++];
+    const last = out[out.length - 1];
+    if (last && next[0] <= last[1]) last[1] = Math.max(last[1], next[1]);
+    else out.push([next[0], next[1]]);
+  }
+  return out;
+}
+function resolve(record2, path23) {
+  let value = record2;
+  for (const part of path23.split(".")) {
+    value = value?.[part];
+  }
+  return value;
+}
+
+// node_modules/hyparquet/src/plan.js
+var runLimit = 1 << 21;
+var columnGapLimit = 1 << 13;
+function parquetPlan(options) {
+  const { metadata, rowStart = 0, columns, useOffsetIndex = false } = options;
+  if (!metadata) throw new Error("parquetPlan requires metadata");
+  const groups = [];
+  const fetches = [];
+  const indexes = [];
+  const scanPlan = parquetPlanGroups(options);
+  for (const group of scanPlan.groups) {
+    const groupPlan = parquetPlanGroup({ ...group, columns, useOffsetIndex });
+    groups.push(...groupPlan.groups);
+    fetches.push(...groupPlan.fetches);
+    indexes.push(...groupPlan.indexes);
+  }
+  fetches.push(...indexes);
+  return { metadata, rowStart, rowEnd: scanPlan.rowEnd, columns, fetches, groups };
+}
+function parquetPlanGroups({ metadata, rowStart = 0, rowEnd = Infinity, columns, filter, filterStrict = true, bloomFiltersByGroup, schemaElements, pageRangesByGroup, pageLocationsByGroup }) {
+  if (!metadata) throw new Error("parquetPlan requires metadata");
+  const schemaTree2 = parquetSchema(metadata);
+  const physicalColumns = getPhysicalColumns(schemaTree2);
+  const elementsByPath = filter ? {
+    ...physicalSchemaElements(schemaTree2),
+    ...schemaElements
+  } : schemaElements;
+  const groups = [];
+  let groupStart = 0;
+  for (let groupIndex = 0; groupIndex < metadata.row_groups.length; groupIndex++) {
+    const rowGroup = metadata.row_groups[groupIndex];
+    const groupRows = Number(rowGroup.num_rows);
+    const groupEnd = groupStart + groupRows;
+    if (groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd && !canSkipRowGroup({
+      rowGroup,
+      physicalColumns,
+      filter,
+      strict: filterStrict,
+      bloomFilters: bloomFiltersByGroup?.[groupIndex],
+      schemaElements: elementsByPath
+    })) {
+      const selectStart = Math.max(rowStart - groupStart, 0);
+      const selectEnd = Math.min(rowEnd - groupStart, groupRows);
+      const pageRanges = pageRangesByGroup?.[groupIndex];
+      const pageLocations = pageLocationsByGroup?.[groupIndex];
+      let ranges = pageRanges ? pageRanges.map(([start, end]) => {
+        const range = [Math.max(start, selectStart), Math.min(end, selectEnd)];
+        return range;
+      }).filter(([start, end]) => start < end) : [[selectStart, selectEnd]];
+      if (ranges.length > 1) {
+        const canSplit = rowGroup.columns.every((chunk) => {
+          const columnName = chunk.meta_data?.path_in_schema[0];
+          const columnPath = chunk.meta_data?.path_in_schema.join(".");
+          if (columns && columnName && !columns.includes(columnName)) return true;
+          return !!(chunk.offset_index_offset && chunk.offset_index_length) || !!(columnPath && pageLocations?.[columnPath]);
+        });
+        ranges = canSplit ? coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations) : [[ranges[0][0], ranges[ranges.length - 1][1]]];
+      }
+      if (ranges.length) {
+        groups.push({ rowGroup, groupIndex, groupStart, groupRows, ranges, pageRanges, pageLocations });
+      }
+    }
+    groupStart = groupEnd;
+  }
+  return { groups, rowEnd: isFinite(rowEnd) ? rowEnd : groupStart };
+}
+function parquetPlanGroup({ rowGroup, groupStart, groupRows, ranges, columns, useOffsetIndex = false, pageRanges, pageLocations }) {
+  const chunks = [];
+  const fetches = [];
+  const indexes = [];
+  const narrowed = ranges.length > 1 || ranges[0][0] > 0 || ranges[0][1] < groupRows;
+  for (const chunk of rowGroup.columns) {
+    const meta3 = chunk.meta_data;
+    if (chunk.file_path) throw new Error("parquet file_path not supported");
+    if (!meta3) throw new Error("parquet column metadata is undefined");
+    if (columns && !columns.includes(meta3.path_in_schema[0])) continue;
+    const columnOffset = meta3.dictionary_page_offset || meta3.data_page_offset;
+    const startByte = Number(columnOffset);
+    const endByte = Number(columnOffset + meta3.total_compressed_size);
+    const chunkPageLocations = pageLocations?.[meta3.path_in_schema.join(".")];
+    if (chunkPageLocations && narrowed) {
+      chunks.push({ columnMetadata: meta3, pageLocations: chunkPageLocations, range: { startByte, endByte } });
+    } else if ((useOffsetIndex || pageRanges) && chunk.offset_index_offset && chunk.offset_index_length && narrowed) {
+      const startByte2 = Number(chunk.offset_index_offset);
+      chunks.push({
+        columnMetadata: meta3,
+        offsetIndex: { startByte: startByte2, endByte: startByte2 + chunk.offset_index_length },
+        range: { startByte: Number(columnOffset), endByte }
+      });
+    } else {
+      chunks.push({ columnMetadata: meta3, range: { startByte, endByte } });
+    }
+  }
+  const columnRanges = [];
+  let run;
+  for (const chunk of chunks) {
+    if ("pageLocations" in chunk) continue;
+    if ("offsetIndex" in chunk) {
+      indexes.push(chunk.offsetIndex);
+    } else if (columns) {
+      columnRanges.push(chunk.range);
+    } else if (run && chunk.range.endByte - run.startByte <= runLimit) {
+      run.endByte = chunk.range.endByte;
+    } else {
+      if (run) fetches.push(run);
+      run = { ...chunk.range };
+    }
+  }
+  if (run) fetches.push(run);
+  fetches.push(...coalesceByteRanges(columnRanges, columnGapLimit, runLimit));
+  const groups = ranges.map(([selectStart, selectEnd]) => ({
+    chunks,
+    rowGroup,
+    groupStart,
+    groupRows,
+    selectStart,
+    selectEnd
+  }));
+  return { groups, fetches, indexes };
+}
+function coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations) {
+  const selectedPageLayouts = rowGroup.columns.filter((chunk) => !columns || columns.includes(chunk.meta_data?.path_in_schema[0] || "")).map((chunk) => pageLocations?.[chunk.meta_data?.path_in_schema.join(".") || ""]);
+  const merged = [];
+  for (const range of ranges) {
+    const last = merged[merged.length - 1];
+    const overlapsPage = last && selectedPageLayouts.some((pages) => {
+      if (!pages) return true;
+      const lastPages = pagesForRange(last, pages, Number(rowGroup.num_rows));
+      const rangePages = pagesForRange(range, pages, Number(rowGroup.num_rows));
+      return lastPages[0] <= rangePages[1] && rangePages[0] <= lastPages[1];
+    });
+    if (last && overlapsPage) last[1] = range[1];
+    else merged.push([...range]);
+  }
+  return merged;
+}
+function pagesForRange([rangeStart2, rangeEnd], pages, groupRows) {
+  let first = Infinity;
+  let last = -Infinity;
+  for (let i = 0; i < pages.length; i++) {
+    const pageStart = Number(pages[i].first_row_index);
+    const pageEnd = i + 1 < pages.length ? Number(pages[i + 1].first_row_index) : groupRows;
+    if (pageEnd > rangeStart2 && pageStart < rangeEnd) {
+      first = Math.min(first, i);
+      last = i;
+    }
+  }
+  return [first, last];
+}
+async function prefetchBloomFilters({ file: file2, metadata, filter, filterStrict = true }) {
+  const result = metadata.row_groups.map(() => (
+    /** @type {Record<string, BloomFilter>} */
+    {}
+  ));
+  const eligibleCols = bloomEligibleColumns(filter);
+  if (eligibleCols.size === 0) return result;
+  const physicalColumns = getPhysicalColumns(parquetSchema(metadata));
+  const tasks = [];
+  metadata.row_groups.forEach((rowGroup, rgIdx) => {
+    if (canSkipRowGroup({ rowGroup, physicalColumns, filter, strict: filterStrict })) return;
+    for (const colName of eligibleCols) {
+      const columnIdx = physicalColumns.indexOf(colName);
+      if (columnIdx === -1) continue;
+      const meta3 = rowGroup.columns[columnIdx]?.meta_data;
+      if (!meta3?.bloom_filter_offset || !meta3.bloom_filter_length) continue;
+      const start = Number(meta3.bloom_filter_offset);
+      const end = start + meta3.bloom_filter_length;
+      tasks.push((async () => {
+        const buffer = await file2.slice(start, end);
+        const bloom = readBloomFilter({ view: new DataView(buffer), offset: 0 });
+        if (bloom) result[rgIdx][colName] = bloom;
+      })());
+    }
+  });
+  if (tasks.length) await Promise.all(tasks);
+  return result;
+}
+async function prefetchPageIndexes({ file: file2, metadata, filter, filterStrict = true, rowStart = 0, rowEnd = Infinity, columns, bloomFiltersByGroup, schemaElements, parsers }) {
+  const pageRangesByGroup = metadata.row_groups.map(() => void 0);
+  const pageLocationsByGroup = metadata.row_groups.map(() => (
+    /** @type {Record<string, PageLocation[]>} */
+    {}
+  ));
+  if (filter && "$nor" in filter && Array.isArray(filter.$nor)) {
+    return { pageRangesByGroup, pageLocationsByGroup };
+  }
+  const filterColumns = pathsNeededForFilter(filter);
+  if (!filterColumns.length) return { pageRangesByGroup, pageLocationsByGroup };
+  const schemaTree2 = parquetSchema(metadata);
+  const physicalColumns = getPhysicalColumns(schemaTree2);
+  const elementsByPath = {
+    ...physicalSchemaElements(schemaTree2),
+    ...schemaElements
+  };
+  const indexRanges = [];
+  const indexTasks = [];
+  const candidateGroups = [];
+  let groupStart = 0;
+  metadata.row_groups.forEach((rowGroup, rgIdx) => {
+    const groupRows = Number(rowGroup.num_rows);
+    const groupEnd = groupStart + groupRows;
+    const overlaps = groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd;
+    groupStart = groupEnd;
+    if (!overlaps) return;
+    if (canSkipRowGroup({ rowGroup, physicalColumns, filter, strict: filterStrict, bloomFilters: bloomFiltersByGroup?.[rgIdx], schemaElements: elementsByPath })) return;
+    const columnPages = {};
+    let columnTaskCount = 0;
+    const scheduledOffsetPaths = /* @__PURE__ */ new Set();
+    let hasFilterIndex = false;
+    for (const columnName of filterColumns) {
+      const columnIdx = physicalColumns.indexOf(columnName);
+      if (columnIdx === -1) continue;
+      const chunk = rowGroup.columns[columnIdx];
+      const meta3 = chunk?.meta_data;
+      if (!meta3) continue;
+      if (!chunk.column_index_offset || !chunk.column_index_length) continue;
+      if (!chunk.offset_index_offset || !chunk.offset_index_length) continue;
+      const element = elementsByPath[columnName];
+      if (!element) continue;
+      hasFilterIndex = true;
+      scheduledOffsetPaths.add(columnName);
+      const columnIndexStart = Number(chunk.column_index_offset);
+      const offsetIndexStart = Number(chunk.offset_index_offset);
+      const columnIndexEnd = columnIndexStart + chunk.column_index_length;
+      const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length;
+      indexRanges.push(
+        { startByte: columnIndexStart, endByte: columnIndexEnd },
+        { startByte: offsetIndexStart, endByte: offsetIndexEnd }
+      );
+      columnTaskCount++;
+      indexTasks.push(async (prefetchedFile) => {
+        const [columnIndexBuffer, offsetIndexBuffer] = await Promise.all([
+          prefetchedFile.slice(columnIndexStart, columnIndexEnd),
+          prefetchedFile.slice(offsetIndexStart, offsetIndexEnd)
+        ]);
+        const columnIndex = readColumnIndex({ view: new DataView(columnIndexBuffer), offset: 0 }, element, parsers);
+        const offsetIndex = readOffsetIndex({ view: new DataView(offsetIndexBuffer), offset: 0 });
+        pageLocationsByGroup[rgIdx][columnName] = offsetIndex.page_locations;
+        columnPages[columnName] = {
+          minValues: columnIndex.min_values,
+          maxValues: columnIndex.max_values,
+          nullPages: columnIndex.null_pages,
+          nullCounts: columnIndex.null_counts,
+          pageStarts: offsetIndex.page_locations.map((page) => Number(page.first_row_index)),
+          element
+        };
+      });
+    }
+    if (hasFilterIndex) {
+      for (const chunk of rowGroup.columns) {
+        const meta3 = chunk.meta_data;
+        if (!meta3) continue;
+        const columnName = meta3.path_in_schema[0];
+        const columnPath = meta3.path_in_schema.join(".");
+        if (columns && !columns.includes(columnName)) continue;
+        if (scheduledOffsetPaths.has(columnPath)) continue;
+        if (!chunk.offset_index_offset || !chunk.offset_index_length) continue;
+        scheduledOffsetPaths.add(columnPath);
+        const offsetIndexStart = Number(chunk.offset_index_offset);
+        const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length;
+        indexRanges.push({ startByte: offsetIndexStart, endByte: offsetIndexEnd });
+        columnTaskCount++;
+        indexTasks.push(async (prefetchedFile) => {
+          const offsetIndexBuffer = await prefetchedFile.slice(offsetIndexStart, offsetIndexEnd);
+          const offsetIndex = readOffsetIndex({ view: new DataView(offsetIndexBuffer), offset: 0 });
+          pageLocationsByGroup[rgIdx][columnPath] = offsetIndex.page_locations;
+        });
+      }
+    }
+    if (columnTaskCount) {
+      candidateGroups.push({ rgIdx, groupRows, columnPages });
+    }
+  });
+  if (indexTasks.length) {
+    const prefetchedFile = prefetchAsyncBuffer(file2, { fetches: coalesceByteRanges(indexRanges) });
+    await Promise.all(indexTasks.map((task) => task(prefetchedFile)));
+    for (const { rgIdx, groupRows, columnPages } of candidateGroups) {
+      pageRangesByGroup[rgIdx] = filterPageRanges(filter, columnPages, groupRows, filterStrict);
+    }
+  }
+  return { pageRangesByGroup, pageLocationsByGroup };
+}
+function coalesceByteRanges(ranges, maxGap = 0, maxSize = Infinity) {
+  const sorted2 = ranges.map((range) => ({ ...range })).sort((a, b) => a.startByte - b.startByte || a.endByte - b.endByte);
+  const merged = [];
+  for (const range of sorted2) {
+    const last = merged[merged.length - 1];
+    if (last && range.startByte <= last.endByte + maxGap && Math.max(last.endByte, range.endByte) - last.startByte <= maxSize) {
+      last.endByte = Math.max(last.endByte, range.endByte);
+    } else {
+      merged.push(range);
+    }
+  }
+  return merged;
+}
+function physicalSchemaElements(schemaTree2) {
+  const elements = {};
+  function traverse(node2) {
+    if (node2.children.length) {
+      for (const child of node2.children) traverse(child);
+    } else {
+      elements[node2.path.join(".")] = node2.element;
+    }
+  }
+  traverse(schemaTree2);
+  return elements;
+}
+function prefetchAsyncBuffer(file2, { fetches }) {
+  const promises = fetches.map(({ startByte, endByte }) => file2.slice(startByte, endByte));
+  return {
+    byteLength: file2.byteLength,
+    slice(start, end = file2.byteLength) {
+      const index = fetches.findIndex(({ startByte, endByte }) => startByte <= start && end <= endByte);
+      if (index < 0) {
+        return file2.slice(start, end);
+      }
+      if (fetches[index].startByte !== start || fetches[index].endByte !== end) {
+        const startOffset = start - fetches[index].startByte;
+        const endOffset = end - fetches[index].startByte;
+        if (promises[index] instanceof Promise) {
+          return promises[index].then((buffer) => buffer.slice(startOffset, endOffset));
+        } else {
+          return promises[index].slice(startOffset, endOffset);
+        }
+      } else {
+        return promises[index];
+      }
+    }
+  };
+}
+
+// node_modules/hyparquet/src/variant.js
+var decoder3 = new TextDecoder();
+var metadataCache = /* @__PURE__ */ new WeakMap();
+function decodeVariantColumn(value, parsers = DEFAULT_PARSERS) {
+  if (Array.isArray(value)) {
+    return value.map((entry) => decodeVariantColumn(entry, parsers));
+  }
+  if (typeof value !== "object") return value;
+  if ("metadata" in value) {
+    const metadata = parseVariantMetadata(value.metadata);
+    const shreddedFields = value.typed_value && decodeTypedValue(value.typed_value, metadata, parsers);
+    const binaryValue = value.value && readVariant(makeReader(value.value), metadata, parsers);
+    if (shreddedFields && binaryValue) {
+      return { ...binaryValue, ...shreddedFields };
+    }
+    return shreddedFields ?? binaryValue;
+  }
+  return value;
+}
+function decodeTypedValue(typedValue, metadata, parsers) {
+  if (typedValue instanceof Date) return typedValue;
+  if (typedValue && typeof typedValue === "object" && !Array.isArray(typedValue) && !(typedValue instanceof Uint8Array)) {
+    if ("typed_value" in typedValue && typedValue.typed_value !== null && typedValue.typed_value !== void 0) {
+      return decodeTypedValue(typedValue.typed_value, metadata, parsers);
+    }
+    if ("value" in typedValue && typedValue.value instanceof Uint8Array) {
+      return readVariant(makeReader(typedValue.value), metadata, parsers);
+    }
+    if ("typed_value" in typedValue || "value" in typedValue) {
+      return null;
+    }
+    const result = {};
+    for (const [key, field] of Object.entries(typedValue)) {
+      if (!metadata.dictionary.includes(key)) continue;
+      result[key] = decodeTypedValue(field, metadata, parsers);
+    }
+    return result;
+  }
+  if (typedValue instanceof Uint8Array) {
+    return readVariant(makeReader(typedValue), metadata, parsers);
+  }
+  if (Array.isArray(typedValue)) {
+    return typedValue.map((element) => decodeTypedValue(element, metadata, parsers));
+  }
+  return typedValue;
+}
+function makeReader(bytes) {
+  return { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+}
+function parseVariantMetadata(bytes) {
+  let bufferCache = metadataCache.get(bytes.buffer);
+  if (!bufferCache) {
+    bufferCache = /* @__PURE__ */ new Map();
+    metadataCache.set(bytes.buffer, bufferCache);
+  }
+  const key = `${bytes.byteOffset}:${bytes.byteLength}`;
+  const cached2 = bufferCache.get(key);
+  if (cached2) return cached2;
+  const reader = makeReader(bytes);
+  const header = reader.view.getUint8(reader.offset++);
+  const version2 = header & 15;
+  if (version2 !== 1) throw new Error(`parquet unsupported variant metadata version: ${version2}`);
+  const sorted2 = (header >> 4 & 1) === 1;
+  const offsetSize = (header >> 6 & 3) + 1;
+  const dictionarySize = readUnsigned(reader, offsetSize);
+  const offsets = new Array(dictionarySize + 1);
+  for (let i = 0; i < offsets.length; i++) {
+    offsets[i] = readUnsigned(reader, offsetSize);
+  }
+  const base = reader.offset;
+  const dictionary2 = new Array(dictionarySize);
+  for (let i = 0; i < dictionarySize; i++) {
+    const start = offsets[i];
+    const end = offsets[i + 1];
+    const strBytes = new Uint8Array(bytes.buffer, bytes.byteOffset + base + start, end - start);
+    dictionary2[i] = decoder3.decode(strBytes);
+  }
+  const metadata = { dictionary: dictionary2, sorted: sorted2 };
+  bufferCache.set(key, metadata);
+  return metadata;
+}
+function readUnsigned(reader, byteWidth2) {
+  let value = 0;
+  for (let i = 0; i < byteWidth2; i++) {
+    value |= reader.view.getUint8(reader.offset + i) << i * 8;
+  }
+  reader.offset += byteWidth2;
+  return value;
+}
+function readVariant(reader, metadata, parsers) {
+  const typeByte = reader.view.getUint8(reader.offset++);
+  const basicType = typeByte & 3;
+  const header = typeByte >> 2;
+  if (basicType === 0) return readVariantPrimitive(reader, header, parsers);
+  if (basicType === 2) return readVariantObject(reader, header, metadata, parsers);
+  if (basicType === 3) return readVariantArray(reader, header, metadata, parsers);
+  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, header);
+  reader.offset += header;
+  return decoder3.decode(bytes);
+}
+function readVariantPrimitive(reader, typeId, parsers) {
+  switch (typeId) {
+    case 0:
+      return null;
+    case 1:
+      return true;
+    case 2:
+      return false;
+    case 3: {
+      const value = reader.view.getInt8(reader.offset);
+      reader.offset += 1;
+      return value;
+    }
+    case 4: {
+      const value = reader.view.getInt16(reader.offset, true);
+      reader.offset += 2;
+      return value;
+    }
+    case 5: {
+      const value = reader.view.getInt32(reader.offset, true);
+      reader.offset += 4;
+      return value;
+    }
+    case 6: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case 7: {
+      const value = reader.view.getFloat64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case 8:
+      return readVariantDecimal(reader, 4);
+    case 9:
+      return readVariantDecimal(reader, 8);
+    case 10:
+      return readVariantDecimal(reader, 16);
+    case 11: {
+      const value = reader.view.getInt32(reader.offset, true);
+      reader.offset += 4;
+      return parsers.dateFromDays(value);
+    }
+    case 12:
+    // timestamp_micros (utc)
+    case 13: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return parsers.timestampFromMicroseconds(value);
+    }
+    case 14: {
+      const value = reader.view.getFloat32(reader.offset, true);
+      reader.offset += 4;
+      return value;
+    }
+    case 15:
+      return readVariantBinary(reader);
+    case 16: {
+      const bytes = readVariantBinary(reader);
+      return decoder3.decode(bytes);
+    }
+    case 17: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case 18:
+    // timestamp_nanos (utc)
+    case 19: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return parsers.timestampFromNanoseconds(value);
+    }
+    case 20: {
+      const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, 16);
+      reader.offset += 16;
+      const hex3 = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      return `${hex3.slice(0, 8)}-${hex3.slice(8, 12)}-${hex3.slice(12, 16)}-${hex3.slice(16, 20)}-${hex3.slice(20)}`;
+    }
+    default:
+      throw new Error(`parquet unsupported variant primitive type: ${typeId}`);
+  }
+}
+function readVariantObject(reader, header, metadata, parsers) {
+  const offsetWidth = (header & 3) + 1;
+  const idWidth = (header >> 2 & 3) + 1;
+  const isLarge = header >> 4 & 1;
+  const numElements = isLarge ? readUnsigned(reader, 4) : reader.view.getUint8(reader.offset++);
+  const fieldIds = new Array(numElements);
+  for (let i = 0; i < numElements; i++) {
+    fieldIds[i] = readUnsigned(reader, idWidth);
+  }
+  const offsets = new Array(numElements + 1);
+  for (let i = 0; i < offsets.length; i++) {
+    offsets[i] = readUnsigned(reader, offsetWidth);
+  }
+  const out = {};
+  for (let i = 0; i < numElements; i++) {
+    const key = metadata.dictionary[fieldIds[i]];
+    const valueReader = {
+      view: reader.view,
+      offset: reader.offset + offsets[i]
+    };
+    out[key] = readVariant(valueReader, metadata, parsers);
+  }
+  reader.offset += offsets[offsets.length - 1];
+  return out;
+}
+function readVariantArray(reader, header, metadata, parsers) {
+  const fieldOffsetSize = header & 3;
+  const isLarge = header >> 2 & 1;
+  const offsetWidth = fieldOffsetSize + 1;
+  const numElements = readUnsigned(reader, isLarge ? 4 : 1);
+  const offsets = new Array(numElements + 1);
+  for (let i = 0; i < offsets.length; i++) {
+    offsets[i] = readUnsigned(reader, offsetWidth);
+  }
+  const valuesStart = reader.offset;
+  const result = new Array(numElements);
+  for (let i = 0; i < numElements; i++) {
+    const valueReader = {
+      view: reader.view,
+      offset: valuesStart + offsets[i]
+    };
+    result[i] = readVariant(valueReader, metadata, parsers);
+  }
+  reader.offset = valuesStart + offsets[offsets.length - 1];
+  return result;
+}
+function readVariantDecimal(reader, width) {
+  const scale = reader.view.getUint8(reader.offset);
+  reader.offset += 1;
+  let unscaled;
+  if (width === 4) {
+    unscaled = BigInt(reader.view.getInt32(reader.offset, true));
+    reader.offset += 4;
+  } else if (width === 8) {
+    unscaled = reader.view.getBigInt64(reader.offset, true);
+    reader.offset += 8;
+  } else {
+    const low = reader.view.getBigUint64(reader.offset, true);
+    const high = reader.view.getBigInt64(reader.offset + 8, true);
+    unscaled = high << 64n | low;
+    reader.offset += 16;
+  }
+  return Number(unscaled) * 10 ** -scale;
+}
+function readVariantBinary(reader) {
+  const length = reader.view.getUint32(reader.offset, true);
+  reader.offset += 4;
+  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length);
+  reader.offset += length;
+  return bytes;
+}
+
+// node_modules/hyparquet/src/assemble.js
+function assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath) {
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  if (!definitionLevels?.length && !repetitionLevels.length) {
+    if (!maxDefinitionLevel || !values.length) return values;
+    definitionLevels = new Array(values.length).fill(maxDefinitionLevel);
+  }
+  const n = definitionLevels?.length || repetitionLevels.length;
+  const repetitionPath = schemaPath.map(({ element }) => element.repetition_type);
+  let valueIndex = 0;
+  const containerStack = [output2];
+  let currentContainer = output2;
+  let currentDepth = 0;
+  let currentDefLevel = 0;
+  let currentRepLevel = 0;
+  if (repetitionLevels[0]) {
+    while (currentDepth < repetitionPath.length - 2 && currentRepLevel < repetitionLevels[0]) {
+      currentDepth++;
+      if (repetitionPath[currentDepth] !== "REQUIRED") {
+        currentContainer = currentContainer.at(-1);
+        containerStack.push(currentContainer);
+        currentDefLevel++;
+      }
+      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel++;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const def = definitionLevels?.length ? definitionLevels[i] : maxDefinitionLevel;
+    const rep = repetitionLevels[i];
+    while (currentDepth && (rep < currentRepLevel || repetitionPath[currentDepth] !== "REPEATED")) {
+      if (repetitionPath[currentDepth] !== "REQUIRED") {
+        containerStack.pop();
+        currentDefLevel--;
+      }
+      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel--;
+      currentDepth--;
+    }
+    currentContainer = containerStack.at(-1);
+    while ((currentDepth < repetitionPath.length - 2 || repetitionPath[currentDepth + 1] === "REPEATED") && (currentDefLevel < def || repetitionPath[currentDepth + 1] === "REQUIRED")) {
+      currentDepth++;
+      if (repetitionPath[currentDepth] !== "REQUIRED") {
+        const newList = [];
+        currentContainer.push(newList);
+        currentContainer = newList;
+        containerStack.push(newList);
+        currentDefLevel++;
+      }
+      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel++;
+    }
+    if (def === maxDefinitionLevel) {
+      currentContainer.push(values[valueIndex++]);
+    } else if (currentDepth === repetitionPath.length - 2) {
+      currentContainer.push(null);
+    } else {
+      currentContainer.push([]);
+    }
+  }
+  if (!output2.length) {
+    for (let i = 0; i < maxDefinitionLevel; i++) {
+      const newList = [];
+      currentContainer.push(newList);
+      currentContainer = newList;
+    }
+  }
+  return output2;
+}
+function assembleNested(subcolumnData, schema, parsers, depth = 0) {
+  const path23 = schema.path.join(".");
+  const optional2 = schema.element.repetition_type === "OPTIONAL";
+  const nextDepth = optional2 ? depth + 1 : depth;
+  if (isListLike(schema)) {
+    let sublist = schema.children[0];
+    let subDepth = nextDepth;
+    if (sublist.children.length === 1) {
+      sublist = sublist.children[0];
+      subDepth++;
+    }
+    assembleNested(subcolumnData, sublist, parsers, subDepth);
+    const subcolumn = sublist.path.join(".");
+    const values = subcolumnData.get(subcolumn);
+    if (!values) throw new Error("parquet list column missing values");
+    if (optional2) flattenAtDepth(values, depth);
+    subcolumnData.set(path23, values);
+    subcolumnData.delete(subcolumn);
+    return;
+  }
+  if (isMapLike(schema)) {
+    const mapName = schema.children[0].element.name;
+    assembleNested(subcolumnData, schema.children[0].children[0], parsers, nextDepth + 1);
+    assembleNested(subcolumnData, schema.children[0].children[1], parsers, nextDepth + 1);
+    const keys = subcolumnData.get(`${path23}.${mapName}.key`);
+    const values = subcolumnData.get(`${path23}.${mapName}.value`);
+    if (!keys) throw new Error("parquet map column missing keys");
+    if (!values) throw new Error("parquet map column missing values");
+    if (keys.length !== values.length) {
+      throw new Error("parquet map column key/value length mismatch");
+    }
+    const out = assembleMaps(keys, values, nextDepth);
+    if (optional2) flattenAtDepth(out, depth);
+    subcolumnData.delete(`${path23}.${mapName}.key`);
+    subcolumnData.delete(`${path23}.${mapName}.value`);
+    subcolumnData.set(path23, out);
+    return;
+  }
+  if (schema.children.length) {
+    const invertDepth = schema.element.repetition_type === "REQUIRED" ? depth : depth + 1;
+    const struct = {};
+    for (const child of schema.children) {
+      assembleNested(subcolumnData, child, parsers, invertDepth);
+      const childData = subcolumnData.get(child.path.join("."));
+      if (!childData) throw new Error("parquet struct missing child data");
+      struct[child.element.name] = childData;
+    }
+    for (const child of schema.children) {
+      subcolumnData.delete(child.path.join("."));
+    }
+    let inverted = invertStruct(struct, invertDepth);
+    if (schema.element.logical_type?.type === "VARIANT") {
+      inverted = decodeVariantColumn(inverted, parsers);
+    }
+    if (optional2) flattenAtDepth(inverted, depth);
+    subcolumnData.set(path23, inverted);
+  }
+}
+function flattenAtDepth(arr, depth) {
+  for (let i = 0; i < arr.length; i++) {
+    if (depth) {
+      flattenAtDepth(arr[i], depth - 1);
+    } else {
+      arr[i] = arr[i][0];
+    }
+  }
+}
+function assembleMaps(keys, values, depth) {
+  const out = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (depth) {
+      out.push(assembleMaps(keys[i], values[i], depth - 1));
+    } else {
+      if (keys[i]) {
+        const obj = {};
+        for (let j = 0; j < keys[i].length; j++) {
+          const value = values[i][j];
+          obj[keys[i][j]] = value === void 0 ? null : value;
+        }
+        out.push(obj);
+      } else {
+        out.push(void 0);
+      }
+    }
+  }
+  return out;
+}
+function invertStruct(struct, depth) {
+  const keys = Object.keys(struct);
+  const length = struct[keys[0]]?.length;
+  const out = [];
+  for (let i = 0; i < length; i++) {
+    const obj = {};
+    for (const key of keys) {
+      if (struct[key].length !== length) throw new Error("parquet struct parsing error");
+      obj[key] = struct[key][i];
+    }
+    if (depth) {
+      out.push(invertStruct(obj, depth - 1));
+    } else {
+      out.push(obj);
+    }
+  }
+  return out;
+}
+
+// node_modules/hyparquet/src/delta.js
+function deltaBinaryUnpack(reader, count, output2) {
+  if (output2 instanceof Int32Array) {
+    deltaBinaryUnpackInt32(reader, count, output2);
+    return;
+  }
+  const blockSize = readVarInt(reader);
+  const miniblockPerBlock = readVarInt(reader);
+  readVarInt(reader);
+  let value = readZigZagBigInt(reader);
+  let outputIndex = 0;
+  output2[outputIndex++] = value;
+  const valuesPerMiniblock = blockSize / miniblockPerBlock;
+  while (outputIndex < count) {
+    const minDelta = readZigZagBigInt(reader);
+    const bitWidths = new Uint8Array(miniblockPerBlock);
+    for (let i = 0; i < miniblockPerBlock; i++) {
+      bitWidths[i] = reader.view.getUint8(reader.offset++);
+    }
+    for (let i = 0; i < miniblockPerBlock && outputIndex < count; i++) {
+      const bitWidth2 = bitWidths[i];
+      if (bitWidth2) {
+        let bitpackPos = 0;
+        let miniblockCount = valuesPerMiniblock;
+        const mask = (1n << BigInt(bitWidth2)) - 1n;
+        while (miniblockCount && outputIndex < count) {
+          let bits2 = BigInt(reader.view.getUint32(reader.offset, true) >>> bitpackPos) & mask;
+          bitpackPos += bitWidth2;
+          while (bitpackPos >= 32) {
+            bitpackPos -= 32;
+            reader.offset += 4;
+            if (bitpackPos) {
+              bits2 |= BigInt(reader.view.getUint32(reader.offset, true)) << BigInt(bitWidth2 - bitpackPos) & mask;
+            }
+          }
+          const delta = minDelta + bits2;
+          value += delta;
+          output2[outputIndex++] = value;
+          miniblockCount--;
+        }
+        if (miniblockCount) {
+          reader.offset += Math.ceil((miniblockCount * bitWidth2 + bitpackPos) / 8);
+        }
+      } else {
+        for (let j = 0; j < valuesPerMiniblock && outputIndex < count; j++) {
+          value += minDelta;
+          output2[outputIndex++] = value;
+        }
+      }
+    }
+  }
+}
+function deltaBinaryUnpackInt32(reader, count, output2) {
+  const blockSize = readVarInt(reader);
+  const miniblockPerBlock = readVarInt(reader);
+  readVarInt(reader);
+  let value = readZigZag(reader);
+  let outputIndex = 0;
+  output2[outputIndex++] = value;
+  const valuesPerMiniblock = blockSize / miniblockPerBlock;
+  const { view } = reader;
+  while (outputIndex < count) {
+    const minDelta = readZigZagInt33(reader);
+    const bitWidthsOffset = reader.offset;
+    let offset = bitWidthsOffset + miniblockPerBlock;
+    for (let i = 0; i < miniblockPerBlock && outputIndex < count; i++) {
+      const bitWidth2 = view.getUint8(bitWidthsOffset + i);
+      const end = offset + valuesPerMiniblock * bitWidth2 / 8;
+      let bitOffset = 0;
+      for (let j = 0; j < valuesPerMiniblock && outputIndex < count; j++) {
+        let residual = 0;
+        let bitsRead = 0;
+        while (bitsRead < bitWidth2) {
+          const bitsToRead = Math.min(8 - bitOffset, bitWidth2 - bitsRead);
+          if (bitsRead < 32) {
+            residual |= (view.getUint8(offset) >>> bitOffset & (1 << bitsToRead) - 1) << bitsRead;
+          }
+          bitsRead += bitsToRead;
+          bitOffset += bitsToRead;
+          if (bitOffset === 8) {
+            bitOffset = 0;
+            offset++;
+          }
+        }
+        value = value + minDelta + residual | 0;
+        output2[outputIndex++] = value;
+      }
+      offset = end;
+    }
+    reader.offset = offset;
+  }
+}
+function readZigZagInt33(reader) {
+  const start = reader.offset;
+  const low = readVarInt(reader);
+  const high = reader.offset - start === 5 ? reader.view.getUint8(start + 4) >>> 4 & 1 : 0;
+  return (low >>> 1 | high << 31) ^ -(low & 1);
+}
+function deltaLengthByteArray(reader, count, output2) {
+  const lengths = new Int32Array(count);
+  deltaBinaryUnpack(reader, count, lengths);
+  for (let i = 0; i < count; i++) {
+    output2[i] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, lengths[i]);
+    reader.offset += lengths[i];
+  }
+}
+function deltaByteArray(reader, count, output2) {
+  const prefixData = new Int32Array(count);
+  deltaBinaryUnpack(reader, count, prefixData);
+  const suffixData = new Int32Array(count);
+  deltaBinaryUnpack(reader, count, suffixData);
+  for (let i = 0; i < count; i++) {
+    const suffix = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, suffixData[i]);
+    if (prefixData[i]) {
+      output2[i] = new Uint8Array(prefixData[i] + suffixData[i]);
+      output2[i].set(output2[i - 1].subarray(0, prefixData[i]));
+      output2[i].set(suffix, prefixData[i]);
+    } else {
+      output2[i] = suffix;
+    }
+    reader.offset += suffixData[i];
+  }
+}
+
+// node_modules/hyparquet/src/encoding.js
+function readRleBitPackedHybrid(reader, width, output2, length) {
+  if (length === void 0) {
+    length = reader.view.getUint32(reader.offset, true);
+    reader.offset += 4;
+  }
+  const startOffset = reader.offset;
+  let seen = 0;
+  while (seen < output2.length) {
+    const header = readVarInt(reader);
+    if (header & 1) {
+      seen = readBitPacked(reader, header, width, output2, seen);
+    } else {
+      const count = header >>> 1;
+      readRle(reader, count, width, output2, seen);
+      seen += count;
+    }
+  }
+  reader.offset = startOffset + length;
+}
+function readRle(reader, count, bitWidth2, output2, seen) {
+  const width = bitWidth2 + 7 >> 3;
+  let value = 0;
+  for (let i = 0; i < width; i++) {
+    value |= reader.view.getUint8(reader.offset++) << (i << 3);
+  }
+  for (let i = 0; i < count; i++) {
+    output2[seen + i] = value;
+  }
+}
+function readBitPacked(reader, header, bitWidth2, output2, seen) {
+  let count = header >> 1 << 3;
+  const mask = (1 << bitWidth2) - 1;
+  let data = 0;
+  if (reader.offset < reader.view.byteLength) {
+    data = reader.view.getUint8(reader.offset++);
+  } else if (mask) {
+    throw new Error(`parquet bitpack offset ${reader.offset} out of range`);
+  }
+  let left = 8;
+  let right = 0;
+  while (count) {
+    if (right > 8) {
+      right -= 8;
+      left -= 8;
+      data >>>= 8;
+    } else if (left - right < bitWidth2) {
+      data |= reader.view.getUint8(reader.offset) << left;
+      reader.offset++;
+      left += 8;
+    } else {
+      if (seen < output2.length) {
+        output2[seen++] = data >> right & mask;
+      }
+      count--;
+      right += bitWidth2;
+    }
+  }
+  return seen;
+}
+function byteStreamSplit(reader, count, type, typeLength) {
+  const width = byteWidth(type, typeLength);
+  const bytes = new Uint8Array(count * width);
+  for (let b = 0; b < width; b++) {
+    for (let i = 0; i < count; i++) {
+      bytes[i * width + b] = reader.view.getUint8(reader.offset++);
+    }
+  }
+  if (type === "FLOAT") return new Float32Array(bytes.buffer);
+  else if (type === "DOUBLE") return new Float64Array(bytes.buffer);
+  else if (type === "INT32") return new Int32Array(bytes.buffer);
+  else if (type === "INT64") return new BigInt64Array(bytes.buffer);
+  else if (type === "FIXED_LEN_BYTE_ARRAY") {
+    const split = new Array(count);
+    for (let i = 0; i < count; i++) {
+      split[i] = bytes.subarray(i * width, (i + 1) * width);
+    }
+    return split;
+  }
+  throw new Error(`parquet byte_stream_split unsupported type: ${type}`);
+}
+function byteWidth(type, typeLength) {
+  switch (type) {
+    case "INT32":
+    case "FLOAT":
+      return 4;
+    case "INT64":
+    case "DOUBLE":
+      return 8;
+    case "FIXED_LEN_BYTE_ARRAY":
+      if (!typeLength) throw new Error("parquet byteWidth missing type_length");
+      return typeLength;
+    default:
+      throw new Error(`parquet unsupported type: ${type}`);
+  }
+}
+
+// node_modules/hyparquet/src/plain.js
+function readPlain(reader, type, count, fixedLength2) {
+  if (count === 0) return [];
+  if (type === "BOOLEAN") {
+    return readPlainBoolean(reader, count);
+  } else if (type === "INT32") {
+    return readPlainInt32(reader, count);
+  } else if (type === "INT64") {
+    return readPlainInt64(reader, count);
+  } else if (type === "INT96") {
+    return readPlainInt96(reader, count);
+  } else if (type === "FLOAT") {
+    return readPlainFloat(reader, count);
+  } else if (type === "DOUBLE") {
+    return readPlainDouble(reader, count);
+  } else if (type === "BYTE_ARRAY") {
+    return readPlainByteArray(reader, count);
+  } else if (type === "FIXED_LEN_BYTE_ARRAY") {
+    if (!fixedLength2) throw new Error("parquet missing fixed length");
+    return readPlainByteArrayFixed(reader, count, fixedLength2);
+  } else {
+    throw new Error(`parquet unhandled type: ${type}`);
+  }
+}
+function readPlainBoolean(reader, count) {
+  const values = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const byteOffset = reader.offset + (i / 8 | 0);
+    const bitOffset = i % 8;
+    const byte = reader.view.getUint8(byteOffset);
+    values[i] = (byte & 1 << bitOffset) !== 0;
+  }
+  reader.offset += Math.ceil(count / 8);
+  return values;
+}
+function readPlainInt32(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 4 ? new Int32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 4)) : new Int32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count);
+  reader.offset += count * 4;
+  return values;
+}
+function readPlainInt64(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 8 ? new BigInt64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 8)) : new BigInt64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count);
+  reader.offset += count * 8;
+  return values;
+}
+function readPlainInt96(reader, count) {
+  const values = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const low = reader.view.getBigInt64(reader.offset + i * 12, true);
+    const high = reader.view.getInt32(reader.offset + i * 12 + 8, true);
+    values[i] = BigInt(high) << 64n | low;
+  }
+  reader.offset += count * 12;
+  return values;
+}
+function readPlainFloat(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 4 ? new Float32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 4)) : new Float32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count);
+  reader.offset += count * 4;
+  return values;
+}
+function readPlainDouble(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 8 ? new Float64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 8)) : new Float64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count);
+  reader.offset += count * 8;
+  return values;
+}
+function readPlainByteArray(reader, count) {
+  const values = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const length = reader.view.getUint32(reader.offset, true);
+    reader.offset += 4;
+    values[i] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length);
+    reader.offset += length;
+  }
+  return values;
+}
+function readPlainByteArrayFixed(reader, count, fixedLength2) {
+  const values = new Array(count);
+  for (let i = 0; i < count; i++) {
+    values[i] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, fixedLength2);
+    reader.offset += fixedLength2;
+  }
+  return values;
+}
+function align(buffer, offset, size) {
+  const aligned = new ArrayBuffer(size);
+  new Uint8Array(aligned).set(new Uint8Array(buffer, offset, size));
+  return aligned;
+}
+
+// node_modules/hyparquet/src/snappy.js
+var WORD_MASK = [0, 255, 65535, 16777215, 4294967295];
+function copyBytes(fromArray, fromPos, toArray, toPos, length) {
+  for (let i = 0; i < length; i++) {
+    toArray[toPos + i] = fromArray[fromPos + i];
+  }
+}
+function snappyUncompress(input2, output2) {
+  const inputLength = input2.byteLength;
+  const outputLength = output2.byteLength;
+  let pos = 0;
+  let outPos = 0;
+  while (pos < inputLength) {
+    const c = input2[pos];
+    pos++;
+    if (c < 128) {
+      break;
+    }
+  }
+  if (outputLength && pos >= inputLength) {
+    throw new Error("invalid snappy length header");
+  }
+  while (pos < inputLength) {
+    const c = input2[pos];
+    let len = 0;
+    pos++;
+    if (pos >= inputLength) {
+      throw new Error("missing eof marker");
+    }
+    if ((c & 3) === 0) {
+      let len2 = (c >>> 2) + 1;
+      if (len2 > 60) {
+        if (pos + 3 >= inputLength) {
+          throw new Error("snappy error literal pos + 3 >= inputLength");
+        }
+        const lengthSize = len2 - 60;
+        len2 = input2[pos] + (input2[pos + 1] << 8) + (input2[pos + 2] << 16) + (input2[pos + 3] << 24);
+        len2 = (len2 & WORD_MASK[lengthSize]) + 1;
+        pos += lengthSize;
+      }
+      if (pos + len2 > inputLength) {
+        throw new Error("snappy error literal exceeds input length");
+      }
+      copyBytes(input2, pos, output2, outPos, len2);
+      pos += len2;
+      outPos += len2;
+    } else {
+      let offset = 0;
+      switch (c & 3) {
+        case 1:
+          len = (c >>> 2 & 7) + 4;
+          offset = input2[pos] + (c >>> 5 << 8);
+          pos++;
+          break;
+        case 2:
+          if (inputLength <= pos + 1) {
+            throw new Error("snappy error end of input");
+          }
+          len = (c >>> 2) + 1;
+          offset = input2[pos] + (input2[pos + 1] << 8);
+          pos += 2;
+          break;
+        case 3:
+          if (inputLength <= pos + 3) {
+            throw new Error("snappy error end of input");
+          }
+          len = (c >>> 2) + 1;
+          offset = input2[pos] + (input2[pos + 1] << 8) + (input2[pos + 2] << 16) + (input2[pos + 3] << 24);
+          pos += 4;
+          break;
+        default:
+          break;
+      }
+      if (offset === 0 || isNaN(offset)) {
+        throw new Error(`invalid offset ${offset} pos ${pos} inputLength ${inputLength}`);
+      }
+      if (offset > outPos) {
+        throw new Error("cannot copy from before start of buffer");
+      }
+      copyBytes(output2, outPos - offset, output2, outPos, len);
+      outPos += len;
+    }
+  }
+  if (outPos !== outputLength) throw new Error("premature end of input");
+}
+
+// node_modules/hyparquet/src/datapage.js
+function readDataPage(bytes, daph, { type, element, schemaPath }) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = { view, offset: 0 };
+  let dataPage;
+  const repetitionLevels = readRepetitionLevels(reader, daph, schemaPath);
+  const { definitionLevels, numNulls } = readDefinitionLevels(reader, daph, schemaPath);
+  const nValues = daph.num_values - numNulls;
+  if (daph.encoding === "PLAIN") {
+    dataPage = readPlain(reader, type, nValues, element.type_length);
+  } else if (daph.encoding === "PLAIN_DICTIONARY" || daph.encoding === "RLE_DICTIONARY" || daph.encoding === "RLE") {
+    const bitWidth2 = type === "BOOLEAN" ? 1 : view.getUint8(reader.offset++);
+    if (bitWidth2) {
+      dataPage = new Array(nValues);
+      if (type === "BOOLEAN") {
+        readRleBitPackedHybrid(reader, bitWidth2, dataPage);
+        dataPage = dataPage.map((x) => !!x);
+      } else {
+        readRleBitPackedHybrid(reader, bitWidth2, dataPage, view.byteLength - reader.offset);
+      }
+    } else {
+      dataPage = new Uint8Array(nValues);
+    }
+  } else if (daph.encoding === "BYTE_STREAM_SPLIT") {
+    dataPage = byteStreamSplit(reader, nValues, type, element.type_length);
+  } else if (daph.encoding === "DELTA_BINARY_PACKED") {
+    const int322 = type === "INT32";
+    dataPage = int322 ? new Int32Array(nValues) : new BigInt64Array(nValues);
+    deltaBinaryUnpack(reader, nValues, dataPage);
+  } else if (daph.encoding === "DELTA_LENGTH_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaLengthByteArray(reader, nValues, dataPage);
+  } else if (daph.encoding === "DELTA_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaByteArray(reader, nValues, dataPage);
+  } else {
+    throw new Error(`parquet unsupported encoding: ${daph.encoding}`);
+  }
+  return { definitionLevels, repetitionLevels, dataPage };
+}
+function readRepetitionLevels(reader, daph, schemaPath) {
+  if (schemaPath.length > 1) {
+    const maxRepetitionLevel = getMaxRepetitionLevel(schemaPath);
+    if (maxRepetitionLevel) {
+      const values = new Array(daph.num_values);
+      readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values);
+      return values;
+    }
+  }
+  return [];
+}
+function readDefinitionLevels(reader, daph, schemaPath) {
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  if (!maxDefinitionLevel) return { definitionLevels: [], numNulls: 0 };
+  const definitionLevels = new Array(daph.num_values);
+  readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), definitionLevels);
+  let numNulls = daph.num_values;
+  for (const def of definitionLevels) {
+    if (def === maxDefinitionLevel) numNulls--;
+  }
+  if (numNulls === 0) definitionLevels.length = 0;
+  return { definitionLevels, numNulls };
+}
+function decompressPage(compressedBytes, uncompressed_page_size, codec2, compressors2) {
+  let page;
+  const customDecompressor = compressors2?.[codec2];
+  if (codec2 === "UNCOMPRESSED") {
+    page = compressedBytes;
+  } else if (customDecompressor) {
+    page = customDecompressor(compressedBytes, uncompressed_page_size);
+  } else if (codec2 === "SNAPPY") {
+    page = new Uint8Array(uncompressed_page_size);
+    snappyUncompress(compressedBytes, page);
+  } else {
+    throw new Error(`parquet unsupported compression codec: ${codec2}`);
+  }
+  if (page?.length !== uncompressed_page_size) {
+    throw new Error(`parquet decompressed page length ${page?.length} does not match header ${uncompressed_page_size}`);
+  }
+  return page;
+}
+function readDataPageV2(compressedBytes, ph, columnDecoder) {
+  const view = new DataView(compressedBytes.buffer, compressedBytes.byteOffset, compressedBytes.byteLength);
+  const reader = { view, offset: 0 };
+  const { type, element, schemaPath, codec: codec2, compressors: compressors2 } = columnDecoder;
+  const daph2 = ph.data_page_header_v2;
+  if (!daph2) throw new Error("parquet data page header v2 is undefined");
+  const repetitionLevels = readRepetitionLevelsV2(reader, daph2, schemaPath);
+  reader.offset = daph2.repetition_levels_byte_length;
+  const definitionLevels = readDefinitionLevelsV2(reader, daph2, schemaPath);
+  const uncompressedPageSize = ph.uncompressed_page_size - daph2.definition_levels_byte_length - daph2.repetition_levels_byte_length;
+  let page = compressedBytes.subarray(reader.offset);
+  if (daph2.is_compressed !== false) {
+    page = decompressPage(page, uncompressedPageSize, codec2, compressors2);
+  }
+  const pageView = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const pageReader = { view: pageView, offset: 0 };
+  let dataPage;
+  const nValues = daph2.num_values - daph2.num_nulls;
+  if (daph2.encoding === "PLAIN") {
+    dataPage = readPlain(pageReader, type, nValues, element.type_length);
+  } else if (daph2.encoding === "RLE") {
+    dataPage = new Array(nValues);
+    readRleBitPackedHybrid(pageReader, 1, dataPage);
+    dataPage = dataPage.map((x) => !!x);
+  } else if (daph2.encoding === "PLAIN_DICTIONARY" || daph2.encoding === "RLE_DICTIONARY") {
+    const bitWidth2 = pageView.getUint8(pageReader.offset++);
+    dataPage = new Array(nValues);
+    readRleBitPackedHybrid(pageReader, bitWidth2, dataPage, uncompressedPageSize - 1);
+  } else if (daph2.encoding === "DELTA_BINARY_PACKED") {
+    const int322 = type === "INT32";
+    dataPage = int322 ? new Int32Array(nValues) : new BigInt64Array(nValues);
+    deltaBinaryUnpack(pageReader, nValues, dataPage);
+  } else if (daph2.encoding === "DELTA_LENGTH_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaLengthByteArray(pageReader, nValues, dataPage);
+  } else if (daph2.encoding === "DELTA_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaByteArray(pageReader, nValues, dataPage);
+  } else if (daph2.encoding === "BYTE_STREAM_SPLIT") {
+    dataPage = byteStreamSplit(pageReader, nValues, type, element.type_length);
+  } else {
+    throw new Error(`parquet unsupported encoding: ${daph2.encoding}`);
+  }
+  return { definitionLevels, repetitionLevels, dataPage };
+}
+function readRepetitionLevelsV2(reader, daph2, schemaPath) {
+  const maxRepetitionLevel = getMaxRepetitionLevel(schemaPath);
+  if (!maxRepetitionLevel) return [];
+  const values = new Array(daph2.num_values);
+  readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values, daph2.repetition_levels_byte_length);
+  return values;
+}
+function readDefinitionLevelsV2(reader, daph2, schemaPath) {
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  if (maxDefinitionLevel) {
+    const values = new Array(daph2.num_values);
+    readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), values, daph2.definition_levels_byte_length);
+    return values;
+  }
+}
+function bitWidth(value) {
+  return 32 - Math.clz32(value);
+}
+
+// node_modules/hyparquet/src/column.js
+function readColumn(reader, { groupStart, selectStart, selectEnd }, columnDecoder, onPage) {
+  const { pathInSchema, schemaPath } = columnDecoder;
+  const isFlat = isFlatColumn(schemaPath);
+  const chunks = [];
+  let dictionary2 = void 0;
+  let lastChunk = void 0;
+  let rowCount = 0;
+  let skipped = 0;
+  const emitLastChunk = onPage && (() => {
+    lastChunk && onPage({
+      pathInSchema,
+      columnData: lastChunk,
+      rowStart: groupStart + rowCount - lastChunk.length,
+      rowEnd: groupStart + rowCount
+    });
+  });
+  while (isFlat ? rowCount < selectEnd : reader.offset < reader.view.byteLength - 1) {
+    if (reader.offset >= reader.view.byteLength - 1) break;
+    const header = parquetHeader(reader);
+    if (header.type === "DICTIONARY_PAGE") {
+      const { data } = readPage(reader, header, columnDecoder, dictionary2, void 0, 0);
+      if (data) dictionary2 = convert(data, columnDecoder);
+    } else {
+      const lastChunkLength = lastChunk?.length || 0;
+      const result = readPage(reader, header, columnDecoder, dictionary2, lastChunk, selectStart - rowCount);
+      if (result.skipped) {
+        if (!chunks.length) {
+          skipped += result.skipped;
+        }
+        rowCount += result.skipped;
+      } else if (result.data && lastChunk === result.data) {
+        rowCount += result.data.length - lastChunkLength;
+      } else if (result.data && result.data.length) {
+        emitLastChunk?.();
+        chunks.push(result.data);
+        rowCount += result.data.length;
+        lastChunk = result.data;
+      }
+    }
+  }
+  emitLastChunk?.();
+  return { data: chunks, skipped };
+}
+function readPage(reader, header, columnDecoder, dictionary2, previousChunk, pageStart) {
+  const { type, element, schemaPath, codec: codec2, compressors: compressors2 } = columnDecoder;
+  const compressedBytes = new Uint8Array(
+    reader.view.buffer,
+    reader.view.byteOffset + reader.offset,
+    header.compressed_page_size
+  );
+  reader.offset += header.compressed_page_size;
+  if (header.type === "DATA_PAGE") {
+    const daph = header.data_page_header;
+    if (!daph) throw new Error("parquet data page header is undefined");
+    if (pageStart > daph.num_values && isFlatColumn(schemaPath)) {
+      return { skipped: daph.num_values };
+    }
+    const page = decompressPage(compressedBytes, Number(header.uncompressed_page_size), codec2, compressors2);
+    const { definitionLevels, repetitionLevels, dataPage } = readDataPage(page, daph, columnDecoder);
+    const values = convertWithDictionary(dataPage, dictionary2, daph.encoding, columnDecoder);
+    const output2 = Array.isArray(previousChunk) ? previousChunk : [];
+    const assembled = assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath);
+    return { skipped: 0, data: assembled };
+  } else if (header.type === "DATA_PAGE_V2") {
+    const daph2 = header.data_page_header_v2;
+    if (!daph2) throw new Error("parquet data page header v2 is undefined");
+    if (pageStart > daph2.num_rows) {
+      return { skipped: daph2.num_rows };
+    }
+    const { definitionLevels, repetitionLevels, dataPage } = readDataPageV2(compressedBytes, header, columnDecoder);
+    const values = convertWithDictionary(dataPage, dictionary2, daph2.encoding, columnDecoder);
+    const output2 = Array.isArray(previousChunk) ? previousChunk : [];
+    const assembled = assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath);
+    return { skipped: 0, data: assembled };
+  } else if (header.type === "DICTIONARY_PAGE") {
+    const diph = header.dictionary_page_header;
+    if (!diph) throw new Error("parquet dictionary page header is undefined");
+    const page = decompressPage(
+      compressedBytes,
+      Number(header.uncompressed_page_size),
+      codec2,
+      compressors2
+    );
+    const reader2 = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+    const dictArray = readPlain(reader2, type, diph.num_values, element.type_length);
+    return { skipped: 0, data: dictArray };
+  } else {
+    throw new Error(`parquet unsupported page type: ${header.type}`);
+  }
+}
+function parquetHeader(reader) {
+  const header = deserializeTCompactProtocol(reader);
+  const type = PageTypes[header.field_1];
+  const uncompressed_page_size = header.field_2;
+  const compressed_page_size = header.field_3;
+  const crc = header.field_4;
+  const data_page_header = header.field_5 && {
+    num_values: header.field_5.field_1,
+    encoding: Encodings[header.field_5.field_2],
+    definition_level_encoding: Encodings[header.field_5.field_3],
+    repetition_level_encoding: Encodings[header.field_5.field_4],
+    statistics: pageStatistics(header.field_5.field_5)
+  };
+  const index_page_header = header.field_6;
+  const dictionary_page_header = header.field_7 && {
+    num_values: header.field_7.field_1,
+    encoding: Encodings[header.field_7.field_2],
+    is_sorted: header.field_7.field_3
+  };
+  const data_page_header_v2 = header.field_8 && {
+    num_values: header.field_8.field_1,
+    num_nulls: header.field_8.field_2,
+    num_rows: header.field_8.field_3,
+    encoding: Encodings[header.field_8.field_4],
+    definition_levels_byte_length: header.field_8.field_5,
+    repetition_levels_byte_length: header.field_8.field_6,
+    is_compressed: header.field_8.field_7 === void 0 ? true : header.field_8.field_7,
+    // default true
+    statistics: pageStatistics(header.field_8.field_8)
+  };
+  return {
+    type,
+    uncompressed_page_size,
+    compressed_page_size,
+    crc,
+    data_page_header,
+    index_page_header,
+    dictionary_page_header,
+    data_page_header_v2
+  };
+}
+function pageStatistics(stats) {
+  return stats && {
+    max: stats.field_1,
+    min: stats.field_2,
+    null_count: stats.field_3,
+    distinct_count: stats.field_4,
+    max_value: stats.field_5,
+    min_value: stats.field_6,
+    is_max_value_exact: stats.field_7,
+    is_min_value_exact: stats.field_8
+  };
+}
+
+// node_modules/hyparquet/src/rowgroup.js
+function readRowGroup(options, { metadata }, groupPlan) {
+  const asyncColumns = [];
+  const schemaTree2 = parquetSchema(metadata);
+  for (const chunk of groupPlan.chunks) {
+    const { path_in_schema: pathInSchema } = chunk.columnMetadata;
+    const schemaPath = getTreePath(schemaTree2, pathInSchema);
+    const columnDecoder = {
+      pathInSchema,
+      element: schemaPath[schemaPath.length - 1].element,
+      schemaPath,
+      ...options,
+      ...chunk.columnMetadata,
+      // merge after options, so a partial parsers object keeps the defaults
+      parsers: { ...DEFAULT_PARSERS, ...options.parsers }
+    };
+    const { startByte, endByte } = chunk.range;
+    if ("pageLocations" in chunk) {
+      asyncColumns.push({
+        pathInSchema,
+        data: readSelectedPages(options, groupPlan, chunk, chunk.pageLocations, columnDecoder)
+      });
+    } else if ("offsetIndex" in chunk) {
+      asyncColumns.push({
+        pathInSchema,
+        // fetch offset index
+        data: Promise.resolve(options.file.slice(chunk.offsetIndex.startByte, chunk.offsetIndex.endByte)).then((arrayBuffer) => {
+          const pages = readOffsetIndex({ view: new DataView(arrayBuffer), offset: 0 }).page_locations;
+          return readSelectedPages(options, groupPlan, chunk, pages, columnDecoder);
+        })
+      });
+    } else {
+      asyncColumns.push({
+        pathInSchema,
+        data: Promise.resolve(options.file.slice(startByte, endByte)).then((buffer) => {
+          const reader = { view: new DataView(buffer), offset: 0 };
+          return readColumn(reader, groupPlan, columnDecoder, options.onPage);
+        })
+      });
+    }
+  }
+  return {
+    groupStart: groupPlan.groupStart,
+    groupRows: groupPlan.groupRows,
+    selectStart: groupPlan.selectStart,
+    selectEnd: groupPlan.selectEnd,
+    asyncColumns
+  };
+}
+async function readSelectedPages(options, groupPlan, chunk, pages, columnDecoder) {
+  const { data_page_offset, dictionary_page_offset } = chunk.columnMetadata;
+  const { selectStart, selectEnd } = groupPlan;
+  let { startByte, endByte } = chunk.range;
+  let skipped = -1;
+  const hasDict = dictionary_page_offset || data_page_offset < pages[0].offset;
+  for (let i = 0; i < pages.length; i++) {
+    const page = pages[i];
+    const pageStart = Number(page.first_row_index);
+    const pageEnd = i + 1 < pages.length ? Number(pages[i + 1].first_row_index) : groupPlan.groupRows;
+    if (skipped < 0 && pageEnd > selectStart) {
+      startByte = Number(page.offset);
+      skipped = pageStart;
+    }
+    if (pageStart < selectEnd) {
+      endByte = Number(page.offset) + page.compressed_page_size;
+    }
+  }
+  if (skipped < 0) skipped = 0;
+  let view;
+  if (hasDict && skipped) {
+    const dictLength = Number(pages[0].offset) - chunk.range.startByte;
+    const [dictBuffer, dataBuffer] = await Promise.all([
+      options.file.slice(chunk.range.startByte, Number(pages[0].offset)),
+      options.file.slice(startByte, endByte)
+    ]);
+    const combined = new Uint8Array(dictLength + dataBuffer.byteLength);
+    combined.set(new Uint8Array(dictBuffer, 0, dictLength));
+    combined.set(new Uint8Array(dataBuffer), dictLength);
+    view = new DataView(combined.buffer);
+  } else if (hasDict) {
+    view = new DataView(await options.file.slice(chunk.range.startByte, endByte));
+  } else {
+    view = new DataView(await options.file.slice(startByte, endByte));
+  }
+  const reader = { view, offset: 0 };
+  const adjustedGroupPlan = skipped ? {
+    ...groupPlan,
+    groupStart: groupPlan.groupStart + skipped,
+    selectStart: groupPlan.selectStart - skipped,
+    selectEnd: groupPlan.selectEnd - skipped
+  } : groupPlan;
+  const { data, skipped: columnSkipped } = readColumn(reader, adjustedGroupPlan, columnDecoder, options.onPage);
+  return {
+    data,
+    skipped: skipped + columnSkipped
+  };
+}
+async function asyncGroupToRows({ asyncColumns }, selectStart, selectEnd, columns, rowFormat) {
+  const asyncPages = await Promise.all(asyncColumns.map(
+    (column) => column.data.then(({ skipped, data }) => ({ skipped, data: flatten(data) }))
+  ));
+  const selectCount = selectEnd - selectStart;
+  if (rowFormat === "object") {
+    const groupData2 = Array(selectCount);
+    for (let selectRow = 0; selectRow < selectCount; selectRow++) {
+      const rowData = {};
+      for (let i = 0; i < asyncColumns.length; i++) {
+        const { data, skipped } = asyncPages[i];
+        rowData[asyncColumns[i].pathInSchema[0]] = data[selectStart + selectRow - skipped];
+      }
+      groupData2[selectRow] = rowData;
+    }
+    return groupData2;
+  }
+  const includedColumnNames = asyncColumns.map((child) => child.pathInSchema[0]).filter((name) => !columns || columns.includes(name));
+  const columnOrder = columns ?? includedColumnNames;
+  const columnIndexes = columnOrder.map((name) => asyncColumns.findIndex((column) => column.pathInSchema[0] === name));
+  const groupData = Array(selectCount);
+  for (let selectRow = 0; selectRow < selectCount; selectRow++) {
+    const rowData = Array(asyncColumns.length);
+    for (let i = 0; i < columnOrder.length; i++) {
+      const colIdx = columnIndexes[i];
+      if (colIdx < 0) throw new Error(`parquet column not found: ${columnOrder[i]}`);
+      const { data, skipped } = asyncPages[colIdx];
+      rowData[i] = data[selectStart + selectRow - skipped];
+    }
+    groupData[selectRow] = rowData;
+  }
+  return groupData;
+}
+function assembleAsync(asyncRowGroup, schemaTree2, parsers) {
+  const { asyncColumns } = asyncRowGroup;
+  const allParsers = { ...DEFAULT_PARSERS, ...parsers };
+  const assembled = [];
+  for (const child of schemaTree2.children) {
+    if (child.children.length) {
+      const childColumns = asyncColumns.filter((column) => column.pathInSchema[0] === child.element.name);
+      if (!childColumns.length) continue;
+      assembled.push({
+        pathInSchema: child.path,
+        data: (async () => {
+          const resolved = await Promise.all(childColumns.map((c) => c.data));
+          const subcolumnData = /* @__PURE__ */ new Map();
+          const flattened = resolved.map(({ data }) => flatten(data));
+          const skipped = Math.max(asyncRowGroup.selectStart ?? 0, ...resolved.map((result) => result.skipped));
+          const end = Math.min(asyncRowGroup.selectEnd ?? Infinity, ...resolved.map((result, i) => result.skipped + flattened[i].length));
+          for (let i = 0; i < childColumns.length; i++) {
+            const start = skipped - resolved[i].skipped;
+            const length = Math.max(0, end - skipped);
+            subcolumnData.set(
+              childColumns[i].pathInSchema.join("."),
+              flattened[i].slice(start, start + length)
+            );
+          }
+          assembleNested(subcolumnData, child, allParsers);
+          const assembled2 = subcolumnData.get(child.element.name);
+          if (!assembled2) throw new Error("parquet column data not assembled");
+          return { data: [assembled2], skipped };
+        })()
+      });
+    } else {
+      const asyncColumn = asyncColumns.find((column) => column.pathInSchema[0] === child.element.name);
+      if (asyncColumn) assembled.push(asyncColumn);
+    }
+  }
+  return { ...asyncRowGroup, asyncColumns: assembled };
+}
+
+// node_modules/hyparquet/src/scan.js
+async function prepareParquetRead(options) {
+  const prepared = await prepareParquetOptions(options);
+  return {
+    options: prepared,
+    plan: parquetPlan(prepared)
+  };
+}
+async function prepareParquetOptions(options) {
+  const metadata = options.metadata ?? await parquetMetadataAsync(options.file, options);
+  const schemaColumns = parquetSchema(metadata).children.map((child) => child.element.name);
+  const filterColumns = columnsNeededForFilter(options.filter);
+  const missingFilterColumns = filterColumns.filter((column) => !schemaColumns.includes(column));
+  if (missingFilterColumns.length) {
+    throw new Error(`parquet filter columns not found: ${missingFilterColumns.join(", ")}`);
+  }
+  if (options.columns) {
+    const missingColumns = options.columns.filter((column) => !schemaColumns.includes(column));
+    if (missingColumns.length) throw new Error(`parquet column not found: ${missingColumns[0]}`);
+  }
+  let prepared = { ...options, metadata };
+  prepared = await withBloomFilters(prepared);
+  prepared = await withPageIndexes(prepared);
+  return prepared;
+}
+function readParquetPlan(options, plan) {
+  const readOptions = { ...options, file: prefetchAsyncBuffer(options.file, plan) };
+  return plan.groups.map((group) => readRowGroup(readOptions, plan, group));
+}
+async function withBloomFilters(options) {
+  if (!options.useBloomFilters || !options.filter || !options.metadata) return options;
+  const schemaTree2 = parquetSchema(options.metadata);
+  const schemaElements = {};
+  for (const child of schemaTree2.children) schemaElements[child.element.name] = child.element;
+  const bloomFiltersByGroup = await prefetchBloomFilters({
+    file: options.file,
+    metadata: options.metadata,
+    filter: options.filter,
+    filterStrict: options.filterStrict
+  });
+  return { ...options, bloomFiltersByGroup, schemaElements };
+}
+async function withPageIndexes(options) {
+  if (!options.usePageIndex || !options.filter || !options.metadata) return options;
+  const { pageRangesByGroup, pageLocationsByGroup } = await prefetchPageIndexes({
+    file: options.file,
+    metadata: options.metadata,
+    filter: options.filter,
+    filterStrict: options.filterStrict,
+    rowStart: options.rowStart,
+    rowEnd: options.rowEnd,
+    columns: options.columns,
+    bloomFiltersByGroup: options.bloomFiltersByGroup,
+    schemaElements: options.schemaElements,
+    parsers: options.parsers
+  });
+  return { ...options, pageRangesByGroup, pageLocationsByGroup };
+}
+
+// node_modules/hyparquet/src/read.js
+var rowIndex = (
+  /** @type {typeof import('../src/types.js').rowIndex} */
+  /* @__PURE__ */ Symbol("rowIndex")
+);
+async function parquetRead(options) {
+  options.metadata ??= await parquetMetadataAsync(options.file, options);
+  const { rowStart = 0, rowEnd, columns, onChunk, onComplete, rowFormat, filter, filterStrict = true } = options;
+  if (filter && rowFormat !== "object") {
+    throw new Error('parquet filter requires rowFormat: "object"');
+  }
+  if (options.includeRowIndex && rowFormat !== "object") {
+    throw new Error('parquet includeRowIndex requires rowFormat: "object"');
+  }
+  const filterColumns = columnsNeededForFilter(filter);
+  let readColumns2 = columns;
+  if (columns && filterColumns.length) {
+    const selectedColumns = new Set(columns);
+    const extraColumns = filterColumns.filter((column) => !selectedColumns.has(column));
+    if (extraColumns.length) readColumns2 = [...columns, ...extraColumns];
+  }
+  const readOptions = readColumns2 === columns ? options : { ...options, columns: readColumns2 };
+  const prepared = await prepareParquetRead(readOptions);
+  const preparedOptions = prepared.options;
+  const requiresProjection = readColumns2 !== columns;
+  const asyncGroups = readParquetPlan(preparedOptions, prepared.plan);
+  if (!onComplete && !onChunk) {
+    await awaitAllColumns(asyncGroups);
+    return;
+  }
+  if (!preparedOptions.metadata) throw new Error("parquet requires metadata");
+  const schemaTree2 = parquetSchema(preparedOptions.metadata);
+  const assembled = asyncGroups.map((arg) => assembleAsync(arg, schemaTree2, options.parsers));
+  if (onChunk) {
+    for (const asyncGroup of assembled) {
+      for (const asyncColumn of asyncGroup.asyncColumns) {
+        asyncColumn.data.then(({ data, skipped }) => {
+          let rowStart2 = asyncGroup.groupStart + skipped;
+          for (const columnData of data) {
+            onChunk({
+              columnName: asyncColumn.pathInSchema[0],
+              columnData,
+              rowStart: rowStart2,
+              rowEnd: rowStart2 + columnData.length
+            });
+            rowStart2 += columnData.length;
+          }
+        }, () => {
+        });
+      }
+    }
+  }
+  if (onComplete) {
+    await awaitAllColumns(assembled);
+    const rows = [];
+    for (const asyncGroup of assembled) {
+      const selectStart = asyncGroup.selectStart ?? Math.max(rowStart - asyncGroup.groupStart, 0);
+      const selectEnd = asyncGroup.selectEnd ?? Math.min((rowEnd ?? Infinity) - asyncGroup.groupStart, asyncGroup.groupRows);
+      const groupData = rowFormat === "object" ? await asyncGroupToRows(asyncGroup, selectStart, selectEnd, readColumns2, "object") : await asyncGroupToRows(asyncGroup, selectStart, selectEnd, columns, "array");
+      if (options.includeRowIndex) {
+        for (let i = 0; i < groupData.length; i++) {
+          Object.defineProperty(groupData[i], rowIndex, {
+            value: asyncGroup.groupStart + selectStart + i
+          });
+        }
+      }
+      if (filter) {
+        for (
+          const row of
+          /** @type {Record<string, any>[]} */
+          groupData
+        ) {
+          if (matchFilter(row, filter, filterStrict)) {
+            if (requiresProjection && columns) {
+              for (const col of filterColumns) {
+                if (!columns.includes(col)) delete row[col];
+              }
+            }
+            rows.push(row);
+          }
+        }
+      } else {
+        concat(rows, groupData);
+      }
+    }
+    onComplete(rows);
+  } else {
+    await awaitAllColumns(assembled);
+  }
+}
+async function awaitAllColumns(asyncGroups) {
+  const all = asyncGroups.flatMap((g) => g.asyncColumns.map((c) => c.data));
+  const results = await Promise.allSettled(all);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+// node_modules/fzstd/esm/index.mjs
+var ab = ArrayBuffer;
+var u8 = Uint8Array;
+var u16 = Uint16Array;
+var i16 = Int16Array;
+var i32 = Int32Array;
+var slc = function(v, s, e) {
+  if (u8.prototype.slice)
+    return u8.prototype.slice.call(v, s, e);
+  if (s == null || s < 0)
+    s = 0;
+  if (e == null || e > v.length)
+    e = v.length;
+  var n = new u8(e - s);
+  n.set(v.subarray(s, e));
+  return n;
+};
+var fill = function(v, n, s, e) {
+  if (u8.prototype.fill)
+    return u8.prototype.fill.call(v, n, s, e);
+  if (s == null || s < 0)
+    s = 0;
+  if (e == null || e > v.length)
+    e = v.length;
+  for (; s < e; ++s)
+    v[s] = n;
+  return v;
+};
+var cpw = function(v, t, s, e) {
+  if (u8.prototype.copyWithin)
+    return u8.prototype.copyWithin.call(v, t, s, e);
+  if (s == null || s < 0)
+    s = 0;
+  if (e == null || e > v.length)
+    e = v.length;
+  while (s < e) {
+    v[t++] = v[s++];
+  }
+};
+var ec = [
+  "invalid zstd data",
+  "window size too large (>2046MB)",
+  "invalid block type",
+  "FSE accuracy too high",
+  "match distance too far back",
+  "unexpected EOF"
+];
+var err = function(ind, msg, nt) {
+  var e = new Error(msg || ec[ind]);
+  e.code = ind;
+  if (Error.captureStackTrace)
+    Error.captureStackTrace(e, err);
+  if (!nt)
+    throw e;
+  return e;
+};
+var rb = function(d, b, n) {
+  var i = 0, o = 0;
+  for (; i < n; ++i)
+    o |= d[b++] << (i << 3);
+  return o;
+};
+var b4 = function(d, b) {
+  return (d[b] | d[b + 1] << 8 | d[b + 2] << 16 | d[b + 3] << 24) >>> 0;
+};
+var rzfh = function(dat, w) {
+  var n3 = dat[0] | dat[1] << 8 | dat[2] << 16;
+  if (n3 == 3126568 && dat[3] == 253) {
+    var flg = dat[4];
+    var ss = flg >> 5 & 1, cc = flg >> 2 & 1, df = flg & 3, fcf = flg >> 6;
+    if (flg & 8)
+      err(0);
+    var bt = 6 - ss;
+    var db = df == 3 ? 4 : df;
+    var di = rb(dat, bt, db);
+    bt += db;
+    var fsb = fcf ? 1 << fcf : ss;
+    var fss = rb(dat, bt, fsb) + (fcf == 1 && 256);
+    var ws = fss;
+    if (!ss) {
+      var wb = 1 << 10 + (dat[5] >> 3);
+      ws = wb + (wb >> 3) * (dat[5] & 7);
+    }
+    if (ws > 2145386496)
+      err(1);
+    var buf = new u8((w == 1 ? fss || ws : w ? 0 : ws) + 12);
+    buf[0] = 1, buf[4] = 4, buf[8] = 8;
+    return {
+      b: bt + fsb,
+      y: 0,
+      l: 0,
+      d: di,
+      w: w && w != 1 ? w : buf.subarray(12),
+      e: ws,
+      o: new i32(buf.buffer, 0, 3),
+      u: fss,
+      c: cc,
+      m: Math.min(131072, ws)
+    };
+  } else if ((n3 >> 4 | dat[3] << 20) == 25481893) {
+    return b4(dat, 4) + 8;
+  }
+  err(0);
+};
+var msb = function(val) {
+  var bits2 = 0;
+  for (; 1 << bits2 <= val; ++bits2)
+    ;
+  return bits2 - 1;
+};
+var rfse = function(dat, bt, mal) {
+  var tpos = (bt << 3) + 4;
+  var al = (dat[bt] & 15) + 5;
+  if (al > mal)
+    err(3);
+  var sz = 1 << al;
+  var probs = sz, sym = -1, re = -1, i = -1, ht = sz;
+  var buf = new ab(512 + (sz << 2));
+  var freq = new i16(buf, 0, 256);
+  var dstate = new u16(buf, 0, 256);
+  var nstate = new u16(buf, 512, sz);
+  var bb1 = 512 + (sz << 1);
+  var syms = new u8(buf, bb1, sz);
+  var nbits = new u8(buf, bb1 + sz);
+  while (sym < 255 && probs > 0) {
+    var bits2 = msb(probs + 1);
+    var cbt = tpos >> 3;
+    var msk = (1 << bits2 + 1) - 1;
+    var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (tpos & 7) & msk;
+    var msk1fb = (1 << bits2) - 1;
+    var msv = msk - probs - 1;
+    var sval = val & msk1fb;
+    if (sval < msv)
+      tpos += bits2, val = sval;
+    else {
+      tpos += bits2 + 1;
+      if (val > msk1fb)
+        val -= msv;
+    }
+    freq[++sym] = --val;
+    if (val == -1) {
+      probs += val;
+      syms[--ht] = sym;
+    } else
+      probs -= val;
+    if (!val) {
+      do {
+        var rbt = tpos >> 3;
+        re = (dat[rbt] | dat[rbt + 1] << 8) >> (tpos & 7) & 3;
+        tpos += 2;
+        sym += re;
+      } while (re == 3);
+    }
+  }
+  if (sym > 255 || probs)
+    err(0);
+  var sympos = 0;
+  var sstep = (sz >> 1) + (sz >> 3) + 3;
+  var smask = sz - 1;
+  for (var s = 0; s <= sym; ++s) {
+    var sf = freq[s];
+    if (sf < 1) {
+      dstate[s] = -sf;
+      continue;
+    }
+    for (i = 0; i < sf; ++i) {
+      syms[sympos] = s;
+      do {
+        sympos = sympos + sstep & smask;
+      } while (sympos >= ht);
+    }
+  }
+  if (sympos)
+    err(0);
+  for (i = 0; i < sz; ++i) {
+    var ns = dstate[syms[i]]++;
+    var nb = nbits[i] = al - msb(ns);
+    nstate[i] = (ns << nb) - sz;
+  }
+  return [tpos + 7 >> 3, {
+    b: al,
+    s: syms,
+    n: nbits,
+    t: nstate
+  }];
+};
+var rhu = function(dat, bt) {
+  var i = 0, wc = -1;
+  var buf = new u8(292), hb = dat[bt];
+  var hw = buf.subarray(0, 256);
+  var rc = buf.subarray(256, 268);
+  var ri = new u16(buf.buffer, 268);
+  if (hb < 128) {
+    var _a3 = rfse(dat, bt + 1, 6), ebt = _a3[0], fdt = _a3[1];
+    bt += hb;
+    var epos = ebt << 3;
+    var lb = dat[bt];
+    if (!lb)
+      err(0);
+    var st1 = 0, st2 = 0, btr1 = fdt.b, btr2 = btr1;
+    var fpos = (++bt << 3) - 8 + msb(lb);
+    for (; ; ) {
+      fpos -= btr1;
+      if (fpos < epos)
+        break;
+      var cbt = fpos >> 3;
+      st1 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr1) - 1;
+      hw[++wc] = fdt.s[st1];
+      fpos -= btr2;
+      if (fpos < epos)
+        break;
+      cbt = fpos >> 3;
+      st2 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr2) - 1;
+      hw[++wc] = fdt.s[st2];
+      btr1 = fdt.n[st1];
+      st1 = fdt.t[st1];
+      btr2 = fdt.n[st2];
+      st2 = fdt.t[st2];
+    }
+    if (++wc > 255)
+      err(0);
+  } else {
+    wc = hb - 127;
+    for (; i < wc; i += 2) {
+      var byte = dat[++bt];
+      hw[i] = byte >> 4;
+      hw[i + 1] = byte & 15;
+    }
+    ++bt;
+  }
+  var wes = 0;
+  for (i = 0; i < wc; ++i) {
+    var wt = hw[i];
+    if (wt > 11)
+      err(0);
+    wes += wt && 1 << wt - 1;
+  }
+  var mb = msb(wes) + 1;
+  var ts = 1 << mb;
+  var rem = ts - wes;
+  if (rem & rem - 1)
+    err(0);
+  hw[wc++] = msb(rem) + 1;
+  for (i = 0; i < wc; ++i) {
+    var wt = hw[i];
+    ++rc[hw[i] = wt && mb + 1 - wt];
+  }
+  var hbuf = new u8(ts << 1);
+  var syms = hbuf.subarray(0, ts), nb = hbuf.subarray(ts);
+  ri[mb] = 0;
+  for (i = mb; i > 0; --i) {
+    var pv = ri[i];
+    fill(nb, i, pv, ri[i - 1] = pv + rc[i] * (1 << mb - i));
+  }
+  if (ri[0] != ts)
+    err(0);
+  for (i = 0; i < wc; ++i) {
+    var bits2 = hw[i];
+    if (bits2) {
+      var code = ri[bits2];
+      fill(syms, i, code, ri[bits2] = code + (1 << mb - bits2));
+    }
+  }
+  return [bt, {
+    n: nb,
+    b: mb,
+    s: syms
+  }];
+};
+var dllt = rfse(/* @__PURE__ */ new u8([
+  81,
+  16,
+  99,
+  140,
+  49,
+  198,
+  24,
+  99,
+  12,
+  33,
+  196,
+  24,
+  99,
+  102,
+  102,
+  134,
+  70,
+  146,
+  4
+]), 0, 6)[1];
+var dmlt = rfse(/* @__PURE__ */ new u8([
+  33,
+  20,
+  196,
+  24,
+  99,
+  140,
+  33,
+  132,
+  16,
+  66,
+  8,
+  33,
+  132,
+  16,
+  66,
+  8,
+  33,
+  68,
+  68,
+  68,
+  68,
+  68,
+  68,
+  68,
+  68,
+  36,
+  9
+]), 0, 6)[1];
+var doct = rfse(/* @__PURE__ */ new u8([
+  32,
+  132,
+  16,
+  66,
+  102,
+  70,
+  68,
+  68,
+  68,
+  68,
+  36,
+  73,
+  2
+]), 0, 5)[1];
+var b2bl = function(b, s) {
+  var len = b.length, bl = new i32(len);
+  for (var i = 0; i < len; ++i) {
+    bl[i] = s;
+    s += 1 << b[i];
+  }
+  return bl;
+};
+var llb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
+  0,
+  0,
+  0,
+  0,
+  16843009,
+  50528770,
+  134678020,
+  202050057,
+  269422093
+])).buffer, 0, 36);
+var llbl = /* @__PURE__ */ b2bl(llb, 0);
+var mlb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  16843009,
+  50528770,
+  117769220,
+  185207048,
+  252579084,
+  16
+])).buffer, 0, 53);
+var mlbl = /* @__PURE__ */ b2bl(mlb, 3);
+var dhu = function(dat, out, hu) {
+  var len = dat.length, ss = out.length, lb = dat[len - 1], msk = (1 << hu.b) - 1, eb = -hu.b;
+  if (!lb)
+    err(0);
+  var st = 0, btr = hu.b, pos = (len << 3) - 8 + msb(lb) - btr, i = -1;
+  for (; pos > eb && i < ss; ) {
+    var cbt = pos >> 3;
+    var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (pos & 7);
+    st = (st << btr | val) & msk;
+    out[++i] = hu.s[st];
+    pos -= btr = hu.n[st];
+  }
+  if (pos != eb || i + 1 != ss)
+    err(0);
+};
+var dhu4 = function(dat, out, hu) {
+  var bt = 6;
+  var ss = out.length, sz1 = ss + 3 >> 2, sz2 = sz1 << 1, sz3 = sz1 + sz2;
+  dhu(dat.subarray(bt, bt += dat[0] | dat[1] << 8), out.subarray(0, sz1), hu);
+  dhu(dat.subarray(bt, bt += dat[2] | dat[3] << 8), out.subarray(sz1, sz2), hu);
+  dhu(dat.subarray(bt, bt += dat[4] | dat[5] << 8), out.subarray(sz2, sz3), hu);
+  dhu(dat.subarray(bt), out.subarray(sz3), hu);
+};
+var rzb = function(dat, st, out) {
+  var _a3;
+  var bt = st.b;
+  var b0 = dat[bt], btype = b0 >> 1 & 3;
+  st.l = b0 & 1;
+  var sz = b0 >> 3 | dat[bt + 1] << 5 | dat[bt + 2] << 13;
+  var ebt = (bt += 3) + sz;
+  if (btype == 1) {
+    if (bt >= dat.length)
+      return;
+    st.b = bt + 1;
+    if (out) {
+      fill(out, dat[bt], st.y, st.y += sz);
+      return out;
+    }
+    return fill(new u8(sz), dat[bt]);
+  }
+  if (ebt > dat.length)
+    return;
+  if (btype == 0) {
+    st.b = ebt;
+    if (out) {
+      out.set(dat.subarray(bt, ebt), st.y);
+      st.y += sz;
+      return out;
+    }
+    return slc(dat, bt, ebt);
+  }
+  if (btype == 2) {
+    var b3 = dat[bt], lbt = b3 & 3, sf = b3 >> 2 & 3;
+    var lss = b3 >> 4, lcs = 0, s4 = 0;
+    if (lbt < 2) {
+      if (sf & 1)
+        lss |= dat[++bt] << 4 | (sf & 2 && dat[++bt] << 12);
+      else
+        lss = b3 >> 3;
+    } else {
+      s4 = sf;
+      if (sf < 2)
+        lss |= (dat[++bt] & 63) << 4, lcs = dat[bt] >> 6 | dat[++bt] << 2;
+      else if (sf == 2)
+        lss |= dat[++bt] << 4 | (dat[++bt] & 3) << 12, lcs = dat[bt] >> 2 | dat[++bt] << 6;
+      else
+        lss |= dat[++bt] << 4 | (dat[++bt] & 63) << 12, lcs = dat[bt] >> 6 | dat[++bt] << 2 | dat[++bt] << 10;
+    }
+    ++bt;
+    var buf = out ? out.subarray(st.y, st.y + st.m) : new u8(st.m);
+    var spl = buf.length - lss;
+    if (lbt == 0)
+      buf.set(dat.subarray(bt, bt += lss), spl);
+    else if (lbt == 1)
+      fill(buf, dat[bt++], spl);
+    else {
+      var hu = st.h;
+      if (lbt == 2) {
+        var hud = rhu(dat, bt);
+        lcs += bt - (bt = hud[0]);
+        st.h = hu = hud[1];
+      } else if (!hu)
+        err(0);
+      (s4 ? dhu4 : dhu)(dat.subarray(bt, bt += lcs), buf.subarray(spl), hu);
+    }
+    var ns = dat[bt++];
+    if (ns) {
+      if (ns == 255)
+        ns = (dat[bt++] | dat[bt++] << 8) + 32512;
+      else if (ns > 127)
+        ns = ns - 128 << 8 | dat[bt++];
+      var scm = dat[bt++];
+      if (scm & 3)
+        err(0);
+      var dts = [dmlt, doct, dllt];
+      for (var i = 2; i > -1; --i) {
+        var md = scm >> (i << 1) + 2 & 3;
+        if (md == 1) {
+          var rbuf = new u8([0, 0, dat[bt++]]);
+          dts[i] = {
+            s: rbuf.subarray(2, 3),
+            n: rbuf.subarray(0, 1),
+            t: new u16(rbuf.buffer, 0, 1),
+            b: 0
+          };
+        } else if (md == 2) {
+          _a3 = rfse(dat, bt, 9 - (i & 1)), bt = _a3[0], dts[i] = _a3[1];
+        } else if (md == 3) {
+          if (!st.t)
+            err(0);
+          dts[i] = st.t[i];
+        }
+      }
+      var _b = st.t = dts, mlt = _b[0], oct = _b[1], llt = _b[2];
+      var lb = dat[ebt - 1];
+      if (!lb)
+        err(0);
+      var spos = (ebt << 3) - 8 + msb(lb) - llt.b, cbt = spos >> 3, oubt = 0;
+      var lst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << llt.b) - 1;
+      cbt = (spos -= oct.b) >> 3;
+      var ost = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << oct.b) - 1;
+      cbt = (spos -= mlt.b) >> 3;
+      var mst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mlt.b) - 1;
+      for (++ns; --ns; ) {
+        var llc = llt.s[lst];
+        var lbtr = llt.n[lst];
+        var mlc = mlt.s[mst];
+        var mbtr = mlt.n[mst];
+        var ofc = oct.s[ost];
+        var obtr = oct.n[ost];
+        cbt = (spos -= ofc) >> 3;
+        var ofp = 1 << ofc;
+        var off = ofp + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16 | dat[cbt + 3] << 24) >>> (spos & 7) & ofp - 1);
+        cbt = (spos -= mlb[mlc]) >> 3;
+        var ml = mlbl[mlc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << mlb[mlc]) - 1);
+        cbt = (spos -= llb[llc]) >> 3;
+        var ll = llbl[llc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << llb[llc]) - 1);
+        cbt = (spos -= lbtr) >> 3;
+        lst = llt.t[lst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << lbtr) - 1);
+        cbt = (spos -= mbtr) >> 3;
+        mst = mlt.t[mst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mbtr) - 1);
+        cbt = (spos -= obtr) >> 3;
+        ost = oct.t[ost] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << obtr) - 1);
+        if (off > 3) {
+          st.o[2] = st.o[1];
+          st.o[1] = st.o[0];
+          st.o[0] = off -= 3;
+        } else {
+          var idx = off - (ll != 0);
+          if (idx) {
+            off = idx == 3 ? st.o[0] - 1 : st.o[idx];
+            if (idx > 1)
+              st.o[2] = st.o[1];
+            st.o[1] = st.o[0];
+            st.o[0] = off;
+          } else
+            off = st.o[0];
+        }
+        for (var i = 0; i < ll; ++i) {
+          buf[oubt + i] = buf[spl + i];
+        }
+        oubt += ll, spl += ll;
+        var stin = oubt - off;
+        if (stin < 0) {
+          var len = -stin;
+          var bs = st.e + stin;
+          if (len > ml)
+            len = ml;
+          for (var i = 0; i < len; ++i) {
+            buf[oubt + i] = st.w[bs + i];
+          }
+          oubt += len, ml -= len, stin = 0;
+        }
+        for (var i = 0; i < ml; ++i) {
+          buf[oubt + i] = buf[stin + i];
+        }
+        oubt += ml;
+      }
+      if (oubt != spl) {
+        while (spl < buf.length) {
+          buf[oubt++] = buf[spl++];
+        }
+      } else
+        oubt = buf.length;
+      if (out)
+        st.y += oubt;
+      else
+        buf = slc(buf, 0, oubt);
+    } else if (out) {
+      st.y += lss;
+      if (spl) {
+        for (var i = 0; i < lss; ++i) {
+          buf[i] = buf[spl + i];
+        }
+      }
+    } else if (spl)
+      buf = slc(buf, spl);
+    st.b = ebt;
+    return buf;
+  }
+  err(2);
+};
+var cct = function(bufs, ol) {
+  if (bufs.length == 1)
+    return bufs[0];
+  var buf = new u8(ol);
+  for (var i = 0, b = 0; i < bufs.length; ++i) {
+    var chk = bufs[i];
+    buf.set(chk, b);
+    b += chk.length;
+  }
+  return buf;
+};
+function decompress(dat, buf) {
+  var bufs = [], nb = +!buf;
+  var bt = 0, ol = 0;
+  for (; dat.length; ) {
+    var st = rzfh(dat, nb || buf);
+    if (typeof st == "object") {
+      if (nb) {
+        buf = null;
+        if (st.w.length == st.u) {
+          bufs.push(buf = st.w);
+          ol += st.u;
+        }
+      } else {
+        bufs.push(buf);
+        st.e = 0;
+      }
+      for (; !st.l; ) {
+        var blk = rzb(dat, st, buf);
+        if (!blk)
+          err(5);
+        if (buf)
+          st.e = st.y;
+        else {
+          bufs.push(blk);
+          ol += blk.length;
+          cpw(st.w, 0, blk.length);
+          st.w.set(blk, st.w.length - blk.length);
+        }
+      }
+      bt = st.b + st.c * 4;
+    } else
+      bt = st;
+    dat = dat.subarray(bt);
+  }
+  return cct(bufs, ol);
+}
+
+// node_modules/hysnappy/js/uncompress.js
+function snappyUncompressor() {
+  const wasm = instantiateWasm();
+  return (input2, outputLength) => {
+    const { memory, uncompress } = wasm.exports;
+    const inputStart = 68e3;
+    const outputStart = inputStart + input2.byteLength;
+    const totalSize = inputStart + input2.byteLength + outputLength;
+    if (memory.buffer.byteLength < totalSize) {
+      const pageSize = 64 * 1024;
+      const currentPages = memory.buffer.byteLength / pageSize;
+      const requiredPages = Math.ceil(totalSize / pageSize);
+      const pagesToGrow = requiredPages - currentPages;
+      memory.grow(pagesToGrow);
+    }
+    const byteArray = new Uint8Array(memory.buffer);
+    byteArray.set(input2, inputStart);
+    const result = uncompress(inputStart, input2.byteLength, outputStart);
+    if (result === -1) throw new Error("invalid snappy length header");
+    if (result === -2) throw new Error("missing eof marker");
+    if (result === -3) throw new Error("premature end of input");
+    if (result) throw new Error(`failed to uncompress data ${result}`);
+    return byteArray.slice(outputStart, outputStart + outputLength);
+  };
+}
+function instantiateWasm() {
+  const binaryString = atob(wasm64);
+  const byteArray = new Uint8Array(binaryString.length);
+  for (let i = 0; i < binaryString.length; i += 1) {
+    byteArray[i] = binaryString.charCodeAt(i);
+  }
+  const mod = new WebAssembly.Module(byteArray);
+  return new WebAssembly.Instance(mod);
+}
+var wasm64 = "AGFzbQEAAAABEANgAABgA39/fwF/YAF/AX8DBgUAAQEBAgUDAQACBj8KfwFBoIwEC38AQYAIC38AQaAMC38AQaAMC38AQaCMBAt/AEGACAt/AEGgjAQLfwBBgIAIC38AQQALfwBBAQsHwQEOBm1lbW9yeQIAEV9fd2FzbV9jYWxsX2N0b3JzAAAGbWVtY3B5AAEHbWVtbW92ZQACCnVuY29tcHJlc3MAAwxfX2Rzb19oYW5kbGUDAQpfX2RhdGFfZW5kAwILX19zdGFja19sb3cDAwxfX3N0YWNrX2hpZ2gDBA1fX2dsb2JhbF9iYXNlAwULX19oZWFwX2Jhc2UDBgpfX2hlYXBfZW5kAwcNX19tZW1vcnlfYmFzZQMIDF9fdGFibGVfYmFzZQMJCuASBQIAC8sBAQN/AkAgAkUNAAJAAkAgAkEHcSIDDQAgACEEIAIhBQwBCyAAIQQgAiEFA0AgBCABLQAAOgAAIARBAWohBCABQQFqIQEgBUF/aiEFIANBf2oiAw0ACwsgAkEISQ0AA0AgBCABLQAAOgAAIAQgAS0AAToAASAEIAEtAAI6AAIgBCABLQADOgADIAQgAS0ABDoABCAEIAEtAAU6AAUgBCABLQAGOgAGIAQgAS0ABzoAByAEQQhqIQQgAUEIaiEBIAVBeGoiBQ0ACwsgAAugAwEEfwJAIAAgAUYNAAJAAkAgACABSQ0AIAEgAmoiAyAASw0BCyACRQ0BAkACQCACQQdxIgMNACAAIQQgAiEFDAELIAAhBCACIQUDQCAEIAEtAAA6AAAgBEEBaiEEIAFBAWohASAFQX9qIQUgA0F/aiIDDQALCyACQQhJDQEDQCAEIAEtAAA6AAAgBCABLQABOgABIAQgAS0AAjoAAiAEIAEtAAM6AAMgBCABLQAEOgAEIAQgAS0ABToABSAEIAEtAAY6AAYgBCABLQAHOgAHIARBCGohBCABQQhqIQEgBUF4aiIFDQAMAgsLIAJFDQACQAJAIAJBA3EiBA0AIAAgAmohBiACIQUMAQsgAiEFA0AgBUF/aiIFIABqIgYgBSABaiIDLQAAOgAAIARBf2oiBA0ACwsgAkEESQ0AIAZBfGohASADQXxqIQQDQCABQQNqIARBA2otAAA6AAAgAUECaiAEQQJqLQAAOgAAIAFBAWogBEEBai0AADoAACABIAQtAAA6AAAgAUF8aiEBIARBfGohBCAFQXxqIgUNAAsLIAALswoBCX8jgICAgABBIGsiAySAgICAACADQQlqQgA3AAAgA0IANwIEIAMgA0EYajYCAEF/IQQCQCABRQ0AIAMgAUF/aiIFNgIcIAMgAEEBajYCGCAALAAAIgZB/wBxIQcCQCAGQX9KDQAgBUUNASADIAFBfmoiBTYCHCADIABBAmo2AhggACwAASIGQf8AcUEHdCAHciEHQX8hBCAGQX9KDQAgBUUNASADIAFBfWoiBTYCHCADIABBA2o2AhggACwAAiIGQf8AcUEOdCAHciEHQX8hBCAGQX9KDQAgBUUNASADIAFBfGoiBTYCHCADIABBBGo2AhggACwAAyIGQf8AcUEVdCAHciEHQX8hBCAGQX9KDQAgBUUNASADIAFBe2o2AhwgAyAAQQVqNgIYIAAsAAQiAUEASA0BIAFBHHQgB3IhBwsgAiAHaiEIAkACQCADEISAgIAADQAgAiEADAELIAMoAgQhASACIQADQAJAIAMoAgggAWtBBEoNACADIAE2AgQgAxCEgICAAEUNAiADKAIEIQELIAFBAWohBQJAAkAgAS0AACIGQQNxDQAgCCAAayEJIAMoAggiCiAFayEEIAZBAnYiC0EBaiEHAkAgBkE/Sw0AIARBEEkNACAJQRBIDQAgACABKAIBNgIAIAAgASgCBTYCBCAAIAEoAgk2AgggACABKAINNgIMIAAgB2ohACADKAIIIAUgB2oiAWtBBEoNAyADIAE2AgQgAxCEgICAAEUNBAwCCwJAAkAgBkHwAU8NACAFIQYMAQsgCiAFIAtBRWoiAWoiBmshBCABQQJ0QYCIgIAAaigCACAFKAIAcUEBaiEHCwJAIAcgBE0NAANAIAggAGsgBEkNBSAAIAYgBBCBgICAACEAIAMoAgAiASABKAIAIgkgAygCDCIFaiIGNgIAIAFBBGoiASABKAIAIgogBWsiATYCACADIAE2AgwgACAEaiEAIAFFDQUgAyAJIApqNgIIIAcgBGshByABIQQgByABSw0ACyAIIABrIQkLIAkgB0kNAyAAIAYgBxCBgICAACAHaiEAIAMoAgggBiAHaiIBa0EESg0CIAMgATYCBCADEISAgIAADQEMAwsgACACayAGQQF0QaCIgIAAai8BACIBQQt2IgpBAnRBgIiAgABqKAIAIAUoAgBxIAFBgA5xaiIHQX9qTQ0CIAggAGshBAJAAkAgAUH/AXEiCUEQSw0AIAdBCEkNACAEQRBJDQAgACAAIAdrIgEoAgA2AgAgACABKAIENgIEIAAgASgCCDYCCCAAIAFBDGooAgA2AgwMAQsCQAJAAkAgBCAJQQpqSQ0AIAAgB2shBCAAIQEgCSEGIAdBB0wNAQwCCyAEIAlJDQUgCUEBaiEEQQAgB2shByAAIQEDQCABIAEgB2otAAA6AAAgAUEBaiEBIARBf2oiBEEBSw0ADAMLCwNAIAEgBCgCADYCACABIAQoAgQ2AgQgBiAHayEGIAEgB2oiASAEayIHQQhIDQALCyAGQQFIDQAgBkEIaiEHA0AgASAEKAIANgIAIAEgBCgCBDYCBCABQQhqIQEgBEEIaiEEIAdBeGoiB0EISw0ACwsgACAJaiEAIAMoAgggBSAKaiIBa0EESg0BIAMgATYCBCADEISAgIAARQ0CCyADKAIEIQEMAAsLIAMoAgAiASABKAIEIAMoAgwiBGs2AgQgASAEIAEoAgBqNgIAAkAgAy0AEA0AQX4hBAwBC0EAQX0gCCAARhshBAsgA0EgaiSAgICAACAEC7YDAQd/AkAgACgCBCIBIAAoAggiAkcNACAAKAIAIgIgAigCACIDIAAoAgwiBGoiATYCACACQQRqIgIgAigCACICIARrIgU2AgAgACAFNgIMAkAgAiAERw0AIABBAToAEEEADwsgACADIAJqIgI2AggLAkACQAJAIAIgAWsiAiABLQAAQQF0QaCIgIAAai8BAEELdkEBaiIFTw0AIABBEWogASACEIKAgIAAIQYgACgCDCEEQQAhByAAQQA2AgwgACgCACIBIAEoAgQgBGs2AgQgASAEIAEoAgBqIgM2AgADQCABQQRqKAIAIgFFDQMgBiACaiADIAUgAmsiBCABIAQgAUkbIgQQgYCAgAAaIAAoAgAiASABKAIEIARrNgIEIAEgASgCACAEaiIDNgIAIAQgAmoiAiAFSQ0ACyAAIAY2AgQgACAGIAVqNgIIDAELAkAgAkEESw0AIAAgAEERaiABIAIQgoCAgAAiASACajYCCCAAIAE2AgQgACgCDCECIABBADYCDCAAKAIAIgEgASgCBCACazYCBCABIAIgASgCAGo2AgAMAQsgACABNgIEC0EBIQcLIAcLC6gEAQBBgAgLoAQAAAAA/wAAAP//AAD///8A/////wAAAAAAAAAAAAAAAAEABAgBEAEgAgAFCAIQAiADAAYIAxADIAQABwgEEAQgBQAICAUQBSAGAAkIBhAGIAcACggHEAcgCAALCAgQCCAJAAQJCRAJIAoABQkKEAogCwAGCQsQCyAMAAcJDBAMIA0ACAkNEA0gDgAJCQ4QDiAPAAoJDxAPIBAACwkQEBAgEQAEChEQESASAAUKEhASIBMABgoTEBMgFAAHChQQFCAVAAgKFRAVIBYACQoWEBYgFwAKChcQFyAYAAsKGBAYIBkABAsZEBkgGgAFCxoQGiAbAAYLGxAbIBwABwscEBwgHQAICx0QHSAeAAkLHhAeIB8ACgsfEB8gIAALCyAQICAhAAQMIRAhICIABQwiECIgIwAGDCMQIyAkAAcMJBAkICUACAwlECUgJgAJDCYQJiAnAAoMJxAnICgACwwoECggKQAEDSkQKSAqAAUNKhAqICsABg0rECsgLAAHDSwQLCAtAAgNLRAtIC4ACQ0uEC4gLwAKDS8QLyAwAAsNMBAwIDEABA4xEDEgMgAFDjIQMiAzAAYOMxAzIDQABw40EDQgNQAIDjUQNSA2AAkONhA2IDcACg43EDcgOAALDjgQOCA5AAQPORA5IDoABQ86EDogOwAGDzsQOyA8AAcPPBA8IAEICA89ED0gARAJDz4QPiABGAoPPxA/IAEgCw9AEEAgAGQEbmFtZQE9BQARX193YXNtX2NhbGxfY3RvcnMBBm1lbWNweQIHbWVtbW92ZQMKdW5jb21wcmVzcwQKcmVmaWxsX3RhZwcSAQAPX19zdGFja19wb2ludGVyCQoBAAcucm9kYXRhADIJcHJvZHVjZXJzAQxwcm9jZXNzZWQtYnkBDFVidW50dSBjbGFuZwsxNi4wLjYgKDE1KQAsD3RhcmdldF9mZWF0dXJlcwIrD211dGFibGUtZ2xvYmFscysIc2lnbi1leHQ=";
+
+// node_modules/hyparquet-compressors/src/brotli.bitreader.js
+var BROTLI_READ_SIZE = 4096;
+var BROTLI_IBUF_SIZE = 2 * BROTLI_READ_SIZE + 32;
+var BROTLI_IBUF_MASK = 2 * BROTLI_READ_SIZE - 1;
+var kBitMask = new Uint32Array([
+  0,
+  1,
+  3,
+  7,
+  15,
+  31,
+  63,
+  127,
+  255,
+  511,
+  1023,
+  2047,
+  4095,
+  8191,
+  16383,
+  32767,
+  65535,
+  131071,
+  262143,
+  524287,
+  1048575,
+  2097151,
+  4194303,
+  8388607,
+  16777215
+]);
+var BrotliBitReader = class {
+  /**
+   * Input byte buffer, consist of a ringbuffer and a "slack" region where
+   * bytes from the start of the ringbuffer are copied.
+   *
+   * @typedef {import('./brotli.streams.js').BrotliInput} BrotliInput
+   * @param {BrotliInput} input
+   */
+  constructor(input2) {
+    this.buf_ = new Uint8Array(BROTLI_IBUF_SIZE);
+    this.input_ = input2;
+    this.buf_ptr_ = 0;
+    this.val_ = 0;
+    this.pos_ = 0;
+    this.bit_pos_ = 0;
+    this.bit_end_pos_ = 0;
+    this.eos_ = 0;
+    this.reset();
+  }
+  static READ_SIZE = BROTLI_READ_SIZE;
+  static IBUF_MASK = BROTLI_IBUF_MASK;
+  reset() {
+    this.buf_ptr_ = 0;
+    this.val_ = 0;
+    this.pos_ = 0;
+    this.bit_pos_ = 0;
+    this.bit_end_pos_ = 0;
+    this.eos_ = 0;
+    this.readMoreInput();
+    for (let i = 0; i < 4; i++) {
+      this.val_ |= this.buf_[this.pos_] << 8 * i;
+      this.pos_++;
+    }
+    return this.bit_end_pos_ > 0;
+  }
+  /**
+   * Fills up the input ringbuffer by calling the input callback.
+   *
+   * Does nothing if there are at least 32 bytes present after current position.
+   *
+   * Returns 0 if either:
+   *  - the input callback returned an error, or
+   *  - there is no more input and the position is past the end of the stream.
+   *
+   * After encountering the end of the input stream, 32 additional zero bytes are
+   * copied to the ringbuffer, therefore it is safe to call this function after
+   * every 32 bytes of input is read.
+   */
+  readMoreInput() {
+    if (this.bit_end_pos_ > 256) {
+    } else if (this.eos_) {
+      if (this.bit_pos_ > this.bit_end_pos_)
+        throw new Error("Unexpected end of input " + this.bit_pos_ + " " + this.bit_end_pos_);
+    } else {
+      const dst = this.buf_ptr_;
+      const bytes_read = this.input_.read(this.buf_, dst, BROTLI_READ_SIZE);
+      if (bytes_read < 0) {
+        throw new Error("Unexpected end of input");
+      }
+      if (bytes_read < BROTLI_READ_SIZE) {
+        this.eos_ = 1;
+        for (let p = 0; p < 32; p++)
+          this.buf_[dst + bytes_read + p] = 0;
+      }
+      if (dst === 0) {
+        for (let p = 0; p < 32; p++)
+          this.buf_[(BROTLI_READ_SIZE << 1) + p] = this.buf_[p];
+        this.buf_ptr_ = BROTLI_READ_SIZE;
+      } else {
+        this.buf_ptr_ = 0;
+      }
+      this.bit_end_pos_ += bytes_read << 3;
+    }
+  }
+  /* Guarantees that there are at least 24 bits in the buffer. */
+  fillBitWindow() {
+    while (this.bit_pos_ >= 8) {
+      this.val_ >>>= 8;
+      this.val_ |= this.buf_[this.pos_ & BROTLI_IBUF_MASK] << 24;
+      this.pos_++;
+      this.bit_pos_ = this.bit_pos_ - 8 >>> 0;
+      this.bit_end_pos_ = this.bit_end_pos_ - 8 >>> 0;
+    }
+  }
+  /**
+   * Reads the specified number of bits from Read Buffer.
+   *
+   * @param {number} n_bits
+   * @returns {number}
+   */
+  readBits(n_bits) {
+    if (32 - this.bit_pos_ < n_bits) this.fillBitWindow();
+    const val = this.val_ >>> this.bit_pos_ & kBitMask[n_bits];
+    this.bit_pos_ += n_bits;
+    return val;
+  }
+};
+
+// node_modules/hyparquet-compressors/src/brotli.huffman.js
+var kDefaultCodeLength = 8;
+var HUFFMAN_TABLE_BITS = 8;
+var HUFFMAN_TABLE_MASK = 255;
+var CODE_LENGTH_CODES = 18;
+var kCodeLengthCodeOrder = new Uint8Array([
+  1,
+  2,
+  3,
+  4,
+  0,
+  5,
+  17,
+  6,
+  16,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15
+]);
+var kMaxHuffmanTableSize = new Uint16Array([
+  256,
+  402,
+  436,
+  468,
+  500,
+  534,
+  566,
+  598,
+  630,
+  662,
+  694,
+  726,
+  758,
+  790,
+  822,
+  854,
+  886,
+  920,
+  952,
+  984,
+  1016,
+  1048,
+  1080
+]);
+var HuffmanCode = class {
+  /**
+   * @param {number} bits
+   * @param {number} value
+   */
+  constructor(bits2, value) {
+    this.bits = bits2;
+    this.value = value;
+  }
+};
+var kCodeLengthRepeatCode = 16;
+var MAX_LENGTH = 15;
+function getNextKey(key, len) {
+  let step = 1 << len - 1;
+  while (key & step) {
+    step >>= 1;
+  }
+  return (key & step - 1) + step;
+}
+function replicateValue(table, i, step, end, code) {
+  do {
+    end -= step;
+    table[i + end] = new HuffmanCode(code.bits, code.value);
+  } while (end > 0);
+}
+function nextTableBitSize(count, len, root_bits) {
+  let left = 1 << len - root_bits;
+  while (len < MAX_LENGTH) {
+    left -= count[len];
+    if (left <= 0) break;
+    ++len;
+    left <<= 1;
+  }
+  return len - root_bits;
+}
+function buildHuffmanTable(root_table, table, root_bits, code_lengths, code_lengths_size) {
+  const start_table = table;
+  const count = new Int32Array(MAX_LENGTH + 1);
+  const offset = new Int32Array(MAX_LENGTH + 1);
+  const sorted2 = new Int32Array(code_lengths_size);
+  for (let i = 0; i < code_lengths_size; i++) {
+    count[code_lengths[i]]++;
+  }
+  offset[1] = 0;
+  for (let i = 1; i < MAX_LENGTH; i++) {
+    offset[i + 1] = offset[i] + count[i];
+  }
+  for (let i = 0; i < code_lengths_size; i++) {
+    if (code_lengths[i] !== 0) {
+      sorted2[offset[code_lengths[i]]++] = i;
+    }
+  }
+  let table_bits = root_bits;
+  let table_size = 1 << table_bits;
+  let total_size = table_size;
+  if (offset[MAX_LENGTH] === 1) {
+    for (let key2 = 0; key2 < total_size; ++key2) {
+      root_table[table + key2] = new HuffmanCode(0, sorted2[0] & 65535);
+    }
+    return total_size;
+  }
+  let key = 0;
+  let symbol2 = 0;
+  for (let len = 1, step = 2; len <= root_bits; ++len, step <<= 1) {
+    for (; count[len] > 0; --count[len]) {
+      const code = new HuffmanCode(len & 255, sorted2[symbol2++] & 65535);
+      replicateValue(root_table, table + key, step, table_size, code);
+      key = getNextKey(key, len);
+    }
+  }
+  const mask = total_size - 1;
+  let low = -1;
+  for (let len = root_bits + 1, step = 2; len <= MAX_LENGTH; ++len, step <<= 1) {
+    for (; count[len] > 0; --count[len]) {
+      if ((key & mask) !== low) {
+        table += table_size;
+        table_bits = nextTableBitSize(count, len, root_bits);
+        table_size = 1 << table_bits;
+        total_size += table_size;
+        low = key & mask;
+        root_table[start_table + low] = new HuffmanCode(table_bits + root_bits & 255, table - start_table - low & 65535);
+      }
+      const code = new HuffmanCode(len - root_bits & 255, sorted2[symbol2++] & 65535);
+      replicateValue(root_table, table + (key >> root_bits), step, table_size, code);
+      key = getNextKey(key, len);
+    }
+  }
+  return total_size;
+}
+function readHuffmanCode(alphabet_size, tables, table, br) {
+  const code_lengths = new Uint8Array(alphabet_size);
+  br.readMoreInput();
+  const simple_code_or_skip = br.readBits(2);
+  if (simple_code_or_skip === 1) {
+    let max_bits_counter = alphabet_size - 1;
+    let max_bits = 0;
+    const symbols = new Int32Array(4);
+    const num_symbols = br.readBits(2) + 1;
+    while (max_bits_counter) {
+      max_bits_counter >>= 1;
+      max_bits++;
+    }
+    for (let i = 0; i < num_symbols; i++) {
+      symbols[i] = br.readBits(max_bits) % alphabet_size;
+      code_lengths[symbols[i]] = 2;
+    }
+    code_lengths[symbols[0]] = 1;
+    switch (num_symbols) {
+      case 1:
+        break;
+      case 3:
+        if (symbols[0] === symbols[1] || symbols[0] === symbols[2] || symbols[1] === symbols[2]) {
+          throw new Error("[ReadHuffmanCode] invalid symbols");
+        }
+        break;
+      case 2:
+        if (symbols[0] === symbols[1]) {
+          throw new Error("[ReadHuffmanCode] invalid symbols");
+        }
+        code_lengths[symbols[1]] = 1;
+        break;
+      case 4:
+        if (symbols[0] === symbols[1] || symbols[0] === symbols[2] || symbols[0] === symbols[3] || symbols[1] === symbols[2] || symbols[1] === symbols[3] || symbols[2] === symbols[3]) {
+          throw new Error("[ReadHuffmanCode] invalid symbols");
+        }
+        if (br.readBits(1)) {
+          code_lengths[symbols[2]] = 3;
+          code_lengths[symbols[3]] = 3;
+        } else {
+          code_lengths[symbols[0]] = 2;
+        }
+        break;
+    }
+  } else {
+    const code_length_code_lengths = new Uint8Array(CODE_LENGTH_CODES);
+    let space = 32;
+    let num_codes = 0;
+    const huff = [
+      new HuffmanCode(2, 0),
+      new HuffmanCode(2, 4),
+      new HuffmanCode(2, 3),
+      new HuffmanCode(3, 2),
+      new HuffmanCode(2, 0),
+      new HuffmanCode(2, 4),
+      new HuffmanCode(2, 3),
+      new HuffmanCode(4, 1),
+      new HuffmanCode(2, 0),
+      new HuffmanCode(2, 4),
+      new HuffmanCode(2, 3),
+      new HuffmanCode(3, 2),
+      new HuffmanCode(2, 0),
+      new HuffmanCode(2, 4),
+      new HuffmanCode(2, 3),
+      new HuffmanCode(4, 5)
+    ];
+    for (let i = simple_code_or_skip; i < CODE_LENGTH_CODES && space > 0; i++) {
+      const code_len_idx = kCodeLengthCodeOrder[i];
+      let p = 0;
+      br.fillBitWindow();
+      p += br.val_ >>> br.bit_pos_ & 15;
+      br.bit_pos_ += huff[p].bits;
+      const v = huff[p].value;
+      code_length_code_lengths[code_len_idx] = v;
+      if (v !== 0) {
+        space -= 32 >> v;
+        num_codes++;
+      }
+    }
+    if (!(num_codes === 1 || space === 0))
+      throw new Error("[ReadHuffmanCode] invalid num_codes or space");
+    readHuffmanCodeLengths(code_length_code_lengths, alphabet_size, code_lengths, br);
+  }
+  const table_size = buildHuffmanTable(tables, table, HUFFMAN_TABLE_BITS, code_lengths, alphabet_size);
+  if (!table_size) throw new Error("brotli BuildHuffmanTable failed");
+  return table_size;
+}
+function readSymbol(table, index, br) {
+  br.fillBitWindow();
+  index += br.val_ >>> br.bit_pos_ & HUFFMAN_TABLE_MASK;
+  const nbits = table[index].bits - HUFFMAN_TABLE_BITS;
+  if (nbits > 0) {
+    br.bit_pos_ += HUFFMAN_TABLE_BITS;
+    index += table[index].value;
+    index += br.val_ >>> br.bit_pos_ & (1 << nbits) - 1;
+  }
+  br.bit_pos_ += table[index].bits;
+  return table[index].value;
+}
+function readHuffmanCodeLengths(code_length_code_lengths, num_symbols, code_lengths, br) {
+  let symbol2 = 0;
+  let prev_code_len = kDefaultCodeLength;
+  let repeat = 0;
+  let repeat_code_len = 0;
+  let space = 32768;
+  const table = [];
+  for (let i = 0; i < 32; i++)
+    table.push(new HuffmanCode(0, 0));
+  buildHuffmanTable(table, 0, 5, code_length_code_lengths, CODE_LENGTH_CODES);
+  while (symbol2 < num_symbols && space > 0) {
+    let p = 0;
+    br.readMoreInput();
+    br.fillBitWindow();
+    p += br.val_ >>> br.bit_pos_ & 31;
+    br.bit_pos_ += table[p].bits;
+    const code_len = table[p].value & 255;
+    if (code_len < kCodeLengthRepeatCode) {
+      repeat = 0;
+      code_lengths[symbol2++] = code_len;
+      if (code_len !== 0) {
+        prev_code_len = code_len;
+        space -= 32768 >> code_len;
+      }
+    } else {
+      const extra_bits = code_len - 14;
+      let new_len = 0;
+      if (code_len === kCodeLengthRepeatCode) {
+        new_len = prev_code_len;
+      }
+      if (repeat_code_len !== new_len) {
+        repeat = 0;
+        repeat_code_len = new_len;
+      }
+      const old_repeat = repeat;
+      if (repeat > 0) {
+        repeat -= 2;
+        repeat <<= extra_bits;
+      }
+      repeat += br.readBits(extra_bits) + 3;
+      const repeat_delta = repeat - old_repeat;
+      if (symbol2 + repeat_delta > num_symbols) {
+        throw new Error("[ReadHuffmanCodeLengths] symbol + repeat_delta > num_symbols");
+      }
+      for (let x = 0; x < repeat_delta; x++)
+        code_lengths[symbol2 + x] = repeat_code_len;
+      symbol2 += repeat_delta;
+      if (repeat_code_len !== 0) {
+        space -= repeat_delta << 15 - repeat_code_len;
+      }
+    }
+  }
+  if (space !== 0) {
+    throw new Error("[ReadHuffmanCodeLengths] space = " + space);
+  }
+  for (; symbol2 < num_symbols; symbol2++)
+    code_lengths[symbol2] = 0;
+}
+var HuffmanTreeGroup = class {
+  /**
+   * Contains a collection of huffman trees with the same alphabet size.
+   *
+   * @param {number} alphabet_size
+   * @param {number} num_htrees
+   */
+  constructor(alphabet_size, num_htrees) {
+    this.alphabet_size = alphabet_size;
+    this.num_htrees = num_htrees;
+    this.codes = new Array(num_htrees + num_htrees * kMaxHuffmanTableSize[alphabet_size + 31 >>> 5]);
+    this.htrees = new Uint32Array(num_htrees);
+  }
+  /**
+   * @param {BrotliBitReader} br
+   */
+  decode(br) {
+    let next = 0;
+    for (let i = 0; i < this.num_htrees; i++) {
+      this.htrees[i] = next;
+      next += readHuffmanCode(this.alphabet_size, this.codes, next, br);
+    }
+  }
+};
+
+// node_modules/hyparquet-compressors/src/brotli.prefix.js
+function prefix([offset, nbits]) {
+  return { offset, nbits };
+}
+var kBlockLengthPrefixCode = [
+  [1, 2],
+  [5, 2],
+  [9, 2],
+  [13, 2],
+  [17, 3],
+  [25, 3],
+  [33, 3],
+  [41, 3],
+  [49, 4],
+  [65, 4],
+  [81, 4],
+  [97, 4],
+  [113, 5],
+  [145, 5],
+  [177, 5],
+  [209, 5],
+  [241, 6],
+  [305, 6],
+  [369, 7],
+  [497, 8],
+  [753, 9],
+  [1265, 10],
+  [2289, 11],
+  [4337, 12],
+  [8433, 13],
+  [16625, 24]
+].map(prefix);
+var kInsertLengthPrefixCode = [
+  [0, 0],
+  [1, 0],
+  [2, 0],
+  [3, 0],
+  [4, 0],
+  [5, 0],
+  [6, 1],
+  [8, 1],
+  [10, 2],
+  [14, 2],
+  [18, 3],
+  [26, 3],
+  [34, 4],
+  [50, 4],
+  [66, 5],
+  [98, 5],
+  [130, 6],
+  [194, 7],
+  [322, 8],
+  [578, 9],
+  [1090, 10],
+  [2114, 12],
+  [6210, 14],
+  [22594, 24]
+].map(prefix);
+var kCopyLengthPrefixCode = [
+  [2, 0],
+  [3, 0],
+  [4, 0],
+  [5, 0],
+  [6, 0],
+  [7, 0],
+  [8, 0],
+  [9, 0],
+  [10, 1],
+  [12, 1],
+  [14, 2],
+  [18, 2],
+  [22, 3],
+  [30, 3],
+  [38, 4],
+  [54, 4],
+  [70, 5],
+  [102, 5],
+  [134, 6],
+  [198, 7],
+  [326, 8],
+  [582, 9],
+  [1094, 10],
+  [2118, 24]
+].map(prefix);
+var kInsertRangeLut = [
+  0,
+  0,
+  8,
+  8,
+  0,
+  16,
+  8,
+  16,
+  16
+];
+var kCopyRangeLut = [
+  0,
+  8,
+  0,
+  8,
+  16,
+  0,
+  16,
+  8,
+  16
+];
+
+// node_modules/hyparquet-compressors/src/gzip.huffman.js
+var HUFFMAN_MAX_TABLE_SIZE = 1080;
+var fixedLengthExtraBits = new Uint8Array([
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  3,
+  3,
+  3,
+  3,
+  4,
+  4,
+  4,
+  4,
+  5,
+  5,
+  5,
+  5,
+  0,
+  /* unused */
+  0,
+  0,
+  /* impossible */
+  0
+]);
+var fixedDistanceExtraBits = new Uint8Array([
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  2,
+  2,
+  3,
+  3,
+  4,
+  4,
+  5,
+  5,
+  6,
+  6,
+  7,
+  7,
+  8,
+  8,
+  9,
+  9,
+  10,
+  10,
+  11,
+  11,
+  12,
+  12,
+  13,
+  13,
+  /* unused */
+  0,
+  0
+]);
+function freb(eb, start) {
+  const base = new Uint16Array(31);
+  for (let i = 0; i < 31; i++) {
+    base[i] = start += 1 << eb[i - 1];
+  }
+  const rev2 = new Int32Array(base[30]);
+  for (let i = 1; i < 30; i++) {
+    for (let j = base[i]; j < base[i + 1]; ++j) {
+      rev2[j] = j - base[i] << 5 | i;
+    }
+  }
+  return { base, rev: rev2 };
+}
+var { base: fixedLength, rev: revfl } = freb(fixedLengthExtraBits, 2);
+fixedLength[28] = 258;
+revfl[258] = 28;
+var { base: fixedDistance } = freb(fixedDistanceExtraBits, 0);
+var rev = new Uint16Array(32768);
+for (let i = 0; i < 32768; i++) {
+  let x = (i & 43690) >> 1 | (i & 21845) << 1;
+  x = (x & 52428) >> 2 | (x & 13107) << 2;
+  x = (x & 61680) >> 4 | (x & 3855) << 4;
+  rev[i] = ((x & 65280) >> 8 | (x & 255) << 8) >> 1;
+}
+function huffMap(cd, maxBits, r) {
+  const l = new Uint16Array(maxBits);
+  for (let i = 0; i < cd.length; i++) {
+    if (cd[i]) ++l[cd[i] - 1];
+  }
+  const le = new Uint16Array(maxBits);
+  for (let i = 1; i < maxBits; i++) {
+    le[i] = le[i - 1] + l[i - 1] << 1;
+  }
+  let co;
+  if (r) {
+    co = new Uint16Array(1 << maxBits);
+    const rvb = 15 - maxBits;
+    for (let i = 0; i < cd.length; i++) {
+      if (cd[i]) {
+        const sv = i << 4 | cd[i];
+        const freeBits = maxBits - cd[i];
+        let startValue = le[cd[i] - 1]++ << freeBits;
+        for (const endValue = startValue | (1 << freeBits) - 1; startValue <= endValue; startValue++) {
+          co[rev[startValue] >> rvb] = sv;
+        }
+      }
+    }
+  } else {
+    co = new Uint16Array(cd.length);
+    for (let i = 0; i < cd.length; i++) {
+      if (cd[i]) {
+        co[i] = rev[le[cd[i] - 1]++] >> 15 - cd[i];
+      }
+    }
+  }
+  return co;
+}
+var fixedLengthTree = new Uint8Array(288);
+for (let i = 0; i < 144; i++) fixedLengthTree[i] = 8;
+for (let i = 144; i < 256; i++) fixedLengthTree[i] = 9;
+for (let i = 256; i < 280; i++) fixedLengthTree[i] = 7;
+for (let i = 280; i < 288; i++) fixedLengthTree[i] = 8;
+var fixedDistanceTree = new Uint8Array(32);
+for (let i = 0; i < 32; i++) fixedDistanceTree[i] = 5;
+var fixedLengthMap = /* @__PURE__ */ huffMap(fixedLengthTree, 9, 1);
+var fixedDistanceMap = /* @__PURE__ */ huffMap(fixedDistanceTree, 5, 1);
+
+// node_modules/hyparquet-compressors/src/brotli.blocks.js
+function decodeBlockType(max_block_type, trees, tree_type, block_types, ringbuffers, indexes, br) {
+  const ringbuffer = tree_type * 2;
+  const index = tree_type;
+  const type_code = readSymbol(trees, tree_type * HUFFMAN_MAX_TABLE_SIZE, br);
+  let block_type;
+  if (type_code === 0) {
+    block_type = ringbuffers[ringbuffer + (indexes[index] & 1)];
+  } else if (type_code === 1) {
+    block_type = ringbuffers[ringbuffer + (indexes[index] - 1 & 1)] + 1;
+  } else {
+    block_type = type_code - 2;
+  }
+  if (block_type >= max_block_type) {
+    block_type -= max_block_type;
+  }
+  block_types[tree_type] = block_type;
+  ringbuffers[ringbuffer + (indexes[index] & 1)] = block_type;
+  indexes[index]++;
+}
+function decodeMetaBlockLength(br) {
+  const out = {
+    meta_block_length: 0,
+    input_end: 0,
+    is_uncompressed: 0,
+    is_metadata: false
+  };
+  out.input_end = br.readBits(1);
+  if (out.input_end && br.readBits(1)) {
+    return out;
+  }
+  const size_nibbles = br.readBits(2) + 4;
+  if (size_nibbles === 7) {
+    out.is_metadata = true;
+    if (br.readBits(1) !== 0)
+      throw new Error("Invalid reserved bit");
+    const size_bytes = br.readBits(2);
+    if (size_bytes === 0)
+      return out;
+    for (let i = 0; i < size_bytes; i++) {
+      const next_byte = br.readBits(8);
+      if (i + 1 === size_bytes && size_bytes > 1 && next_byte === 0)
+        throw new Error("Invalid size byte");
+      out.meta_block_length |= next_byte << i * 8;
+    }
+  } else {
+    for (let i = 0; i < size_nibbles; i++) {
+      const next_nibble = br.readBits(4);
+      if (i + 1 === size_nibbles && size_nibbles > 4 && next_nibble === 0)
+        throw new Error("Invalid size nibble");
+      out.meta_block_length |= next_nibble << i * 4;
+    }
+  }
+  out.meta_block_length++;
+  if (!out.input_end && !out.is_metadata) {
+    out.is_uncompressed = br.readBits(1);
+  }
+  return out;
+}
+function copyUncompressedBlockToOutput(output2, len, pos, ringbuffer, ringbuffer_mask, br) {
+  const rb_size = ringbuffer_mask + 1;
+  let rb_pos = pos & ringbuffer_mask;
+  let br_pos = br.pos_ & BrotliBitReader.IBUF_MASK;
+  if (len < 8 || br.bit_pos_ + (len << 3) < br.bit_end_pos_) {
+    while (len-- > 0) {
+      br.readMoreInput();
+      ringbuffer[rb_pos++] = br.readBits(8);
+      if (rb_pos === rb_size) {
+        output2.write(ringbuffer, rb_size);
+        rb_pos = 0;
+      }
+    }
+    return;
+  }
+  if (br.bit_end_pos_ < 32) {
+    throw new Error("copyUncompressedBlockToOutput: br.bit_end_pos_ < 32");
+  }
+  while (br.bit_pos_ < 32) {
+    ringbuffer[rb_pos] = br.val_ >>> br.bit_pos_;
+    br.bit_pos_ += 8;
+    rb_pos++;
+    len--;
+  }
+  let nbytes = br.bit_end_pos_ - br.bit_pos_ >> 3;
+  if (br_pos + nbytes > BrotliBitReader.IBUF_MASK) {
+    const tail = BrotliBitReader.IBUF_MASK + 1 - br_pos;
+    for (let x = 0; x < tail; x++)
+      ringbuffer[rb_pos + x] = br.buf_[br_pos + x];
+    nbytes -= tail;
+    rb_pos += tail;
+    len -= tail;
+    br_pos = 0;
+  }
+  for (let x = 0; x < nbytes; x++)
+    ringbuffer[rb_pos + x] = br.buf_[br_pos + x];
+  rb_pos += nbytes;
+  len -= nbytes;
+  if (rb_pos >= rb_size) {
+    output2.write(ringbuffer, rb_size);
+    rb_pos -= rb_size;
+    for (let x = 0; x < rb_pos; x++)
+      ringbuffer[x] = ringbuffer[rb_size + x];
+  }
+  while (rb_pos + len >= rb_size) {
+    nbytes = rb_size - rb_pos;
+    if (br.input_.read(ringbuffer, rb_pos, nbytes) < nbytes) {
+      throw new Error("copyUncompressedBlockToOutput: not enough bytes");
+    }
+    output2.write(ringbuffer, rb_size);
+    len -= nbytes;
+    rb_pos = 0;
+  }
+  if (br.input_.read(ringbuffer, rb_pos, len) < len) {
+    throw new Error("copyUncompressedBlockToOutput: not enough bytes");
+  }
+  br.reset();
+}
+function decodeVarLenUint8(br) {
+  if (br.readBits(1)) {
+    const nbits = br.readBits(3);
+    if (nbits === 0) {
+      return 1;
+    } else {
+      return br.readBits(nbits) + (1 << nbits);
+    }
+  }
+  return 0;
+}
+function decodeWindowBits(br) {
+  if (br.readBits(1) === 0) return 16;
+  let n = br.readBits(3);
+  if (n > 0) return 17 + n;
+  n = br.readBits(3);
+  if (n > 0) return 8 + n;
+  return 17;
+}
+function jumpToByteBoundary(br) {
+  const new_bit_pos = br.bit_pos_ + 7 & ~7;
+  return !br.readBits(new_bit_pos - br.bit_pos_);
+}
+function readBlockLength(table, index, br) {
+  const code = readSymbol(table, index, br);
+  const { offset, nbits } = kBlockLengthPrefixCode[code];
+  return offset + br.readBits(nbits);
+}
+
+// node_modules/hyparquet-compressors/src/brotli.context.js
+var lookup = new Uint8Array([
+  /* CONTEXT_UTF8, last byte. */
+  /* ASCII range. */
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  4,
+  4,
+  0,
+  0,
+  4,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  8,
+  12,
+  16,
+  12,
+  12,
+  20,
+  12,
+  16,
+  24,
+  28,
+  12,
+  12,
+  32,
+  12,
+  36,
+  12,
+  44,
+  44,
+  44,
+  44,
+  44,
+  44,
+  44,
+  44,
+  44,
+  44,
+  32,
+  32,
+  24,
+  40,
+  28,
+  12,
+  12,
+  48,
+  52,
+  52,
+  52,
+  48,
+  52,
+  52,
+  52,
+  48,
+  52,
+  52,
+  52,
+  52,
+  52,
+  48,
+  52,
+  52,
+  52,
+  52,
+  52,
+  48,
+  52,
+  52,
+  52,
+  52,
+  52,
+  24,
+  12,
+  28,
+  12,
+  12,
+  12,
+  56,
+  60,
+  60,
+  60,
+  56,
+  60,
+  60,
+  60,
+  56,
+  60,
+  60,
+  60,
+  60,
+  60,
+  56,
+  60,
+  60,
+  60,
+  60,
+  60,
+  56,
+  60,
+  60,
+  60,
+  60,
+  60,
+  24,
+  12,
+  28,
+  12,
+  0,
+  /* UTF8 continuation byte range. */
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  0,
+  1,
+  /* UTF8 lead byte range. */
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  2,
+  3,
+  /* CONTEXT_UTF8 second last byte. */
+  /* ASCII range. */
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  1,
+  1,
+  1,
+  1,
+  0,
+  /* UTF8 continuation byte range. */
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  /* UTF8 lead byte range. */
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  /* CONTEXT_SIGNED, second last byte. */
+  0,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  5,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  7,
+  /* CONTEXT_SIGNED, last byte, same as the above values shifted by 3 bits. */
+  0,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  16,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  24,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  32,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  40,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  48,
+  56,
+  /* CONTEXT_LSB6, last byte. */
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
+  23,
+  24,
+  25,
+  26,
+  27,
+  28,
+  29,
+  30,
+  31,
+  32,
+  33,
+  34,
+  35,
+  36,
+  37,
+  38,
+  39,
+  40,
+  41,
+  42,
+  43,
+  44,
+  45,
+  46,
+  47,
+  48,
+  49,
+  50,
+  51,
+  52,
+  53,
+  54,
+  55,
+  56,
+  57,
+  58,
+  59,
+  60,
+  61,
+  62,
+  63,
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
+  23,
+  24,
+  25,
+  26,
+  27,
+  28,
+  29,
+  30,
+  31,
+  32,
+  33,
+  34,
+  35,
+  36,
+  37,
+  38,
+  39,
+  40,
+  41,
+  42,
+  43,
+  44,
+  45,
+  46,
+  47,
+  48,
+  49,
+  50,
+  51,
+  52,
+  53,
+  54,
+  55,
+  56,
+  57,
+  58,
+  59,
+  60,
+  61,
+  62,
+  63,
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
+  23,
+  24,
+  25,
+  26,
+  27,
+  28,
+  29,
+  30,
+  31,
+  32,
+  33,
+  34,
+  35,
+  36,
+  37,
+  38,
+  39,
+  40,
+  41,
+  42,
+  43,
+  44,
+  45,
+  46,
+  47,
+  48,
+  49,
+  50,
+  51,
+  52,
+  53,
+  54,
+  55,
+  56,
+  57,
+  58,
+  59,
+  60,
+  61,
+  62,
+  63,
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
+  23,
+  24,
+  25,
+  26,
+  27,
+  28,
+  29,
+  30,
+  31,
+  32,
+  33,
+  34,
+  35,
+  36,
+  37,
+  38,
+  39,
+  40,
+  41,
+  42,
+  43,
+  44,
+  45,
+  46,
+  47,
+  48,
+  49,
+  50,
+  51,
+  52,
+  53,
+  54,
+  55,
+  56,
+  57,
+  58,
+  59,
+  60,
+  61,
+  62,
+  63,
+  /* CONTEXT_MSB6, last byte. */
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  3,
+  3,
+  3,
+  3,
+  4,
+  4,
+  4,
+  4,
+  5,
+  5,
+  5,
+  5,
+  6,
+  6,
+  6,
+  6,
+  7,
+  7,
+  7,
+  7,
+  8,
+  8,
+  8,
+  8,
+  9,
+  9,
+  9,
+  9,
+  10,
+  10,
+  10,
+  10,
+  11,
+  11,
+  11,
+  11,
+  12,
+  12,
+  12,
+  12,
+  13,
+  13,
+  13,
+  13,
+  14,
+  14,
+  14,
+  14,
+  15,
+  15,
+  15,
+  15,
+  16,
+  16,
+  16,
+  16,
+  17,
+  17,
+  17,
+  17,
+  18,
+  18,
+  18,
+  18,
+  19,
+  19,
+  19,
+  19,
+  20,
+  20,
+  20,
+  20,
+  21,
+  21,
+  21,
+  21,
+  22,
+  22,
+  22,
+  22,
+  23,
+  23,
+  23,
+  23,
+  24,
+  24,
+  24,
+  24,
+  25,
+  25,
+  25,
+  25,
+  26,
+  26,
+  26,
+  26,
+  27,
+  27,
+  27,
+  27,
+  28,
+  28,
+  28,
+  28,
+  29,
+  29,
+  29,
+  29,
+  30,
+  30,
+  30,
+  30,
+  31,
+  31,
+  31,
+  31,
+  32,
+  32,
+  32,
+  32,
+  33,
+  33,
+  33,
+  33,
+  34,
+  34,
+  34,
+  34,
+  35,
+  35,
+  35,
+  35,
+  36,
+  36,
+  36,
+  36,
+  37,
+  37,
+  37,
+  37,
+  38,
+  38,
+  38,
+  38,
+  39,
+  39,
+  39,
+  39,
+  40,
+  40,
+  40,
+  40,
+  41,
+  41,
+  41,
+  41,
+  42,
+  42,
+  42,
+  42,
+  43,
+  43,
+  43,
+  43,
+  44,
+  44,
+  44,
+  44,
+  45,
+  45,
+  45,
+  45,
+  46,
+  46,
+  46,
+  46,
+  47,
+  47,
+  47,
+  47,
+  48,
+  48,
+  48,
+  48,
+  49,
+  49,
+  49,
+  49,
+  50,
+  50,
+  50,
+  50,
+  51,
+  51,
+  51,
+  51,
+  52,
+  52,
+  52,
+  52,
+  53,
+  53,
+  53,
+  53,
+  54,
+  54,
+  54,
+  54,
+  55,
+  55,
+  55,
+  55,
+  56,
+  56,
+  56,
+  56,
+  57,
+  57,
+  57,
+  57,
+  58,
+  58,
+  58,
+  58,
+  59,
+  59,
+  59,
+  59,
+  60,
+  60,
+  60,
+  60,
+  61,
+  61,
+  61,
+  61,
+  62,
+  62,
+  62,
+  62,
+  63,
+  63,
+  63,
+  63,
+  /* CONTEXT_{M,L}SB6, second last byte, */
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0
+]);
+var lookupOffsets = new Uint16Array([
+  /* CONTEXT_LSB6 */
+  1024,
+  1536,
+  /* CONTEXT_MSB6 */
+  1280,
+  1536,
+  /* CONTEXT_UTF8 */
+  0,
+  256,
+  /* CONTEXT_SIGNED */
+  768,
+  512
+]);
+
+// node_modules/hyparquet-compressors/src/brotli.contextmap.js
+function decodeContextMap(context_map_size, br) {
+  let max_run_length_prefix = 0;
+  br.readMoreInput();
+  const num_htrees = decodeVarLenUint8(br) + 1;
+  const context_map = new Uint8Array(context_map_size);
+  if (num_htrees <= 1) {
+    return [num_htrees, context_map];
+  }
+  const use_rle_for_zeros = br.readBits(1);
+  if (use_rle_for_zeros) {
+    max_run_length_prefix = br.readBits(4) + 1;
+  }
+  const table = [];
+  for (let i = 0; i < HUFFMAN_MAX_TABLE_SIZE; i++) {
+    table[i] = new HuffmanCode(0, 0);
+  }
+  readHuffmanCode(num_htrees + max_run_length_prefix, table, 0, br);
+  for (let i = 0; i < context_map_size; ) {
+    br.readMoreInput();
+    const code = readSymbol(table, 0, br);
+    if (code === 0) {
+      context_map[i] = 0;
+      i++;
+    } else if (code <= max_run_length_prefix) {
+      let reps = 1 + (1 << code) + br.readBits(code);
+      while (--reps) {
+        if (i >= context_map_size) {
+          throw new Error("[DecodeContextMap] i >= context_map_size");
+        }
+        context_map[i] = 0;
+        i++;
+      }
+    } else {
+      context_map[i] = code - max_run_length_prefix;
+      i++;
+    }
+  }
+  if (br.readBits(1)) {
+    inverseMoveToFrontTransform(context_map, context_map_size);
+  }
+  return [num_htrees, context_map];
+}
+function moveToFront(v, index) {
+  const value = v[index];
+  for (let i = index; i; i--) v[i] = v[i - 1];
+  v[0] = value;
+}
+function inverseMoveToFrontTransform(v, v_len) {
+  const mtf = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    mtf[i] = i;
+  }
+  for (let i = 0; i < v_len; i++) {
+    const index = v[i];
+    v[i] = mtf[index];
+    if (index) moveToFront(mtf, index);
+  }
+}
+
+// node_modules/hyparquet-compressors/src/brotli.streams.js
+var BrotliInput = class {
+  /**
+   * @param {Uint8Array} buffer
+   */
+  constructor(buffer) {
+    this.buffer = buffer;
+    this.pos = 0;
+  }
+  /**
+   * @param {Uint8Array} buf
+   * @param {number} i
+   * @param {number} count
+   * @returns {number}
+   */
+  read(buf, i, count) {
+    if (this.pos + count > this.buffer.length) {
+      count = this.buffer.length - this.pos;
+    }
+    for (let p = 0; p < count; p++)
+      buf[i + p] = this.buffer[this.pos + p];
+    this.pos += count;
+    return count;
+  }
+};
+var BrotliOutput = class {
+  /**
+   * @param {Uint8Array} buf
+   */
+  constructor(buf) {
+    this.buffer = buf;
+    this.pos = 0;
+  }
+  /**
+   * @param {Uint8Array} buf
+   * @param {number} count
+   * @returns {number}
+   */
+  write(buf, count) {
+    if (this.pos + count > this.buffer.length) throw new Error("brotli output buffer is not large enough");
+    this.buffer.set(buf.subarray(0, count), this.pos);
+    this.pos += count;
+    return count;
+  }
+};
+
+// node_modules/hyparquet-compressors/src/gzip.js
+var codeLengthIndexMap = new Uint8Array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+function bits(input2, pos, mask) {
+  const o = pos / 8 | 0;
+  return (input2[o] | input2[o + 1] << 8) >> (pos & 7) & mask;
+}
+function bits16(d, p) {
+  const o = p / 8 | 0;
+  return (d[o] | d[o + 1] << 8 | d[o + 2] << 16) >> (p & 7);
+}
+function shft(p) {
+  return (p + 7) / 8 | 0;
+}
+function gzipStart(input2, i) {
+  if (input2[i++] !== 31 || input2[i++] !== 139 || input2[i++] !== 8) return 0;
+  const flag = input2[i++];
+  i += 6;
+  if (flag & 4) i += (input2[i + 10] | input2[i + 11] << 8) + 2;
+  for (let zs = (flag >> 3 & 1) + (flag >> 4 & 1); zs > 0; zs -= Number(!input2[i++])) ;
+  return i + (flag & 2);
+}
+function gunzip(input2, output2, inputIndex = 0, outputIndex = 0) {
+  let out = output2 ?? new Uint8Array(1024);
+  if (!(input2.length - inputIndex)) return out;
+  const payloadStart = gzipStart(input2, inputIndex);
+  if (payloadStart === input2.length - 8) return out;
+  if (payloadStart > input2.length - 8) throw new Error("unexpected EOF");
+  let pos = payloadStart * 8;
+  let final = 0;
+  let lengthBits = 0;
+  let distBits = 0;
+  let lengthMap;
+  let distMap;
+  const totalBits = input2.length * 8;
+  function ensureSize(length) {
+    if (!output2 && length > out.length) {
+      const old = out;
+      out = new Uint8Array(Math.max(old.length * 2, length));
+      out.set(old);
+    }
+  }
+  do {
+    if (!lengthMap) {
+      final = bits(input2, pos, 1);
+      const type = bits(input2, pos + 1, 3);
+      pos += 3;
+      if (!type) {
+        const s = shft(pos) + 4;
+        const l = input2[s - 4] | input2[s - 3] << 8;
+        const t = s + l;
+        if (t > input2.length) throw new Error("unexpected EOF");
+        ensureSize(outputIndex + l);
+        out.set(input2.subarray(s, t), outputIndex);
+        outputIndex += l;
+        pos = t * 8;
+        continue;
+      } else if (type === 1) {
+        lengthMap = fixedLengthMap;
+        distMap = fixedDistanceMap;
+        lengthBits = 9;
+        distBits = 5;
+      } else if (type === 2) {
+        const hLiteral = bits(input2, pos, 31) + 257;
+        const hcLengths = bits(input2, pos + 10, 15) + 4;
+        const tl = hLiteral + bits(input2, pos + 5, 31) + 1;
+        pos += 14;
+        const lengthDistanceTree = new Uint8Array(tl);
+        const codeLengthTree = new Uint8Array(19);
+        for (let i = 0; i < hcLengths; ++i) {
+          codeLengthTree[codeLengthIndexMap[i]] = bits(input2, pos + i * 3, 7);
+        }
+        pos += hcLengths * 3;
+        const codeLengthBits = Math.max(...codeLengthTree);
+        const clbMask = (1 << codeLengthBits) - 1;
+        const codeLengthMap = huffMap(codeLengthTree, codeLengthBits, 1);
+        for (let i = 0; i < tl; ) {
+          const r = codeLengthMap[bits(input2, pos, clbMask)];
+          pos += r & 15;
+          const symbol2 = r >> 4;
+          if (symbol2 < 16) {
+            lengthDistanceTree[i++] = symbol2;
+          } else {
+            let copy = 0;
+            let n = 0;
+            if (symbol2 === 16) {
+              n = 3 + bits(input2, pos, 3);
+              pos += 2;
+              copy = lengthDistanceTree[i - 1];
+            } else if (symbol2 === 17) {
+              n = 3 + bits(input2, pos, 7);
+              pos += 3;
+            } else if (symbol2 === 18) {
+              n = 11 + bits(input2, pos, 127);
+              pos += 7;
+            }
+            while (n--) lengthDistanceTree[i++] = copy;
+          }
+        }
+        const lengthTree = lengthDistanceTree.subarray(0, hLiteral);
+        const distanceTree = lengthDistanceTree.subarray(hLiteral);
+        lengthBits = Math.max(...lengthTree);
+        distBits = Math.max(...distanceTree);
+        lengthMap = huffMap(lengthTree, lengthBits, 1);
+        distMap = huffMap(distanceTree, distBits, 1);
+      } else throw new Error("invalid block type");
+      if (pos > totalBits) throw new Error("unexpected EOF");
+    }
+    ensureSize(outputIndex + 131072);
+    const lms = (1 << lengthBits) - 1;
+    const dms = (1 << distBits) - 1;
+    for (; ; ) {
+      const code = lengthMap[bits16(input2, pos) & lms];
+      const sym = code >> 4;
+      pos += code & 15;
+      if (pos > totalBits) throw new Error("unexpected EOF");
+      if (!code) throw new Error("invalid length/literal");
+      if (sym < 256) out[outputIndex++] = sym;
+      else if (sym === 256) {
+        lengthMap = void 0;
+        break;
+      } else {
+        let add = sym - 254;
+        if (sym > 264) {
+          const index = sym - 257;
+          const b = fixedLengthExtraBits[index];
+          add = bits(input2, pos, (1 << b) - 1) + fixedLength[index];
+          pos += b;
+        }
+        if (!distMap) throw new Error("invalid distance map");
+        const d = distMap[bits16(input2, pos) & dms];
+        const dsym = d >> 4;
+        if (!d) throw new Error("invalid distance");
+        pos += d & 15;
+        let dt = fixedDistance[dsym];
+        if (dsym > 3) {
+          const b = fixedDistanceExtraBits[dsym];
+          dt += bits16(input2, pos) & (1 << b) - 1;
+          pos += b;
+        }
+        if (pos > totalBits) throw new Error("unexpected EOF");
+        const end = outputIndex + add;
+        if (outputIndex < dt) throw new Error("unexpected dictionary case");
+        ensureSize(end);
+        for (; outputIndex < end; outputIndex++) out[outputIndex] = out[outputIndex - dt];
+      }
+    }
+    if (lengthMap) final = 1;
+  } while (!final);
+  if (outputIndex < out.length) {
+    const nextBlock = Math.ceil(pos / 8) + 8;
+    gunzip(input2, out, nextBlock, outputIndex);
+  }
+  if (!output2) return out.subarray(0, outputIndex);
+  return out;
+}
+
+// node_modules/hyparquet-compressors/src/brotli.dictionary.js
+var dictionaryGz64 = `
+H4sIAAAAAAAAAzy96XIcx7Uu+tuI4DuU2meLxDbRAElNJgYHR0neGrgFyr7bPg5FdlV2dwHVVa3KKoBN
+SRHggIHgAFKcBc4zJQIgOGIggYjDF6D+kf8U56K6GxH3Ie73rYRsGRLQnZWVwxq+tXKtlYlf0V40GAZ+
+UQe6mBSU2+9GnvZUokw5GozCoGb8RLt+UouqOuxLTRL4/boYaz0Yxf2J3pfUtIqjAR0XIq8W4JdiFFcK
+UdRfDVQt8Ad04Ie6rINqOapo43u6EsV81guisJSUdWXA14NFP/SqqoT31kwxDYKyVl6i44pWblnFWhXj
+qJLEqa6ouF8VAp1Wo7Dsl8oYpw5U6IV60OgBHYYYj6uMLkRJuRqZJDXaqyhPl9GmrPHeskpCVdGf+WF/
+IYhKxt+vC2iP8aFdP/r3QzwTr291/lSOAk+Hnhn0k/IX6B/D8AbRh/FLYYK2ZTWgS+jLaB26KgiqKikP
+avw3SE1Fh2nRDypVFSd9kR8mZd8EvklKUYSxam8Q8xzUBt8VTAVzV4GJMJwo9t0y3m8CZZJEK0y3Uivi
+mX4/LA36QaDx+aCKvQKeLfqx3oM16w+jQYUO89WwVMH6J5hsECmvhLU3OiiGUaIrqVsuaq5FWIsjt993
+ozAKXR1gn8rYE8/X3ifYnzgNdBnrpvrUPj8sRm6QFgI1aAJtTFkFRcM9RF/7o1Bv6uj4D/zHuNigvaCj
+WLm6EKTY/zQe1Lq/iL/LIJoS1gmbiP3G2Ms6xJr09+tqUlUGnfrVOIoqn+z9/DPQS7i3VgU9olM80691
+tRioEuinH6vjFTGfBOONsecJaLYvrVQTrJaH/jAGfA8KBi1i9LV+rBXWISliX1SaRKCNOO+ChlTQD7qu
+DmBNPPRfAa1jR5MkjcNChB/QCTghiCOj0zjYYLDwcRRoPApSTAyWG3ursY+Bl++rlsAalQEV1/BMAloO
+DQjGi6Pq30DTblStbcp35LraVY9JsBABdsPHy7A+VfBZvuQXsQaJa8xfSrGq4Q3hu6WkM8Z+YIxJgHka
+5aM75eEdDvYv6IvKIWikvxrFmJtJ1n+9rc0DXXa1F3qqURQXOG+s4df53vwg6KYCft1c3df5KfYyVmH/
+IPoeVCFoKCAxef/s+FdnVaXBINbbpLH+XxvW/3FQ+UkFewPaM6VImxJ4AltTqmIs77S1OQHoJw39BPvG
+fvpBh5VByI99lSBnyNOY4uaO6j4sHcY+iPlGQTEK0acfGFXEt+hZVY0LORCj72IQDRZUoWaqKjTgi/cw
+3g/wA9YxoP0EfBcM+v0+ZEJiEhBO7GP6pfYAPDioVX+CvdgNmQO+x5qEBnvYj+2uxWlo+tKgBknWvwn9
+lSIVlCACDN6nvZL2ve6c0Yl5H9/l+8xf3sOY/aKzwUQR9hFyAnSYpAW9X5MaQoxDe6DpBNwcYetAXnFl
+00fVfS5kQBnrXsA49oOWByIssjK1GDwLmgyqGKOP9XJB/1vwrj7sfaJKpuAnBrQVgPmSfgiwELTbhQUu
+YdH+2vvlF16a1L6gfFGBrkUp1j3BEvlhn9q/36VsqmlT9E15cHAwH/sGfRZMNdYDmzAP/K03Y2LbwY8e
+xrGlo2NjAXsOKsDY4hCyxCtE+/JF5ccBxoP1Yt9xX4o5a7fsFze8UwWd6QE/+F8bcqCJuBLgWQ/0UIV8
+3tjR0cFZerEaLKdgimqUFNPQK4CPyrEuQrIE/bpmEvRRBr2D9yHXdbAJxGhSP8GjwVe9vTmKfOxJ7eNd
+e3NYM6180ByH5HsGS9sZqoFaCQyR+FXzxz//+c8YB2SjVwO/m9ZO54dqufoXyO4AfB0MQsHsL2/N/rN9
+XYsD4QR5FeRbWrZ9iH6qqSlDkyRYmk4XNPCf7V3tZWi4D7FGkDFJDBnmvPuuA20SYD+hXUBVGETFh4zq
+96sJ9h86Cvoh0CXQTBWb8R7WdF3LuhaX9A2ZkMdgugpxjwaDVrDXpdSHnA6wUQavBpMoSqSo0u5XSu/+
+8aPNQQpdi36xlJ0gqloJ9FZOKpQSgRenpd1f7doVQj6FWMO/gFgDUiHWfoA6ALyF9XNA/3Gsg1oBOsiA
+Vry0X4fKKFdV9SBoo5QGxb2bt2wtg9ZA90kJMgXCH7ovjSGvapsw//XrWztbO3M9FQOh5YN//NgzkC8F
+Dc6BHN+76aOt2HpDBsD8gw+wiEXQw/8dumgKUc1AhuTRRW7Pl717CxhPP/autfOHH6C8alg3b8PX/9X6
+bao87E29DQq3Df+D0K/imXXAHcneTX/eOuC7kH5ezdOFpAcTgywLQs1xRoN7N32w1YNs0wMq2Lvpw60B
+1h90C3JUQRX8E0YDCvxgSjrUzv8dOmOiImRTRSe+yHHTVd4C2ZjGReCAKnRJVxL3QOf6rd+/swH/1RhX
+swB6gnyJOzpaOyt+0O+0tfX4cRQC53geeGsQ+2QiP6imiWnvM+3ABrW9mzdv/bR3+xd7N3dsVZ6qYK3w
+rs09fRCC6zc666Fik72bN211MB/oWYh6X1UgW7raqz0mSoPPPv1iF/gReCXGGry3tau8qecjrC1EQNef
+Qad7O97bWgHW2vreB/8ADWg/dMv/A8wF8uKYV9a3toKuY+xJSUOngrRC4J7Q27rlw398ExW/Wf+v1k7Q
+1ka0bSSQiTXihmgwKIAXtr7/wT/+qgbUFryv5fsfWv5jx5b/2LrlvX/06WJx1/+z51PI0vKAD3UH0jbA
+F+hj9duUOhT8APqBrkqwdvkC6NADvZaBRSAvgJHCZOuWD/7xyd69e9o2d2wqRtDU6GPXFzudfRA4W99/
+7x/bv9z5Px766Gz5oUXv89H+/X9AvxnQTrL+h9ZOYJEErN6pgOZ++KGr/Z/+v/KfQf/0V/7Po0G8JwHN
+Kc8zkBYB2HFfZ8sffoDIikLsZR6KoaPj/VasRa0Pot6AqMCxkLNREWvR6mzu6ACNg4exGIB/wKngibjm
+Yl+TGihLA1P4UZiHMnOh50p4L3Ri/n2s055yfifkAaCe4KsQfN0PWoGmUSH04T7QiQu6b/Ggc93Ar7ZC
++HyI57AOHTv/ttN8+K+ergR8SQTs/+lPrYPYN4CMqArlEVUTqPxA79723wZ0ErZt/mBvQHkOWv/6q8+c
+QhoAl0f9nT+sa/lk17ad4LlWVShAXqtww6Y/fwR8VqZQ6Gr3QVuQJSlxNHCCX9Xft7W809GxuTUE0P/n
+pn91/vNfnS2fRSUHeiVZ1/KHP0BflqBTKwXIp9bv1rV0kCawD/3R1v8Pcg1r3bPObG1vd/AgpCLxbWlD
+63ctaOpAb67H9KpeqqD/VJL/656PW7Gx36ZRgv+2gMchIX9YB1J4Dz/v4+cD/HyIn4/w8+fNHfLPJvxs
+xs8W/KDdZrTbjHab0W4z2m1Guy1otwXttqDdFrTbgnZb0G4L2m1hf/hsE77bhDab0LYDz3Tg2Q5814E2
+HWjbgWfQARYDP2iHf4HQ8PMRfj7Ezwf4eR8/7+FnC34242cTftDuI7T7CO0+QruP0O4jtPsI7T5Cu4/Q
+7iO0+wjtPkS7D9HuQ7T7EO0+RLsP0e5DtPsQ7T5Euw/R7gO0+wDtPkC7D9DuA7T7AO0+QLsP0O4DtPsA
+7d5Hu/fR7n20ex/t3ke799HufbR7H+3eR7v3MeMOzvq9TVv+DLWEyeN/wKxR5dV1WBOJJuiqAsckkReV
+gctdCCz1ajYq+BDQr6aUMq+mBnwPesMQcUWQSxEtEvyuXOyt5/dFsN0i4NQQupgWBaQpODYoRd+mr+4T
+1YboEzoCUACcAx1UUH18H8k5UqVUVVNAzDACSwJ7Q4YFqU9VByOnFsGeUBCOcdXH+wt4Z8AGQeT5Efgi
+5rj8189fP3z9Ej9Lr1/8OvT64a9Dvx769aB89vT1Mj5dwl9zaPUSvz+Rv5ZeP8N3S/hk7tfh15fR9in+
+mf31KHo4+vrHX4/+egDfPsLvj/Dfy+zj9ezrq/j3InrCU6+vvb6Fz5++voS2B9Huinz6Av0/fH0eP2fw
+c/nXQ/h8Fu97+voC3v/09fzrl/jsBf65gecOvX729sDb8Tc33468HX5zFz/zbw+9PYy/x97MvpnBN3fx
+/ZG3o2/H3h5+O4yfQ/iEv4++uffmMX4//OY2nh2VPsbfHsQzo/jsF/R0j79J23H8fhht+d9Db55Ir8No
+P/x25M3P+GwcbUbeTMkTw/jmCd7+BNjdJNh4HQWwphOY5bCDsTtAdbT6CTkKxIcxvzXU/rTsAX9AQ7At
+fLfow3ImqIyrNHOhooHyYG0BkcFMh0iIPeA/owFq0yo9BobuAgNypBEHc38Qv9Bki60ABjCk5Q47uwqJ
+DuyD9+o4hmEcQveqQpQm9AsAWCYBrcFAzP4ENgmkGYxQoMO4JO4FI7Y5qYew2YVZ6qbGhdET0+gLCjRj
+CNFggwiVKXolYLcr2jsVvLvmU7PSW2AAv0PaoewerwfagJ4BHAI+gJJ/F4CxE/OAiR3Frq5SQdOQhkYr
++aEq4gnoUj8Blkw1vRn4ArgGqlPvSyJAVyJk9IxP8WyYAMQbU0j9IBHTF0pAA32lXg3M6NG8Dj1DUxP/
+xdKVYQrT5WLAmlBrUMdoDOhDV4BHP0WIVRvQQLmmXPT3wbzGgMII6C+m5wXYFDgLOlIFMQzsmBat+TaF
+fsaSVHU5ragQWpquC1/8C9DO0PZeARzpwrRxKVqw4sDo5QB2USjGzyBEjaZDx9CbYjx2DRER6wKmD2s+
+Tcowk/AsXmew2El5kO4ZTtoD6bnEYgmXM60ksCcoVOKEzpTaDkiGflpwMX1L2FBYqoGqaSKPuMZ31FIx
+07lMLhY2webFDkAt6aqaVmkeG1WtBrVPub8F4KpSWoVwpJ+E1IResKaG5rjBBsUQUNhaCsJ+ulpophFw
+AxqYFI9VlTyL7klbIb0uIYmGviPt7SWxcuDmY3IARFsIfEBvToSFLSrQL/1KNZWCCLlbBtMPNH0V7Zyg
+R2+W8QB3a7DKAhpLKulLYb4mZfooYFeakIMu0E3gRvQn0BnHCWp6RIxbc/lvgGM6WAwla/8gtxl4TodV
+X7uE9X5QxEQ1zUpyHvS8X4HJqkgdPoxAwh40BynTZadJPWC/1C0XuM5xVAMqMv0amwcUg/mRLMBgDlcC
+YD0py44SXdWiYhEk4UZVzcWEiQUWB3rgTluvHMRCTH8I9EecxERTCrY4phqF2FARMjAxCHd7KTI+I9WB
+Vqu1yHVhaupishW43ZRBxQnXACYlGYd+N5PGgDtFvpIEjI3mWqVJ1IndSXSe9leFTAJjTwX/Q8oxeBmm
+CnSLJR7Ep3gvzd4QUtCnc8Itf8X+6IqEhIzdMsGPpqfP0M1ovCgtwJKqhW4CbqIVHg1iL3WxRjaA9QKz
+mHYpKGEAGwrepbfS7CBf9lJyEXjX+sTTCDsqAM5zdQct8F6KzSr4M6DfBSCXEkEkNQx4CnPrBDX09Bi6
+5IyicwKbZzSRK+V4KIPGBlSxhPgzoYvV0MfGb2tkMNjk2HxDXy8Fd0zuDkswoLf0cMtKBN3tlRTyl5vs
+7SFzol3oJRGkD2CE722gA7RAjwg9fuylCCPNJ3kHgXh8a8U1/xqMJrR12tthgimPBlqpVk12UcrTWu3c
+RWKlLzjn0rqDdAwTceXCvMj1kImB+NUAnRiwhP392pQAPBIM972eOKJjGN/W2MFG0R2ENJ4bU3f4JRjR
+g5DQngIBY0GM7qFHRofffN377h+3/LmTWHffNyRqKAIMLewD5fepfXlFq8GAZcp0vTn0HRO8Q56G0Kah
+Gsj10AkQiteL3kSQBVYD8j6Ke6l7iDKxgxAK9BObPlUV8RDA7PZBc+CUWFHlYB6bexRsOGAvMCO4KFa5
+tvb2v9MFauiHMnQcmz1kYswyKVPnhXRO/MVgAAmYlyQI8EUJl9D9WsTOaKiywVwP1h+MHaeUsVD0f6M+
+303JkA91wi1pgflcc75roUeSHnNDtxZJBavtgQa+5WInsfgMC1FMxz9kB4YLYUu/SEKq1H68mSaV+LPp
+0zM7yNjgbkg4SnSeExg6lOgIxVrT510hu1CrUZ76RtzbXkrRrPcpU4zB7XSPbPz+ezFUqjmMFZtHt0Qu
+onuhqxC39xQxr9jQJ+fpalJ27AkA2NSllOdpgzgvOyFjSiHdVGaQo+JoOyFcunN0X0NlYUafY+ZOPp/v
+agd0DUsFTpqHIA49h508VgB5x3EN0gLErovUFSX9Dc9B8hXSBmCIwrfYripPUOSgoKs9iXvo/jEcvKNA
+IRRANHUDiLB94BI6Dco8pTFUuC59zY6BEDeAaqG4ho2zAZRKJ7r3DTEEXZ9GsDtJqF9OYoQZyecenQCd
+g1QnmJvRG1o7c852wiM8mu7rozu+CpkY0MnT09rpFze0Uch6CsAR8Mro3YRWmD3PXfZps5eqEkqCk9GV
+noKKcz15E7vdCSUDBFh3ziU6LIPWapvfE9GXpFUfdFkjDquC6TEJkIb4qg1lRx4CXfP4QAf0D5p215h2
+nkB08ogCAiUtFgs+OqVn39D919EPTlOwY9e10KsPTKNT3e1890PnR+IF5JHKd7R/FQ+bXM7XB1mVebzl
+xORnglRDz3KupspR1Epn+TYiUJ5WGTDiph7YQGmJDmax0rtps5gfWrGCdHR2VilV6FI0PF8wHfs+6Ojg
+qUFO/LgFqo5EYcEqPkQZ0VsAButqp3MZM4JwauPmkaTymEfLHypkEgf2/p93b/vvrvY4Kum4SLf+DvLM
+ZjpMechj6EnqAmMmCX3xZjPHAggW9rc633/vBPQM8jQn+GMHRJoDcnJ4bucNcsUp4Dr71Nb/96DxQdVd
+9NzHgA41HnvAfiP8xYJVE+qZ7ZSdrc473Y5HzEqvB10tFaijfl2rwLwMeKKWpxvbqRI7g6fDGj2Jhggn
+t4nLMUhATg9WpXfvtq/2krYcHzg23OjAlqc7oYUANz/gAwyIKxXyJQRfQsvwAIzQOgqr5F/yTEvUBtzC
+Uwk5ajHUlA6dbyG9Lt8pLyro9dxM3+ve1EGF0MnjOie/OV/xeYiWo9sbUAPbs4OYqwBxqDdzpNjk1j/x
+l+/pxAb/QROXyeKbNnfkHKpYiL6edS1UEN2eDxBAjscXWHDKzpY/FotFMBEgCxFejvAByhqPtdL7vEl4
+ATirGlqHM+whbsUhHlW4XMQcJy2nQ6YNvNbm0dBqeTdIOul5NVvf++gfXTy7bYtTMBpPnhwqSKD1fjEV
+qqbbyeU6oQygj7hqm3giAfGvQrrRI0rD7qj7PzbvdiiNYJoXdJdfKTn4yfVsdIp9hr85Oa7f53uj6nae
+2OVCPRjUdmJP+t39WrCyHxArk0ne7ymqb3M9+8ttbripA7vZtinX2kkU3s3TQui3NKhRlhg6kzqxel3v
+0GMRODz0gLJbJ7vv9NGWIMc73K08OHddyyBxCc8+TEpx4/GoowCm6U/IW+CjnMMzWuBnDI1OEPD3t6DR
+NKr4JoItAhnqaTnboWfEVFMaoK9mIzpNXl1PfEhcoIBE0SciMJ6nk6DMFHKGfpSYQ1PorAKRCrhagcqK
+1Lfpqyl6VYx59TiIVC31VFHz+IHeEACjhHZmhFElkaGHxQgF84w2UvR2BGmJR2S1iEeT1gGCFSECAF0Y
++lQ5PoUBvZoyHIsCQEs9cdrQeo+AfHVIvAi7ySPDEuzp+NV1wCLO2PXjvsiI20bFRFaAFmk1KtONKmSA
+t0FnAJpHUO/KhDzGJzTTnKoCB2oerfniB4IocX1VBLTk8ZEPuIeFrUJSRIUU0yS6jhVILOCfiigSKCfe
+j34LNOIwBJABXvTqcSXiJKM+/glc82qhzCZcgxrgv6sqaR8wMtBQXEypSPCiqAT7QPkl4OIBrgsdWAB8
+WHzuJZa3gveAtqCvsXd0WYVhBAEGAOVizOAeumANFsenU6oMTRabCKAXK4VVBTO+ehxCcu2P6FgQ35QZ
+4JhVNaphpCFBFhiOn0Uu2DmW4yPYSBgLhYjLx+jWMvSShCSa8NV12ny+2ECwnUBGrgxX0ZYMSBuYO+wA
+DAOrAXStCZN1FZoYapHd4GnGQtAtBnRLLxpoqBTQ88ZXYyEqCiKZ1rFdwNAHVX9r32EUjSA3KtOpN+Cr
+PghfIOhX96lzSPIxbGLQTZ8CeYOeYX6pgBpZB5pmMNCckj0EWI1MkPK4HpuMrgKuG56ghR3TTyiExDAG
+lwedA3g5RgUi8aIBYCZDt59RlULEQ1uP7XxFbCu8oEwKqx0AuQ+rC9lPIw7T812FxXg11RfxVdgypYWn
+KArABn5sUh1wBJEpiseGHkZut0yQ6wjLnf4o7qqCRRYRlinSbkLdEGif4ReFKKALE6sGIgT44oBeHZB9
+cxkHgydga4AY2CMHdJ07jQ54LkXXJyXIfVInmZ18gplQKSkCZvzmir2VgOHRFSULaK2GdcMmBRWgy4gA
+UpypNCuAUHxMi9OH7AJlYxIQ+JQlwPNVccaKwaZEqBmfx7jcMtobAOYQPPhY033TR+SoFV2y5l3aqp1e
+RC2NjqHwCXpS61QDDRk652qGwxd1UeChTBxrgeEuT6/TKg1fkB4MW8qetAK1hadCmLqUPIQ1oEBYBtW0
+AH2JpxgvAzxlSOcVsGCsGCRE55gBn8YuJhTLIWssHidYFVqghGYojlsW9wT2h07HWJcwKj9hnAvYFpYS
+xwnejYK0EtLSiiEWaXGLw7BH+/RcAEiXknIR8g1mZ0wXOBYOuA5UDFlLLsYEtHjH0koFK0DLPObqaq9q
+nU37YJ55Vcg6tyYqIKGVTxYFhLfSBHoXkgTWHLBEyRPjUhxdRpyEQFI+dnpQzPWqBjFqMl6pBgmZEuvS
+kVAEc8eMM0IPrlBSVCwCBoMNMUA6EKFi00KFbgj6AsXJatIqo3+A0QKYS3QTeeLgBTwr86Q6lf7LoNRB
+EA1mKj5b82WhT7uJuAWN9faCrCFb3HIscVsVjBAET59dWWgspLLFODFHiHuQGucKfvs2VXTkJZQ5dLAZ
+OiC5g5yFxLTwoArjh1lJKxtrFfFwGRYU+sHSf0aZg+kkdEphbSm2K0TwGrJZM2pIe0lUKgVa3NCga54e
+k25914UiBRURV1Vq1GSDKklgjcjhdVIUJ3dZsCWjm3I9jGnTHui9mAbCyTWxVcVjwn0HLYC2XAyH0qlk
+/ZBG73MZhkIPQIn7ivGUZTGKUPOJuMSth9tgvzA2KAfoJ8Z5RPEAKVN/JStGNgeBkSkJLqiHXczEMHoA
+gFs2I+cQ/NEpo5OSeHjIUyQg0CTQWZEgoQYRGlRE0NBb7MJMJrf6ocTbKVLLDnHeRbLL4s+FVPG8QO/i
+CSTF4SAdmCXl1irC49jstFRmbJcWsK3pgy/5IcetoJl8vgsKwSUWhwCRswJP/GSE9ox9URx/JOepQj81
+MREZDgE159LehBwAv5c9TUkdCy2BY4kBUoiLpMJYwZovnknhNS2ue/OFyBYvpXyw3kQ5OzCM+tIeIYV1
+LMEU8gNwLlavRG87z3cLwjt05TEaC6xjPhbZRZ8sLSN6Vl1Zq4J4WYFiY1UFHWD3rC8MwoN0DkiX1DAL
+0l4VlmPSZgdRpbytMOSnRI8jFHwKcQxZz/gWgB/03evGfjXBGOicJ5HSqoHI83xyKh1hJHvOsU28CFhH
+rAOoEAJBCQ3wJEV7dK5ob4esIRaYDrQynRUqYHwh4wlzDuwbyA2uCWz37+i1wQCL/r5Ijgs+ETrPMzxm
+gwvhQQogvgBcw+QDBdRV/kokYSIz4jkG+TyBDPKE/rcLp8P6SJOauIYp30pR0isSTFHSA6kJRUMqcbRW
+I4hFnHAHY81vPhcJL1oItE33fK/oAhHzhiPQ3rthwVQ76dQ3Wgxxh6o69LrotnV4Pu7LeU13DswKbCHR
+fcBKAxI9QWtoq7O3rB2PHrWSnEuZ7bs+/vQL53OwBPUyHfWu2ANlkcxKTIpP5S0UPInZVcFm616RpeB3
+cIOHv93EHguAd8DpvcIX+ZaWL0Nx6miPJkuuZw9wuF8VZ5YpS2QCdg09fClSIpa1FyI2ofgTe0XaeJpO
+G7pvg5qzQedL+YIuM+4iIp1gIiAcngNoiQLED0+dxLWbGMJCmZVv7PGTt4UG/veEdJ6it9Wt8QQISk5i
+X2HQ72eUHqW90E9PQdcg/drE/0/pVE1EG3rEM6HeHUV0CChGf4pDpOUbiuyceGBFDhuTc9phw+XFGosk
+MlUoIf5yH6PROD5sMKSZPyCcGxYlymqndcfSHs2papXaDMyT65HDRcMY137DCGAxwVx6bKFtMGeMVm+D
+UgdK5LIRBGM/94iG7SrEGMsglUssp3Til9He99/TLcT553p8q8XAY6pGzs/1MNYI8kSHsD8h11LKEIC4
+UNz8ZhM9g9+L+uEa4iM5TcnRc4O3k4g6ORMlukwFm+SMgZ+AyGMelBSxHMlWcTw4cuKV3yZaQA6WjLHH
+fZQb3ifWuU9/YPz13t1tH+Xk6NHZLlog7/wd6IYHhX4k/mLgt5CxQTHQZtL336lEqpA+xdcCBAUBnwAF
+gQ9g2ZS442RNekmc73wTKyy0qgl6cfFKeg1zPWWRGFwMHuaRv+UIych5aqcsgyfO1y5YCsLd3MO2Nka2
+QkL5SQ2TYbQInlepeMOcTXKaERUS+qeJ04wSV9dG59PQpaNEezXhIAc6BPpFDo7zlOjakxOh2jck1vxu
+QXR0XGvvc9GYgdGOX9wjmA173a9rrZ0SSyumdUmwmRwvm52CgX9gkO53YB80344+u9qLQuFyspkvCh6W
+MwrTJZ5eHtw4HVV8VlEgOgxLTOAYZgBsN8EnnpzHGUbN+OH74oyiUwicRTsgzBMQbVADKhEbAKv3jUxJ
+KMEIbyo5Kd5YFO0m6Eti0WkBY5gbhDviXsGBpF327NVyPS3/SWG3t8xthubBTPsIaWqMZe9q51FvsQYc
+iy582DNxTY5wu3eIFBVHnKPkhOUbgXE8hlUe5dIAdLGLtZXzlpZesQ6cnXQGuwQmsZz8G/Foe9vovnYY
+wRvUvH+fL+d6mAPAcVLgyWm6odmcGolHoJPyn//qlDiEfCmF8RMDHzDSlSPcytNZ7X1JcOHwWCPnQMql
+PJHBJsNE4GGYnDVjlQBTisAu0Gg7rCUGgxlSVI6Ee0X7tLT8HVI5USCbWKIDtuJBRlfHRCeJrF6u1fmT
+k5Md7ymk5Ag5xzWfi46mxiGSrAoEpEzmMVWuZ0DCDsQGjuUsExoKYIWWYELXWiLYHpsHzRSqgZ5+hj8b
+yo1cjxxNm245H5YDYacsvXVYhm9p+TR0HAmT2AM7td9vk0XEOyAHt4vGl7NBp01oabPIHOZI5Ho6xOX6
+pUi5NhFPFdIVCIN0y3hGp0PY0ZHgCCPWQasW64/o248ZG5dzHGskSM9twvzQX7v2VbfKkSpzJvyQRjsQ
+IwM5jJxrrJOjb6flD+TBHgaH/QGfez0t8m1LQZUZNxRzk0qMtAVPlmDRVmWOJq7i3xIxM7YyN1U/N9qY
+Hlp5eboxf2D1lzMry9frB2bweTb5sj52amXxwcrc0Mrcz9nwg2xirjF9vXFypDm9kF2ezCZmVhZv1y8d
+z8av188/Wz3/BM1WFhZWFu5mpw80R3/Ons+uvDiwMvdT/ertxqWj2fPbKy8vNQ+caTxerD+6Xr90pPHy
+VOOXi/UjQ/i9OXMY3fK9y4c4pF+uNc7cq489X71zbvX6Uz44NFwfR8uZ1fPTqzcuNCbnsuHHK3NHmy9f
+1k9eajy5sfJyGY80X2JUz7JL9xoLyytzi2jZfHq4fu5i8+7I6o1T2eSV7Nbx+uN72cgxvn3xUv3Ms+b5
+iWxkOJuer5+41zx+Mps7mF1aqD8bwzo07i9gXtnEqWzu0Mri0Mr8WHb7ZTZxtHHmav3JYja51Dgyym9n
+z2Z3DtavXKofOVrHs+cerp5frF8awi/1c/PZi4ns2PmVhQf1iZMrS5Mc9sKJ+uST7NZPzeWLWDQsSGPx
+auPq7dUDp+tzc/WxiWx+OTs1ng0/W1k8h/6b1+9l00ey4XuNB7IdL37KTl1oLk82rx9rHJzPRhcbR8bq
+lw81zjzNpk6uzJ1rnD3WnF5qTl/Pho83n8zXz15sHnyUjV/Lhm9z2OP30C12Njs7gp3Kjv+UTd9onHiI
+RVuZG68/fY65rLw8mz1/1FicaODZe0PNmTuNxZHGraXs2ELj4mL28mz90gPs3eqloeadAyuLz+vXXtTP
+zNSPHQDZrF4cXj29VD9xG79n08+yxQUMpg4CmDi6emG4ObNYf3w2Wzq68vJ44+U0XlF/emJ16Ej96H2s
+Rv3a8+zl6ezI8WxspDG7WD/xI+aYTV5bmQNd3apfOI1VzU6eWL36eGUeMz3ePPRydQjLOIpmoLTG3VMg
+ElAmPsdLs1uj2ckxEE926y5GgvFj6RrXzjTuP1uZO432WNLVQ/dWr883Jqfx9tXRY83lC/ULM9mLoezu
+0fqh4WzkKVa1efgUaJJ0dfpA48ixbG46G7+PT7Jj50hdCyfZ/9Qd/H9l/lp26WF2eaj+dKJ5d6w+fhYN
+QPmNe0exUPXZg/WhE6Ai8Es2dDEbv4pxgkrxFQaAWaNxc3omu3oCRAjKwUJxT1/O1o9ONg9cyG4+rF84
+sbK4yN05cDtbeF4/+7B+fLqxdILcOvuy+fLOyuLRxuLxlZcjmAVX7OkB0CpYElwGbuVcZi7XLyw1bi2Q
+kBYms+NnsRFgW1AU1rx+5STHP7lUPz8MUsTIs+HnmBc6AZVmY+fBNdjHbO4cKC2bGWlcOwC2It2euJuN
+PeOzxxayqwsgD6wtRoX2IKrV0eOcI6h34Vh27lL9wQ1QL6gRXWGRyQULk82hQ82Zs6B2kuLV+eb0FAZM
+gjyznC1cqo9huxcaJ2ayG4dW71ysz81kJ49xGe/NghLw1OoQRM1QNv0T927iFDf99IH6tdFsdERed6J5
+92Y28hgjxMKKTDuK/rOJ8eaTm1jS+tg5SBgwAmTOyuJNcFzj7gwWJLsNbl3AOnOmZ4ayM9PZKIbxsHFn
+ERImWzgDmYNlQXtQI4bUeHGuuQTBchXcB7nXnLlBKsXWXwL/PqZwuHI4WxoD79d/nKqfWWosHm4sjmKO
+jalzjckn4BqQRDY+Wb98G3RVv3hw9dxpCs+xh41DU6vn76GT1TPToF6s8+rlK9ncXPPobHNmqnFxKVu4
+k80dq1+aJD3cflyfOdNcOtTgGEaadw9zZciJ0yT48/fqh0GfBxqPlrKX9+vnIcYpnVZ/uUBpcw+Ca371
+8g3s4+roqezWYch8iJfViydBipB4q6efgd3IKZjU2MjKwi+NI/fJGosTzZO3688hYa5xhNPPsLONu8dB
+ciKHn2NSZLrx69Qmp8ab0w8hSah9Fo82n9xbHZ1onHlOUnw5m50+nr04SxUwfhstMWbuxfIvq0NXsx/v
+YVW59Q9/giTHRBpnHjdnSKX1a9exI82Z29mJkWziUTbxM7iguXwGYr/5ZGpl/mF28njj7kMRJiOgKDLg
+zBPyFMTywpls6r7Iz9PUL/eOZgsToJPm2IP6pUPZ6evsjZv4LJs+tLJ8uT5+qzkEmXNmZXE8u3W/8fP5
+bOImRGt96EBj/Bn/fWQ+G/ulOX0Lr8uWh1evL0LmQyNkDyf40rFT2RCplN/+/CP0b3ZsuH70werBm5AP
+eC8lIeTnyDDF0UlMbZ6cDv69O4KZrl68Acak3lwexVAbZ2ahU0iokJyjC7LOx/FVfeompDomWL9wtX52
+eGXhKOiH+vfaKOZI+T9+vbl0GpyIN4L8sOON60PQFxRlCyNkmcWFxhTo+TS0GxXQyUOQtyQqKJexH7OZ
+eby3eQT8PkONPHKM/AtZcelq46fDfPaXo42pI42FuxDm2RWIponVn49l01fI42PPMH0MFVAB42lMLQm/
+H81OXM3GJuvnr1FNQAMCEgwdJa4Ad4+N1o+NZsfPkwvOT61OjmSTN0QnCnNBrU9eq0/dagzfBZXWn89m
+lx5jjiQ56NPnV4TOr4LIMR7okeYy5vUCCoLMTnl4GpwreoS6hmpl5jBUW/PukWzpPDnl+Amqs4WpbPoY
+iKd++Cq/mj7SvDmMBuDQ1YPT1BEQgwt3Vm9eJQq6+LJx+Fnz5QOilPHb7G36IZEMZPt1vPcYGJ+79vAU
+xchpSLBLzdvL4ERs4urwj9nCeTwOfbeyeKH+YAkSAOqeUgu7PH2MApbI5Bw0HTTp6o2RbOYFURbme2wR
+FAK5wf8vTmTDc1zVyWvZ/ONsAlxwGFyZ3bgCPq1fPgl0RLK8cWVl/ije1TxATVo/O4YdJ23PPwEwg7Ij
+xYIgwbYzR4A3oLZWlqfrZ+aziYMrcyfqR05nxx+CQyGNKeVuPGzePUhwMnWBYOzRUuP2leaJ57JQ9zHZ
+xuLdxuLUystrwCGU/9CJ964DKUGUEW9ABt66ujo53Lx4on4a6uzS6s0TwBjkx6fPoeVJny9PA9U0rk4R
+sl6+jpWvP1psnDvfXD5JhLNwF7OAuofEw7I0x4Bgx0CZxJ+TV4EQyFZnJ1aBoEjbh/EKoseHhyi0H48S
+MQLBjt9rPrkKBZGNgE/R1TLAJ6i3fu4l4c3E+eb0PSwOeRYIeeL46p0xoqwXCxS/Q3ebxw5lYHkg5KMX
+V16cWj3/COsJIqSWuXS8eXeIgn3iIB4Bs0BIkgexv8uXmzPAUUsr83fA4NyIp0ehGRt3idzA4FwcKLLp
+n5oHrzduU+/Uz00BiQFdUAdhhcevgHewm8Cuq6OjnNfJ21BeRCPYu8lpstvYLDRv/dRhootLR6h/b402
+b74kqoEgvbSApYPWy6bOg7yx0ZCfFPIjYNhTRE2Xb5AjgB4pD69AsLC3h09AYKBe4aZxYJjmwxv4f/3i
+NLiJUmUOZDO+8uIapcHYL/WpY/XJR/Wjt0WPTBI2Dx8nB038TI15/hkV8ePR5r3x5tIS+Aucwh2cvkEY
+OXQAvQF4410wGWiVPHkC6d149gi4lMgfGmr0Z7APmB3vgpYB1AG5rl6+z/1aoIalHAbdvoACugn9no1d
+W714i4s/NtccP4iFAm7BjtQfXK+fnYPKzh6eoiYd+xE4DZqxfkRGBX48eYIIcPievPcpZMvKy8dQOo2p
+M1ANRBrLl1d/ugShhxfVbw6BxrAX2DvoAkyz/uhHbjRk9dxc48xPzdHHHM/JEWJCID3oSkCaW4DEz/DS
+5pXj2fxc484EMT9Q1ssbVGSjI8C6lCeArLBxxh7Why7XD4EIT1CPHJ8AF0ATYWrEz7dfgjtowhw7AlFJ
+UoQEm4e5dIkE9uIX0Ay2m8bLEUiPwyBFbHf98jJoFSANIguMRnPpwmnMjpBvHJwySRENm+L4KBacanrh
+DvfryH3y1NknAKIY3urQNUpO0tj51av3IU+aT+bYDyaIrZycWz1/idIY2uHlLDUdrCrIc+CZ6XmuMJZr
+XKyky9chD2kqAj1Oc2tA8AJynmWzw2AcSM7m8hUwKRRQdhx24hIepGnw/G52+zZEBK0YaD0YsJdvW5MW
+NAzaI81AmULpQNqPX+Hig6nvjEGjYYPAX6tnLmKjOYWTY8B7EOnZ0AsQGCc7eapx+Sb0MkQTrbCFn6Ge
+Vi9QnVGiHlmuHx2GmF09uywct0AUAYsJWhi2yeITcBmEc31+KXt+J5t4DO5eWXwJEoKmAIvBqoL2h6yj
+UQbaOHM1OwXz6ia4CfCVNjjo5wWoYr555BFIDvPCvtNUBDdBYsDAPwz6OU5RP3yX2wdNCsG4fJJkA6G0
+fL75+CYx2zMA8tHs0lVC5acX67NXYdlRAZ24R+gLow/jvzxFfXrkLq0zkOXQNUgbgha0mV8WW3KhPjHR
+XH6YTVyAlUSWX7xKfj8ivHDxfnNmiRDrGCU2cSMsOLz0xCJ10JHjsMppHcw/ARXVLx/E2EADK3MvQb1U
+3xeh3Ubql37mHCFvaaTAzr0JCUMsdGQsu3y+ufALdgHzzRZGMGzgdhKe8Avt8UtXm7Py+SHYApcIdw9O
+N6ZnAS1op88ehBLMJs5BllIbwlCdnMPKg7WJisdGVn+8CrsGfzauTxNXQ1YvHaVldHkIVkP9CiyFi80Z
+IKJpoqDpy80nlyFRCVpunsDc6yfEWoeFNfNjNn0NPAKxQ7h1/2zzl3ONc0v4CoYJJQNGAsH7y0Vq0sPL
+jV9u12cmRKRMZbcsR4/gE2qfW/frT26DrYgkJx42DtwERQGjYsr0n8z9DH2UTV+gOwImA5D/5BzV9NiF
+xtnbhL54aglm3RiNo6VlAunJKVAg7dCx5Wz2aP3aBMURjESsNshm9Enj5wOkqAOnBYg+EHfKaTBF/fpN
+Uuz4YwiTbOJOdusc+Xf4EPA8TQAChgvAbNnkpGjn682fgdJPrP50snH3ANaKy3X3MFRn/dlY88l8NjwL
+LsuWLwA40UkFI3TuDvf95HFMtnHxBX0jL4ZgSVGNUrOfF01BSoPEgE1By1EsOPyO3mCtiIl6FTqagJ9o
+kz4oohQggctXoaqw1+ACyrFh+iiwOFRGLy407g5hGQH8sCYQoasHxutjj0hFEzfp21m4lT2cJepYvgzz
+XCwIMPJBvJqyhZiKLrJsdpYkB3V5+Cq4tT49Toq6fqV+8lL28Gg2C2V6ggba2PPmkxu0lW4+XL0K2EZ3
+ED4hnLv8E+XG/COYRZgdRRww1eQ4LeiLp/DJKvj92DCkuvjQntESfDpJCAdD4OikCJxjGAxl2oWZxqUX
+jcvYC0CUJ9k9KIhJIkmsz/Ff6Dp4caF+6BrIMrs5SmE4PNs8MkMn2PAwXTQP7mDHVy8CJz/DXIhegEAm
+ZmCT4nXQkvQ8wHKBdUkbZIkegxsv0M/Ki/MAvfXzE/SDwVrEpmDjsNFT6HAGlLM6dJAC9sRV7DVAF8Ug
+Ojk3CloCtG4sLkPKNe4RBTUWx7BiNDqO3IcdRx/LyUuNowCBk9jxlbnbFHoP55rLl7KRi5zypSOwZBu/
+YJ2PwH5pzl4HmWGhOPLbLxuLl/FhdvwADdvlQ83lSUwKhgD0EZ1OLy5k48tsicE/uNl8OpHNw0I5Q2cm
+cAKY6+Qp0Q4PKaiBu6aXgBUhc/iWp4eBYMk1156s/jTRuDxE6XTrLp2BF2bqM2dJIRcXKKuPnSOXTR8j
+42Czrp6A8KT5A/ELpX/kNORt48wN+jfuHBQP1T1af8uXG4BYk9caT65RPgBbAnsfvEdcNLlEb+ThSVE9
+4JGbUFsCmWjjU4NPH6mf+LEO4Dd7ZHX0mEi5SZhvNGzvL6zeOQfwTIvj3OHV+7NE13NH0YbrMALrnvwC
+M3xl/sjqhcfZ8BHsPv1RLw6uLExnIwAGRxsn7lPHLd3CvhNDPjwFpQw6oT1+b5Zae/g5um2cWQRoIXp5
+TKMV6p5YFED60EvQNh131x9QR8OyuHS0Pjdcv/1T/eSVxoNT9BJfO7C6SFQGyiHZz15tHp3AdhOdzi02
+pq+vXnhWn37avLeYjYw3lhebM6cghME42YGfiIhevFiZP0Gjb3qGW/b8duPoUH346Mo8AOdc48QMmfoq
+xNEi13z5KdHIFTp7geK4krCUjy1jOm7KMA4dDviM6/Ni35MQydgPfdePEl9XqlE1ir9NtZsyUIUnnl4k
+AbOhBGwa1juIlQTOhmFUKcRa4mfDqo6ZhKUYvyohpcb1U095cs4eqTREn9KP8eQTiZqPq7HGe40uvVoI
+JY7UDESM5ZDAUsN0klCVVYG5yyU5SGNIrpHQQg6b0Sjfpn7VBj4aia01KiiloXKjONaRTe5kSK8fqzj2
+C4w+RG9lGbnmATgPMjhOVSn4axGJjDtlqLlhoN+rqVArxu242gbhSuyohOYWFENwY4mFxXhSxulJbE9U
+YcBmMMBoQH6O+coqGQnANRKkG0pVACWRvIbnUIxm5im7p5nPHRV5xiaRnkbiYSJmTvhKgjM5R6yYG1Wq
+NnNbG4n24a7FeIEv4Zk8v7WRkLHEfxqP8TeYY+z6qhp5GASztZPI8zlQ/F4IJKiYUQKYa8D6HX7kxr7x
+sZvMQ8JOpewBv+siKQSrEmNlJb1KawZGRRJALRHKnpIeVFTk6mEF0FS38eCcK6OMnJUbiVWLGLNk+2c0
+KFYqkrhBI1HXBpP1GWXLnBEJozax2v/qMd5Z8DnTlDFuUaC9KNEh9heTfbVgJDqP0bJ+qBjXhPFyZZTL
+sKbIfXXd8/dL3Cdj//CUZHsp7v5+UrgfRNhFjpkkH7+6v8/HO149rur9pCpPDbya8nSkB3h2WVXMAq5o
+hpAzlJVpQEyXKL667vqBqwp4SCKCJXzVQ594OupTVcxCgmFNQShEIqeNhNHGEi0cFmW1sdfccYb6GknX
+5Uwx94IfFFREjgDhkCsNY5iUxDd60esnrxd/nfh1VLLkF14/xM8cs95/PS6fPPr1gOTKP8bvy78O4fOD
+0ubpr0fwc0jy6n+ST2bx23PJqV+0mfavf5RnlyULf4q9SY8vfh3Fpy+YrY+/F/lvZvHj2SXJ6n+M1mvf
+vz7Dsb2+yvfyO/QnGfySYf/i9YL091j6f8TeZWwvXl9/fe/1Sfz3IZ69a2chzz6Sb/Ekxn1DxvxEPuNb
+X8h8Zdb49kf5BG/5dVhmzb5ZY4Atn+Cfl+j5R/vGtbEx1//H30eIZw+s9cA2Q+hx9t8VA+bwxEtZ0yvy
+D9d6RN7+UNrYOgasLLAklQOW0DPHaesXLP16AL09+e3W2d9uj/52a/6322Py+9Bvt+bkk7O/3VqST47+
+duvMb7ce/nbrZ/n3Pfl2Qhrg/8u/3ZqSp0b5ID9Bm1vy1Lz8e0QenJc2M/yF/15iGza+jd/7FHlaWl7i
+//nU8G+3Hvx26478fv63W2Py1ZL8PiGdTMsb7/126+lanxzV7d//jXddkJFc+r2fIXmd9MPfn0rLe/LJ
+vd/7RPsjMovp31dgWlpiDI/kkznpbVqeuiOfnJanRuTDB9JgSj55IN3+xAf51T1pc17Wdkh6G3oz//bw
+2yNvbvPfb0ffPHxz982NN9NvZt/Mv5nBP3d//xw/T6Wuw8Lb8TezUslhhPUZ0J41GEbQfvbNM7Q7/PbQ
+21H8fRefjr0dfntQ6jzMSyWHu/I5W7Biw8/o+SCrO6DfqTf30RPe+/YAPnuO3u7h7bPS8jZHhd+G0eIu
+Ws5wtFJbYlwqScy/eYZvx98ewO9Tb36Rt3Jso+j3Jt/45sHaTEbx+2PWosB4Rt7MyJgey7tmMTvOlFUl
+HrKWBFrelNoUw+jRjvhnmQlGgKdYo+IpnnqCnyl8MibVKlgN466Mlk/wPbOc1+/PYoQ30fcY5nkXT99c
++3yEb5OxcCZj+Ocgx4uWI2+mudry28/S5zDeePfNdZnduLRh66fcG1mf2bcHWR2Dq8Q1ln2ZkXHclPZY
+Z+zdz1xdPDGCzx6gj2EZw8/ckzcP8Nt9rNIIWo7jrcNoz1ksvHmET0Ywh8fccRnPYanSwRW2ozuI9bkn
+877LFUZPN4VGWLXjOvdExjG8tneHWNED35LmfsY3HNW9f6/6Y1mZQ/KueaGKGYwP45K3ch3mpbdR6X+U
+MwfdzL55zjFIbJjkBjFGkrGnaZCUGeQaFG0EtsA6BjylVYlGlDAlj5U1pLqDRKoVlSn7UdhlY+wl5CSu
+Ae5ITq9E0zNdn7rbZgKYOA1DyX6O+DirETCSV2KTmV3DPM5BHUjRReAzN9BpKKUXQs2s9n6iGxXWvBrU
+qk3LNxLQN6DcGvpktHmvnRHL0aBTz5fciFhLdnIs88UbCiw/UfalaITNAzBr4cp8C8Nddcx4V0bIsPhA
+mZHRgY27zytPch6lsof2BrVEOwu2dJlU7aUuy9zwL4AZhnwync1VoU2e8Ewq0xXQzNwit8y0hTSWOhbM
+MmHBkQLARU2ilKV0p2K+pxRui5mYgO8qimnu2oYlGlkCAoKQWAGDKDHODyBHJzWbjyFrzVQyicn3EkCf
+EtMUGGlrGJbJeLhAcncJ1kJCd4Yo1wjiMVymjDPMSYK+mFJXldSEgLFMNpdkYx86wyN4u2wn666hb/ul
+3sfgWbOWW1FgvKard3GmprzD0llSjhlytUfCpR1gRFv2gaHxiRqQ6DsaCJi7pBuVdC9IgZXuiGfjmqdd
+RjYxWZXJI77h/rHuB5aYxRP8hHU2GbxYkoS6gPTBlAEtLY0NdJL6GKxRIfmuLN4IeG2zHIxNyjA2PptF
+u7hmJDDsAGOAfckOIWl4fonIvOq7XJ5ttuZKhcYGV14x6DewO23TZKxFpAIQLinSZk+027B4I3GdAI1a
+4sYYKcv5pSZxCtpmdpi/WWpNmWwQ1DSTzjzmSDBgjQH+wmMDfgRIiYXE5xylJB0IzXe1p0HPuhYGvbKo
+QCB1SSSezw8ZwcfQTabylbSyU2EBNIB6icDXXlXSDMLUvn+nnburJK3775bVGEmbMikHbOSCysEj2tvG
+8iFMyaB9A9IocascG+dmg3oZx0dq2JYy6ywp6UTmLqkthkPBX3vsFrtK+NcmyDDPQJJdiOpdzfwBbrCs
+tSHVwTLp3iRv+sQKAafbCfWgs8Pug01t8npJISr4wsoeyhBfSjiQScDX5IcdzG4rST2iAgsyMmTTFLTk
+kkgsuPZ26jQxTOkJSfMSvx/bOjssJpMM6rXk/qBm7PxAUpx0r2VfyJcqyXNf2S/4CRN+32lr22GFh9TA
+YUL1APchSiUKdC3vZS05ZoMVWtWUNqAWOd2dsyH3DgPOpTCHUMinYktyT0AFzCICm9VsYotp28Sagi2S
+iBBXdlhhxeK0oc0KIoFVmVpTYoEUhklawSkx/Nr7mNQfQgozC8hjaG1c6fFhuaSeHixrS1LMBPF67Y65
+KmGg/jarA2xOkS3wBG4IfT4v0kbXmOeCld/B7MBSVGbJEVX72HI4M4ZAtButCBKSAilq1qUukRkHSLuG
+gYmSewXCpwAKavmWFiYL4LUOiMwD7YADtkMyYHN3UOpCSWKJHZab9NFKfxpLLeqcIxnYNo3D0L71pSgz
+sxU+syK9nErCox86bAVJoPzY7MAKMp2ZGYYqKMQ2PNuXPKtAWpe2sg5vd85mTzhrSUqM9MeagZkrfsos
+kH7MdluFZUjVLk9y4/9l5/651dpMS3GSSCI7u3NUpoHex6hpUkEimQcFRs4OaKn4peM2m35n0+kMazLg
+cZb3xdx3gxmK0T4qNwYmQ1fRaBZhBZW1z6+klbIVcpArvhfUIJ8rUoUUVAIFj3Gy7LfEexupbYWpYATa
+5lanrPYaKpPUQJ54q9NrcUjMDMVUU5ZEldpXFlZgzUQ3UiZTwKFnvE8JeeftEmyzqGSXR43sGF0iF38V
+QZQnjk3nMHuU61vRzNyAtOoMSvkihrtuHdQOy35vEy25lqVhvrHZeiy5hEkrVwQEKyhj36Xohva2OhLK
+m1gwVKDWNUkBO1H0E8ZFY4C9VsCzMinWDBIYHZpKJPKFdfLwH984LGjOucdGi6cEW8H61N05UXUgaFYW
+GmDMP1MRuA9SubSiuaL78P6KzQeOtU0M2qrFreZhkRzWBWJ4tgIPi0oeVDUuubMtZR6rzTIzOyz4slll
+RorAQY+zaJqR1BAMQipgrGupsqY1NHosqZEu641XE8FuDCSOJVnNBm3bNE4WAmOKnLN+PRkPAoRzhzIN
+JIcVwhwyxKp5C7C0AlmCKZlWLeKCyWqmNS9JPpJx7K7lIUGTiGvH+sI8G9Tv2BycWIquMU6ftYr0Lgny
+hzAWbb+WZLnDQj9ffGZBCFlO6JDKNn5jUyKY0kE6Y0B0rodCPCAslM6oCPBdGyBn/1oamfb+mrI8MvVR
+VSrEQQtXzN4yVJxxKtF+ohtuoy9lWZjWqC0zQ8BT3G0VitpYZvkt7X0Z1CoAGt9YIWkTWY0Up8LEAKlC
+313LorTpjIzPB1IUH24iwkN2xObHSpGxoFayibBSIgv0Z4vUUPGxG6sULeXnWZWi7FdZsMdnaq2ILsnO
+IUxhQSIvTWSrmB3KbEQLGRP5viS8FjAZgTmE2y2eB/rle39wpDDPHgsnoSIprViyHiS2G4QBQW/TE41k
+0mlvF3mHGqdIbc9UXAAe3lcAadOrZS5tdpV2WyjNPLKoyCImLB8kpYuorkPmXLJc1oaO1naWku6T6toU
+F9aM6E10taxDJhDo0IkKYlRIeaZ1LZ9L5pnDFcNQc44UvbEpywZ6ZTeIvKXlc7CRY3OzjMTyYx+s1Cv6
+AslYJANDo8NUyhsy6wIWiqwSCya5PowRgHRj+iwtfaxZLMDZziI5acWWJupJBn1BZhETM2qs7s7ycwq4
+PNaOTaNgDRnaY+WYTkQyLdlRcrIEXEKUsmrxuhZnhzXuQOvgSZb0Nxgg3+4oI2/3wT6SWthFtujpYuV7
+AAlBDutabL6esWPRdkG2EsyiF9ci4002/UDKi7U4xu5YwdbMsgmnzqCWtLyODluvDfQOIgQMpQSTyh8Q
+nj5VuFPwea1CjddbOCxq6nADWRwdf70bK6iETl7XwMrbrLwWljZY4t2JfwFVMXmP9OkzNYSlgPiGbVaU
+/A2wDPbnAIiRX6YUMsZlCUIViGp1uv9uhYdUCYOIdUSd2mQVr0tJYi8TkbCYzjbI39gXHVfWO383VxMo
+Eo/pLgOcEdOWOwuKgsWwMDdHBglIoxgiA2tKHe4o2pS0PoFH2dlfmZIIyCGZJpLwRjVh0zRsGoizW3Jd
+HKIZsm+tSnKT0ocubcWKL3URQ8cvWqMpsQlhHgkIr223UqBgs23axG7ZyoqcYvczLTsv+VO5HowMb01g
+gwRarD3SvOT84Dsscuonu+WyAY95T+QL6gFlpD5ergez5DrbNFkASN4Y0MNrMZyC3DKCTVWOSK0KDdS4
+1i6ZU/mihQAe9gTqjMVpoNlci9ml5IHYMrS+/ES0fZiKSPqr1FB3RFSahNAPfxal+CRlAbiSZb1Ye9MK
+FGewHHG4JNKURTSkMIUByMd4ZelYMlPy3W1Ct+mVmgUOy/hzN6MKt5NICURF/YcX2aTFrkKNm+l8YSHq
+HuvssCmvLKdJ9mDiEnR5L9gD/UlNt6C2h5oJEjJyeIJFyyallUyj1NgqCcwZpnYykpVseIUKlon1hGhl
+KclrosUOoWOTCDe02UQsMSNyPbR6Er/aa01nW+nA7E3jfgxCCqfqOC8lNDcILmhpKVgalNJ1vIaDeZpr
+lR+6v2JdjNiTbPKgVuU9KL6Yxf7vKUQtkuq09Y9pIAwkh2ZGLlIQCQZTwJXy8AIdtJuu+UOMFFPFxHZa
+J5dd1patjlQClLpvPMZKIRwqYlBhq+iewvj2SXU7SW9d12KrHOT/sq8SOANyr43YaqwAxzoC3CTeqYA2
+Gvi4ra2nNQ+OjTfYjD3Dy1XwAOtA4X9iVu/Xf2MaKAhF0kRB47HbnWvfY31IHrPL6UkSzJdYILhHSmk4
+vLXG8cO/snJbWd5MgGlttS7JRu9RjsBg3tsQrpcrReKNzi7r4SnCtiMqI8NE8ScpzaHaNj+2NQ5kKiAb
+Wi6fS5mVwOb6mT1rjqWNQFWe49i8wTX3D0vUSiZ9ESzdYktgmI/lJh1nm7Vz+GxFiZ6zlTEAEGsscSc6
+QEQz2xtKLyBe37B2HCxz1smPmIQGHJzEO2y1ks9TA2Ri/m7NKxhUFcGm4r2jtsZ6fip5ohuldmZQa6ed
++40Cy8idAlKLYMO2VMoskkVBbta7tfHTUDgOkJg79ol2eEmPTQU32+Qwttbyhz+w4thOGJUaQsjaapIM
+l+thajdYRnDPfr0Ndl9ZVTbY0hHfWQaqptJ1q6ixDTbrsWXntr3b/un8J3EicIXYRTQqEoxeEtfphWN1
+xZrzjdT7Wy9iBrJMUjmNX9xA2PBpIsN9l5fQdDq5HqlDyxtuQC9fWh+ntkCXV+KI7GHuZlgS9ONEoZT7
+FVhRrLmUfOQq65dKoPMHQ1rVrPkZDpA8hVHDEjcM3/EKEJBwzoFF3J3zmLIdVe0bEsyBFGAzZA2Mf46C
+1SnBzSpwaby3doqksMmCChiCcn5A1L/4DqFet1nvK2vz6jRW1ockR9pglSAgJhpcm5ioGSPOv2JNBJFU
+Xyn6ZG0M2k12WqxIkxXL0yJ76tiCK5KPiV4+k5IHznZq2KhIbSjuxZAXx1ANglL66aTsTyQ5eb1NjMw5
+tpRN96CVptTyX/mlzhaZH8thcIbbsFEbHTdOpX4N6xrkeujHRL9ScNOwmB2NbBoG6e+GprFZwQ7YkC4K
+wYrdTss6KXqZRFJk4Ctrse+xfuHdFmvsoaOApXmkdMXf/JiktVaQYYd1a+2xaNTmwndWCRVY60LR5fmZ
+WKuOrWNitoUATGHN6nfnK+va2WWtcmt+GNdSOTYdlGKhGB0oYvW02UI0X1g8KLmgAJm/V4dQLCdkS3IY
+3rJEcCLFgoxIvkKN+lbqdsf96BP0CYKsAXzSFcjv0Lmy8owXRmHjWlp6oSid9VIFeb2tumH6dY0Fw0X3
+BwFT1NFSKta2dtI7qQcdW63HkVrZEKaxwwRmKaXQuTbaTvG9Qh9JnrexCbAOvRE6KPZar8puLUnbA6KE
+tdRDMmV6YKGWEvqXgGRdqZlAde6wShS1p9mZ9lMq2jJBG8Ug9pNBK/J4CxE2QDmSYpzbmisnSZVvBifa
+qhMtUnYoqNlaNLFrDQcyOnsXXBf22uME+jvxooDlnJNa0doWFPIANdraVSalo0n3ihXplC1dfyUlTkKp
+H2CSbQHdKUqUjXg9aF4J9s315AWGel4kOKtoF4T1V9GG/hCVlHdajbfDuo5tzRvTapUNhrAG03gjHFGC
+FV30yX1qDc2iX0w0L8FxeBlbXkp35uVagtAr2nLysNVYSgg8FUi+dgny2+12PsfL82JkQ/pZZFy1BUCU
+I3WtWX8NS8AK9hQC4v9yCmK2xLzZzKH1TDXvsFaCw+AWwfqxVCVZK3LECgqJaKdE6gEHUeoVY7pa0Nnn
+4qzYxMMu+ntgQULpbbfuYaL+SB5giNGA5VupEA/wLDXsPF6zApFhazo4UmhEe59Zv/cnUhDKkRufarw4
+CH/VxNsEaSoFMyRqiBCDlehzPUZGUOJVP6DB7ZKV3cqqddjs2NZe+hjKmGdn2AAHmiZl7TXP1iMwLA7s
+gFisS49lNrnF1I1YCSV2jqVIKQCAR6G5vMhNZSHLrK0vxfRZmaaYWg+UY4te9OxmuTdTo7YXONWHzfS+
+tsceHK64FCIe8tgzRUecAa5OBVw4n1t72ubzt2gaE2FS0OJbgyzYwfpo/j4SEbV9xXf/2CH/I+HF9Et5
+gKaOLTTmiLYFYgGxyAoCmzrdUl+Y50Cs2mH2WFDKewyIIxN5bzEV5/SA3LlUsrWYoAPExmdsFCxZqeKt
+1+q8GPKYppdONIq40VzyB6tw2NJnbbwlhv4CFZJZbGY9ltIhGmvNQ2tuaBWnUWunFA62jEetbaUNT1Op
+jmKfdflsySPD8qv4sZ5Z8LpDYbdD0Lax1aec7akYmms1jPZaqwDsK/Rd1axaUYo8VqXbq0qkz23CVFup
+tiBYvpIKLaB0hmDJDZQQSLb0wbufsSBQEA5qhyyxw57H/TWFVDcVa6/QtUJdJScTDiS+4Vgg4mjASdXw
+9RuF+GBNRWwdtIiGZDla1iehtUGrcA0mQFUQhtryVrZqmNnOGg+x1P/hATj5HqLZ0iAvz3RYfj6G3o53
+WzdTH0+vYX2KLs/nrXlMaBKy3I3Dq1NsaSLWwwHfh/KfxMYk5hw5vokd1gimBMXrwkhuKBOqgwypVUCB
+YhDwdgsdd9iyEIQHQL8Wj+fa/9PpeuefO8RIc7ojcY44tF3BR3K1m+dY9EuzxfxbvRjHGhcQhnhgUA4H
+XWOrn/HaSpZO4Y2QFICYP5duzUcq0s1xbKm4H8Rrt8EWEiyz2Foh2jdoVZ2dmMdabfvBY44XwTSJrXM8
+74iCHhzM57CfBTGIS1LxPdrKdcNa5x1xnFl3kfn+++9+6Bz0BQJERVML7fLwnNRITVJNDyeJnVVX9sYq
+FUHqGFvAzhoqXWCnXkClbdYLbs3cvLUGkx3WGhSCzDl/9wOAj4pJYcUWeOdYit0q+FJbNy9XAmywxRAd
+W3fQSJ2YqBiyJpoKdtiTbNayC5TcVYAFkdsAglqbdfG02SKLXe2B39PSknfEvQjGIxVD/NLRv2vNJy51
+vpwBX4mtVmW1ygCkR89enAaCnmNxxrmWGwkKWK8vDSgIy2T6qN9WT9zYbYlow1rhNPGzAgFLkXfWasby
+fS6VS5z/4j2rXm2tGhSL97Mz8aV72+WKVyPV+7vaCeqIbWw9RwJ4SOGyXyHV0IwoYBvFjsuzzj9Lg8Pe
+5LWOnFYSmby959ET50OVxdKSmqWvrb4QdO0ze9KrHGGFT3RcEB6N/X5Qsq2HmF8r9yjF/9aOvqu8BBLs
+JJ602LHy06GPEyYd0AXveKRTFEwSW0wkZ+OOw1OPCu8u9WORtNBxfvJfFvkDC0ehH9l6jc5aecA1PWFL
+EtI1Sm9orpUXqW0QZ0DAw21KFFtVbW3QG/fYqAEsI+8YdOgT7845Vp/5oTgDuuwxhq1s87eerv/dDpFI
+FxBPpC1YNyzIGgPeihKWO1aUeafbWY+/6Q6Va2vjBCtha8Fs3RarApAcpTDm7lp3EauLcbZyCthmKwZu
+BClRb7D6Mr6jygSr7Qi4ciFLqdEZVxJ9a523UhWfYmbtLNJqPEydtbh3WAvTFq8yPdZslZWg1w/YsxDY
+knqORFZgKmIV5Ktma875i2NvjklATjzqYsl2bKqtt2ikyD5GxjtE6MbwSDeEFYIS0Hl3jorInkkxzmO7
+KsCeCe352JqYEXcDz2ATOYLbZgS+2kp0htznx2Rd+glpdoN+PmHF4SjcvOa5dF2iC1sk1GE5fh6dWpjW
+KrfobahSmqF765MFm/01DWpYxj85OSJcHnDS7Qq0RqcT6FEsYbr6HLntdP2f1kMdWkTs2BpqVDYcjq2z
+Z3i5MneFZ95qrRCo02VJimBLDiHZcgNLtoERSC4wMcC0vBI678i5mlxgIiU68Xut3fJvoSTIB4qBG/6p
+vfNCLhsB9LPwYHN1n7Oluq9PbjPJy61IjrIVVPMwVIhYLD23dYtPrpP0SdUkBWPztk9HVKTTbWu3bqSt
+w5vpbGFAW2CKTjIGIPE6TEcZW7PUkwKCsa3N3+JQCUdSZZWIumjphfoxpMfXoduDS051Zc8PBy2sGCyL
+F5ZnXeDiQtzD+z6tL8exJ8TdoqSAIFLa9to34j9TskXONq/ix+Lu3ae9Tlv91vncxijtIV1vdChJYj8i
+luIRYiwKFvzO0ondObn2hIWg7GEw0a+SmYiQFfQrwlhuPXCwWBUif96L5bCmGXgyTQzkkinW0G1RiggC
+v0D2RGKk2UJpRogvpMMM7F8hbOLBii8g0fPFqb2bh7MwXsUzt8EWz6Q/sopubJyHQ2KgUqA1wSNXnjsb
+dy3MgMWsfi8m10ZDDVsFKxm6uWZrT5p2q0Z3xBEGrBxb75FXMHBiiZiDIiCwD1o0Xet3jB2DjBOAFVhT
+j5dVQaPtlv/lLE/n5IoH5TDJI6oZIimHd8XwEo3QHgbHFSvB0oJcwRBriWUjFANFWpjWI8GPmJiWG3a/
+sEcGfmjLAUeyGH9nSdb15gt7rCpFJlUoxwm0A0Q7QmYRtNlyvTUiK7keVzSercv5HWE/KwFKDVXwoESG
+5K3v35FKYRvk3qZcT8oa+rkep5cOZTotBkQFQPtCW0F/Yv8IfVnwGMIGk7anco5jjyPoMgFZbcjt/PLz
+HZENOBQ+Z1yEmDnOf9mwDVtTkIfIEk8UUf0OWgjdaWFa4q0JapEhYQUGFX0ezOohHhbPl6We9aJFocGl
+vq+3nSFcsG+jxJYKk1ph1i7eXBJfTHWHDSHJr9WhtmVfJVihzANYnjsy6JCyzpVeRLfxpMKxIVyMHTA0
+FcpSzJDxWZwAZIONhesuWD8fDSlozO5uh26VLkuuLVJulGdZclQrzLhWfDQvGD0KqdihPvPWh8gzLFo2
+oN9iFNsCsY6tVYhpyz1jkZWRtuhfnnJQSEwitHZYb72xlYA5aMyGRAqOJsrCjlpxz70jCZNOfMzInv9h
+YVmUkbQL+CclDBl6IjDNHlt9U7DwADiYVz18asG6LQG+UTlyhsPHsRRfSP0/R24A0TFvfWfZbHatfq+L
+OxiJ33yDLWJsUYWIGsy1zTLgHql7KUsrsCLmVlkr6Rtb/3qjxFlI2KkfeRvpc7fnt9avJoGDcri+FuPJ
+2pUErrVtNhAlkXPDWr/FGqKC17WQm7AriqFXURimLFoa7LABjuLsZ0KRUGsUC5Cg1waLiuYb8aEby31l
+tkRem41rNl+6PCrjZQ000iwHOPR84YGd1uug6dQjYjFlnqvxnraAJ3eBdTPhz24/kZgVBlgNUE7Y0FJR
+KGvFDY0luhZrpOV9mo7Qg9b0snrzG+Xw0jGAoX6WvLehUBuJqDGxbyyBymVhvH+EK7DRRttBwcrCFITx
+KnKHHNSn1IF37BmfQz4TNWGIjW0NZcfSmRE0EddskXTj2EOiPTZ+CUKGW2djyL2i3HrIg3VyhxzD+yGj
+9ABUqKDpMbMucV5nxMViiV9YPvZgWmKCgkBu2HOULd7p2IrfeXZNDfaZElzBI+E0+QQLCCoQ67pQ4/Ga
+tXp4Gub5Uji6IGFMNTF9AmX1mJFal4khj5VIHvS+hrEupub3utJO99e9fKbXHpPZsphGzmhBjrICeUoL
+vM+etG/kdZA8h02lXqSwUxBY8NRu5co339i6rJ+oGCLPa5c7l6yME0xJ7ypjvRhwwTLzQIf9NWye+poZ
+cJ6WA811LdsSVv5VcoSd2nu1aht5T3RAYwt/5XrWqmDKbYuOAlynNxzUw4WVCvbYvLWAbRECDquiOt+1
+2Pgj3gfNSW8UZqT2oneUltrfef+05o67SmjiE9ZapiSSoIW1upLfWaJlHB19HkWJTeWC8I5yzA8jq9i3
+MyBpkLE4ScwcR16yhZUVXcoBVOi45tpH8deGkS5d1E4E1qxL65s2GyVWtp49lsPEW2h9yh2MmgcIvI6N
+/t1EbBlqbdpLcophfBtcVrQqYXtaBLiKbHnOLnG+Q17H3P9ohz0yECvHD20N0LXgcVGfAN6wbgcA9m11
+fOcHXqLFEzaHHcmNOirg0VnI8F/KwfYk5bWPLGbLg/BesF5F4n95DNjmdCmnHNvrFqCsnS++3OvYcvob
+ZU8UhF/s2Jr5dNMnVsOKKbmuxSr7fNlyh4yQp2A+j2dyZM5cT1QAfmL5Yp5oRzmqh6Ivih1rtIvBWjDE
+pJq7H4olT9kM0lcsIp/ov/I2Lx3/D33v7ziEU1hthiBI+C/ltGNslB5GSqDxFxuMavMl1tS1U/Dl7kpR
+sN05LIbMKBG7+itJt9hoK0A7toC2Y+NRBuUeWFAn/SbKqVqfVWQFfJvdwE4bemSLqTu2KrKNr9CDVauL
+5YImR8qeY9LKkXiKDb4otzXHQqc9+9bh/hqDk8QxQXlF8vnOHgtxlKpawzDIV/TsiFedPvsWuWiNOlB8
+6f877ejYskOJz9BREunwhz/YaFXhTEjSrt4dX326Z+9XNoDFVltvl6DzaN/22qfehtw+SQA1GwftMSfG
+YoQoiw64zJbldyxANc7XdOjK2WFZSTly7JFscaHG8to8ULMHHdaw9dptIX57PVc4EAXEKHgDT/mUZdiC
+Pb7/1B7Di8e4FPHAHgO1bOTYOLIu67NQnSwL3dVuy6Abia9SiUUONgUg1o6tAS783V5WjtjsVRtd+wn1
+UTc9ZFxn5kUDCfxNSchf9z//1bmhmNra5Ka9R9zhdL1Bo35q10X4oesdewBkHBsSsl37fRJZBSX46ppn
+w/YlI1unEKj9kNElpf0AJgqEI/62jjdFU0v1aWY/4P2JvQSmwtRgN6q+ul6S2yhhcjBIWi5Uidwk5RVU
+qYQIswuSvzRQ9i4HJrWbf2fEK559vrrP+AnXV8Z+p2wOVWTT8Vmlnem+Nu5Cha8W8FykmPvtMUuYsboV
+DKLASx+p2WxKfGRvkoI93Cc2kWDicrSWby5ZRV7EcuolxojKpRtMJecVfrydkTh/wIarcpzRqwVexRyJ
+7oiMTW2KbJKQvcJJsk5iFqDntU5+hAHxlqSK5LhHNmPcaOsMkmu1mPeCpYppfepXs1EiYTq8MsrzS5Fc
+SeHJPqAzcQ34SllnHFaC2VOllA782BYAMGu1BfiXr8XM54VETOSC8Hs1laS8SCnkvUzMOucNSBS9fVFR
+9IqSbCuet/E7JRFyENKS4W6wYAyGxuj9V49DCZtKJF8WA7RJ+fbKA8Nbf1xWL3BdtoTtg6nHcnGX3J/L
+qERe6hO/uk5bJ/bXKhOYytq+M0t/CjgPdBMqu+RSlAFj4e1CPu+2qjBznBLn1UIoV4RFciFYhdeEYVmV
+VASQeH/GWsht2RV7bTNtMZ7W8zCdfxPkMy4LPKmAo9bSkHhpppwA8qSLThe5ozjmHaL2loDfb7LR+2za
+jXjksR90olJKcqsSOdn3GIJTW0tENGtTDtYS6cz+Nol22LqWdgOcUGTujbbJCwnvx2LaPSuuJyLfbMqI
+WcvW8Yhf+aAE7sp8fcnbov+JjkdGkZGemVnFUHQbR6YCGvdEnzboSMdruVxAj0YS6GjLgzoCXt9MrL+W
+uyPCjup0LZfOSDIBgUZYk3QlVTASXSk5ejzXHbC3ccOYV/sZOyYRFIwvtMf04vXEiwesbHO61s6SaYAz
+NoPHDwxES6KSiMK1pByvILcHsR79oFgaa/smnjY68sxadtJna/tsvTvMm7T5bXLrNd8PecsYiQo4kIEz
+vycWWIUd1ORgnRk0crtrTLZQVAZFLvcAs1m0uG8lKlRuppEY+4RpRv8/W2/aJNd5XgnKu1Hd6H1fr1Pt
+ZmFcqALk6Qk3qlAOECRFyNxCgKye8fQoblXeqrpEVmZ13kwASUkRAEhwEynKtkjJMm2KIkhCEAGCAAEC
+IAl+gP2d/GQw5os7goSoiZnfMPOcc57nvW+yRwuqKpd73/uuz3LOedA2iFUgTqdk7CrKRPK4IFuuZAUp
+0p+c3dn0bSuiEr1D0VChzEYsmGJdpVA6y1sojWIvMM5I/ilG1+YpDHz7vm07rBwIfx9mEau0DlnichPj
+D6gponOw+jEPiMW3uRnsRgQB7MojZBExH/lc9syen5sQvmVDqNoGVXeveCCIbc4irqEcCrwK1UbAfB5j
+6neJcpiU9XAV1WMVquJ8I6oMzBkgI5091TjQvLsxaIiaAGAH7QfIFW5YubWFc2DDSZ2qDbO8ZJvSmGEy
+EQY6he/SPW2iZl04CdFj8BPC1NfsQxWJp+vS5QccGzHm1ZGQYnbf9XrnSt1fcMJZrENNN/KLZIx4u229
+4LCxCXDM+h4BIuLdUHS0i4fEclCRt9VVds39vk4AGOACY42T/roH+JYdjd/dUwTxdMRy7EDwYwEdjP1D
+VQGGiKyT/4lKWuujDXGfbZ4zjEggKvdR8GoRthBRd3XCcvGQt8dCtU+yMOla5fsq5ydjFRsofICeRORY
+63/Qw0CLHdbFvLUVO1JAplMIIY2ixRMmbZwq1KgiT1Q16U0AAMF6Va7R9jkg8rbAlTMvdYStg/Ojy8ro
+RHRpn/4PgjfNOwppdXnJDM6lETgw3I9E9apQ0JmhNrYWFG9H3bJ4oT37vdZ5sMycS904QbtBMBNRSkEm
+MI6bA+znwRtHQMBO0UrJsc4yrDG4QqK+1uXXxZspCqcq3uf7hjSGVkc8rFm1Q/savB7YzR7om3GOb0P7
+3CxEcqVQ2q8vupMqE1jXMQbfc3Q8cJY0uBued2IEcr/4auz/4sl0nbbdIK+D/WCltn0P+RVUBavWhbWq
+gV4ilBtQBaZ//ZyZMKFj8+4hGWo9AkbsfixtX2p12dzqqj7KwrLzvBvSS2aKwiFrjVevmwTzzRHkXdXq
+wvoXChXgUOzztsrMA7X9y+6GZ9S8sflmxoEQeAzXL9MFtpFhyXb+DzumWTwYdOs0R7kt3CfqRqE6Up3l
+TqH6S8Ws1h1qNuJ+HpWd4fk9XEW40jqrLnV+YBBq7pOLzrODyY26f7QasK6BCgFKw9w+bOVONlbtkD3F
+F0VVaqhSwJiU7b96nnEPmawlZ4445gAgKp7D9JPs51Kv5rwmrcmGjnW7SbxD4Gq1WlJkb1nzD/FFwUKF
+cqh2IICLc8+B0sWmSh+OVuFh2r0dR7aH68/OY0cKdHr1I5xhHkYsdrjb6GSrrurmzMxwsdnCYfXjTZRz
+73NeuIpA47B5hhOwJ+GcBNvHI4oTnMU47x8ed8l4dAr2PNLQuE7hC1gcd1TcI0i+A7epNDdJhd5Y2m1E
+egbPT9RAKnlOzRcKi3ZrglUKUR9Wq50y/3Z2CjFXHRhFEiG2P4fuuZMg9iOBUpXcRe4ztiCdlQzFKRqG
+Mn96kz3FHcwB3iEw0B182tqrwmGfJRYNnDJyNwqdq2uTe8yHwZnPILCNULB4HAXdOH22T1QDAf5HOD++
+DkJzuRnEruE3XB1D+8DqxPUDEKjgyl7rVcdgV+53O7lXHh1yPqm9y6o7yQpXHO8io8xiPZnTimm87HIW
+5qZvAgrTd6GIgnW8cAKIn9gseFBgwQ1gyVlg3xmOxutOTNrb6XAe2h9HsTsTl8GNtsuKYLZ+lPXsFL6P
+drG7NqL9cV/8j6gWXW8tgi1/lz1bx710+A6oUy08W6fA3MIMErIFtEizwFX1kfsehguhW9d5aEhFH9SN
+wxpntrmmiAtx2OFhq8P2WYSUsL+BrkobmLkHVmxkiFIsFK6DLTh6ezuC79ztIBm3ExtVz+wU1dDZ4V2P
+cU42t4D+hmgJonhw2MBP8fNlidX8cMAI2Nu4iMg86p4hxlIovrQ3xFO0fXSW5x2ArH0PKiC1mHDj3jqO
+qHlPQ3n7u05hL5w829wt/iOqHGEeNg/6Pt9xkLyWG+taDhEXdcWTpnQ7iBxJa+BdbjfRQbUHmC9Edp8Q
+0dBbc5hSYSbZRm1ei2t0FGQMrdTw9OHHTZgtxfoYaj9ENgxBU+1iYCny+QvHHjcOFC6cR1bt/L3f+0//
+eefuDpgT8CXdeR8WodXByo17dnkGYQQfCXPZBUGanc5BYgjA+tGxPgXduPa8t2mDoDjYLsy3dHx/m/fz
+outU5WYdjEbzR2dm9hGggBpI2McYPFqCCMDqoJvwmp1lRJdwLrnADIDbI2w0D9vkRhCNoGx7Dgexz0Oc
+hFxO28exjzpbsRFZcmabyDuYF1Lb8Wj84mggZMbSAnHUy4PDPcQDSie/IR5HVvcup5q6AkLzVZ+3rn3R
+LWaP2ka3UcwXej7YIdjHaE/ViWw9dImVwudT4QSLjgtWFK6vgiAN7cNFlyRYdHJWoCG0r5W9OZ9/gaCf
+F3WiY94FKTfLHt4DSmDVdneg3qBNMdqw+WgP0qVD01T/Eaa33c58OsLyWLzW7s/VxvZLGMXBpIGmKdis
+sjtw6ksHcQyzc3pLng53LuHSkidRvgHJmK3mWy4d0rh4REzLwpmdBctu92HfK8+5tKL4ZM/pUIVvuIWz
+5p2/3CwpllqEzoIrsYAWaHu8QFmwq+Tf9yY7XIxiVB4jtQI0ELzv7Z5xzYkGu/z45tlGtZkPDQp3VDW/
+ts+Y2YT6qhPbNa0L64ZetdnRazbJJ0BoDoa97h1AN/W6YGr4cO0NeRz3tze3ji0C9L2zcF62i/40/jzd
+I6XsdTs3NrdYBVnxAaR5SKoSfTy2yV28D+e30NFLTqjcH/EdBFDW6mMzvlD8eCuWfMN3mYyG+THA5iUH
+UxRuWLl5U5Bibvs20z+QNnA1mOAiMhOGeSTdn/VguwvWYd9xGaXCet5sgmXZQcjjqv4eFg3tI5FLFZdA
+UzUtG9+35lW18wBrk1r/T+AUxPt2747rJe1glqRuClf1aNhPNk4uPYB5Yz5KH06vbfY2I4UN2oudDjbi
+wyUyvsgCQR+lcQ2VzvJ6uakbirZcIFuC9ebzqUBSnehX7EKMK23t2b11rJj3DzhbpXGs8Zd65SMT7Kx9
+xNmsg9i/5L9wG+jQ2rHzXECtpQV3N/39PV9a8ECfa4cV7rcWymx3Che88XS07RQOI3MRmZlZlYLbMati
+cDs2zLgZNYfr2u3G4WDz5k/6f/Xo6OZ7w8M3X6+gAAdlN4ZIb/60T5SYmZUexPfa3aiZzkh400dkGROc
+dlg98HEceLQ/1kW5Plip4SB5GL/xADeq6MGwKrEP4fxEyGZ886d2fdrb+P6ECqnqhsHWzetwy22tNwPo
+hsq+wLnLfQJx0x7CDqyR2Ec8CsHoEaLe9C8Q2YAWrcfL0JBRba3zhEJDe+vmJfoZ5pmaMcWIfFNu3vwp
+DN8jjJbYxgD1oS7lSrfoqJGwWg6dhDnYAmENzBDc156HSQuEQX2Be7Kh4fegpXvz0rBrrskjyKIMHikj
+MSIALquI2sBK4QftK3t24gD8pJSJtmMbJ4/7srImPud/l540aLz/SmrH1kcGJf6wNlLT2J4Lf1AXVXkI
++PHQnIlkhdmFRJ4A1zFAmL1EJ/brEnFJ3M9THLZXr1JRt7RW91gBu+b7a4iy4HVG4GHXhL/BUFEjggHH
+HdmbZqVkeKsKRS75YeXQ4zEDRWnwNzxLzT8YeA/fvHQECQPF30aD0c2frsLAsPcfhlAya8pb+5WOKuG6
+juE+IQGCBoidCvKC9d7Nc0gSHGH/SMfOv4d5xMwO4q4DzGeKc6A6ckXqKfYE/GLz8+Ylc2AGiPSw30gv
+QlF4rDL4V1LntR2J/cTxsH4abKn/mUeocX/auwOQKY/YdVANEtcDWKVeqYceFyxp13BdESBblpqm9qmb
+5xCI7N68BBql62Ng3TGjAk3qm+cGSH2vQvPGVi72XbN7YC+bg4D+WUEkBspOgJ2TvG/nYanxh9+FfmQx
+8+F6KXr2gMYZZhfjnUAfajw8k3POnIMj1BmmDNgjkJGGZNSI8W6y/5RoAjrl5jmoA1Mpu+LyXR/b54/g
+a9YuW6ZQPA5138aeyc6GR5ifuflWifwI4M6egFK8reJJwMqonl9sRJm0dWmLF3BpPQcgR9J/FuW38lyX
+zQP1T+nquxc+vPzRCSjZ4udHJz96JukA20/87WrC7334vD6XlHuhxws1XeoMf3TKP3eN14S2sK5zVfeB
+8i0/79ez/+v9C1Qafsuug9ZctU/wb3yWir03qMd7zVrymKsQvy9NY6oC37D26Oc13Omj42iz/YX7S//4
+Pb3/0XfZ9if9/lehDuyqyW+7BrBUey+4zu8Ftv0t3pO6w/YNKAI/B0Vf/MWnPgnFZbs2Wo7ne5fXwPcv
+83v2XN4+a48+Qw1ltJ/tQPvwChWQcZ/vfPQ4++k7GA22AvrBb1u7pZx8mVd7m8+pfrpovz/p/fUex+eq
+PdsFV2x+lCrIF+xbVCu2327wiS/4uHznw3eoz/xd6hVfwjhR9fiS9981b/VJqku/b5/R92/4817wn5g9
+x9mjV+1anBd87RnMG84jKUVTs9nae5U6sI9JD/bWWaizfnyKurBSjP0pX79ARdTHqH77hp32T0vd9tZP
+pK4LCwBarlSLvfzxCdd8bVVo8c2n7d0n7ZW3ocFq70tLV5qzr/PbT0Jn9tYr9u7P7Irnqbir/5+jeiyu
+8hg1ep+EVuutK7eu33rH2szrugLwo3wH98dV36QC8GP2qTPe/kdvvU11WWgFn4LGrivRvg5dXbTL3nsN
+Gr1oqf18h8qy0Iulmq7aj1Zbi6Xi+5a1/JQ/7wko2H58ktq8p3i9i67K+1Mo5NrPN12x9mn2KNRwpXH8
+UyjJ4rtU28U330B/2GdfoUbxU64g/Drvfc566Br74Yr99bbf45J95zH1J3R8+e03qb37unRv7W4/DR1e
+qvNekWYyx/SE7u9avWft/RO3rvC66L3z7FuMyxlv3+t6n+rE0DGmTi/1d9Hnp2QV2mi94v37JjWbX/cx
+fRzPQ/3msxyZU9QfPo/fNC5f8P/8kv/3l/2/v+r//cIv/fKv/Oqv/fpv/Mav/9qv/sov/9IXfnPbzN/5
+u9v/3t//+39v+9/9OzPbfvMf/MN/9I//yT/9Z//8n/+zf/pP/vE/+of/4F/8y3/1r//Nv/13//7f/7t/
++2/+9b/6l//i/7X/xD3w+y/Zz1/2//+S//9X+F786b/9pv/3C2zUr1hTfu0Lv/6F34i4lqKsYKBEhlzl
+ExQr3twEA2hih0/dQ5SF4kow3O86dNfCMWowEVJmjgJomuB7otJBNdpo2dnVUDEvCkut8Bg3T87degSv
+AZIddsJhNj+DMedlSnPAiO8Uztax83qstAyTloDoDTyspbBF3ZvIn5Nmbw8xocpFKCCbD4YgNME8x1zE
+L410haEGOxqOmegH6IUZ/E5korbA1AdNCCByNcNzyK6sZh4g2EuMFCb4RHUMgA4o/CKmzUyaPJftM0Rn
+4/tIaVB46856wLzR5NsBvIz0W0NMGxzofe5YNoGkaLpwZBHLbkqqxIza5KgrDZgFQ5yVGRPELQDSb45t
+jxFZV8NaWpDWJ6QLFXu02zCpaa21EbNmIP2LV3ApQaceqbpxiy4l6/rgjdmzEFM32jCfuW9T5wFPphXz
+a9ayZnbHIux3Ps5mva7xKvswalZDos9cRimmUNS1IZsG0nxwP49UQrLB/UcwBYlHpA6QGJwonlinSDl0
+J232IDatHHXdbFKrBp+pWGXdzLV9veoYQ/flliJv3QCiNMRtIzTl6mg2kdbWEKtEckth9mUyWPG+wMX2
+y0IEGkHvYfLB0bZ7OysxyszcHYXMH3kz9hlAOW++XtbNvTaxJ0cHA+TvSnncDsRpbIFQ4GeGbAbc/i6z
+ZeF7gyJHFEN3v7kfJNNAMw4Xbu50nA8Cf2tjXHB5xkPs4VqG3hFABhVlxQpGhUB7p5u3pqr2jgWuEHPY
+Al1VmYqZgDw0ZNlgcD2/UPYkfkvZQMcBON2is+Cg/Kp7dyyrLTCgDvRHsyinwqDyuO98UrsXmzyjNKU1
+4wGbLMQOVky8Qr5aSnpVd3R0UECxoREpZiSsIJnrLnXcWSaHvF+ClqM8Z/dOIpbJih4qRT9iQhA0efgM
+CBJThxTcwnia5m44Uyt2gyUHSy5Hoty+24yJ0A0+6qII4XadL1c+E+AKMf1rbpJdnHn3TRKvmgBGzdd9
+YgkofyYM0P7Ynx28NG4CZUM5F4j/VYF3akiMwHD2BSgHYXZdQpucNZLdJVV+BfBmpmsmLgnXm4DdyTGN
+BPGikAIOUVJ6TXLZtm/Yvk7dFHyBs7xmxsquLB1OSDJgtSFES60nPCoAhVsbA0hRVpvWeVtVgIMaopoA
+o9gR8WZI8vHKSshRT2pzsIpUHEn/nH7HRtoumrFnBT26jjS+0pBNOgP8XqAP1l3OKGsz2B0roVNuG7dt
+cYpiepa6G/CqJvLnM824UcbdMxjFrmarHuLk6kUufGazhmyHeWrKkluPuboG4slgzdoEkoSZNd4DXg9T
+ra2C7LjLMGPvFcipi02fO7aLalG9VgNGAAQeUOLUSOlDPSZIK2Mc/V/xYGFBpD0lHTz82i176zhpNzYD
+4NQAk0JxZ2HD+xVzI+OhwFpYBpF9URpdeBinpBHYp8zTbEBFBE2TwSDx/B2MSq5uFIEW6e6MvOg91coQ
+qoZFJHCLyCTuIeQBm50tQOa6cfiCQQdLpodIxd6OZuYqlFxLHUD7HDBXyB6CusExpxrfi874A/wTWeNA
+2RSbBCjYUUL4DsVZ19Y02SIyuc1D7NTx4HE8b3PWxdJIsC1BUhxYtx/dGARO0QNDjXgqNZx0pSqZixQK
+EhPgCPa0rtR+a0ACPCA77wItsy5lByQIMhfWQqwzSi4mzBM+wfBTZOG6EAWmwbEztsiqjzECEL7nc8Mh
+bsAoLEt0KpLmhWvLVt0HPBxcxGm1tAZwAyyrA44ALIpBf6U3HppdN2Z2mQ9Yb0kLpKEWWXG/9R9ZNOXK
+QGaGq/s6vxCw9QpdAPNCktK2a/UhfkCUX/cI1SibrWMO/F/1jbFrRunejtkzHUfYsUSFRG2LAEd6lYvB
+MNBijaf7qu5BoPfwhGW3y4TUbMyRwkP0Fakt1EJyoxTa0fYc2N4PxvYO7SLrFhbNGlHdLVTdug7tGjZf
+QVgdjwfdAxJVtH1BW8vTqc6Js9YC8IzAkj3KSg3xEEJB1mGrHaUiNXQ4ji26kONGBfF7KDARLjoeRvat
+igRf146Jsi/dBt+akLurgQNlFQK0R0xkWxF3Oaxn4nsvCytA8MgMMwlYmolOSBoxT8JmNSJ2gZ3vKN75
+2E6X1ojGg1QGVjcEoSA/3lBYigL5NYj34AfZEVQEaoaoHAie8MSCQQ6LrxSwVF1YjPuuAWjr9DCFNjqF
+y9dFsquSPAs1pTcrKk8Fbmmygp0TqY6ycO1zjg5mJXaA/mh5aeGBwfCoHbIwmYku4jDZFue4Wngnw9lA
+UsCeBzJ74hrAEGcayUomdIvoBj9u5r1aAjZ8eTdDm1hHOHBAUGiUzWUgl1FcSsjVS7ATDOYVwXRKVVaw
+xctTyz6zrz0CiBRCeT6HAu6rhzh3bZKR5wZeplQpjlQgnKODKxdrqEfUevHMFk4wicZC9qLHLa6LShzD
+wVGqQ3F3By1LEhM23wJ/22wOepBMqRpi8G0Poy1KSxzymmRYEny+YdYy6XLUW6h8Q6M0+hZ2YaqNAo9A
+AhFZW4LwikEGBRAm9THK3FtwnX6Yl8Jr2sXujnOZAmqY+Czv12iKbtKJeEjg8rJHkXSMP/bMVVho5qhC
+dHgIk0b4CElbAS7zW3+0nxqQnWVHYRx0cFnhKgu2VVY4r+1b88UBaigh16ZOE+FhhBSsoITzwkAJFEVQ
+YuOi2L3JznBQZbPR+B+5MI6N/07BbNbcyEauEJ2wXo32k01Krx/jtbSgxOIyKVCbTnauJckpi7qR0gBN
+R2CBaapxv++PqHKI9J5gSXV19Ou1G29m/+lJpcdgZwSelmoff2ib3iNj20tnJeDQm9Amgzut9B38OuEx
+od5zxLa1Aop6RzRtvl4frrcwW2VdEFwiSbWJrI6jIIpY83HSRx7aAWSwD6XVXI6YQOMpQ3WkISidPcn7
+ONuddh2lebviXMEeq1wvcDlSogdoj+ERDkn2lGRXblJOUNpsSObCgXEPdh07bClMwdOcNjb2KYTs2TD0
+iiRyMWsxpofC7BG9ATlFbMKYPX3b99eBGPKEum0OW+CAARNJNXdKAvfE/JQyuF3w23Guo8VdiPdpKmLf
+KJ1i6aoqkHdXEryQrifkNOzT3PTLwjXAe9jHGsolMTQzWHvQJ23h0ke2lunf1arjtImDw8zcHtc54SsN
+zRKvhkI9DGras3CAzaVvBhZTVGqq9K3rXl7SCYlbJiTNH9xcF6CGWnOQ7IL9De3JSvVn+PVIkuMkH5Wb
+Wyiwwb0Xg/LlIWV510t6SSA2q/oGBEm6RQnWIEZs0KcELgYO3/o6fDRngNMWFR750Abt82FUigICCcRk
+QOUdQttIh82+tT9sv3iurotWV1iLFSX7lwLZ6Mi27TPuxq0CIaejJEAJyyWJ+vZ7UUSJB8eZAgeyRhtp
+Z0DYXXIRUlITqaBQe2dgXUfTFIemNIexM4ptDhWAIamOzdfCU3APyPb5dTLQRhV1ALBEwVDUIYlNHRd3
+rfS5AIB0lv1ehI4rrFdJ9NGWMAtacE8A2oAuML1Ks3KRB4YNu38DEmA1VDvEHLCZSoQfNNqaGosZSXs9
++0zAFBRDo4CEh+koIFOagcE4E6MQlJg4Agccuul2QagwHkY1A6xpkEOi4IBZuZA3A8i9DOjMktkRPWg8
+qIWb0NFDANc2mZkZly52Lb3RQLQcBK+cN9EsB4MoLGGHdtcsFTXe4lgg9YdhYkVb2N2lA/d6pPz6tgMl
+rKNeY4vmrqtU7beRXVmp0AW+bwRLpDmKqIjZhf2IVASVdg+19FYQ35A0un3DBeyL3TCoEBRcdkurN5GG
+LeYkdn4c2wHgLoLRRpYxmxpxl0JaVdCyqWxfQa82ERqyPWu4b10AaYV9pCC/tWGWWnBJbM6uA2UUJIy5
+NbPdGGKiwQDrI3BKSxCh4jaItcMadhIsgMVIg+FwBTKAGdGIKMJuwYYf0Z456RzZAx5kiS+dgwiam01C
+Jhcs4DjEAzxtloxGYHnkCk6gQWtBBAC3CZ+oeyjsVYjqcauMQdkrNQtAinH0w8hxyVSorTSE+iemgd3C
+o0QRo54kUO4qt0yIGHqIyDqq2ye/HQNH9awiqH4x3F8ixx7XKYu2CpnibO4dD4aSkQI6BuKGNsGLSDdA
+zYQQrRnZdaPusuyNgtLXRMnOmG2x6tYFlE/BK48g2AgidyizIGMAB1uc2QGSWlpy5YZl8bOtDYHT6QfQ
+ejlOm10UuOD27hy9OQa+wWDmIU6vxgxyyuWqehd2LSdUzjEeLZlGQaeLiMHucdnr3mQ/j087KXBBye+C
+3Y4+wvTjUYu3aH4LIkgzzJUxoMPTpOFGuD08etQskRviYtMb1f22VMabFAuG1JWt8tmIi22icEEzGJVb
+QcMsCx+xu5AcwBUlH83T00tSqGCLNRGqyt/CcUQyugwquxm2p05Bc8NsElh56A3Hs9aJUdS4+MPqIGKe
+RZCDSmojiGoEJSCblCXZ8Kwb4ZBL1zStR1yswMYVAb6PdVFIjcZmiODxjmukuctYOPZdTgC0cHsE2Pe6
+UOZ8t5JdXQXqvFAwAbuEXYe1cJYWnHHinaoZDmGSihw8tMGWvr7PQhH3Hrr/PspCwHed7HHt7v0bCA76
+DsnDhEpkyOCFO1DsDPSqH/Tm+gZ/D5QbUmvKOJuIjQO5ei2SFD3Qtqq/fnlsx9hofKT+60t/9Yz9iYLZ
+f/Ws//K31x7726s/+NurP7n9g1dvv/jGZ2f/UoC9T8/9QIg9++X/ef7F/+vyuf/7hbc/uXr9k3ePf3Lt
+yc/Ov/zz8z9Arfo3vv/Z+Qv44pnvfvazFz599vjtF5/99OmXP/2zM59c/5PPTnz/5+//8e0nP/j0xQuf
+XH/9kw/e+uTa937x6JlPn7j+86ee/PnpG7e/+yefvfzM7ddetBc/+977t3/83mcf/PknV4/fPvfq7e+/
++cm7P/z0/F/84uwzn7154uc/PvHp69//9I9/+Ml7P7r9/IXbz57/9Pqf3r7y5GdvX/vs+KlPn/7LT0+9
+8en505+dP/PZ+eufPnP99jtvffripU+vnrz9J+duf/+GtefTZ37wyfU37JVPT7/+6bnXfv79lz678vTt
+v3jV/v25Pc73HsfFP3j59ok3rc0BJ2xs7t08Zz7DAKYbJnK5UgK2jQzJmCC4augYsG4CCZp91RPMCbYW
+8rY2w92psSU9JsJr5eZ15HTJPhdaiJXaqRIg7wbBWKEHHX5adwdhvA2PhJOVkIQAXgHUR5kUgqH6MGbJ
+Tde53MIZEy6yqT3ANRAzmtC71THhd+I63zxX1ps3X4Z9ESjZchjwqiFzLkBagm7Pm5oZd/Ona2Dpo0SW
+Y7IEIhOZVrcgTg4z9eUeatU7/9w2XQdQNR4xq0vb/pGqKBvnbA8aB2VF1VrreWvMzZdXR+KVEBjpfVg7
+ksxeQS+zV7Fw2NR4Ckd5E65GGF/Zc94LlRfsBWghULUSXnoJFac+6hn2H7HmV49EANm8/B5nSxkwvsbN
+MkyBIZCVfSDxXmYmA5BcYsTQZk6SrdK/FWjBJmCS0fODJopqn2RJ7A+85DaKjp9kYWwVBb/Kf1/lu5f5
+1gV+7ImoRK4i5Sf+9vSf+1v4/Bv89zVW7L4W11FV8mv88HNxneNshm76GptxJr5+ultDqWKw2ngJcDTp
+wt++epL1y8/wM+f5+2n+/jN+/QKLo1/li6ejSRejbLnu/njc4kJUDb8Sb1lLXuArF3k7Nen5uJeKlL/B
+eurHvan45Ud8imd4R/XYxahQ/gILnD8Vdcpf4/9Oq846r6BOuBL1zk/xuz/gTc/FXX4Q5d7Vkxeyeu0a
+uKeiSDwHzvvZOuqElznHWy95b+MBv8NC7M9HJ5yKe/0gCrefZm+kausvRUed5IfVnu/FTc9Hj6nlN2LQ
+7c+no0r9j+Je34su0gVVEv4Dvqjevsi+0nx4IwZaj6O5eiN69Tg74Q027wxbq68/EQ17HK97XXnNZ81V
+jc5TbO25KGN/IZ7iRZ8q3s/n/bnw7ln++2I84Ktxr+Ns/7Woaq9G/jj+1IdP8JG1gk7zxTRbTkfzXmOb
+9ftZbzDa/Awf4Uq057WYWm/GTdXUNzm4vJG3+bjrd6DAF8rHkOwS2fXtM/sDx1I8XB4pRVlMABZWZpOa
+xdJWYHOYWGPJNdhAqt2wVMa7UpTEFuZ1ab60azeufFBXDhBQA7WI7upwvLkCa9I2ZLOugfR5BLtTT44q
+rrIfJV1QIbN0vY2aSGgP/TygkFbNI6AvW9mj2fZbP72r+GiZPfnSZvAsOkVKYkfFRH2jFKjEq0yYmTiG
+0Hxxx9f27RwmtnxCITUIOiiSzbbQUf56SQ3i0aANvs0XyUisySDANxBUWBkio6H8LnU05W3XSXl3b+eL
+gbmnzpsbcm4q4Hmro43KIrtmCPoKidta2BpVp6q3DqURfAjFrEtHgG2VjFiPezGW83SMH1yb7cBV7hFL
+4ulr9rMnYRtV4INf+NWUVfxGwoQx/W8u06DbHzgldokRbF4F5Di5pBSF2qI3C9lNu8vezlIW4KRzgc40
+Q3meprenxOwq+wd99+noXsH/HWHQdtLCT4lx1LQYi84ZKRM9kZ0z1lQoZoh1PRvn8Bx1M0tfPcOoIA7g
+CN6+M60ArzCJFE6fA1A31SwLtUC+OmWgOqGy0ikcxWDndzLpFxJaZSZqj7NlZucB2751bNFdzS1zGcHw
+2JhEYnc18u6SswOYhhx5Twh2txL0A0JhUnqNcGLFOMEKjI3JxmQLo9GgJBez0bM7FqnSxRA2USNePRga
+nXjee9hD7NPAoHUoaLnlKjCujwG+wVjcvIjuok+RLRkpFyoxxW696flEmwf7BaQKDiPSPXDiaCKtro63
+NKwDOGxrpHOBI8nS9sOBo8ycD15LIQEkB2iLxC617sCcerWTmEysIseyVinHvtCtYvRX01zbGkMZBVep
+etR+EIvYx4PVbAUY2Ao/nhsJ5yRZqWxBchW7G7tj5UFRXKgShx+sSq2T06BB3HaFueAvp31yZuYueqnF
+KOUJ4XHU8v+QjiE/aeSxnBF4u5u+BhmJ4HMspYyAwkqIGT2AAj6siLZSTQYa89BKqrrOCrS/HEkkxRJf
+C1IEqPqdhA7YPhO6KIuFY3TI6WTZYrBOqe0KIf0Efoq4FrSWmMFnSx2Ltn2mSJCPwGMUhSJofLYV192l
+Kp3CRRT9ZP+FZkHVf4js+TFoTciYMlEPrIT5MeCDboZ6FHEhzICWPQZ2wOQ8VjQg4xZfZDiE8QxXbYD6
+Zb9wWJGjEh/BTATgEYEJsI9Z2LKJKBsUHZB1w+Mx5klA6caXYm7YbuE41dkU1KaqKOYRTjCWj4cOUce1
+07ueZh5OiHTbEkYoduq1dv0eS9ocgkOsjXuBoxo24KNBaWy8SXgJc6ton+IT/YEdinbIjhZd/wOBXSl+
+1STGCTfkVcAxPcb9iE4EoG91kkJzEBFHMgWDZPszqykPsX5lmPgcpzpHb1VBaWozcp33bHZ6IhtjSbn7
+XQlbHIAn23N6vbGyh2tQPGZ4l7OPW/9D2s3sy7vTd7caxKNxchKZxRyK6KJ4IpvZeAGZ5wFrAdgGBhnX
+imsmAY6byDP0JssJRDigWjKUjRF8G7J3601iZlHce61QIYK5UsUj7B73JUvha/3AYSIOqmTjTII+1wo+
+2rv7B5EYJRiApR4eUuFTYu4oC4QsZ6ARioMRhZ+TygP5sILl2FW2p5vA7hGAcyQpVmsf5hfQKbYPKXvv
+QDJdWfq70OP5n1I2PKDLq5CcdHdXQV/YNLG6lxaSXXJHbcbUrsWiLpYCjrtKZJPALwn82ygajPUWake9
+yWggnV6issEBGyHcvNPFf789EzuW889hq4hR/Qg1hCrtBwCx89GWfc0QzzHwkOT9Vdkn63Yu1kIlDAI5
+6Ag4q3CGMBkIJR5KViSgjMK5rpTN4YpabgQ8UtbbY6GMSxYeg11KqUxBDjDXWCOO9hUCDRuVFI485d0o
+eovN1VX3bI9QYquhKChLAEMdNuWS0hnffEU7P09sx6+F5UF1I2w0xPygFylCs62dkwgosU+XkwOSMP8N
+w7ZMkkSGp2ruSntYAtM3ylOOWTdG9FH0SeHZBUoxUmo6YYm3MaBAFIybp9g7q6hT2iKZXOubo0OWIpZ3
+gnUrjY9MTkI7F46GsY6+b3zMbDfrnPVQGikRxSk0sZRZQsatI2O4s2PRgRRHS6HRWMmdFAozv/Z2BJu4
+G1FjV+ix+eU7Z2/iEDR4HYMtP3XHaT9IzIr+g9npEnvsjMNUkRCmnUitXyJ7bZLDpNE6csi8beQqV43O
+35dm2BpAF9w7Z1Jy1BEhDPmDD0pQ4u/GLqqTriGqqOcemmBO9N+Y0sY+PhvzZTahghsVgsCukPIwzRI1
+aWFC6whCnoTqKcRyy7OhlCOzIHhflZp4+vktcFoRWEbr5oiDzr3+H3Zvyh/jvk5JeQS23pqLDFB8mZYi
+dla7uu3unH8IXFZbARIqqCZDMVhA1nXlhHP9UihPDNaaow64mnfvybq/z6QB7I2jQ2Rz+8XKJIFpmgQL
+3Y19pzssj5a9td6gHO2BmG+NkjbEvST8eQvrb1RJGyfSXcm6XkENMVqqW8lHhC0gkAHtqz4J5a4iCZil
+EyIKgcawyrDDCdQHj7REDqV0XbUe5poTUxqqUdq0J2hYp333oeSL9+qYOQflOUC9Sy+Y2YFdngZTk7CJ
+rN+nIgz3gcWsCAGS8YIKqBAj0+VEyAuiIbxWd19atSnDu3mfwJyD4STBXb+USCuoPux2DjzNiiOovkdZ
+vrDLcTdobKAnCUtcMVcRiJqeKg0dTPa9K/lZx0DazE9dV8foIOFbKE8AAWZPSgvNVAlCS/jQnNdJ40x0
+cMfMFqtVAs0hGw6Z55QPt7kWGnLJsCxaclVZIJg+JEnD4eAdwIVQAEsroE/L13ZgV+RI2ctCSHvgQhKB
+oVClVB4HUrUwC57oprJYq45CP18YJ80f9J9QyECzJGTE8j5UpWdptiJNCe0RFIR3TcyKCsc19TpSFGJG
+MX/k6YX+xz3uZsXkolpfT8BvKBsgHWs7yEMpJrM/WUEBIe4spytvX2ghBarEZDNi58NN0z18x44di151
+hb5Bq26L9Qmf3V/BPQKY0iQMclESog89nYStNMsc8TvMqYdSLMjOEy/S+VCKFUhJkDGFiiW8rQVeYoFg
+laOsk7hRJWBxwrMTjA3Rn127dkEUbVCsg2WVPEjHDMAep9iKz3YBrLqNPcFOABLXBv3D1YR7yGLUXd1z
+bxX2qYgiLAEcZJRCNWHpBw1Xvah5WFpHqgTqKBJmq3B9SlhGUnpE/ERVQeGRMrOKTQLoPoGWQmFn2zb2
+PaIiYV/ZRHX9O6CPaQMhr4MCE5LB644rr3Snks0YVVhk0vIzWwoSTw4TUzkuLy9nrx0KktIc0lmyn7/q
+ap1lX4gBkD/uTlbBYRtK+XlpXQbzj5GxSt8YwnNdB56/aRmZ8IVq81uHVKbcqkGgkQYqK4b1u47qK9Hm
+Li23wA77CsDFV5MPAe4O4khmbbpHD2tki1qU8mHp+ZRh/R+pVNiZmjSusdubyFNCqMdzctY+9uQqWkDf
+lGNEK9Lszmpkq2esdcZjUQdzcj9nE51qf+aHFo5y4AzjVoUiDSO6bTZaLtkUsAtMQV++v59grzNel9hG
+FWejIouhDVSUnSJoBvfVlfUFFHtmEvJOgHGiETTMhGJ0UTxXQMhKT8ldXuXEhuvjyrEktgRowQdQ5I7G
+NXfpaQ435f+KSTHegiITELjr9CEUhRisJRQ6dbDlp8wnFNmdQkRw9K1XWFg8sSpZkJS8zKppz99gpM2v
+qogzoJv9QnXBZNDvPOpzUvbAQYL48eRuD9UwRXx27mHdUBRwGHg1FKzXB6qjxf8KWFwZZklTJ9ZnN52r
+4+CNBjbHtg4AEXnAlhEBP1IR/QcRb/Fwqfq2XwAoe/xgtcIWKbuTg4SfOLaYZZRifTSBIyHcUJQOmCw6
+rZKlQLtzBB8RzAbhuOaKUGMS1wLnfoLKYh9x0UnX8Mb4AhvC430hRSHWq4i3M0EjH6zqydKpEgG4AINM
+OxzkHJNYmdnAe80gI3CVw4WKcTVL2kH7RSBx2AcAHUBvkWsVKx5I4VQrT/6M9pzxEP58KIZysnKPdXAj
+Ip/BNikSqXouMjXcqcfaDwivI/Yb91DZr8TQbhJIrbhL+y4QxgIV7t61i9Bp3txLmAUmhgrFXjEbG/Kg
+8FsnVgOhN/fA5tpwzDBqFbqSemcZVbdkwkQUp+y5H9Udb3ohOSz6InY2wN21+osEb04c23kkJHaS90Jr
+rlfaoeX4InvsbqLI91RKryhHUofGZUqWryIIC5vwQMUGRHYUPl4oZj8Ei4HAmTyZEjI1eeBHKmHnYGM2
+2G0pB69RRpFNL4VcwKZC1RTMAWhx8soofk60J9AHgy1HQQqJrLXPiVr2BaTGOcNcDAOAybpR4USWsFNc
+iqrEE+JjmRiCQYF1wOLjLFMqwhTeXRkGdN3jrHAxyP/gLrrqcTgW7ml0FZ+TUnwV2AyzHdVtoIaPmdaF
+doAKPWudrwo3u6vYXW3i/4t3ppjMQgpw4CSBs0QH0jMSC0lVAMVmZBeOUqzAds6RbS3D9Y1ko28P3djZ
+NelroqCj15tlhI+2yvaZwryEUtGmFSHxYYRAI90pQapuwBgjMZKFw7wwRvtjb59rCSegYKN1VP6mqTNu
+kgRB4bhV+2U5nWqJn77kQTOUvkMchdC1eZX+6ywsQOncc6QUugPMMdTe7ayFD7ZaOutRCPpuEUDDfso+
+SN8Wyod/85O/+eO/OfM3f/Y3Zz8+QZW3S//nMxBQGsKthL9fqcImdxrCcxp4ao5ooqqZTVeePXx3vFL7
+52R71a6GRiRNiwxq0s5aqfYFXkuoLrA46f5i7jswC/lGVyljdIv3CAhvPWDVFd4tuGb1gHoHastgxcFX
+iXZdJfBWwwgkvtAoH48dOuyXVLODalrKGDNrbrYBziMp7+spFQuqUcurZ89jr65ApxCudyn0l+BWqr1h
+bQ48WhM6dKD9OGipceZf9UgZogpV9AvgV9b8m5dQdCGJS6DeizXTbJ1HFIusmXZ32Jhnm1k8JW28a0hX
+SIENHAlprIWsQsUiqXRZqFd0hUpEb0ld6qOT/hp+uwgNpg/f++g5qihd56tPUBMJulNv2c937f3LH96g
+HlPSpaIq0nX+hI7VB9SZejepSV1q9aik5MS7vBPaSR+dTO9CA+sqtZWuUrXpCjWw2FJ87sOXXLvqun3m
+bVdKcoUoaVt99Jy9Az2sR/WUSUfqmitO4Te07zj74D3+K00vaU9dSwpZp5IG1AXvDehlvSfFL3yCLcS3
+vM3WllB5wt0etZ6DwtQH/rxv25Nf4Hevxm+u7yS9LHwPqlTtfdH6G+x1tVmKYlQQ452fYF+8y7/5XXvt
+UbxCJSqNyLvU/pKG1NvpOS77qMVoPUH9q5di3PxzV7MrX4unpuYW34Wal/Sp7H4vU6PquiuOQQvrvQ9/
+lO5xnSN6ydt7A33qilYYj/d99EOV7Kr0xzCW1qcYN/ZB6r8bvO9l6of9iPpZ6JPTcV/omaEtPlLSJPsg
+Zo61ECphz9nVNJbPffS4q4edtG+e5DXepsLaBSqLnUrXu/DhX6TeYFv4JDEjLtiTQ9fsGY7RBVzLR/k4
+nzY+p3l2nb+7qpeN+XuatVI3Y79f1W8ffdfnxnucR5c4d6FBxvZRrezZpFqGsX0fT5Pm/Xtst+bu96xN
+p+yqF6GidevsrTc/furWqzgpXBVMP6Uhdg2qUFKXku4XVbhO3XqDylpPf/wklLbsc9LDCpWx+O4Ve/VV
+6lWd0Gsfn7x1yb9xzfW4zkG5jApSj/HEOovf7N+T1iqodb1J/TB8421qT0FZi2pW9u47dv+n7TdXCbMr
+23PgKnafd6CqRY0yapndum4tOItv2TfO8DXoWulZoRl2PvXG096+t/xzJ29dtv/aM7Adp5KmGvXP+Pmf
+hR5bPBufxvuN6mJSLXtUuma4EpTU+GzooTf5PD+l5tdbaIv6FIpo9hoUwrwP7HlPUnvrcfvuKbZGCl34
+3GX25CnrobfwROwHqsDZ+3waKYlRse0MtM3SKOBzl6gldgpKZlAdY9/jjk9JzwzqaP453O0N9YSPtLXU
+78bWuLKZ971r0r2exvgVzAyoxoXKmV/lPMeS8+/Wa/68JzWKVFR709p+yp7/9VvvoIcxE601j3Hc3rHX
+NcPU55rJb1Dp7G2Mu/rePvWmK+W9gxnT3Dk5VK5DFWlWpUaYIdzdghbm1+s1f1XnMoFvUeVaWLieO92d
+NguWGGMw/iXyZaab8FO8WNU/Ug8HRKd4jo2wGIRktwDIqogr2uyWzcZiYpWDFuGpxqUFpcHpSSJm5ulu
+T/4Haq0aMcjMyP4Gi2S32eg9Saars7yrBfhUEiGA5+AAHwFxwF316K7EeWqVw3G/e59HNAlrCmgIdYS3
+3IusRl4veXY87M06/GITT8F0SCNMz05ILdMJYUoGZDWa/HbdHW0kq82zN/NfeejL36LG1reSlTSqlLxb
+gph2m+lZXGqzJRtmKVl3we2ambk3aJOqFyOoJMJNe5BUXlwdJCSj6i8Xyrybiwqzfm9HohpsOsIy/1tV
+wipPQiVVd2tjMHKRo1CQQdihN1psxluANirxA1zO5AGyo2jWhy6Tdd9meUz8vb2dxhrxiD5xVzvcSWWq
+B/V+F5UplhaiZNPyaIMRvpV62B1WSe1K+DXOM4xU5Bk9glVXDQAjjWf8Uqy1mdmWPJ0WKdINxhv8W1ci
+Q2jYderq0OkFnKD7v7RTro2BLzLYS1YyCM9RvoR9pjhpeP1ruKLChuZ/71tbZz5ipNCwO3P32+RCZeTB
+cLYxpw4ePFExfXlsK5XKZLkgBgUVShasVu1au/FSCy1iZEWUx5olQxlCq/tH6Ghag3fMr2uKz+6gGU5P
+q3dXhYpkjCt0Wu+wVpCZnXqsjHyrqiv5qwh8aJG1wQWFI+jkRkUQ0ncDltOspFhlgcryvsjuatdQ6FbZ
+yppvAUACmgqhmXCAjacgmfJ2VBg7qj8pFAfqpjhTocJLij0OCA9AyuV+lokokDdaagGu7b5j12GZbFwi
+GDLcQIoQcwOdoy80IiNJClSFM4eKcR5XAxMPSXn50klvsDdhbUGbaP3RZGeb7IP4ug+syrRydqD3bWPp
+gRs7AJygj5lIMGXN2IDQiAQ5fdUmS424hm3bRcI5OSQM01O1JDyBTwiBj3G3EnmTkJRmuLq3s7DUwhs9
+xREiLT5T3VNFZn1pISX4onwi9oeaalTiLZMcSDk4HFSrnjvwfEFVqEg1g4HzOtAeABd4fVir/l21r913
+UgVLwJQZ+yb7UVE9BtoSb7aYbSHY6F9PurvIzu5du34bMRTXvFhqIQ+keWKU93Z2zCchobTmB/0H+5Gh
+KqJgH3ITrkqEAPRQ+B3RDbPEgiJn1HrqlTEWAaZoDrTHeMDSOX/lsbMsZ8GdnSiflPFuN67dbfS/UKkc
+XmHHoi1STfYkCIIah1B+Q2n3vgNIETEC0rmv7TOhwjvLLU6fwVcv34QvOL7ht1K8ZXHr2GLhZ2eUwUOk
+0XMpjOduuj5Et80LFA6gUza/GXjIemnjf45h6VKuYlV95jICK5OWfdDyQbEFFZH8PyqBQcXjtgBJQ4St
+XP1v49oPVsXDGNxlxaKxUIvCn9iv32RpDWDJ9sQBUACNhEg0EDFVy9XoclMAogeoli62NereJCB+cM44
+gRJyfT5p4vUmB7LNfFSE5qMT5yaMnZKRD6ihlyXj0wPrWBKErmJ2juhWKIbQ0WHkzrDe7C+cIBgsT+5y
+21SsEaFxV7QpKblD2yeKeSAWmlCRBQq9KDjdRLVQKWR4l6gmHKT5qMaRsmeVAM/U6yxT3DMS9GYQ2ZSG
+ot8A1aFUbVQAoTWvLcQotoabPFyhK7T5s2qFNTXwOs2AN2XTlTIA5TiqdEIxh6hcUuij5g8hOyyWzn6Q
+Aim6+sDBB6NOEsVvBkOA5Np0ViF1EaqJeMEuipTaR0NAjYxlTss9SepwFhOOXWK2sqPGYyeQhNDCw00U
+2rCLBSEakXtgvXDnNi4MaUc3RtqjbsZj05hc22eiCM2Sw4IP6dzcqrXvALblibkomwn5mEAosFicK3jQ
+IOoLfiixQuVAieYS6GpQNOWEg3B3a5SVRQIihUYqjroED21ci4O6PslkbaJqnF3hXhX6wmqKbDxTY5IE
+rXsTKaII7hpyO71J1AVDmhT+QElc5Zrv75i/Dt+zr22I6iCwWUDCmqjcaustivfYwHL5yyhrNrB0RHEv
+JVUKESAmyfhy1BTDkiZIkVmpTgszJqYAG2izhxJ6+prNdUn/bVQtertweVzkHwY88ZnvpcZBNJ0VX6WG
+K9AqsrsuqWbN25A1CY0NO8oPeEG6Tth31qp+yvG2YElOGCdbzMxk9mSSTG3PniVxF+4+QsiaSnXZXTsF
+EuiVHV/fQJnHWk/BsmwO51PRJywaZl5rvrO/PZ2CG2NPoUQVp+f942RE4pBCqsL+bA/LL2FH9w+49Yq/
+NutjIeSxUo2OVhLPiEJvmBpJaLqXXNojMGICBBoJAqJt/cw6Ui3cdeiu4r9AFcDFWgnp4bLpr06EuqNW
+oH3NIWJYv93WXm8T+kU4QdbQ+aQ2UFB4QqbEvtZ4wh7l9X8CYsVThKrUwJJx35Q+xVzr+gTVxdr50FRE
+wMl5TaiB1i6WoRuXKys4G5SWXo+IQJNyREXrjRdRDTXsVOEzmZ+XuRhgbx5fcQbvjiLe9rV7200X2Sov
+u6qNnhMFZYKpWzR0S4GbGAdAULUWY54BnRstSOpywEwi1G2lavl5dtcv339INeD2tdY2DGi3Vu5OIYM5
+eoA0KFPdX9wL03CFGWHNEhDHNijWskFbLNhY7rxWQi3eT/NWgEjATryjEmqmL2E/msMtspJwQ8/Q22ok
+1sKOoAOtPRloQsrwoD5iF7sctjBP+CW/+0jG5WuKllfKvU+nq2YUc6qjkLyhfU+hiyrnH1FRppCPxgdy
+CNGGsuAUdENqt2ZZrY2EpliZpDEOwhlWuDn2o50QQk0l5My4cEsXi0Dp6xqcwEFrxeOcA0ig7CocYreU
+GjHFA8A5EboAU641OOeWFtLJWsk/p1uddpjfPdD6Fy1DtKEPsJN5uvkiRUaiRNdog9qObrWJysTjK2pq
+Q0EKgGQZcBnT0faf4OHwFlp6XgoT452E0UEldpE9a4Tz4ezSVLgTlj5EnmVM2+olDoBF24I6CcMmUE+K
+cBQlMYb2v62tOinz91BTNSo4r5DzypZRUIgz46j4BOyAzcrMT1UtPhScEHMIEnS+OdS6RgGio0KPM1KR
+Ek6zpOV3NkE+Qs67TN6inYiYWBTyUQ1llExtIaG/n7BxdT/p7lddx0HCUdFPzp3E+iOMjdoWdt37mUOm
+jRJywhkWDEZ64xqMNmlbOmOoDpIOl0inQa97BDaXamdjX3ddTOIZu4UjjQha0zqBzF0jaIicE47bQ1So
+YN1takc5L3OU7D4uaSwDILILmmjQHSRJj62jCqSEN0Mo1WyuA4kRNNdCEJsR5YzouNlMDSMkxeXKXgpq
+lr2UIzY3itpJNp05jUBFP6w5SYfNRjJVmyjK4thmr9/sGazvNbsl0dwTF/7YaH/iGrqIOLsNKEXINALw
+SToVQcktinsminBgT7XmuI/C7qQEbRmoDurfbla+DSqqxhOnJelBmAsWDHZ6xvDUvzSbGx5cOHAchtSG
+KhZbKv+cHHVieKwNh6tqS2McTOcGG2DBGuiNZjJqgnT2uxNv4xV1Mm00GXAlCHPRMbhYUkKeMSrm4TSU
+y7QGQTwQUyMqytKU4EQkx9r7ARBlwkeocRtVyP9bh3UORLIblIXQGgQaSZ2rWAB6S5CH3uTuNiexvaW/
++BDadJhbbg3OXS2nArd1GUSH7mOMgsngjq7L50T98SmgIxC0UJJ3AKFTOZo9fTsxFikRuEQHtICMOWVd
+BRKV3Ye1NYAngJllHppgXDQoeLgLNuaUcUyYKJqALiFUc8CK84mXVhyI+P6IHFMnqCbtWrAMtFXYzq1n
+Yyy9XtPZimC7bQprYhSVNvFHClhtn9kmt3v7DPrXT7I1gerzarnYXrkuaPA5R4drflAk21uhCPbZUXm/
+OCSGCQhJn0aJiSFr43puRohw+N3ALzXyg6hiSJXAlpFRrLZnVsjmYaGE+7wji9MUFGgc9B2F5d7vEmsr
+iMHRKmjsCWgodAhC+c3OYFQ6rFeG9XiTDHkddbUrpNqShqqo76ktAZbxB+DmUJ97WAX6lAaknjVKYmMT
+gxCgb69w4hVxCcWMutU9RQC+u578IXOWWVUZk1YxLLu2j/rObjlJqv4gTuqABPpurDrw0PJoU2byybSO
+G28MEOHAkAuunbTxvVYE1d25Ban6h7wAjB+Bt461H/Tvxwp4ECcRYGRiYEZdV+s+6EQhb2J+gSYtKxyH
+Z6kTMk4ynbyMD5RF0s1G/3obks5oPXJyAfXPqZtHUwhT3adBoB8ZxqL0Rrt42bJUcUeHj6MWA9Btn32o
+9ZpVs8NXS8K6H4Va6DrZ8SsTdY3D9h1+6spcjiLeAhHJHj74/l69YyTyDW9FMfBeG1Wb59ITcdAlp2GM
+hC9WiKwC35QwP66fr80fDI2EKTQmxIF7kWlbawUB8B0/x1MZDsDtiw0ImBJRyqrtXWpvelSGmUYdgoM1
+YVrd0PLYymiw27rgbttUgdaUiwrjNKmfIavsHNBCO5jmHdVTld7xy8PniwrCFImtQvTdjULuRt3uPVIZ
+q2K336i3uC49lukBQWVSw+4V7pgShkp92292QrJ+NmcJu5RbVJEwuxvaaUU+jI0Jo9mLCFDSosGkdTfB
+zi50KvxXFLNIxLjSoz8cIYeDKvaqCHLdD63qUXe575ZTLelpihdDRjGp+NADZPYlZZpWRn0UJfeOCgQ1
+NokNGVRMgyk9zIi3rDds0JDlbWeJh8jus13QX000ShzCDZYlRGnvbkMnUYkci6EN9bQKM3Ne+2DoC8ct
+LApoKlWUYvHKZ/HIqfvAYR7WlgULzwsXj6LMzh2ob1ogeEz2whrOYJA2vPA1xqJ18KD90/d+kK0iF63F
+x7eaQVQPdQoHooY+uZbjhN22zXlX7DNPgpjR7IEwirmatyM9Prvbw7EbJbXM/qTVcpiLQixj1J3ZiogA
+yE1eMwQKsz4EbtaFartYEBC2OewhRfD1EYLv1ctaVAVqjdMYYf21rsrjfh0GliOycbf72ohACuPixJGc
+KpWDm9jBsSZ83GCHx5TTUcuRl63DuevxKkxWhU1IHFESgpOLs5CGFf8RI225dZNo/evXUVKsmovKNgUm
+bRmlj0atk8kERyKbhn1Kjku1H9t/CtnasFTJhzzYWvytvtOcszSEiw6tp8ZF2OnlU4Cf+5kI+HyHpruT
+V0Q+wwQN1gf6zItAmXmQYCI4/b02BhQcML+5YrnIjjG+lR6+ppHjdgmWk1srkqfhesMguEyBG/kQrW77
+dAEfkEzkxD1UnGvSzmXWSziIJHnraXX44f7ELnQPi1g6E25ahpjZPFcsFRBkG03C/IpcBA0SGadaklAF
+hqPb9+7jBwhN7iXpWTC5FD+zWQ7D2EfInwKmz+bnU8lpl/u6mnOojWipOgONp4Ot7x8aN18qvsV4VMEA
+TJhATIZsRYBCMjPcBoMXQtcoES6iKpDsM5Qc6SlWDPeFIhRi//Qpgc8FYwYkNdn9SfqDIhJzrsjSKMGh
+IKqdItwtUdm+Iu1hE9z9BTfr4LS7wwQHVuEQ9larfjZHQ1YuDT+rIAWnUV/V36K9qD6SdntxpzjtAYyK
+pVck/e7NNoTvOzh8/1Zmbo7y9MizmbmVtu1514Fo8ohL3d+WQYRGLWvHxbqxGJrkMKWEF2I3KXXolfjY
+dNvUPWfpq5BdonMFv27LhMJQVoEk3a7bGioWROuC9S24TyIm22C1eHQaT+w7EmzEgXYOj1iC1tgelvP7
+naFh7pHfQlVxyp7LgzB8o4gL7mZbNQI+ZVteS6F5VYorx326BNxWjvi+48AarMnETJJn6TZXypYcHbji
+BhMn8lZh4bWre4496jIafRp7Xp7B9+p5J/JiTiSY4+okXEVkPQcF5HqUBmO6V/mhFDTjuuj5cko6JMqj
+I84ygDz5AYnTRE5tA5q0RezyjC9X0LRrtO8wWeyyg9zX19O5eahNnrORipM6KZflSZPpPufm+NdVCGni
+dOimZ1O1/1fPQog+sWKaEIrrluo+UTxa0d5WJxIpl1UGiG6eKzV/nSbTDzZLSdiFCqarH1A7vOWfNEG4
+AY+QRRR4LAIMUm7WFCSr7OpCh0QFKd7NTfcQZeQtWgZOIuNYI+GxIp7dLbtuWuITq1DO1S2ScK/tNmMv
+L9/AHYVOL+V7EzemkdzPqnNOxt26FJGHcAG4htJ+5AdslXfNFnq4hPZ68IqagedK2b+eTIVMClPNa/Zs
+YLkN1RxEjs0awhOHfiR7En4WB4DerUZIgFto8pCK5JgbRbb4a9+2gPU0FhS1sZtAXCzkvxnNkOzDnk6x
+JymEZQjfBuHiqI8VpRawoywsJKGmmQdVE1ZYosA72u/QrfNUxZ5UuNNco24FdfWdDKdxxwwtswxgGj1I
+PGCbBZlZyMKNLpwJAuJskeGDsvYvtACs1Wph4ejRo/Prg8F6zyvsqM0YgbCWsyy2Ys9D50XS4VOUUZnN
+Sl0tHBLAtnt2/57ZlyquOIFwXjQoA/q12UviHNtsnlf8ERYV4hTett3/Obtm1CixEzHLf3e/tKv9zM4M
+U8XjGVmvFRuv5RYEg1I7a95BdyT5jjt23DNmMg2ewhxxEUc8JJXyv3sRRRkM/QTqQujbfTChK2qvlyre
+MIfbDixn1zcsa1Wg6Am4923A+qGq328mvSPWAeW+1iyeW8IouyYfkMMLDh2GSkrI/AMtYkunZz/LFiDT
+m2SItBmHHwlondCeZc/ciH0h9pXhmJoUCK+liRVJvL1ZJNBLWqtO8Xx31EUlHWtwqyBZ9vYP2oG/Yy6D
+4UQ1UqDWUhodZl3biAwU2WRRx91l0arKLLWU1c7ddnitstx1XQrdIaBlhrbryt8SSD/pg9oz3mWf8UY3
+Wb8tpWJqNqapzDcOHRiia4q2tJphiKq0RkucyrNfO7gDfnS/S/9m1sFGyifOF5mDEWiB1aqToYyEZWea
+YHE/Y4dH6WkAJBvRvWSd06Vx3wTF1jJvqcr6ZzFL9T88NjM4JBFHbojZ/MjTOwegGyDDYi5D5/+O60o6
+fpw66gryNEUqpT3stNq8CYTuSHhQATCf/VWx5ROP1/oT+4MnHVr1YmAlN1EPW/fdKDe3fF8laWJvx75q
+xmewbGn3O9qJEQkVPBqOq8WDZGsvLNz9gPU4xsWLrUhHSkk1hIljr8jQo0VSebP5sz9rQ9Iugbbdb/0R
+Ssut/dedO5e/3cb/Z5LrwUruCTQ45yWl5Ck7l1xpZ6ZmOTiyLRUVnA35BBqK9KEJpB33W2VQrNtU1CQ0
+F61PsnOkSKXMC2Zn+zHumZO/EFgJNEg6R64nJnkqto3nhVfbWcqyzF8e08KVW3qEgNEeQrsewI3Ug1xJ
+W25zM/N95EPpm7SAfWoFOrp0Jsd2KrRkm8PWsSJLUexO1cnteTO+y+5NAODSmLbnI2Ez7ouvMxyouLN5
+ATgLVFo3eD7W/q8kJe9O0ccypoPSNC3McLW6M6qo2+eXs2hidkzNZMNYJBWwIkq0aHfBZhbo/mwtmKPT
+W4v9OTOGi7gVobihF5flPiZK7ARpwXzLEVygHmGvcNSl0mt70bHN3h6dQa2qBlRtkb5UyZYknkpHqkoD
+loNnU9Fte8Kv2PHWuAP+ULbPg/8R4haIYe3kTfYMs6Njh7tCXF9waW27xRxGVjNJtKDcH4qSEybQFEkD
+R/o89L4XsshDwSrKG3XXJsGiDaldf4U4XO11UsJK9bsxLgjgu0OK70dl320ZO8qr2fLBAojESp0ANyhK
+3LCQfZ2qjqqaj62TBwaoDs6pNJcxvZqZba3Pa3t5CvVULXSOUowh8jtrLm/BGoY75jtFq1eyle0z+Hw8
+Msfd8+Lb2nTOzEzm2COQ1gsNuRYoWdzrWY174PW2Z0STwey1r6atGINxB4Z5QXDOUJwtUiiZ09RDHd9s
+YVB7soBikYW2Q8aE5zW5GE4OifrIVR6ftdf3FS24NYMGFxlaoSvUltq/nFNalKljfHWlzckTWS58TxXj
+zvxqBJkZsul2qzaK0TLUWlpP2TuIEjOj4msolmJPHtZH18PSvHufZVuVC6GGTyS527BmkdEDmwN91sqc
+Y862vW1Zb7b+DiRFOP0Jn0nBIchKD8Jf2MpyUdzkeneOV/Cd7IDMgnyFPH4upe6wjepKusaa36NASpFk
+3Q5kthCNON/3MneqnbQFCvmm8RpujO0vlT6m7xbnl3+eOC8Ge4aaQFnctwhFMyom8TqEqTTsZ29zOaxS
+AhC/B+C82WS5TZ0XhehKgMCzkKUjX4G+C5iyDWjClzv8gDAIrhFnfxL4X0n94yClKrHzl/3Wk9k+E9A8
+h7Wk6tW44AOeCUqLdwvbK1wL7cOtYh2KGJYQ/B83nuYLvBQ0F+PMZa7WnzcyRggV6azRv23cr1NIF2mL
+66g/KFLebVgFRbQ3iX0Pc3U5Q8wzmeY5OX4x6jBmNljkMJRFS0BAduYBbJu1AMSsy6AQHd5ibUhPW/GF
+/ZnfkSUVnGuo1YzbcE+nHrMbhwx/CmBk+++x4KjiubLtqsjOMuXpXH0WdkbhuSOBeRQCpgab01VS3l1n
+DWOnKizo+SumLomraZCQdb4Pt4lUq3TkYCFPOcxmftyBUSsWiIxonL/WLC5x2OHKPQlhvC/zwR1pyGmc
+0faazIbpS1tM7UylhKEcRV/YU5klGVU8TMzaSBpBR7XWVwa97mLSlmNomMXoCRdKRCXsaS29rlatCUU8
+WFq2+Ho5LA4cGHGFUFy1iXUs+1nznblKV9ljDr9FqHM+R+iS665h5LeINYi+bm3pFQZTI/q9P8VSVJgV
+1kQ3fBM/C7L8ewGF6MIdmofagHO27w36niknQCaDb5IzE3uLvGXhXgKY6Kg6ojYTNHw48vPLq8wr7LsV
+XAo/W9k3bm8TrZVx2YOLyk2TmSnfITLwg6tUixGWimNiHdnsi71xOTucEuPJ+ZVOkW0yOn3TyWI7Oh+J
+F7B9tfVZog4EYw7MoRWcsANs8m5EuxpcZzTY6iRVcCJf2TXUkc1icdtDxxXJBrdbCFdQ9pp5g8YriIxU
+hDoxexrVNIx+9sIjyAeoP50c1XL6uB86FZA+msc9RBWWn4UGBJAy8YXsatortF/xrK9CB0+1dsOOJYK4
+HLKYZuwdPEN9EaSyv8wIJrJmwxyyr03zpyBi9uBq1fqRyAOE/hrmUvgxWJsCsmvmMKFwNPzZ4Pk6xtiv
+n9G9fJ9UqQweOgm+1QatMrd7Bp+nBKm0ZlmlPUu8cEtqUCsOzs6uznKrOS8lOdWbJwFAFWnp/9oDuMyB
+A7Mi+dQEAj+0svvY1UNVHRnCVVkbWFQpe4xzfFilJCzWW+Tt60wFPzBy/ryjWDuwV5EEgr+QAfRndHXF
+EAZRLNl2ISAsPT64l55RQhN5lVL2VTpz50LRj+uoAX5OZSmaLM4T9P8Jc6N22HqaOcrTwhzpJAuG9Uko
+Kqa90ZU0PWOWUDfZOZVUH7B1+JpFABqfl9+OYjq9NOdtfyO5GTHG1kogLHxTBznLpidEzlHWdNfaCIwG
+0EWOtyURvd2HocY6TrlV71su/lTI2967l/bkV2mXBuNRMIgEQGyCeY35wOhwJepkyuKOHP7kTB8vTEub
+AP1WMs/vdHC/vtYXynGs+xpXWzNXtRHaQzuYMo867LJteI3P48aH9ljt7SG/jSPPmRIeQWljkpmdOWR4
+xg/2QKajPW21gc7yV2HRF3dvAtod+XjtLUVkF+eSXcRsfJEkktE/3EbqtWo2ozkvZw+cwQ+LKkH8zSYx
+0yf288S80t7o5O3+gHsOFo1so9hxquTg2HgdaEFucytZ/Ed16rWeU11pWJUCNXE/2WTFCM+1al8S83A1
+PJPeBMIqJPQhhoZRcTj3kXpVvWkdM5sFslv1ZuQp3M7Bhhtxm5L5mtQtXLP+ZMFBI27XOSqc50PN8aNg
+fgw2E0sExIbwf53F5GdZ2kPmWe9sNArNb9jhjdAKyVedC7oPxmUkyDX50GE7Mc4TFcbF0S2oksB9QzMC
+a0D7pHpSh/io53GAUeAswq6XtEbrI7RqFzXLSbe2XwL3qsy924ot36mp6BdECfK0lut+kotQ3D7BukTA
+Gvl6dxCUdZk9nTiwjiVykMskzmpVXhB7+5AtIu1dOvuDber7zDjitCUBXW57ExVcEzydDoW2H8zOaqoE
+b4MUNuLSA6/dHLkGO91lG0NzAf3T+k0HPYlNiDvxhLI/M+2f3Qv/x//e/M637P//YWG92vFNeAJHi+rb
+i26T8CwHISvpZAeiBIW/NwaJTJPoLfCDbMfcSGeZbSGiEDbbMgJQYqcn+0d7UaajBJVoz+P8wY4qy+l8
++CL19S5Rae/lj45/+AHVCa9Soe5//P1G6ItBkev2uVd+8bPvf3L13O0XnlBVaP/92on0++0Xn/rFn30P
+xZefu/rJ9eu3L/zx7e9/8On1F3/xww9+8cQzn77ztv3v56dvfPLejz65+u4n1566/afPfvL+iz+/9O7P
+333JPvnzcy/cvvT8Z68/5uuOaXDriaFgBlFbBSCC1YHH65Qqty2ScbAua+MOAjTg+Th+JpQwyy44lLj+
+zZdVlDleHzSqTMfoMioPrZQPlyyyLBR4qWT9BDWYdX0gA+wT99UrQ9rDrDpspraUGFx3cwzjNXASQRR3
+Lc+mjlR/Qx1MKGy2z1gGMgPXUcEgNKM7UJw2ngt6K/rd9sX0Oy4WubMK5e42K4crRLxukKNEovSzwCEp
+gg+0xUqUHy2p3AfNQCj0/ZjKhieg/NfqQobu5kfPSE0S6n+uxdjqdkJd8jhVH6nKKPVJu8Jl6m+GWmGo
+cUKRMd3ro+cwhzk7L+bXcd1Oag1KjTLuzb/f//B9alW+zZl/BX8l5UKoFaZr2qdwxbeoU3ktu1emjUh9
+xavUFNU9QxPzcrr+ZaojhrblVb5HZU3ru7+k6qZUDpNOpn267cNHoXNJzch37XnxLFA0fQqqoa7YeSnT
+Cr3kPXwBCp1QF/U+gQZlq2552Z6e/WPjEn0D9caL6Fd7onddefECVUy/Y89+0V5zBdAPL/EqH9j3vpNp
+SF7Onv0C+0nKne+6iii1J6li+q637m3psHLE9JmrfKa3XEcVMwBPRh1P6kFKLfN9u8N1tuCqX8fHEcqV
+VJa0e9sT4u8n2ALMz9S2D3/SzlvpYHJuvWc/T/qsuZZ9F8/yAfU3b0D5kqN4BZqynIF8cvvuB9Q0vcD+
+UXulzfqB5rqN19WkFIt3P3Ad2vf4HP6ZqWe5kY3FVd2Pc+5GO4d5Z82Aq7G+qM958sOXs7XznjRioSWa
+VFQvcR69j+fj07br5TL62kaY6yvTAL3caoRaWx7lpy9aK56TjqqvKSncanzf5xrAvP2uzdz3uW6O22/v
+uf7uk3n7uR4v+Aq8xvG/QJXYk7wO7vuO3audwxjHdh0lPVTNOvY39p8/dy1b65+sNvdJVmG+ELWkT3n9
+cdVAR8npKC3tJaRVI9s+8Czfej5+uRHVse0zL7clyNvrqJD0a9k1z0b5cpaZxusn+cq5qKZ9OmvPcZZo
+v9F+Hv9ebtuGot6pWrfue43Vvc/E9Z+Pz7wR9dBTiWoWEPfP6yle9ArmuqaXbn+pvVd7X5Xwfoq/PM/P
+v5kVxb7K26m1eq53+O/jfK7noyr3B1Ga/AobpkLw0Wy8/kN2zkvTz3i8fS7Vzvaa46mXno8C6K9HqfdT
+WX151Z3Xw57nff8ivqX+fyX6JD2vjex7vG96xpPxmZf4IFdYNf7ZKNKdxvrFGMEz0bdxzVefzAqan427
+p7E+HgXBz0SN8pPx7GdjjI57jXjvqxhHvP4Gr/9jXjb1uVpyge18J0b8JF9Mn/lOlG6/ODUfvN+usetO
++y++LtIcOB5PrcLur8W9XuSTnkS9eG//1agFf7V95DRv/Qrsf3z+xayvLscKusrLnon+POMF7ts2q69+
+GCXUL7bP5b16nO15Ij7P5uHKp9nmC+zJk+yli+3Y+Tq6EaXkH8/2jcvx+pl2DqvfMMfeiK9ci8/rM1dj
+nV5j807zk5pvmv8vRZ+cjkG5EnNAbb7iDda4t3M19eETsd6f5NWuRJ+8lu0Px7NnzPYcf6LoUtw3tecC
+q9WnfYb3xdXOZ/Mnzc/jMUsv8y0WsvfxeiGbY6dizrzKm6a1prXwwvT+eZzf0lo7z2f/IK6j+a9N/vnp
+Pf9afOa1bM5oYl/M9oGfRZ+8ETv5ad+j8JXz0bAf8InS9S/ECnqv7Qe89Xi8dTZG/EyMAluibmnX+wtT
+e0U7uLHWfJ5f9odN+4P/qbHQ3HuG1+e08V36QnvG+fOmfj7FP6/yM29EI5/zZ/TPXI0Bupg94xPx7wu8
+wmW+/k52Vl7w72Lf0Hn3ahp3qkVDF/tpKiS/TT3pR5Pq86Vb74Ri88cnoC798Sm+foWKyK1Ws5SUT926
+SDXvpAOeFJZfzzSW37QrvAldcOhphzI4Xp3SEH9Myti438cn/V7hAVNVmrrXev0NtMnVpi+46jh+P4fP
++jXPfXySV1J73qLudVzzdXvvFBSp7TpX/fNQ6H6cn4K+9ROhUU4V6VeSNvlbt37Cp4DW+Jnsvk9Sn5tt
+c4VzKVJfomq3FL+hzX0Kz88+DWXst6hv/rj0xqVdTR3xS9Sf1uuPUsX8rPfb43zKM1KsvnUWz4/r8NUr
+1Et/mq9Dxfws+iB9lxrdrtd9ht94068v3XK1B9d+x5/xvM2Dp29d4hXfSnrdP8v+vUwFbe/zVuvcZkbb
+J+ehh+7j/oara7fa8U/E62lMoe99DXMvxiKe8dZraI36wa7qiuPWX49TuTzUvWNcMPPe8vnzpv32JK+M
++X/d/oJO+mW2IObGGSq+n/W2XcXrjCsi8ge3vS0nisj/3gxmJm1wx55SUmN9PPToZb99h3LTEVam+DDY
+eIPN2R1MhkivZQIUDyJ7KqK1Wg9Xx5secZzPscE5Jr9Z+hwSs81tZ2JWwHlAB8Fztq2eUu1y1p1U5D20
+NMlAP4KSuvP2TyeERIdKtYd8IsJh9yO/s7oxhuyJyBae+d3L5F9kZhhkjzDs1hBlrT2hkWEgvrgWIHQy
+Be7JUK/FprJQZb+yRyHOPQGDo8C4C/5kwRTkSToCkXUYelZRpb0dRDaT0tnB8RbSg8V+1OTKocVFW9e0
+N5l7gAFvh8luHVtsG95K/dVVc3c+d+ZHg/uQld1vXTbbIpCoLNDC61wm2YP+92QgkjmPZIs0iXFIct+O
+UV6DCgd0whuqkKDy8/3gFyKK169KZBOHpWQxhlkurqZOXko+FqrY513F2HaIqY0kYkssissMbgh10vK2
+AavIMUAph81UhOvBziOdwaxxpIIO2ty9Byp2gJvmeJNWUIY0R1yInE7AfJIyvDUnxGi4whzcoEh7Uut1
+KIXDhuuQuhYOm0WrU2HZ2RxmfSiDwiDrxfSFTQ2RHSIwXrRadPbKl5FWpCov6Il50hT5lCPMUYM12sru
+7+0sFhlx4eFx05JOnFziQmxjpgCU1nPonlAdIDu2IAHhjLUFZD1afJMpoEhHzuQB7iJHDYfOQCXtisAw
+WV97hQIVtS9brJWUBVyP2rWqPKVh02WotAMF1oecly6fSVyCY0Qy/fKlBZVWiK0zZ2m42k/AIEnSWrHZ
+dZiKSUOvzlok5jvuk1Gve5O2LLOtBeZepAUynAILLWbIUQiXJtm73kTotW/lUDZvN0c7YAFLOd5ikJMb
+Wj1/1W2m7Il9Zn3PwrGdzYY9y1GbjTtbPgrXqTTqmU15IEOQzzkKQniSDF9UtXJ2jsr0Eouc9lnepcU4
+ItmbI0Ziq1Z+B/RpiC9BfSjHuM21CU376IILYfO4SzJ5EvSI2uY9F+woV4UyaCWZAe+RLrznvPuZRmUi
+UlCqBalOfAq6qhuDTcTVVQZcBP5SIN40o7Al5ejPRttZwtVIa4dAwcSQJAq+amueNzlU74u9EP5RQlIK
+nTrpigwj3ClaPYvlqURqAg65/lAMXtVVisxhSAfsbNkZgJIj417fh1e1wYlYDHHohF8n5jvAYqka6H6A
+JTQhBR8ITU/hU+zkS+V+2x22LvsusKKi7g5x0h/5wxUtGcy25fmcZiIN9tAVCZwWhj7jvWyfORCCGISn
+E/JYcL5UOQ503gsbqwSwr586OtEVMjE7He/NrPShEArAHhVIUkH4kooqPpyVvEhI5MaRV1pZToPcGMR2
+m+FJexPs8VtboSrsguE8Xbi/JUy+mVbEpOJjS1PoYwd+iwWvNKgyrIeQLA4RFclas3wrspBewpmX1OKV
+kEDUOeWkSKQqIkLAiJhxSkSC/GD7btUxC4paueZlzWpxXsm3CIn9EM2wbSKVZ26pZPYxaWS7VDZSsymP
+LW5QEBOCLLNJ/WmcjgHhbCkCnSKWmbTNErDGJsK+fPdvQXvWgm05cTZT+etNciZpE+ck9xDikZ3n2i2y
+ejtFW0emluZlEvUpW+4bJXUIp2GPpo0uoNcyL6a5BNYcCdXhZLBTsWUKQPBu0kdNSHLRkn4D5k4Sk8QU
+G1E32nX8ihwPT+pyXeo4bAsZF61kWwH7YDQYHC4C4xPaUZw7GWGoN1nyPZU/QixbWye0bGMqEGBVgIJq
+n8gEBKEgGoRW23Ltda/nY//kBN253DxuQkd8Iq6CzwNXL2PBYAIg25qettrvcraiC362XK7mENVKHckF
+AzDQtXv2Z3C8uQPT7oufp+wVDGeUmHE5Iz+DMdPsTjwPVwZmUof81WxOAc3QaJ0iE/cEILypm6RcleSc
+HYoSlPEm5EcJgBO9KvQ5IDABTCD+yGmbTWsJ8YI+4cZmlOCQOIRVKGWGXouJy7CBFB7HLJObulb3NotQ
+2N4pFqIIvlE1gZMiiJTaKVqjpG686H2I8XlNZuztDlgTkGwMHslqxUqegHC1im1tURG7iGPFCqLA6yi0
+7Me72WKBD3RVJq7IthCvXW1bTkXEeZqwYtive7WTVu/NgPbFvnw5J5F9fMxlM3QyZRW5ipLMoipRvmJe
+E38bujMw90NEgEyaUJCCuTpleybOaiPZDqlyAM335VY9a7DWCkUTe3WkSuCr6HgCAInAExXSOiTnqR2p
+ofr0/0O2nxOEjehIFH2whRGUCOwh6bRlrZxUFaQpnE1vq4SOWZgePP42KX46WFvOmduZAwV6op8j4L+E
+fh4JbbnQQMHKyEG9j3MOIMcmV7WvZvJDQpa7/5FoA85XbqFbSXyeyMJgMkjTPKab3WdmalYlVdF6kFCu
+/EFtxNCCai0hgJCJON7p0zmnwpIOxJneVFKi3fLiA4lsi/Mnm7C2J1ZRE979eskIQVCDqD6P6eRblfbw
+wBbP5ENS9rh1SYwWSyZRK1sxbJgREQsgmdTlsrkacgWHxsNJUDLrd6P8CHVhQGPzo63uZ8ShhWXBsYKu
+nIs3ZPLsjU6FkPtyv127WB4923SyHop5c6tp1emdwqThx/6cZNN79RGxpHz2RgWQ3uSeQYYV/mpu+2fC
+dpQ1ag804Th9sQeX2gGBAel2Yfgwi5ZbaasaqNooFFZIRwn4WjrD8ufou40awf8kMjQJ15eeNKzktKsJ
+UemaMjmVpfTCVY9wBS/kDNsy5xcTpBW1SaJ+B3HHIHXIhbQ2eqWtsgvt8UMJQmwWo714pI7N28GV8jeJ
+XgwfvZWfwobvhfwYFnGCshiPGZPZHjtBKR0vnQDZ9m7NlmHWS4mWao2EkyVXZE44yzRYRWA2bcaLiaNJ
+kVs1dF9S9Ks3KLv7zYI0a5ja7W2cWRJe6qmcw1L2JHTpTBQJLuGQIcozUa5Q3TzzKJOVivFivDeqigQE
+n9ot91Td9pCgFFYAUpPTRQ3jIiPwo88eCoIOQ0Duo3RRCb4Aj+coMG2y+QJzGRwbB9EnsGhpG0mCrS9m
+nIylnPcwyapZ4bAggvZoNTSLMheHLL8W2h3YCNI2CEa3I4XV6vQOLDsiucMfss6te+Hwcoft9+1F0C3g
+T4ZuTf7YzbKHfhhHHbnynYyzux4sHnjwULHvvkN3f9VF4mV5jliSaeH3G7veXh2hDlVtobY2BTfywEAA
+b8esPNMqQfcmbUQGe1/SDBg0mYtguxL0uTZDC8+lBzX9c/2ZPo2FMCxa6LeouMEybqrFnL3Y7sg2cRaz
+yhR75LmGAmvSdxlR+K/NEPj5orNcPevfWSmtF8riftuZJ+P+YNgcNovv8ObNV3v6oz/hT2l4/fXLVPHy
+NAQhpz0s1bVWfEt5kAQJRcP5h5dkbCuelZsr9fqYq+OuAc5M1Ia9Y664o+yqNr0H1+pNUFSYozCTIyq2
+u4ZE5k9EQkU+wh7HZrsfkyuC2CpYzo2IJGLlst1r4Dl4fycnX+FjFR/1OyzlwbnlvfANf/t39/32l+6x
+/y1NpUbip00O804WptJA396RL8v5JpMGmt031RN7i755FfuGw3ICksFUrGfqxFn8GrDBozHLZUzmOsu5
+JsXU3Zf33sGZYXtnNbqj8OpTbiPPFXnwfqlXZ6okLOyZKhdmkqLYq0csreRPpPSHCgh1ipmpAHoq26rs
+GLpMzDYIcUZJCs8w5BpF82z0vD90MRWskJxE6PJnWvMIfrTCJd3J/FQcu9ifp/AajVQ0JjiSigLt3Jn3
+/UMQdSpUCYMilX4wILkC46lIcj5Y8xttUa+p+ATea40YdXJi0pYtc1mKiq0dE97xqvdSO1uPkM3WHllT
+K2BGMbbGrdOpfR07faYlWEylVnyTxAYVXMS0/nKFB9t58nTEzqwWnI37nW1NCbvalKs7szSVksiUesF7
+8CoO+t6SpphnZkgzSwxynkfJZqjbWBIY0DsWi4eb+bpb7LUZ31ZX2LXrtztT22khPtR+czYHALEzeh7B
+ybXcGC2mMiy7R3k4BNV1raEpmo05kqq4bHH2bPrsmX+4yZZOVugVj6XtLTLjZNvdrX1r9uh8Vn9sVib7
+qIt/hsspboWpVB7Ic7lzxVTUZP8jlZ09UWvOU+d/gCJOg8026wQbBck/miR0rKWJF9zx2akQGJQH2wpZ
+mT5eSo4EF65NzTHpxee6Qz1xh+sP2Q40swQVYVtAyV9dnrqM1010h2Z2KkW+bWoLW57KKLXsSrQ1q9iH
+oz6nJy9L2DliQx6b871ntRyuUKLKtpVuNTPlBcdzMlOwc2EqYJzVtVMhyGwnWppKyIajqOoph+r/fv0D
+u/Uf1v/93SdGCv80biT7wmOJyj1f3DWVWphK4yzRYHR1oqobuX1YH51i6nCamXJ2i2rVLN+mLiUNLGs2
+IlWt2gX6c2nKn6FSC3VlwyCTCY7IaE2/NEpiTkUbCvfvPZGtmHLsbh5L91HpTDmuU+G3wkuA+Ug37Ruj
+EKveiU0c2AtMxCJyC+5A+P4SoAqhNzKtndgVUWdLL3C6Jea1l2y1g7U/GLWOGSZq8gdoUZvXB2UTBw2o
+omakyVszE7Muad4Tb9BmbNDQTOjOfbK24Pu+PPVUZHV+zJ1NJwn9v6Wpo7mYMmdUTy7aQ98hyR1wx3S6
+dy3DNyW12x2FyifhB4gnp/WmytXLVIxKjhnDHXiF8TVIt9RQtuEiz6LVNj2m7JDtU6u4yCrNMoQSezUu
+un1q3Xq1Zz9NppLN0k4bho4+a7ylxEQWkoArWeRaeFnRjxR7WImjxFe4Fm7upUH3I54UplnYVNrBYCXX
+aXttSy0gwpIVxS5QXhJAoWDQVqkqCe9e5JbxFO6mmPIli8Up/FKm1MAVkIGemlYdiugBwANSIetMu92m
+UatVRottamfPSvd9/uyoi6kJM2WXAxrlQtFoIXX7WYoSczDSwFJ7GlY8h30fYQ+mHPkfol5ccstV3TH6
+DSoqnLiMmvJ7yZPNRPF2bx3LdDQ8Wuh63ggPSGLC1+226QfM46TYIG0v6nmkx4N8cgebKJ4gju2Uo5cC
+xAraZTqfhVRAMj6tazN5tC9FYbgXTIVzp5o5mp1C4gm2QroteLZthI1zMFS9saqosZGCOPnqa6pI/alf
+dmdqgp7nSX3tzHEPG7hsvrv9Wd1B7/k2LzszldLMyhIWKuDBjB1TLy2PFnuZh2BS3joJ5hMFotSw52J8
+SSNQtGclq0gFvaW2LhMLkSCMhNq2WAHfgHnaAl3KrXpUxrrdPpPhjRpXpgxusdAcY6VJj91/3712+ny1
+okQJ85AJptZgR+tG7XZaVqk/pxImTTMerqlCSrLkkpYakAO2ABm7W518w87O1qNPqeiQnM8MvQNTdnl4
+WaluQVa5T9WEQp2ckWTv4qp7V1txPtZtFaHd/VP+kU5RHGYYNS6lVOptaiavZuo69skpp3V7vaYi1yx8
+tQa9aNUdQMuAHKtTGj7h4jiablE/4P2pOeGyaoM2n4V43FaVjfu+VqnC7jIztb3Faa9dgP2SzpXZqeU/
+Bdgja7+FAqmw9WhDxS6UVYsdemE5n2jFFESS62g8BOjTV1Wrm7Polufa2tq3Z+ZnpjeKjVRQhtHLVHsW
+Kaqpic3ES9qXaEGkgJ17iuERtXXF7SpTqQKmuFvs7lRTVrLajdYjsu1H1D+xQ28QyUO8tDzlQk9F1HZ6
+9bF2L4g8g2fgXGCMZ2PgthiRaAuC292TiBzvmWVj7ZOy1QPDyVqNyZLzowcLHgGGjarIrsvseqjU5FAD
++5HjJYrMWJrZPjMVI1c1r1QeJ8E7uStm7bQ104bcfUYiheJIh6NeXEEGv1cm8b2nvSaKsHWm8BZZ5doC
+hy33rIjYe+nDvZ3+oFOo0FuUXj5wYM7sX2sXHXm0pS0FHGHYeojyTW3ylCOWoxUFZk3+ZskgQyA0rF+y
+arFJxC2Uu7x0t6zDKkty5Wp6drR7yrt2BaZWKbAoUx0GooGTLMxg4AVo2t6X3yYvIPPx+GPqbMTmkVl5
+rRfFfaItVG6WQiuTLfuMSTvPqtJXSwUeA5+aVahJ5xUjWK5varPAT+Ym+X+tGmgWVIRlHJ2uWnqDIhNM
+c2iyr5UomurLrMhPdEVjAveR+TkbrPK6qtLZKkBfFUmffNKi2dMTYUtmiaepPWRLvnJUAt227fN3b8ub
+Z8eW9e4ULDAStG6fedbCF8VU8Hw1dgEl5Kbw+XOtRhYgf1P++9IUhtxW2FZzeLABbbzmsE33PJbw4Y/B
+/ZeaxofXwF1u/0rWfaazUG/pL7LTyUcnz/sGVQiCgZ+/d4088nedI389Z6Xbu38hLvr/+D0oALTX/OiZ
+Dy9SY0AqCNkn7f3nXHuBegP867rY8c7yzu/wirUAfPCr5Kdnygv2V3tNqBGcmNICyDjwH32XqiPQc8A1
+L1LvQBxzaCOcSNd4nzz0J1KvUE2CvfE++fB/Snb7RTLJn/NeuUGVgatT3H2oBlwmG/19akq8PPV8YOo/
+m3QZTlAL4u2PHsXdWpUDfNKZ/RecGX+d/Hq0533eNd0Bo5T1xGX+vETuu38vvffehz/mp9+lqsEFZ6M9
+fuvsrTc/fir99nQwhMjiukIml/OpWnabWHOJx/YWeUevkU0WjLvgGb1in7lif708xeISn+rsrcsZO+n1
+/JNsjV3TWVWviE3lvCdw/N6w7z3m750kZ0pXuXLrOthd/gwnwAGzTz7p33uL7LEzU0y2aAsYbNGWV26d
+J//tLedsncgYZK9M/XWWz/s0eIP46+OTLVcrOGB+v/NkjL2ja7Inz9q/15zJ9TRYcH4/8dHO2VWu2XfF
+YXvMOWJnQzXH+/PJjM/2CniI7d3zZ7A7nQV/Lb13XXxAFEUze1CAmuFiKoSpkygqvfiB35mO6mYlhbGd
+evmVIMFgu8OG5rlS5Fy+1RbMW/qt7mCVmlQMPrqyp22JFbJES9MB46nMnFm+01v5dHKnaQNh6xXSelMh
+3RmCSFZRmHaVUNtIPcHPB3RR8cOUrMwTN01EdrxVHt1Q3rtTZNZeOlyg0ylQ4sz04ReXivh4G0ag8zwV
+2qYvmvlrOxanXNUp07+zvGM6C7cyldNpn3d1MDhcfy6CuPBt9NU3ZTvv2bWY1xCxC0Qdc7/U/HSyA8ds
+5h1Nob5mZvLksZ2dS9OjkqXfcOXOFLag0/I2+G5bS5B/ehI15pU8thSW7CxPRQ2nra8lc3T1+aODYbeZ
+i2xtoXStF/COG+UVH+y1hWlrzVp1tOr12rIFRa7ivn06mOG94sWwZ7Kq7WHSePRX1o2Av14x1o29xFqZ
+cnj2TKeqlorpVHwkA9x6+TJr3idJ3ukQ5xc982qz8SHr7kkrNKdmtGkL8IE8DRZBIE7ktpZ3p5haKy3c
+TDMeTm1rUz44xOodHCv2b4yHqxtZ4WJ8eNrvJb4rWzwCsmwQamZG3Ld3zOaWlsY6HrdJOFZd2qdZbGe4
+3APMChCml5am8MsZ1GM87M0yxty6pM3nvJ9Iy8kcnmJX9pNXmwWs2jQF75v5PZkkID7fei4KhBVTSRXG
+jdr+C3aVez4toLcAYnJ6N1s+mmpac6pQCvUbEC/HpfdmNbwzoz+82dD+9ZLIZpiGpqT7nrmQexZNwru5
+RrFwaKnsC6IpU3m2KA8+bt2BIlRyGXLKw5BF7tvZiOYIKsZher1yK22U5ES20ddUu1LvquiMI2ZXJlkd
+eY0glrNuRLTzuqrTa2tgq1pqQFrHAjGU07zTe6c3RonAJ78wC5OFK5vFmb7WV6lFe0IM3vL0FpSDHBkK
+HWw9NBxsleuOtkk1mHnlrFhAEYSdRMiQrJy58ut9QEKrPuI/BxEvtWds88660QHmpdKotFsVt8KMGHvE
+5qz82COhOjmNZ5Fn2cb7pzjU1u5pdI/iuQlOl5NdfLFnWfCpTXT7jDn4eSmrNFe1yTAn4nhJrDLNULck
+9tRNkYOM44gRp3OxmIbhYGlkNXekfFjMShNxR6oyqGKG7ZGq4oc5+AubW+KjYkVT7uMsZTok0JRUgJ4N
+RY7zmd7UxdD/+Y4rw0Cu5EzICiVtE2mkXA0ZkNB1wYcvumLV6RdcxsQVfn4UGikfUAzknMvm+LtXXIXJ
+VV/yViVVmR+EsFISFQmtLdw3Pu8aStbUp/iV86FC80EIy1zLtGWszY9CYwRf+TGv/BPKnpzOVKdeDKmc
+5/3KfqmXQjNHSiwvZJf9GZVhngk1lTPRjKQPIwWk1+LdN6ZEh1z5JJR/klBYGhTvydMu6+SSXCf41hsh
++fJmfP1kaLy8lmnghCQUbvTn0SrdVxov70TjXwyZsqdC1+g035Ls1Une8UleWYph3wlBp7MhovUKf/9J
+6BHl8i9SK/pZKMA8y57RlV+I+57iPHyW7byBf1+lnJerDF11CR38fjr68LlQptITnYv580M0BpeSGthr
+vNTVGMTXfGL7I1yL542e9Mn2LL+SlK9eD7GjD0JG6XJ03el43tcoJfRSfPdMXOdKjJHmRtKRey0m7emQ
+JHoxVIDOZipn78Rk1i2OxwpK8lNJRed0rKYTsRs8kY3CjVAEkr7Qyy49hA8/HyP+ZqgSnYm18KhfytfR
+d+KCL7Gf035yst0ivDPVpB/FbA9dL7+ytH0uxodjxnpPJtGw6Dp87Hn/Ct6SZFNoeeHPN+NGL8bWBBWp
+YdP8Tl5jY+doOsvDl3Mtd/fuYLAhAzltcM8sfQ6GUUzxynr18ue84pFzRudtL+el5lftEDrcZraK6fNk
+5+dM2pm4fvKry2mXfcfi53JDQC93zdyRgbKn+Jyt2uKTaA7tCT12D8UWdwqXDLp2HyijqOsYVvUSI7Go
+kQaJgGqvEHitt/A5z28GcIy83liSdYnas90u4XP30feohgk/LEJs0XxuABY+FytwDWSzTJuJXWGzM21C
+7h5ROHxv5xvI3B/uLFOTpmiRlxnaG3C8xZnPRQzmiulsfkkTW9Ya+JKfc9aX0v09w7j4uQ4QTqE1VYnV
+yemZxTTiKXN+xMvM6nDBCgpXM3zN5ONS/6Gz3PmcRzVTFFNpVVx493/KiB2eb7qrWivNDpsVoStJqBR3
+Th5RVXDXq4dw0LdGG/b+t9B/3zoC+GrmGma/CujyOT8kw8AC59HkuuD4wkFlnVJJm7zesDg4Wj5uJ+5x
+pEYyIKcoI7gme6E/kK3YWZar0mIlc4ojx7uYxoNOz65du3x97DTzsETBD5E0QXlRfCjzoyk6Quc/q62H
+WqyrmMGrcsM70w7/zntIoGWGuWwG/bnPLYdtzZ2TQ+U6Mv6zzY4/2vVfP2faLs1/7oV2JihAdgeb9f/V
+dXW/TZ5X/LqW+B/euqqSaHEMo5pW4rgKga5MbUFdUDvtYnJsJxicOPPrkETVpIUApe0orVRGhaaWrrSk
+GdAUmuFQQqTtHpE7LuFm0v6LPefrec7zgZBCYr+fz+c5v/M7vzMwwH7DgIqPYQMyKGRBQMfvY177PPoe
+WVahXwIfpMdwhh2/U8H6YjXGqaj10KPLj342/+492n609ej+o5u750ANGDFzioPcR6R7BxHwPiLwd1Dr
+GBF28//nGKkAJB/1fv14B2v+3qNv8ewvUCEY9IS3MSbwJUYRNvFbiliQojJqPuP//vEagWc9ZdbA7e+e
+xzgGRAc2OTqxyVGBh/gEl3bPsQ4vqUZDDGYH9YZXSc3WPD+/3+4n/H7bGC9BpWxzxqbfHnj0Nj4rtc9m
+EB2RqICvice6ZArXPg9IN+PKCvGHnxa//lFFElZBqe3JGp9/98kWaObR9Z7cApUyvIPTJqOzPrJafRdQ
+702+x/uj3t66xBE8nbNvzROcpU+CZ3Sad3y/bmeq09PFWmwsn2K5RUy99ATLKuEehWscktx4pQsnVcUK
+QwFbpmM2V9T6UXM/p3VYAYrhRKroSiGY/E2IAZJe6FciwSNXZ46RNUZyxRstBsub485Zhv4ihESbbsHH
+qvOdOZzCOJmlumd2GEpKds2KOOIpN+wpeEgL5CpX/Mgo7DqCOXMTemYLUOLtKdwxRSmPY//XIBItPdIv
+wur1tZLMEYXQ+uC11NEBOXdBrJmx4jgUzRvO3mi2T2O+6zD2i46COAiDT3ZJ7Oj5m82GOf/mB0Aj1Ypn
+oUHVp4CbDGXQAN20OUBRoGKgwmzoseJCb7r062K14FialpB4ullrK1gSYCzqzSxvIjoe7nZZaA4h0Udw
+PeSY6HQqeHRgcExTySXaBvzMGyQkqKRxxNqEet+sdadbS8Vq0LV7CpBq0yw1oC47CWMQFgxvBhsqMBmn
+M8JRJ4zFZTatWg5V5ZvZqVYbmDVdkBIMTEfiGtV7dsRYPSQB4Y6d6CCElY1zxVyp4GFfn2MCbfsuB5tz
+J2tQuQTU3U6ZBzHfNktgYkGrzdRmm7x+uEwec/C7VACKK2hJDaVMjINj3Q6SsH5j/pibgoxhLYRDVB+W
+nkB1JGS8KCkwokUhO0VXU2VlN4mNiMvh8HHB1ISCKeQQZ93bpQ8xxbwsqWm2PbisFNhYiD7mfioUMIPI
+QnUwJkpILEBaHqRKtOq5p/yFmCmTval4U22mw/N4j0zkPaFZUAD+WKYLPZsxM5zpFcGThYK7vNUyrhAk
+8mbvYiQzt0aJrIWOhsbjQBkztLR5+mHYHh2iw0GRJATPoawTdSILVYowhaIy+S7EiDHt6kgVk2JIrbzT
+tlkxcKCX/C2A5lFjEVuxE85ydbXPW1B/UfgoCAFzro29qC6BjfnQs8jJa/VsWoEuxEtMq64ZJlxhk0iL
+NmmlDBUcoe5a0w9KjYeLtHcC7Ip1KIoEvGcZ2r3FTsnYvF1bmPHQApfDA6YWVCVsyAdwuW6r0/ATGTJq
+IN+xYn08jtu1lz1RQp77TnkStl0sTNhV64enXwen0OghvByb2tPchLiFdUxqUzkIJxifLFyELch9QPDw
+UeWVkqM0erK2ZOb7VM54QnnfiAtRSbYRdYbCucs8rbX5gyYIrPIlFCIZK5r1/HStbtwvZBHD9tccLL68
+f0Kl+Q1Ez1w9quq+YRHNYeUJkq30y4ojT8peqkQ3jFNc6x0wG5rZt4CPJpMwmvuFyCDL4wbS1hNp52TR
+yHPsTKnwWMxCQ60YeZRK14xvD4/1SrndMesyZ0821AClAekyAcUqQDW79rIS45A6iS4PazQyAnWgnPhu
+nrghHg85FLXGMoosUDaaHwqCfdjaF9ZUzbyACvm6KDlGJVTRY6+8eOjoxOTvjx3OpCu0aA/9LFZDTMrr
+YERVfL4f3GwsMjSATydimwttyCoNFhezVvhZT9Cvb9S65nkbGtFxRhVnTZOpDPm1AgYcXYLSXnrbZqv8
+VHMZuQJmxvBbqJGmPAXOz5xGpYm2yiHWI5zM8ywy2/2cDPioEm00I9Hu7edS4IrehnHSVsF1YK7iqLeq
+H2AT+pmNohzl8k5kU0P6AO5sniIVPrPN2bHmhc5wowQ6b4qCwVj32aJwpM8whn6vZSHGNBk9c+TX9By/
+GICoZrfTZREfsxG3F3IUkPCSLxF90dXZyNszQ41ShK32zcSRcYabXjdjZarTOWW5AU4pY45GTs3GbiXv
+2i3KmPbanFXZ+3Cd8V4b8LM6VYyl4Ld5E4GPhqUvuLZwz3HVaRXImfF/tNdTVSOr0RI5PpcFoXYldpKJ
+3Cc4MAtdZxJMdOZoSBszgZxhGC0zxspZyDkVLz8GZF/Q7ZhxAXHNqmbzBFV8FMGASAKzLjtHR0IzdAhq
+jZM15NTYMYa4lwcIGyM/ZwGiTFRPlSYsKd2Y6+JCawPzJ0iYVBTKMZ+RmRIWbj0EyCPaUJKLbWWBM8pQ
+FVkjnakkWaROkZiMSK2bAHhkp6tRNbgOX50SsOooG0ID2AyPLkr8gsCh0M48p8BOK4s2gnUDzdkhzo8Z
+X5YGk0Vuss/v1isATv5F02p5oIVg5inznRRD5WAHVl4QhGH1vDzIITMunaIE8sgMcuHBMKccSujfTg+S
+P3KptikSTKDPo3Tf0U/ws39xFY38THtvUBBYGpk/MR9w7czoixbaglPHFOmjGohzdXCJYF/XR2mhrKPP
+MYezRAjK2fGTOsMB313odUW6eXFo1Mn4tEhftulR7bCJcVPNtEQcp2khJEPaantHsyAY5euT4DjEHRZ9
+vfJSCRBhdRPuxyxy5/W3hKLZ8IP9hdZMfJ75Fmq6PP5s96PHPwN3GeuFUZ2y8JPrVAUMmeTnAd/lym73
+gypsUtWOMU7/k91LjKre5QpvgKsCrruDfzMy/PhHPHOHWOXIp36AvxHKu2HuR2jsPWSVM8aMDG/mdfPd
+CVH+Gev6UV0zujvwvu/zWwTPA5gyIrjbjBj/dfcTZJ6fQ958n7FeqGz3I6PJ28j+3sYabZt4f3pTOIZ4
++PLJfXoLrtIGd/8Uj7+PNeW2ocofxlsvCmFgQwKyFzCiuoKx6TsY7aX4siUwqLpjXMLpnJzynYRrtyS8
+flGi1RTS/VrVuvpOMQEo3q0rcAk7Aj6XsyDufBV//4pZHFxLiBgXV1Xw94wKu6/hM6yo6j8P1XtZtox9
+i75c5zM85Y7UPlsTcsiG8Ar+gtff4Lg5cwmIV0NlcW4JReSBvOYFPEWfRS2j2pnbcF1OUVV4HMfgosTT
+NbliRzE31qWRP5SO2FL8HNWGjkBiuQSaCvJQul7YCI6N83dHIfBq3q0oFoqtNvUB8jGoxXakd+4JKUKR
+izymx0WpgbWOv+wgw+Qh129yT3tGqukRe+SqT025IwffwBPPuDd191qXHrmMZ91mggoX46MBdkPa5LZU
+4KKmuy5ltqSmG9/9tjd64ZjzyJ9Zx88vCY3hYyEFUZE7ep6/qfY/L4/3gYxn2843mZfiaEUPZPSuyfRZ
+kxJUdowJ68Z9Qt20ptp5012HyCE8L9ZkxtnCW2v4hD+oYnBYMRD+vG2vE8eRvNwUl5Gyao5aw2yOdZvV
+INWM4Jgt8/8PXnUe94nUaQrjQ99znsgFjFD9hFEqujLktKxhxSJ+HqlxpD65i9GuszYydROfawWyObiO
+z43wXnjspvymHEqBYBb3j3S6M+V9r776ankJRXzARwhBIXR74dvRzIYCIhRGVJtUfY4iqLeI6vdYsTM9
+XdSSdizjNwrlNiBUL6R/Y7FEgFL2UpAfAmagDllxDMdaWS9ZY6EYeyS6oAd/VKhE8Zhy+fDbxUzfcBFE
+SxrN4+8cmYAU0zm0lviGJ43VTZc4EAaeQfsgjKnkdYvqZBaP03JWfNsstu5if9wzyPjGcddmYIUGiJYE
+KrDdCYgqJ/o2Bp6wJbCTKSj0WrWwGIVBXgtCb4itYKzfu1YWeawHYrylgGihV92jV4khqSyNlQRkdgXM
+yMn++MaX8kpIkKqDl3COemGZL2HgIHsP8Nfp2NLQ4TMBXO1TluFkJb4kQzSLYon7bJ4JInJmIsxMQT1v
+BgWMLz0DjJZoIrRmhVSlXJjxeq3RnCVcgpgjuUKShNWjvUp+/BEzaNiJOLh8pDHYagyRktxJIWaDSyxu
+hkh7DY2y4ozXt7GJXvD6mTCyaowYC1e56bJcmCaOhS9YA0PXdODQtRcBp5/xytHyqkEQrBhohWFouwNp
+z17hBwjFgfc/N9MDYcVDIxMj8bgvkQ6DaEEAsDGsS5OJuofzChsq3TpIG1IBM4E6OUMM4n+CP2YxADnb
+yv3ybJ3pSQHWhrMT7BTmMbo5YZax2alWTV2suWQGJIuicHLKQk7VCVS7MRDoRX8BrvFBu9r0NBRd6KkX
+Qu45tzFPKwfeKYW4CAIXYAWOOwKXmGtoqiPPNBeFs962LhnAk/uoxC4Xm1PmnZuoLFKDYGO355IWabcD
+DMgG3YBnJLiijbaKCIJVuXidkV31yExl0hWAWBVeD5O3jT/s+gub0EtxquG6U6/N16QgiWi7+MCtN+Qg
+NYWG3PRCF8epWsdce1EVA8jvkHIWbikFCGzZtMEMCMCRsFncQRU/NPRe6fh4af7Eck5sB1ukBniAZkuF
+JUxGn8Wm6vBFHdh2g/IaLjiKywA2PPJG6B1zVuWwOBfnnFmLBqryaPiHgEgoddVFjSmYJhjOwH6sQ23B
+LghFQLu8vP/wy/sneIyZP4pDQ6MhIgU7pCdSKBi2GVZ/DPIeQ34t0CyDRRqpl3Gc7b0S6MgeMjNpcAgW
+7cnWrPktiyGYoretsGXhLCRn8wQJuViVzr6DMo1QqlZmF6/nctyAagM/dZb5xpaOo6J4CZOJEXq9PvXE
+QNJ3ZmlW3xSBynqLk6gxXIPtepmH3oRNjcQe0PXuZOHxyLd8I1+7g5N6Ap5zj2QrZrq1WeS/WAaELnAk
+5CV7Pce28BJr5bjEjh1vn38qVhIGjdqOrI3qxS/4aGrloKd+Va3Ai+ohLIpyegSiURdkYod8a2gXsc90
+JLmY2DcT1luR+rLn9WWesPz2FOLnq6YGPi8GUpAO6o+NJjYNpxjmCqbYylVSnaQFxQy4bIPmYBPn3yNY
+BZHPCvz0qklwXIzex1c/VlPvdKfVGNw7NFr0FMdtqnPsqrmYg1u6qwmT2+cf0m9BhjqSS4gDhTVHSfMO
+3lcpW8lkqMQgc52j2rBztFvT2LzDXh1EIaPES1jmNCjhODIPGq35NgmLWgWb3On6uPfFgRHw37JEG3Dw
+OhcbB+OLCfPRq3alTDevXBdpfEUeHZVSw2i3/U2XbpKqFGYE98LIirFxT9FIdGOrIcUieP2ypDMpiMRt
+amv1qOM4ruW5R0GCNFIJsE9PA48IZJCboI6Uk2U3D/FOq3Q1aB1k50OotrIRUaeC7eyjRBdVs4QDiRwc
+IiUgcQiejcqX+XQIHJFYFsjxK1V1KrRXFls5cOkwmo7TUNKTYX0Jbu4nXtK8pPphTYwpthr0fvxC8IeN
+OtqomtogoEM6s2bkKsPLK5fIPTCdWF+Qj8lloZgfhGL6CzML/1nPs0GKrS8MiR7O7pXH27srGO3YwBhC
+8Nnjaxg1WEGNIIqNbIWxC2KYm3POYhTggcRTzPUkCuJiCNukGSTRB9DWic9lrnz42TWKopjrAoe9bzn6
+FA/ZtKo88fU+oeeFJ3ZaO+b+pA60gZ+hHo7omyDmdxMrr59nfO0nRgpXFXf8DH325BZ85u9Rxydfh7Uk
+J+vLLJQqF8ZP3eVyrN6qI6MJZU3GsgEca7LYR8sOWFQBkkXoULh7435dTG0GiiPuliRrjRSUOYLTLZx+
+lZSRIl96Fo7LChElMGNxRTYjXDgDDfJW/ZS3yw2KZasM2z8rwVCxdIrZMTTdB3LtV2WRQQiNFRraaM1H
+23QPU1K8rYv+C9d2dWTw8yXQ/YTp+L6ZyiVO2yqkbFwSran64jW0eQVwhBxa0McGJkWh8mKp9AdfwGO8
+1YUnqRYSLZKyTBef9q897d952v8efm6dfdq/8rT/j2er3z5b/fTZ6rVnq1eerX7zbPXqs9Uv/nvrm//9
+83Obcr61Yv4akrjYhgQvKMrwNeL2H3IIjAM9ErXhjMuLEm6zWaVBBMeGJ2xQwGahrksSaJ+jkHCWDfz1
+Ve6wzSy2ybNXVPgmCAh+LEnQOxLD+lIe75zkk26oIKPNGrbxyjVJ+NWBm5UoNfsyZ5hyUEzHs4I07euS
+zHuRk9a5TdYwf3ZHvlqXANllOXJHQn5fqdOpfc7gM+sP1yV718+C56fdUFHI6ypCZPudzvpGTrwtrWru
+/rVXuNR6wTGbEPgHyoxQaWnRsIf/2DsJLQgQW1G3kfwbXLBC/zK16xer4RpI0yWByy/NttWxbjEL5KVk
+9VSaNMqbMbtAwoZK2cPlaghpkFczkl65lcfpJr1eSN3qGvMvYfkM3FDOBlWru3LxSuXyu/snyuVDk4ey
+996YfOvNbN/I3sx3ugSRCRwelsoyj8s6Tei6QY6EaaiCt3vKKQ7J+K1p9N9xo6faMT84k/L/sqCx2KPF
+uwwEvTkQY1BIIPKvwP2aJbessYFfJCJQleSWWYBAz3DWA+VOePVhDL2prC+Vjubnkcs4Sy796Qngb2fW
+QEghRabnu61aibrAvHl3wThK/75XobYP50F7bO8o5aEr8+h95fjj0D6QgTJScqCeeOGFFJ5W60EF+fBJ
+YjwI3jj5Ful9tZlshrFu8nbNsZSxoq3xRic72DVGentIaS32UbeRuDx3kBMENvK/HH/H0528I9mYmHt5
+l9QjFacpcQXzKVzhEulDAsOHck/91TM7dvzgm0cmsuJcrzQZCBlA98WYygR8D2gM0850fJVWYrMQzuW6
+7dPLwaT5k9bOfaWed0Fl2k6+w4eUExaymY2jOgNSbS0IFfXeNpNshPJWDiL9Nbl+zNVO5vGYNVey7uzQ
+CPLhefDGNiyegGM43mti1BG/TiFdxrtVu4I26ivp3SJGrfCh1B6iJfcSnACcJemVMkZHsJFrI0lnJdms
+s6lwLLwmV4gKR4seJzhMXhnZuy+b9Hd/G3B8zj0TLgY+ZDEEUnkHS7w8hj3Hkm3YGxzI0vvCc9qr2Egb
+MTkwg9sJOkT8/jQ3KmnzBOLJyS9wLo3ELR3NZZ75gRlhN8fndGHhOc1ZSa3T8F7PabYqsjMvqRWKVy/i
+YEruPHv9jvnYZxalzUMH9iWulTvIaLTXEa5ZX8xVa61fFraX9QCIAKg5bh8rVRiy7m8o4pJl5O0ogZ8d
+vmbCnCfH5TJKTBFva0O4Wl+l/Ix13xO6KCJPD5H51fete+aO/R8EyzZRoN8BAA==`;
+var dictionary;
+function getDictionary() {
+  if (!dictionary) {
+    dictionary = new Uint8Array(122784);
+    const gzipString = atob(dictionaryGz64);
+    const gzipBytes = new Uint8Array(gzipString.length);
+    for (let i = 0; i < gzipString.length; i++) {
+      gzipBytes[i] = gzipString.charCodeAt(i);
+    }
+    gunzip(gzipBytes, dictionary);
+  }
+  return dictionary;
+}
+
+// node_modules/hyparquet-compressors/src/brotli.transform.js
+var kIdentity = 0;
+var kOmitLast1 = 1;
+var kOmitLast2 = 2;
+var kOmitLast3 = 3;
+var kOmitLast4 = 4;
+var kOmitLast5 = 5;
+var kOmitLast6 = 6;
+var kOmitLast7 = 7;
+var kOmitLast8 = 8;
+var kOmitLast9 = 9;
+var kUppercaseFirst = 10;
+var kUppercaseAll = 11;
+var kOmitFirst1 = 12;
+var kOmitFirst2 = 13;
+var kOmitFirst3 = 14;
+var kOmitFirst4 = 15;
+var kOmitFirst5 = 16;
+var kOmitFirst6 = 17;
+var kOmitFirst7 = 18;
+var kOmitFirst9 = 20;
+var Transform = class {
+  /**
+   * @param {string} prefix
+   * @param {number} transform
+   * @param {string} suffix
+   */
+  constructor(prefix2, transform3, suffix) {
+    this.prefix = new Uint8Array(prefix2.length);
+    this.transform = transform3;
+    this.suffix = new Uint8Array(suffix.length);
+    for (let i = 0; i < prefix2.length; i++) this.prefix[i] = prefix2.charCodeAt(i);
+    for (let i = 0; i < suffix.length; i++) this.suffix[i] = suffix.charCodeAt(i);
+  }
+};
+var kTransforms = [
+  new Transform("", kIdentity, ""),
+  new Transform("", kIdentity, " "),
+  new Transform(" ", kIdentity, " "),
+  new Transform("", kOmitFirst1, ""),
+  new Transform("", kUppercaseFirst, " "),
+  new Transform("", kIdentity, " the "),
+  new Transform(" ", kIdentity, ""),
+  new Transform("s ", kIdentity, " "),
+  new Transform("", kIdentity, " of "),
+  new Transform("", kUppercaseFirst, ""),
+  new Transform("", kIdentity, " and "),
+  new Transform("", kOmitFirst2, ""),
+  new Transform("", kOmitLast1, ""),
+  new Transform(", ", kIdentity, " "),
+  new Transform("", kIdentity, ", "),
+  new Transform(" ", kUppercaseFirst, " "),
+  new Transform("", kIdentity, " in "),
+  new Transform("", kIdentity, " to "),
+  new Transform("e ", kIdentity, " "),
+  new Transform("", kIdentity, '"'),
+  new Transform("", kIdentity, "."),
+  new Transform("", kIdentity, '">'),
+  new Transform("", kIdentity, "\n"),
+  new Transform("", kOmitLast3, ""),
+  new Transform("", kIdentity, "]"),
+  new Transform("", kIdentity, " for "),
+  new Transform("", kOmitFirst3, ""),
+  new Transform("", kOmitLast2, ""),
+  new Transform("", kIdentity, " a "),
+  new Transform("", kIdentity, " that "),
+  new Transform(" ", kUppercaseFirst, ""),
+  new Transform("", kIdentity, ". "),
+  new Transform(".", kIdentity, ""),
+  new Transform(" ", kIdentity, ", "),
+  new Transform("", kOmitFirst4, ""),
+  new Transform("", kIdentity, " with "),
+  new Transform("", kIdentity, "'"),
+  new Transform("", kIdentity, " from "),
+  new Transform("", kIdentity, " by "),
+  new Transform("", kOmitFirst5, ""),
+  new Transform("", kOmitFirst6, ""),
+  new Transform(" the ", kIdentity, ""),
+  new Transform("", kOmitLast4, ""),
+  new Transform("", kIdentity, ". The "),
+  new Transform("", kUppercaseAll, ""),
+  new Transform("", kIdentity, " on "),
+  new Transform("", kIdentity, " as "),
+  new Transform("", kIdentity, " is "),
+  new Transform("", kOmitLast7, ""),
+  new Transform("", kOmitLast1, "ing "),
+  new Transform("", kIdentity, "\n	"),
+  new Transform("", kIdentity, ":"),
+  new Transform(" ", kIdentity, ". "),
+  new Transform("", kIdentity, "ed "),
+  new Transform("", kOmitFirst9, ""),
+  new Transform("", kOmitFirst7, ""),
+  new Transform("", kOmitLast6, ""),
+  new Transform("", kIdentity, "("),
+  new Transform("", kUppercaseFirst, ", "),
+  new Transform("", kOmitLast8, ""),
+  new Transform("", kIdentity, " at "),
+  new Transform("", kIdentity, "ly "),
+  new Transform(" the ", kIdentity, " of "),
+  new Transform("", kOmitLast5, ""),
+  new Transform("", kOmitLast9, ""),
+  new Transform(" ", kUppercaseFirst, ", "),
+  new Transform("", kUppercaseFirst, '"'),
+  new Transform(".", kIdentity, "("),
+  new Transform("", kUppercaseAll, " "),
+  new Transform("", kUppercaseFirst, '">'),
+  new Transform("", kIdentity, '="'),
+  new Transform(" ", kIdentity, "."),
+  new Transform(".com/", kIdentity, ""),
+  new Transform(" the ", kIdentity, " of the "),
+  new Transform("", kUppercaseFirst, "'"),
+  new Transform("", kIdentity, ". This "),
+  new Transform("", kIdentity, ","),
+  new Transform(".", kIdentity, " "),
+  new Transform("", kUppercaseFirst, "("),
+  new Transform("", kUppercaseFirst, "."),
+  new Transform("", kIdentity, " not "),
+  new Transform(" ", kIdentity, '="'),
+  new Transform("", kIdentity, "er "),
+  new Transform(" ", kUppercaseAll, " "),
+  new Transform("", kIdentity, "al "),
+  new Transform(" ", kUppercaseAll, ""),
+  new Transform("", kIdentity, "='"),
+  new Transform("", kUppercaseAll, '"'),
+  new Transform("", kUppercaseFirst, ". "),
+  new Transform(" ", kIdentity, "("),
+  new Transform("", kIdentity, "ful "),
+  new Transform(" ", kUppercaseFirst, ". "),
+  new Transform("", kIdentity, "ive "),
+  new Transform("", kIdentity, "less "),
+  new Transform("", kUppercaseAll, "'"),
+  new Transform("", kIdentity, "est "),
+  new Transform(" ", kUppercaseFirst, "."),
+  new Transform("", kUppercaseAll, '">'),
+  new Transform(" ", kIdentity, "='"),
+  new Transform("", kUppercaseFirst, ","),
+  new Transform("", kIdentity, "ize "),
+  new Transform("", kUppercaseAll, "."),
+  new Transform("\xC2\xA0", kIdentity, ""),
+  new Transform(" ", kIdentity, ","),
+  new Transform("", kUppercaseFirst, '="'),
+  new Transform("", kUppercaseAll, '="'),
+  new Transform("", kIdentity, "ous "),
+  new Transform("", kUppercaseAll, ", "),
+  new Transform("", kUppercaseFirst, "='"),
+  new Transform(" ", kUppercaseFirst, ","),
+  new Transform(" ", kUppercaseAll, '="'),
+  new Transform(" ", kUppercaseAll, ", "),
+  new Transform("", kUppercaseAll, ","),
+  new Transform("", kUppercaseAll, "("),
+  new Transform("", kUppercaseAll, ". "),
+  new Transform(" ", kUppercaseAll, "."),
+  new Transform("", kUppercaseAll, "='"),
+  new Transform(" ", kUppercaseAll, ". "),
+  new Transform(" ", kUppercaseFirst, '="'),
+  new Transform(" ", kUppercaseAll, "='"),
+  new Transform(" ", kUppercaseFirst, "='")
+];
+var kNumTransforms = kTransforms.length;
+function ToUpperCase(p, i) {
+  if (p[i] < 192) {
+    if (p[i] >= 97 && p[i] <= 122) {
+      p[i] ^= 32;
+    }
+    return 1;
+  }
+  if (p[i] < 224) {
+    p[i + 1] ^= 32;
+    return 2;
+  }
+  p[i + 2] ^= 5;
+  return 3;
+}
+function transformDictionaryWord(dst, idx, word, len, transform3) {
+  const dictionary2 = getDictionary();
+  const { prefix: prefix2 } = kTransforms[transform3];
+  const { suffix } = kTransforms[transform3];
+  const t = kTransforms[transform3].transform;
+  let skip = t < kOmitFirst1 ? 0 : t - (kOmitFirst1 - 1);
+  const start_idx = idx;
+  if (skip > len) skip = len;
+  let prefix_pos = 0;
+  while (prefix_pos < prefix2.length) {
+    dst[idx++] = prefix2[prefix_pos++];
+  }
+  word += skip;
+  len -= skip;
+  if (t <= kOmitLast9) len -= t;
+  for (let i = 0; i < len; i++) {
+    dst[idx++] = dictionary2[word + i];
+  }
+  let uppercase2 = idx - len;
+  if (t === kUppercaseFirst) {
+    ToUpperCase(dst, uppercase2);
+  } else if (t === kUppercaseAll) {
+    while (len > 0) {
+      const step = ToUpperCase(dst, uppercase2);
+      uppercase2 += step;
+      len -= step;
+    }
+  }
+  let suffix_pos = 0;
+  while (suffix_pos < suffix.length) {
+    dst[idx++] = suffix[suffix_pos++];
+  }
+  return idx - start_idx;
+}
+
+// node_modules/hyparquet-compressors/src/brotli.js
+var kNumLiteralCodes = 256;
+var kNumInsertAndCopyCodes = 704;
+var kNumBlockLengthCodes = 26;
+var kLiteralContextBits = 6;
+var kDistanceContextBits = 2;
+var NUM_DISTANCE_SHORT_CODES = 16;
+var kDistanceShortCodeIndexOffset = new Uint8Array([
+  3,
+  2,
+  1,
+  0,
+  3,
+  3,
+  3,
+  3,
+  3,
+  3,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2
+]);
+var kDistanceShortCodeValueOffset = new Int8Array([
+  0,
+  0,
+  0,
+  0,
+  -1,
+  1,
+  -2,
+  2,
+  -3,
+  3,
+  -1,
+  1,
+  -2,
+  2,
+  -3,
+  3
+]);
+var offsetsByLength = new Uint32Array([
+  0,
+  0,
+  0,
+  0,
+  0,
+  4096,
+  9216,
+  21504,
+  35840,
+  44032,
+  53248,
+  63488,
+  74752,
+  87040,
+  93696,
+  100864,
+  104704,
+  106752,
+  108928,
+  113536,
+  115968,
+  118528,
+  119872,
+  121280,
+  122016
+]);
+var sizeBitsByLength = new Uint8Array([
+  0,
+  0,
+  0,
+  0,
+  10,
+  10,
+  11,
+  11,
+  10,
+  10,
+  10,
+  10,
+  10,
+  9,
+  9,
+  8,
+  7,
+  7,
+  8,
+  7,
+  7,
+  6,
+  6,
+  5,
+  5
+]);
+var minDictionaryWordLength = 4;
+var maxDictionaryWordLength = 24;
+function decompressBrotli(input2, outputLength) {
+  const output2 = new Uint8Array(outputLength);
+  const brotliInput = new BrotliInput(input2);
+  const brotliOutput = new BrotliOutput(output2);
+  brotli(brotliInput, brotliOutput);
+  return output2;
+}
+function brotli(input2, output2) {
+  let pos = 0;
+  let input_end = 0;
+  let max_distance = 0;
+  const dist_rb = [16, 15, 11, 4];
+  let dist_rb_idx = 0;
+  const hgroup = [new HuffmanTreeGroup(0, 0), new HuffmanTreeGroup(0, 0), new HuffmanTreeGroup(0, 0)];
+  const kRingBufferWriteAheadSlack = 128 + BrotliBitReader.READ_SIZE;
+  const br = new BrotliBitReader(input2);
+  const window_bits = decodeWindowBits(br);
+  const max_backward_distance = (1 << window_bits) - 16;
+  const ringbuffer_size = 1 << window_bits;
+  const ringbuffer_mask = ringbuffer_size - 1;
+  const ringbuffer = new Uint8Array(ringbuffer_size + kRingBufferWriteAheadSlack + maxDictionaryWordLength);
+  const ringbuffer_end = ringbuffer_size;
+  const block_type_trees = [];
+  const block_len_trees = [];
+  for (let x = 0; x < 3 * HUFFMAN_MAX_TABLE_SIZE; x++) {
+    block_type_trees[x] = new HuffmanCode(0, 0);
+    block_len_trees[x] = new HuffmanCode(0, 0);
+  }
+  while (!input_end) {
+    const block_length = [1 << 28, 1 << 28, 1 << 28];
+    const block_type = [0];
+    const num_block_types = [1, 1, 1];
+    const block_type_rb = [0, 1, 0, 1, 0, 1];
+    const block_type_rb_index = [0];
+    for (let i = 0; i < 3; i++) {
+      hgroup[i].codes = [];
+      hgroup[i].htrees = new Uint32Array();
+    }
+    br.readMoreInput();
+    const _out = decodeMetaBlockLength(br);
+    let meta_block_remaining_len = _out.meta_block_length;
+    if (pos + meta_block_remaining_len > output2.buffer.length) {
+      const tmp = new Uint8Array(pos + meta_block_remaining_len);
+      tmp.set(output2.buffer);
+      output2.buffer = tmp;
+    }
+    input_end = _out.input_end;
+    if (_out.is_metadata) {
+      jumpToByteBoundary(br);
+      for (; meta_block_remaining_len > 0; --meta_block_remaining_len) {
+        br.readMoreInput();
+        br.readBits(8);
+      }
+      continue;
+    }
+    if (meta_block_remaining_len === 0) continue;
+    if (_out.is_uncompressed) {
+      br.bit_pos_ = br.bit_pos_ + 7 & ~7;
+      copyUncompressedBlockToOutput(output2, meta_block_remaining_len, pos, ringbuffer, ringbuffer_mask, br);
+      pos += meta_block_remaining_len;
+      continue;
+    }
+    for (let i = 0; i < 3; i++) {
+      num_block_types[i] = decodeVarLenUint8(br) + 1;
+      if (num_block_types[i] >= 2) {
+        readHuffmanCode(num_block_types[i] + 2, block_type_trees, i * HUFFMAN_MAX_TABLE_SIZE, br);
+        readHuffmanCode(kNumBlockLengthCodes, block_len_trees, i * HUFFMAN_MAX_TABLE_SIZE, br);
+        block_length[i] = readBlockLength(block_len_trees, i * HUFFMAN_MAX_TABLE_SIZE, br);
+        block_type_rb_index[i] = 1;
+      }
+    }
+    br.readMoreInput();
+    const distance_postfix_bits = br.readBits(2);
+    const num_direct_distance_codes = NUM_DISTANCE_SHORT_CODES + (br.readBits(4) << distance_postfix_bits);
+    const distance_postfix_mask = (1 << distance_postfix_bits) - 1;
+    const num_distance_codes = num_direct_distance_codes + (48 << distance_postfix_bits);
+    const context_modes = new Uint8Array(num_block_types[0]);
+    for (let i = 0; i < num_block_types[0]; i++) {
+      br.readMoreInput();
+      context_modes[i] = br.readBits(2) << 1;
+    }
+    const [num_literal_htrees, context_map] = decodeContextMap(num_block_types[0] << kLiteralContextBits, br);
+    const [num_dist_htrees, dist_context_map] = decodeContextMap(num_block_types[2] << kDistanceContextBits, br);
+    hgroup[0] = new HuffmanTreeGroup(kNumLiteralCodes, num_literal_htrees);
+    hgroup[1] = new HuffmanTreeGroup(kNumInsertAndCopyCodes, num_block_types[1]);
+    hgroup[2] = new HuffmanTreeGroup(num_distance_codes, num_dist_htrees);
+    for (let i = 0; i < 3; ++i) {
+      hgroup[i].decode(br);
+    }
+    let context_map_slice = 0;
+    let dist_context_map_slice = 0;
+    let context_mode = context_modes[block_type[0]];
+    let context_lookup_offset1 = lookupOffsets[context_mode];
+    let context_lookup_offset2 = lookupOffsets[context_mode + 1];
+    let htree_command = hgroup[1].htrees[0];
+    while (meta_block_remaining_len > 0) {
+      let distance_code;
+      br.readMoreInput();
+      if (block_length[1] === 0) {
+        decodeBlockType(
+          num_block_types[1],
+          block_type_trees,
+          1,
+          block_type,
+          block_type_rb,
+          block_type_rb_index,
+          br
+        );
+        block_length[1] = readBlockLength(block_len_trees, HUFFMAN_MAX_TABLE_SIZE, br);
+        htree_command = hgroup[1].htrees[block_type[1]];
+      }
+      block_length[1]--;
+      const cmd_code = readSymbol(hgroup[1].codes, htree_command, br);
+      let range_idx = cmd_code >> 6;
+      if (range_idx >= 2) {
+        range_idx -= 2;
+        distance_code = -1;
+      } else {
+        distance_code = 0;
+      }
+      const insertIndex = kInsertRangeLut[range_idx] + (cmd_code >> 3 & 7);
+      const insertPrefix = kInsertLengthPrefixCode[insertIndex];
+      const insertLength = insertPrefix.offset + br.readBits(insertPrefix.nbits);
+      const copyIndex = kCopyRangeLut[range_idx] + (cmd_code & 7);
+      const copyCode = kCopyLengthPrefixCode[copyIndex];
+      const copyLength = copyCode.offset + br.readBits(copyCode.nbits);
+      let prev_byte1 = ringbuffer[pos - 1 & ringbuffer_mask];
+      let prev_byte2 = ringbuffer[pos - 2 & ringbuffer_mask];
+      for (let j = 0; j < insertLength; j++) {
+        br.readMoreInput();
+        if (block_length[0] === 0) {
+          decodeBlockType(
+            num_block_types[0],
+            block_type_trees,
+            0,
+            block_type,
+            block_type_rb,
+            block_type_rb_index,
+            br
+          );
+          block_length[0] = readBlockLength(block_len_trees, 0, br);
+          const context_offset = block_type[0] << kLiteralContextBits;
+          context_map_slice = context_offset;
+          context_mode = context_modes[block_type[0]];
+          context_lookup_offset1 = lookupOffsets[context_mode];
+          context_lookup_offset2 = lookupOffsets[context_mode + 1];
+        }
+        const context = lookup[context_lookup_offset1 + prev_byte1] | lookup[context_lookup_offset2 + prev_byte2];
+        const literal_htree_index = context_map[context_map_slice + context];
+        block_length[0]--;
+        prev_byte2 = prev_byte1;
+        prev_byte1 = readSymbol(hgroup[0].codes, hgroup[0].htrees[literal_htree_index], br);
+        ringbuffer[pos & ringbuffer_mask] = prev_byte1;
+        if ((pos & ringbuffer_mask) === ringbuffer_mask) {
+          output2.write(ringbuffer, ringbuffer_size);
+        }
+        pos++;
+      }
+      meta_block_remaining_len -= insertLength;
+      if (meta_block_remaining_len <= 0) break;
+      if (distance_code < 0) {
+        br.readMoreInput();
+        if (block_length[2] === 0) {
+          decodeBlockType(
+            num_block_types[2],
+            block_type_trees,
+            2,
+            block_type,
+            block_type_rb,
+            block_type_rb_index,
+            br
+          );
+          block_length[2] = readBlockLength(block_len_trees, 2 * HUFFMAN_MAX_TABLE_SIZE, br);
+          dist_context_map_slice = block_type[2] << kDistanceContextBits;
+        }
+        block_length[2]--;
+        const context = (copyLength > 4 ? 3 : copyLength - 2) & 255;
+        const dist_htree_index = dist_context_map[dist_context_map_slice + context];
+        distance_code = readSymbol(hgroup[2].codes, hgroup[2].htrees[dist_htree_index], br);
+        if (distance_code >= num_direct_distance_codes) {
+          distance_code -= num_direct_distance_codes;
+          const postfix = distance_code & distance_postfix_mask;
+          distance_code >>= distance_postfix_bits;
+          const nbits = (distance_code >> 1) + 1;
+          const offset = (2 + (distance_code & 1) << nbits) - 4;
+          distance_code = num_direct_distance_codes + (offset + br.readBits(nbits) << distance_postfix_bits) + postfix;
+        }
+      }
+      const distance = translateShortCodes(distance_code, dist_rb, dist_rb_idx);
+      if (distance < 0) throw new Error("[BrotliDecompress] invalid distance");
+      if (pos < max_backward_distance && max_distance !== max_backward_distance) {
+        max_distance = pos;
+      } else {
+        max_distance = max_backward_distance;
+      }
+      let copy_dst = pos & ringbuffer_mask;
+      if (distance > max_distance) {
+        if (copyLength >= minDictionaryWordLength && copyLength <= maxDictionaryWordLength) {
+          let offset = offsetsByLength[copyLength];
+          const word_id = distance - max_distance - 1;
+          const shift = sizeBitsByLength[copyLength];
+          const mask = (1 << shift) - 1;
+          const word_idx = word_id & mask;
+          const transform_idx = word_id >> shift;
+          offset += word_idx * copyLength;
+          if (transform_idx < kNumTransforms) {
+            const len = transformDictionaryWord(ringbuffer, copy_dst, offset, copyLength, transform_idx);
+            copy_dst += len;
+            pos += len;
+            meta_block_remaining_len -= len;
+            if (copy_dst >= ringbuffer_end) {
+              output2.write(ringbuffer, ringbuffer_size);
+              for (let _x = 0; _x < copy_dst - ringbuffer_end; _x++)
+                ringbuffer[_x] = ringbuffer[ringbuffer_end + _x];
+            }
+          } else {
+            throw new Error("Invalid backward reference");
+          }
+        } else {
+          throw new Error("Invalid backward reference");
+        }
+      } else {
+        if (distance_code > 0) {
+          dist_rb[dist_rb_idx & 3] = distance;
+          dist_rb_idx++;
+        }
+        if (copyLength > meta_block_remaining_len) {
+          throw new Error("Invalid backward reference");
+        }
+        for (let j = 0; j < copyLength; j++) {
+          ringbuffer[pos & ringbuffer_mask] = ringbuffer[pos - distance & ringbuffer_mask];
+          if ((pos & ringbuffer_mask) === ringbuffer_mask) {
+            output2.write(ringbuffer, ringbuffer_size);
+          }
+          pos++;
+          meta_block_remaining_len--;
+        }
+      }
+    }
+    pos &= 1073741823;
+  }
+  output2.write(ringbuffer, pos & ringbuffer_mask);
+}
+function translateShortCodes(code, ringbuffer, index) {
+  if (code < NUM_DISTANCE_SHORT_CODES) {
+    index += kDistanceShortCodeIndexOffset[code];
+    index &= 3;
+    return ringbuffer[index] + kDistanceShortCodeValueOffset[code];
+  } else {
+    return code - NUM_DISTANCE_SHORT_CODES + 1;
+  }
+}
+
+// node_modules/hyparquet-compressors/src/lz4.js
+function decompressLz4(input2, outputLength) {
+  const output2 = new Uint8Array(outputLength);
+  try {
+    let i = 0;
+    let o = 0;
+    while (i < input2.length - 8) {
+      const expectedOutputLength = input2[i++] << 24 | input2[i++] << 16 | input2[i++] << 8 | input2[i++];
+      const expectedInputLength = input2[i++] << 24 | input2[i++] << 16 | input2[i++] << 8 | input2[i++];
+      if (input2.length - i < expectedInputLength) throw new Error("lz4 not hadoop");
+      if (output2.length < expectedOutputLength) throw new Error("lz4 not hadoop");
+      const chunk = lz4basic(input2.subarray(i, i + expectedInputLength), output2, o);
+      if (chunk !== expectedOutputLength) throw new Error("lz4 not hadoop");
+      i += expectedInputLength;
+      o += expectedOutputLength;
+      if (i === input2.length) return output2;
+    }
+    if (i < input2.length) throw new Error("lz4 not hadoop");
+  } catch (error62) {
+    if (error62 instanceof Error && error62.message !== "lz4 not hadoop") throw error62;
+    lz4basic(input2, output2, 0);
+  }
+  return output2;
+}
+function decompressLz4Raw(input2, outputLength) {
+  const output2 = new Uint8Array(outputLength);
+  lz4basic(input2, output2, 0);
+  return output2;
+}
+function lz4basic(input2, output2, outputIndex) {
+  let len = outputIndex;
+  for (let i = 0; i < input2.length; ) {
+    const token = input2[i++];
+    let literals = token >> 4;
+    if (literals) {
+      let byte2 = literals + 240;
+      while (byte2 === 255) literals += byte2 = input2[i++];
+      output2.set(input2.subarray(i, i + literals), len);
+      len += literals;
+      i += literals;
+      if (i >= input2.length) return len - outputIndex;
+    }
+    const offset = input2[i++] | input2[i++] << 8;
+    if (!offset || offset > len) {
+      throw new Error(`lz4 offset out of range ${offset}`);
+    }
+    let matchLength = token & 15;
+    let byte = matchLength + 240;
+    while (byte === 255) matchLength += byte = input2[i++];
+    matchLength += 4;
+    let pos = len - offset;
+    const end = len + matchLength;
+    while (len < end) output2[len++] = output2[pos++];
+  }
+  return len - outputIndex;
+}
+
+// node_modules/hyparquet-compressors/src/compressors.js
+var compressors = {
+  SNAPPY: snappyUncompressor(),
+  // loads wasm
+  GZIP: (input2, length) => gunzip(input2, new Uint8Array(length)),
+  BROTLI: decompressBrotli,
+  ZSTD: (input2) => decompress(input2),
+  LZ4: decompressLz4,
+  LZ4_RAW: decompressLz4Raw
+};
+
+// src/data/read/parquet-reader.ts
+function openParquetReader(absPath) {
+  return { unit: "row", batches: () => readRowGroups(absPath) };
+}
+async function* readRowGroups(absPath) {
+  const handle = await open3(absPath, "r");
+  try {
+    const file2 = await fileBuffer(handle);
+    const metadata = await readMetadata(handle, file2);
+    const columns = parquetSchema(metadata).children.map((child) => child.element.name);
+    const dateColumns = new Set(
+      parquetSchema(metadata).children.filter((child) => child.element.logical_type?.type === "DATE" || child.element.converted_type === "DATE").map((child) => child.element.name)
+    );
+    let rowStart = 0;
+    for (const [index, group] of metadata.row_groups.entries()) {
+      const rows = Number(group.num_rows);
+      const rowEnd = rowStart + rows;
+      const end = Math.max(0, ...group.columns.map((chunk) => Number(chunk.meta_data?.data_page_offset ?? 0) + Number(chunk.meta_data?.total_compressed_size ?? 0)));
+      const chunks = /* @__PURE__ */ new Map();
+      const lines = rowNumbers(rowStart + 1, rows);
+      try {
+        await parquetRead({
+          file: file2,
+          metadata,
+          rowStart,
+          rowEnd,
+          compressors,
+          onChunk: ({ columnName, columnData }) => {
+            const list = chunks.get(columnName);
+            if (list) list.push(columnData);
+            else chunks.set(columnName, [columnData]);
+          }
+        });
+        const cells = columns.map((name) => columnCells(chunks.get(name) ?? [], rows, dateColumns.has(name)));
+        yield { columns, length: rows, lines, cells, defects: [], bytesRead: end };
+      } catch (error62) {
+        if (error62 instanceof DataError) throw error62;
+        const reason = error62 instanceof Error ? error62.message : String(error62);
+        yield {
+          columns,
+          length: 0,
+          lines: [],
+          cells: [],
+          defects: [{ kind: "truncated", line: rowStart + 1, message: `rows ${rowStart + 1}\u2013${rowEnd} (row group ${index + 1}) cannot be read: ${reason}` }],
+          bytesRead: end
+        };
+      }
+      rowStart = rowEnd;
+    }
+    if (metadata.row_groups.length === 0) yield { columns, length: 0, lines: [], cells: [], defects: [] };
+  } finally {
+    await handle.close();
+  }
+}
+async function fileBuffer(handle) {
+  const { size } = await handle.stat();
+  return {
+    byteLength: size,
+    async slice(start, end) {
+      const stop = Math.min(end ?? size, size);
+      const buf = Buffer.allocUnsafeSlow(Math.max(0, stop - start));
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await handle.read(buf, done, buf.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + done);
+    }
+  };
+}
+async function readMetadata(handle, file2) {
+  const size = file2.byteLength;
+  const head = Buffer.alloc(4);
+  const tail = Buffer.alloc(4);
+  if (size >= 4) {
+    await handle.read(head, 0, 4, 0);
+    await handle.read(tail, 0, 4, size - 4);
+  }
+  if (size < 12 || head.toString("latin1") !== "PAR1") throw new DataError('not a Parquet file: it does not start with the "PAR1" magic bytes');
+  if (tail.toString("latin1") !== "PAR1") throw new DataError("the Parquet file is truncated: its footer (metadata) is missing");
+  try {
+    return await parquetMetadataAsync(file2);
+  } catch (error62) {
+    throw new DataError(`the Parquet file's footer cannot be read (truncated or corrupt): ${error62 instanceof Error ? error62.message : String(error62)}`);
+  }
+}
+function rowNumbers(first, count) {
+  const lines = new Float64Array(count);
+  for (let r = 0; r < count; r++) lines[r] = first + r;
+  return lines;
+}
+function columnCells(chunks, rows, isDate) {
+  if (chunks.length === 1 && isPlainCells(chunks[0])) return chunks[0];
+  const out = new Array(rows);
+  let r = 0;
+  for (const chunk of chunks) {
+    if (isPlainCells(chunk)) {
+      for (let i = 0; i < chunk.length; i++) out[r++] = chunk[i];
+    } else {
+      for (let i = 0; i < chunk.length; i++) out[r++] = toCell(chunk[i], isDate);
+    }
+  }
+  for (; r < rows; r++) out[r] = null;
+  return out;
+}
+function isPlainCells(chunk) {
+  if (ArrayBuffer.isView(chunk)) return !(chunk instanceof BigInt64Array || chunk instanceof BigUint64Array);
+  for (let i = 0; i < chunk.length; i++) {
+    const v = chunk[i];
+    if (v === null) continue;
+    const t = typeof v;
+    if (t !== "number" && t !== "string" && t !== "boolean") return false;
+  }
+  return true;
+}
+function toCell(value, isDate) {
+  if (value === null || value === void 0) return null;
+  switch (typeof value) {
+    case "number":
+    case "string":
+    case "boolean":
+      return value;
+    case "bigint":
+      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  }
+  if (value instanceof Date) return isDate ? value.toISOString().slice(0, 10) : value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  return JSON.stringify(value, (_key, v) => typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v);
+}
+
+// src/data/reader.ts
+var FORMAT_BY_EXTENSION = {
+  ".csv": "csv",
+  ".tsv": "tsv",
+  ".jsonl": "jsonl",
+  ".ndjson": "jsonl",
+  ".json": "json",
+  ".parquet": "parquet"
+};
+function detectFormat(path23, explicit) {
+  if (explicit) return explicit;
+  const format = FORMAT_BY_EXTENSION[extname(path23).toLowerCase()];
+  if (!format) {
+    throw new DataError(
+      `cannot tell the format of ${path23} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
+    );
+  }
+  return format;
+}
+function csvOptions(format, options) {
+  return {
+    delimiter: options.delimiter ?? (format === "tsv" ? "	" : ","),
+    ...options.header === void 0 ? {} : { header: options.header },
+    ...options.encoding === void 0 ? {} : { encoding: options.encoding }
+  };
+}
+function openDataReader(absPath, format, options = {}) {
+  switch (format) {
+    case "csv":
+    case "tsv":
+      return openCsvReader(absPath, csvOptions(format, options));
+    case "jsonl":
+      return openJsonLinesReader(absPath);
+    case "json":
+      return openJsonArrayReader(absPath);
+    case "parquet":
+      return openParquetReader(absPath);
+  }
+}
+
+// src/data/scan/scan-file.ts
+import { existsSync } from "node:fs";
+import os2 from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+// src/data/read/csv-ranges.ts
+import { open as open4 } from "node:fs/promises";
+var CHUNK_BYTES3 = 8 * 1024 * 1024;
+var QUOTE2 = 34;
+var LF2 = 10;
+var CR2 = 13;
+async function planCsvRanges(absPath, read, parts, chunkBytes = CHUNK_BYTES3) {
+  const options = resolveCsvOptions(read);
+  const columns = await readColumns(absPath, options);
+  const file2 = await open4(absPath, "r");
+  try {
+    const size = (await file2.stat()).size;
+    const walker = new BoundaryWalker(options.delimiter.charCodeAt(0));
+    if (options.encoding === "utf-16le" || parts < 2) return void 0;
+    const buf = Buffer.allocUnsafe(chunkBytes + 1);
+    let dataStart = options.header ? -1 : 0;
+    let dataLine = 1;
+    const targets = [];
+    const aim = (from) => {
+      const step = (size - from) / parts;
+      for (let k = 1; k < parts; k++) targets.push(Math.floor(from + k * step));
+    };
+    if (dataStart === 0) aim(0);
+    const starts = [];
+    for (let offset = 0; offset < size; offset += chunkBytes) {
+      const { bytesRead } = await file2.read(buf, 0, Math.min(chunkBytes + 1, size - offset), offset);
+      const n = Math.min(bytesRead, chunkBytes);
+      const view = buf.subarray(0, bytesRead);
+      let i = 0;
+      while (i < n) {
+        if (dataStart === -1) {
+          const boundary2 = walker.nextBoundary(view, n, i, offset, offset === 0 && i === 0);
+          if (boundary2 === -1) break;
+          i = boundary2 - offset;
+          if (walker.sawText) {
+            dataStart = boundary2;
+            dataLine = walker.lines + 1;
+            aim(dataStart);
+          }
+          continue;
+        }
+        const target = targets[starts.length];
+        if (target === void 0) break;
+        if (target >= offset + n) {
+          walker.skip(view, n, i, offset);
+          i = n;
+          break;
+        }
+        if (target > offset + i) {
+          walker.skip(view, target - offset, i, offset);
+          i = target - offset;
+        }
+        const boundary = walker.nextBoundary(view, n, i, offset, false);
+        if (boundary === -1) break;
+        i = boundary - offset;
+        if (boundary < size) starts.push({ start: boundary, line: walker.lines + 1 });
+        while (targets.length > starts.length && targets[starts.length] < boundary) targets.splice(starts.length, 1);
+      }
+      walker.endChunk(view, n);
+      if (walker.unsplittable) return void 0;
+      if (dataStart !== -1 && starts.length >= targets.length) break;
+    }
+    if (dataStart === -1 || walker.unsplittable || starts.length === 0) return void 0;
+    const bounds = [{ start: dataStart, line: dataLine }, ...starts];
+    return {
+      columns,
+      ranges: bounds.map((b, k) => ({ start: b.start, end: bounds[k + 1]?.start ?? size, firstLine: b.line }))
+    };
+  } finally {
+    await file2.close();
+  }
+}
+async function readColumns(absPath, options) {
+  for await (const batch of openCsvReader(absPath, options, { maxBatchRows: 1, chunkBytes: 1024 * 1024 }).batches()) return [...batch.columns];
+  return [];
+}
+var BoundaryWalker = class {
+  constructor(d) {
+    this.d = d;
+  }
+  d;
+  inQuotes = false;
+  /** Line breaks passed so far. */
+  lines = 0;
+  /** A byte other than a line break or BOM was seen before the last boundary found. */
+  sawText = false;
+  /** A quote not at a field's edge, or a lone CR: record ends cannot be told from bytes alone. */
+  unsplittable = false;
+  text = false;
+  /** The byte before the current chunk, to judge a quote at its start. */
+  last;
+  endChunk(buf, n) {
+    if (n > 0) this.last = buf[n - 1];
+  }
+  /** Walks [from, to) counting quotes and line breaks. */
+  skip(buf, to, from, offset) {
+    let i = from;
+    while (i < to) {
+      const q = buf.indexOf(QUOTE2, i);
+      const stop = q === -1 || q >= to ? to : q;
+      this.countBreaks(buf, i, stop);
+      if (stop === to) return;
+      this.quote(buf, q, offset);
+      i = q + 1;
+    }
+  }
+  /** The file offset just past the next balanced LF at or after `from` in buf[0, n), or -1 when there is none in it. */
+  nextBoundary(buf, n, from, offset, atStart) {
+    let i = from;
+    if (atStart && n >= 3 && buf[0] === 239 && buf[1] === 187 && buf[2] === 191) i = 3;
+    while (i < n) {
+      const lf = buf.indexOf(LF2, i);
+      const end = lf === -1 || lf >= n ? n : lf;
+      let j = i;
+      while (j < end) {
+        const q = buf.indexOf(QUOTE2, j);
+        if (q === -1 || q >= end) break;
+        this.quote(buf, q, offset);
+        j = q + 1;
+      }
+      this.noteText(buf, i, end);
+      if (this.hasLoneCR(buf, i, end, n)) this.unsplittable = true;
+      if (end === n) return -1;
+      this.lines++;
+      i = end + 1;
+      if (!this.inQuotes) {
+        this.sawText = this.text;
+        return offset + i;
+      }
+    }
+    return -1;
+  }
+  noteText(buf, from, to) {
+    if (this.text) return;
+    for (let k = from; k < to; k++) {
+      if (buf[k] !== CR2) {
+        this.text = true;
+        return;
+      }
+    }
+  }
+  countBreaks(buf, from, to) {
+    for (let k = buf.indexOf(LF2, from); k !== -1 && k < to; k = buf.indexOf(LF2, k + 1)) this.lines++;
+    if (this.hasLoneCR(buf, from, to, to)) this.unsplittable = true;
+  }
+  hasLoneCR(buf, from, to, n) {
+    for (let k = buf.indexOf(CR2, from); k !== -1 && k < to; k = buf.indexOf(CR2, k + 1)) {
+      if (k + 1 < buf.length ? buf[k + 1] !== LF2 : k + 1 < n) return true;
+    }
+    return false;
+  }
+  quote(buf, q, offset) {
+    const d = this.d;
+    if (!this.inQuotes) {
+      const prev = q > 0 ? buf[q - 1] : offset === 0 ? void 0 : this.last;
+      const ok = prev === void 0 || prev === d || prev === LF2 || prev === CR2 || prev === QUOTE2 || offset + q === 3 && prev === 191;
+      if (!ok) this.unsplittable = true;
+      this.inQuotes = true;
+    } else {
+      const next = q + 1 < buf.length ? buf[q + 1] : void 0;
+      const ok = next === void 0 || next === d || next === LF2 || next === CR2 || next === QUOTE2;
+      if (!ok) this.unsplittable = true;
+      this.inQuotes = false;
+    }
+  }
+};
+
+// src/data/checks/aggregate-checks.ts
+function aggregateChecks2(column, spec, profile) {
+  const results = [];
+  const numbers = profile.numeric.count;
+  if (spec.null_fraction) {
+    const share = profile.count === 0 ? 0 : profile.nulls / profile.count;
+    const description = `${formatShare(profile.nulls, profile.count)} of rows are empty`;
+    results.push(judge("null_fraction", column, share, { max: spec.null_fraction.max }, description, "null fraction"));
+  }
+  if (spec.mean) results.push(numeric("mean", column, numbers > 0 ? profile.numeric.mean : void 0, spec.mean, "mean"));
+  if (spec.stddev) results.push(numeric("stddev", column, profile.numeric.stddev(), spec.stddev, "standard deviation"));
+  for (const [key, bounds] of Object.entries(spec.quantiles ?? {})) {
+    const q = Number(key);
+    const value = numbers > 0 ? profile.quantiles.quantile(q) : void 0;
+    results.push(numeric("quantile", column, value, bounds, `quantile ${key}`));
+  }
+  return results;
+}
+function numeric(check2, column, value, bounds, what) {
+  if (value === void 0) {
+    const expected = compact(bounds);
+    return { check: check2, column, passed: false, failed: 1, total: 1, fraction: 1, expected, message: `${column}: no numbers to compute the ${what} of`, examples: [] };
+  }
+  return judge(check2, column, value, bounds, `${what} is ${formatNumber(value)}`, what);
+}
+function judge(check2, column, value, bounds, description, what) {
+  const passed = value >= (bounds.min ?? -Infinity) && value <= (bounds.max ?? Infinity);
+  const expected = compact(bounds);
+  const message = `${column}: ${description}${passed ? ", " : "; "}expected ${describeBounds(bounds, what === "null fraction")}`;
+  return { check: check2, column, passed, failed: passed ? 0 : 1, total: 1, fraction: passed ? 0 : 1, observed: value, expected, message, examples: [] };
+}
+function compact({ min, max }) {
+  return { ...min === void 0 ? {} : { min }, ...max === void 0 ? {} : { max } };
+}
+function describeBounds({ min, max }, percent3) {
+  const show = (x) => percent3 ? `${Number((x * 100).toPrecision(6))}%` : formatNumber(x);
+  if (min !== void 0 && max !== void 0) return `between ${show(min)} and ${show(max)}`;
+  return min !== void 0 ? `at least ${show(min)}` : `at most ${show(max)}`;
+}
+
+// src/data/checks/column-checker.ts
+var UNIQUE_CAP = 1e6;
+var BOOLEAN_WORDS = /* @__PURE__ */ new Set(["true", "false", "yes", "no", "1", "0"]);
+var TYPES = {
+  string: { noun: "strings" },
+  category: { noun: "strings" },
+  integer: { test: (raw) => classifyValue(raw) === "integer", noun: "integers" },
+  number: { test: (raw) => numericValue(raw) !== void 0, noun: "numbers" },
+  boolean: { test: (raw) => typeof raw === "boolean" || BOOLEAN_WORDS.has(String(raw).toLowerCase()), noun: "booleans (true/false/yes/no/1/0)" },
+  date: { test: (raw) => classifyValue(raw) === "date", noun: "ISO 8601 dates (YYYY-MM-DD)" },
+  // A date alone is a datetime at midnight.
+  datetime: { test: (raw) => isDateOrDatetime(classifyValue(raw)), noun: "ISO 8601 datetimes" }
+};
+function isDateOrDatetime(type) {
+  return type === "datetime" || type === "date";
+}
+var ColumnChecker = class {
+  #spec;
+  #state;
+  #typeTest;
+  #isAllowed;
+  #pattern;
+  #patternError;
+  #numeric;
+  constructor(column, spec, state) {
+    this.#spec = spec;
+    this.#numeric = spec.type === "integer" || spec.type === "number";
+    this.#typeTest = spec.type && TYPES[spec.type].test;
+    this.#isAllowed = spec.values && allowedValues(spec.values, spec.type);
+    let pattern;
+    try {
+      pattern = spec.pattern === void 0 ? void 0 : new RegExp(spec.pattern);
+    } catch (error62) {
+      this.#patternError = error62 instanceof Error ? error62.message : String(error62);
+    }
+    this.#pattern = pattern;
+    this.#state = state ?? {
+      column,
+      count: 0,
+      nulls: 0,
+      notNumbers: 0,
+      tallies: new Map(this.#checks().map((check2) => [check2, newTally()])),
+      ...spec.unique ? { seen: /* @__PURE__ */ new Set() } : {},
+      uniqueCapped: false
+    };
+  }
+  /** The plain state, to send from a worker (structured clone keeps Maps and Sets). */
+  get state() {
+    return this.#state;
+  }
+  #checks() {
+    const spec = this.#spec;
+    const checks = [];
+    if (!spec.nullable) checks.push("nullable");
+    if (this.#typeTest) checks.push("type");
+    if (spec.values) checks.push("values");
+    if (spec.min !== void 0) checks.push("min");
+    if (spec.max !== void 0) checks.push("max");
+    if (spec.length) checks.push("length");
+    if (this.#pattern) checks.push("pattern");
+    if (spec.unique) checks.push("unique");
+    return checks;
+  }
+  /** Checks cells[0..length) of this column; lines[r] is row r's line. */
+  addCells(cells, length, lines) {
+    for (let r = 0; r < length; r++) this.add(cells?.[r] ?? null, lines[r]);
+  }
+  /** Checks one cell; `null` is an empty cell. */
+  add(raw, line) {
+    const state = this.#state;
+    const tallies = state.tallies;
+    if (raw === null || raw === "") {
+      state.nulls++;
+      fail(tallies.get("nullable"), line, "");
+      return;
+    }
+    state.count++;
+    const spec = this.#spec;
+    const bounded = spec.min !== void 0 || spec.max !== void 0;
+    const text = typeof raw === "string" ? raw : String(raw);
+    if (this.#typeTest && !this.#typeTest(raw)) {
+      fail(tallies.get("type"), line, text);
+    } else {
+      const number4 = bounded || this.#numeric ? numericValue(raw) : void 0;
+      if (this.#isAllowed && !this.#isAllowed(raw, number4)) fail(tallies.get("values"), line, text);
+      if (bounded && number4 === void 0) {
+        state.notNumbers++;
+        fail(tallies.get("min"), line, text);
+        fail(tallies.get("max"), line, text);
+      } else if (number4 !== void 0) {
+        if (spec.min !== void 0 && number4 < spec.min) fail(tallies.get("min"), line, text);
+        if (spec.max !== void 0 && number4 > spec.max) fail(tallies.get("max"), line, text);
+      }
+      const length = spec.length;
+      if (length && (text.length < (length.min ?? 0) || text.length > (length.max ?? Infinity))) fail(tallies.get("length"), line, text);
+    }
+    if (this.#pattern && !this.#pattern.test(text)) fail(tallies.get("pattern"), line, text);
+    if (state.seen) this.#checkUnique(state, state.seen, text, line);
+  }
+  #checkUnique(state, seen, value, line) {
+    if (seen.has(value)) fail(state.tallies.get("unique"), line, value);
+    else if (seen.size < UNIQUE_CAP) seen.add(value);
+    else state.uniqueCapped = true;
+  }
+  /**
+   * Adds the checks of the rows after this checker's (a later shard of the
+   * same file). A value of `later` that an earlier shard already had repeats it.
+   */
+  merge(later) {
+    const state = this.#state;
+    const crossRepeats = state.seen && later.seen ? [...later.seen].filter((value) => state.seen.has(value)).length : 0;
+    state.count += later.count;
+    state.nulls += later.nulls;
+    state.notNumbers += later.notNumbers;
+    state.uniqueCapped ||= later.uniqueCapped;
+    mergeTallies(state.tallies, later.tallies);
+    const unique2 = state.tallies.get("unique");
+    if (unique2) unique2.failed += crossRepeats;
+    if (state.seen && later.seen) {
+      for (const value of later.seen) {
+        if (state.seen.size >= UNIQUE_CAP) {
+          state.uniqueCapped = true;
+          break;
+        }
+        state.seen.add(value);
+      }
+    }
+  }
+  /** Results of the declared checks, once every row has been added. */
+  results() {
+    const spec = this.#spec;
+    const { column, tallies } = this.#state;
+    const results = [];
+    const push = (check2, build) => {
+      const tally2 = tallies.get(check2);
+      if (tally2) results.push(build(tally2));
+    };
+    push("nullable", (tally2) => this.#nullableResult(tally2));
+    const typeNoun = spec.type && TYPES[spec.type].noun;
+    push("type", (tally2) => this.#valueResult("type", tally2, `are ${typeNoun}`, `are not ${typeNoun}`));
+    const list = listValues(spec.values ?? []);
+    push("values", (tally2) => this.#valueResult("values", tally2, `are in ${list}`, `are not in ${list}`));
+    const orNotNumbers = this.#state.notNumbers > 0 ? ` or not numbers` : "";
+    push("min", (tally2) => this.#valueResult("min", tally2, `are at least ${spec.min}`, `are below ${spec.min}${orNotNumbers}`));
+    push("max", (tally2) => this.#valueResult("max", tally2, `are at most ${spec.max}`, `are above ${spec.max}${orNotNumbers}`));
+    const length = describeLength(spec.length);
+    push("length", (tally2) => this.#valueResult("length", tally2, `are ${length} long`, `are not ${length} long`));
+    const pattern = `/${spec.pattern}/`;
+    if (this.#patternError !== void 0) {
+      const message = `${column}: invalid pattern ${pattern}: ${this.#patternError}`;
+      results.push({ check: "pattern", column, passed: false, failed: 0, total: 0, fraction: 0, message, examples: [] });
+    }
+    push("pattern", (tally2) => this.#valueResult("pattern", tally2, `match ${pattern}`, `do not match ${pattern}`));
+    push("unique", (tally2) => this.#uniqueResult(tally2));
+    return results;
+  }
+  #nullableResult(tally2) {
+    const { column, count, nulls } = this.#state;
+    const rows = count + nulls;
+    const message = tally2.failed === 0 ? `${column}: no empty cells in ${formatCount(rows)} rows` : `${column}: ${formatCount(tally2.failed)} of ${formatCount(rows)} rows (${formatShare(tally2.failed, rows)}) are empty`;
+    return tallyResult("nullable", column, tally2, tally2.failed === 0, rows, message);
+  }
+  #valueResult(check2, tally2, passing, failing) {
+    const { column, count: total } = this.#state;
+    const mostly = this.#spec.mostly;
+    const allowed = allowedFailures(total, mostly);
+    const tolerance2 = mostly < 1 ? `; mostly ${mostly} allows ${formatCount(allowed)}` : "";
+    const message = total === 0 ? `${column}: no values to check` : tally2.failed === 0 ? `${column}: all ${formatCount(total)} values ${passing}` : `${column}: ${formatCount(tally2.failed)} of ${formatCount(total)} values (${formatShare(tally2.failed, total)}) ${failing}${tolerance2}`;
+    return tallyResult(check2, column, tally2, tally2.failed <= allowed, total, message);
+  }
+  #uniqueResult(tally2) {
+    const { column, count, uniqueCapped } = this.#state;
+    const caveat = uniqueCapped ? ` (only the first ${formatCount(UNIQUE_CAP)} distinct values were remembered; later repeats may be missed)` : "";
+    const message = tally2.failed === 0 ? `${column}: all ${formatCount(count)} values are unique${caveat}` : `${column}: ${formatCount(tally2.failed)} of ${formatCount(count)} values (${formatShare(tally2.failed, count)}) repeat an earlier value${caveat}`;
+    return tallyResult("unique", column, tally2, tally2.failed === 0, count, message);
+  }
+};
+function describeLength(length) {
+  if (!length) return "";
+  const { min, max } = length;
+  if (min !== void 0 && max !== void 0) return min === max ? `${min} characters` : `${min}\u2013${max} characters`;
+  return min !== void 0 ? `at least ${min} characters` : `at most ${max} characters`;
+}
+function allowedValues(values, type) {
+  if (type === "integer" || type === "number") {
+    const allowed2 = new Set(values.map((v) => numericValue(v)));
+    allowed2.delete(void 0);
+    return (_, number4) => number4 !== void 0 && allowed2.has(number4);
+  }
+  if (type === "boolean") {
+    const allowed2 = new Set(values.map(toBoolean));
+    allowed2.delete(void 0);
+    return (raw) => allowed2.has(toBoolean(raw));
+  }
+  const allowed = new Set(values.map(String));
+  return (raw) => allowed.has(String(raw));
+}
+function toBoolean(value) {
+  if (typeof value === "boolean") return value;
+  const word = String(value).toLowerCase();
+  if (word === "true" || word === "yes" || word === "1") return true;
+  if (word === "false" || word === "no" || word === "0") return false;
+  return void 0;
+}
+function fail(tally2, line, value) {
+  if (!tally2) return;
+  tally2.failed++;
+  addExample(tally2, { line, value });
+}
+
+// src/data/checks/read-defects.ts
+var DESCRIBE = {
+  ragged: (n) => `${n} rows have the wrong number of fields`,
+  quote: (n) => `${n} quoted fields are never closed`,
+  encoding: (n) => `${n} rows are not valid text in the file's encoding`,
+  "too-long": (n) => `${n} records are longer than the 8 MiB limit and were skipped`,
+  syntax: (n) => `${n} records are not valid JSON`,
+  "not-an-object": (n) => `${n} records are not JSON objects`,
+  truncated: (n) => `the file ends early: ${n} unreadable parts`
+};
+function addDefects(tallies, defects) {
+  for (const defect of defects) {
+    let tally2 = tallies.get(defect.kind);
+    if (!tally2) tallies.set(defect.kind, tally2 = newTally());
+    tally2.failed++;
+    addExample(tally2, {
+      line: defect.line,
+      value: defect.example ?? "",
+      ...defect.column === void 0 ? {} : { column: defect.column },
+      ...defect.position === void 0 ? {} : { position: defect.position },
+      detail: defect.message
+    });
+  }
+}
+function defectResults(tallies, rows) {
+  return [...tallies].map(([kind, tally2]) => {
+    const total = rows + tally2.failed;
+    return tallyResult("read", void 0, tally2, false, total, DESCRIBE[kind](formatCount(tally2.failed)));
+  });
+}
+
+// src/data/scan/table-scanner.ts
+var TableScanner = class {
+  #entry;
+  #columns = [];
+  #rows = 0;
+  #profile = createTableProfile();
+  /** By column index; undefined for undeclared columns. */
+  #checkers = [];
+  #duplicates;
+  #defects = /* @__PURE__ */ new Map();
+  #fatal;
+  constructor(entry) {
+    this.#entry = entry;
+    this.#duplicates = entry.duplicates ? void 0 : new DuplicateRows();
+  }
+  get rows() {
+    return this.#rows;
+  }
+  get columns() {
+    return this.#columns;
+  }
+  get profile() {
+    return this.#profile;
+  }
+  addBatch(batch) {
+    for (let c = this.#columns.length; c < batch.columns.length; c++) this.#addColumn(batch.columns[c]);
+    addBatch(this.#profile, batch);
+    for (let c = 0; c < this.#checkers.length; c++) this.#checkers[c]?.addCells(batch.cells[c], batch.length, batch.lines);
+    this.#duplicates?.addBatch(batch.cells, batch.columns.length, batch.length, batch.lines);
+    addDefects(this.#defects, batch.defects);
+    this.#rows += batch.length;
+  }
+  /** Stops the scan at input that cannot be read further; what was read so far still counts. */
+  fail(error62) {
+    this.#fatal = {
+      message: error62.message,
+      ...error62.line === void 0 ? {} : { line: error62.line },
+      ...error62.example === void 0 ? {} : { example: error62.example },
+      ...error62.position === void 0 ? {} : { position: error62.position },
+      ...error62.column === void 0 ? {} : { column: error62.column }
+    };
+  }
+  #addColumn(name) {
+    this.#columns.push(name);
+    const spec = Object.hasOwn(this.#entry.columns, name) ? this.#entry.columns[name] : void 0;
+    this.#checkers.push(spec && new ColumnChecker(name, spec));
+  }
+  state() {
+    return {
+      columns: this.#columns,
+      rows: this.#rows,
+      profile: tableProfileToJSON(this.#profile),
+      checkers: this.#checkers.flatMap((checker, i) => checker ? [[this.#columns[i], checker.state]] : []),
+      ...this.#duplicates ? { duplicates: this.#duplicates.state } : {},
+      defects: this.#defects,
+      ...this.#fatal ? { fatal: this.#fatal } : {}
+    };
+  }
+  /** Adds the scan of the rows after this one's (the next byte range of the same file). */
+  merge(later) {
+    for (const name of later.columns) if (!this.#columns.includes(name)) this.#addColumn(name);
+    this.#profile = mergeTableProfiles(this.#profile, parseTableProfile(later.profile));
+    for (const [name, state] of later.checkers) this.#checkers[this.#columns.indexOf(name)]?.merge(state);
+    if (later.duplicates) this.#duplicates?.merge(later.duplicates);
+    mergeTallies(this.#defects, later.defects);
+    this.#rows += later.rows;
+    this.#fatal ??= later.fatal;
+  }
+  /** Every check's result, in a stable order: read, table, then per declared column. */
+  results() {
+    const entry = this.#entry;
+    const checks = defectResults(this.#defects, this.#rows);
+    if (this.#fatal) checks.push(fatalResult(this.#fatal));
+    if (entry.rows && (entry.rows.min !== void 0 || entry.rows.max !== void 0)) checks.push(rowsCheck(this.#rows, entry.rows));
+    if (entry.strict) checks.push(strictCheck(this.#columns, new Set(Object.keys(entry.columns))));
+    if (this.#duplicates) checks.push(this.#duplicates.result());
+    for (const [column, spec] of Object.entries(entry.columns)) {
+      const index = this.#columns.indexOf(column);
+      checks.push(presenceCheck(column, index !== -1, this.#columns));
+      if (index === -1) continue;
+      checks.push(...this.#checkers[index].results());
+      checks.push(...aggregateChecks2(column, spec, this.#profile.columns.get(column)));
+    }
+    return checks;
+  }
+};
+function fatalResult(fatal) {
+  const { message, line, example: example2, position, column } = fatal;
+  const examples = line === void 0 ? [] : [{ line, value: example2 ?? "", ...position === void 0 ? {} : { position }, ...column === void 0 ? {} : { column } }];
+  return { ...fileCheck("read", false, message), examples };
+}
+
+// src/data/scan/scan-file.ts
+var PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+var MAX_THREADS = 4;
+async function scanFile(absPath, format, entry, options) {
+  const threads = Math.max(1, Math.min(options.threads ?? os2.availableParallelism(), MAX_THREADS));
+  const workerFile = fileURLToPath(new URL("./scan-worker.js", import.meta.url));
+  if ((format === "csv" || format === "tsv") && threads > 1 && options.size >= PARALLEL_MIN_BYTES && existsSync(workerFile)) {
+    return scanInWorkers(workerFile, absPath, format, entry, threads, options);
+  }
+  return scanReader(openDataReader(absPath, format, entry), entry, options);
+}
+async function scanReader(reader, entry, options) {
+  const scanner = new TableScanner(entry);
+  try {
+    for await (const batch of reader.batches()) {
+      scanner.addBatch(batch);
+      if (options?.onProgress && batch.bytesRead !== void 0) options.onProgress({ bytes: batch.bytesRead, rows: scanner.rows, totalBytes: options.size });
+    }
+  } catch (error62) {
+    if (!(error62 instanceof DataError)) throw error62;
+    scanner.fail(error62);
+  }
+  return scanner;
+}
+async function scanInWorkers(workerFile, absPath, format, entry, threads, options) {
+  const read = csvOptions(format, entry);
+  let plan;
+  try {
+    plan = await planCsvRanges(absPath, read, threads);
+  } catch (error62) {
+    if (!(error62 instanceof DataError)) throw error62;
+    const scanner2 = new TableScanner(entry);
+    scanner2.fail(error62);
+    return scanner2;
+  }
+  if (!plan) return scanReader(openDataReader(absPath, format, entry), entry, options);
+  const { columns } = plan;
+  const done = new Array(plan.ranges.length).fill(0);
+  const rows = new Array(plan.ranges.length).fill(0);
+  const states = await Promise.all(
+    plan.ranges.map(
+      (range, i) => runWorker(workerFile, { absPath, entry, read: { ...read, columns, range } }, (progress) => {
+        done[i] = progress.bytes - range.start;
+        rows[i] = progress.rows;
+        options.onProgress?.({ bytes: sum2(done), rows: sum2(rows), totalBytes: options.size });
+      })
+    )
+  );
+  const scanner = new TableScanner(entry);
+  for (const state of states) scanner.merge(state);
+  return scanner;
+}
+function runWorker(file2, task, onProgress) {
+  return new Promise((done, failed) => {
+    const worker = new Worker(file2, { workerData: task });
+    worker.on("message", (message) => {
+      if (message.progress) onProgress(message.progress);
+      if (message.state) done(message.state);
+      if (message.error) failed(new Error(message.error));
+    });
+    worker.on("error", failed);
+    worker.on("exit", (code) => {
+      if (code !== 0) failed(new Error(`data scan worker exited with code ${code}`));
+    });
+  });
+}
+function sum2(values) {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+// src/data/validate-data.ts
+async function validateData(root, name, entry, options = {}) {
+  const base = { name, path: entry.path, format: entry.format ?? "unknown", rows: 0, profile: {} };
+  let sha256;
+  try {
+    const format = detectFormat(entry.path, entry.format);
+    base.format = format;
+    const absPath = resolveInside(root, entry.path);
+    const info = await stat(absPath);
+    if (!info.isFile()) throw new DataError(`${entry.path} is not a file`);
+    const [hash2, scanner] = await Promise.all([hashFile(absPath), scanFile(absPath, format, entry, { ...options, size: info.size })]);
+    sha256 = hash2;
+    const checks = scanner.results();
+    const result = {
+      ...base,
+      sha256,
+      rows: scanner.rows,
+      passed: checks.every((c) => c.passed),
+      checks,
+      profile: summarizeTable(scanner.profile)
+    };
+    return { result, profile: scanner.profile };
+  } catch (error62) {
+    const result = { ...base, ...sha256 ? { sha256 } : {}, passed: false, checks: [readFailure(describeReadError(error62, entry.path))] };
+    return { result };
+  }
+}
+function readFailure(message) {
+  return fileCheck("read", false, message);
+}
+function resolveInside(root, path23) {
+  const absPath = resolve2(root, path23);
+  const inside = relative(resolve2(root), absPath);
+  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path23} is outside the repository`);
+  return absPath;
+}
+function hashFile(absPath) {
+  return new Promise((done, failed) => {
+    const hash2 = createHash("sha256");
+    createReadStream(absPath, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash2.update(chunk)).on("error", failed).on("end", () => done(hash2.digest("hex")));
+  });
+}
+function describeReadError(error62, path23) {
+  if (error62 instanceof DataError) return error62.message;
+  if (!isFileSystemError(error62)) throw error62;
+  switch (error62.code) {
+    case "ENOENT":
+      return `file not found: ${path23}`;
+    case "EACCES":
+    case "EPERM":
+      return `cannot read ${path23}: permission denied`;
+    case "EISDIR":
+      return `${path23} is not a file`;
+    default:
+      return `cannot read ${path23}: ${error62.message}`;
+  }
+}
+function isFileSystemError(error62) {
+  return error62 instanceof Error && typeof error62.syscall === "string";
+}
+
+// src/pipeline/stage-state.ts
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+
 // src/data/result.ts
-var CheckName = external_exports.enum(["rows", "presence", "type", "nullable", "values", "min", "max", "unique", "pattern", "strict_columns", "read"]);
+var CheckName = external_exports.enum([
+  "read",
+  "rows",
+  "presence",
+  "strict",
+  "duplicates",
+  "type",
+  "nullable",
+  "values",
+  "min",
+  "max",
+  "length",
+  "pattern",
+  "unique",
+  "mean",
+  "stddev",
+  "quantile",
+  "null_fraction"
+]);
 var ExampleRow = external_exports.object({
-  /** 1-based line in the file (header is line 1 for CSV). */
+  /** 1-based line in the file (header is line 1 for CSV); the row number for Parquet. */
   line: external_exports.number().int(),
-  value: external_exports.string()
+  /** The offending cell (or record) as text; '' for an empty cell. */
+  value: external_exports.string(),
+  /** Set when the check spans columns (read defects, duplicate rows). */
+  column: external_exports.string().optional(),
+  /** 1-based character position in the line, for read defects. */
+  position: external_exports.number().int().optional(),
+  /** What is wrong with this example, when the check's message does not say (read defects). */
+  detail: external_exports.string().optional()
 });
 var CheckResult = external_exports.object({
   check: CheckName,
-  /** Column the check is about; absent for file-level checks (rows, read). */
+  /** Column the check is about; absent for table-level checks (rows, read, strict, duplicates). */
   column: external_exports.string().optional(),
   passed: external_exports.boolean(),
-  /** Rows that failed this check; `total` is the number of rows it was applied to. */
+  /** Rows (or columns, for strict) that failed; `total` is how many the check was applied to. */
   failed: external_exports.number().int().nonnegative(),
   total: external_exports.number().int().nonnegative(),
+  /** failed / total, 0 when total is 0. */
+  fraction: external_exports.number().min(0).max(1).default(0),
+  /** The measured value of an aggregate check (mean, stddev, quantile, null_fraction, rows). */
+  observed: external_exports.number().optional(),
+  /** The bounds an aggregate check compared with. */
+  expected: external_exports.object({ min: external_exports.number().optional(), max: external_exports.number().optional() }).optional(),
   message: external_exports.string(),
+  /** Up to five failing rows, in file order. */
   examples: external_exports.array(ExampleRow).default([])
 });
-var ColumnProfile = external_exports.object({
+var ColumnSummary = external_exports.object({
+  /** Non-null values. */
   count: external_exports.number().int(),
   nulls: external_exports.number().int(),
+  /** The most common type among non-null values. */
+  type: external_exports.string().optional(),
   min: external_exports.number().optional(),
   max: external_exports.number().optional(),
   mean: external_exports.number().optional(),
+  std: external_exports.number().optional(),
+  /** Distinct non-null values (HyperLogLog estimate, ≈0.8% error). */
   distinct: external_exports.number().int().optional()
 });
 var DataResult = external_exports.object({
@@ -29475,7 +41442,11 @@ var DataResult = external_exports.object({
   rows: external_exports.number().int().nonnegative(),
   passed: external_exports.boolean(),
   checks: external_exports.array(CheckResult),
-  profile: external_exports.record(external_exports.string(), ColumnProfile).default({})
+  profile: external_exports.record(external_exports.string(), ColumnSummary).default({}),
+  /** The full, mergeable profile in the run's folder (profiles/<name>.json), and its hash. */
+  profileFile: external_exports.object({ path: external_exports.string(), sha256: external_exports.string() }).optional(),
+  /** Drift against the profile stored with the baseline version, when it has one. */
+  drift: external_exports.object({ version: external_exports.string(), report: DriftReport }).optional()
 });
 
 // src/spec/schema.ts
@@ -29483,31 +41454,52 @@ var RepoPath = external_exports.string().min(1).describe("Path relative to the d
 var Name = external_exports.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only');
 var ModelName = external_exports.string().regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and "-", e.g. "penguin-classifier"');
 var StageName = external_exports.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$/, 'letters, digits, "_" and "-", starting and ending with a letter or digit, e.g. "production"');
-var ColumnType = external_exports.enum(["string", "category", "number", "integer", "boolean", "date"]);
+var ColumnType = external_exports.enum(["string", "category", "number", "integer", "boolean", "date", "datetime"]);
+var Bounds = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((b) => b.min !== void 0 || b.max !== void 0, "give min, max or both").refine((b) => b.min === void 0 || b.max === void 0 || b.min <= b.max, "min is greater than max");
+var LengthBounds = external_exports.strictObject({ min: external_exports.number().int().nonnegative().optional(), max: external_exports.number().int().nonnegative().optional() }).refine((b) => b.min !== void 0 || b.max !== void 0, "give min, max or both").refine((b) => b.min === void 0 || b.max === void 0 || b.min <= b.max, "min is greater than max");
+var QuantileKey = external_exports.string().regex(/^(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/, 'a probability between 0 and 1, e.g. "0.5" or "0.95"');
+var ColumnDriftSchema = external_exports.strictObject({
+  method: DriftMethod.optional().describe("psi, ks, wasserstein (numeric), jensenshannon, chisquare (categorical); default by type and size as Evidently does"),
+  threshold: external_exports.number().positive().optional().describe("p-value below which (ks, chisquare) or distance at or above which (others) the column drifts")
+}).describe("How this column is compared with the baseline");
 var ColumnSchema = external_exports.strictObject({
   type: ColumnType.optional().describe("Expected type of every non-null value"),
   nullable: external_exports.boolean().default(true).describe("Whether empty cells are allowed"),
   values: external_exports.array(external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()])).min(1).optional().describe("Allowed values (categories)"),
   min: external_exports.number().optional().describe("Smallest allowed value (inclusive)"),
   max: external_exports.number().optional().describe("Largest allowed value (inclusive)"),
+  length: LengthBounds.optional().describe("Bounds on the length of each value as text, in characters"),
   unique: external_exports.boolean().default(false).describe("Whether values must be unique"),
   pattern: external_exports.string().optional().describe("Regular expression every string value must match"),
-  mostly: external_exports.number().gt(0).max(1).default(1).describe("Fraction of non-null rows that must pass the value checks (Great Expectations style)")
+  mostly: external_exports.number().gt(0).max(1).default(1).describe("Fraction of non-null rows that must pass the value checks (Great Expectations style)"),
+  mean: Bounds.optional().describe("Bounds on the mean of the numeric values"),
+  stddev: Bounds.optional().describe("Bounds on the (sample) standard deviation of the numeric values"),
+  quantiles: external_exports.record(QuantileKey, Bounds).optional().describe('Bounds on quantiles, e.g. { "0.5": { min: 40, max: 45 } }; from a sketch with \u22641% rank error'),
+  null_fraction: external_exports.strictObject({ max: external_exports.number().min(0).max(1) }).optional().describe("Largest allowed share of empty cells"),
+  drift: external_exports.union([external_exports.literal(false), ColumnDriftSchema]).optional().describe("Drift settings for this column; false leaves it out of drift")
 }).describe("Checks for one column");
 var DataFormat = external_exports.enum(["csv", "tsv", "jsonl", "json", "parquet"]);
+var DataDriftSchema = external_exports.strictObject({
+  share: external_exports.number().gt(0).max(1).default(0.5).describe("The dataset drifts when at least this share of its compared columns drift (Evidently: 0.5)"),
+  gate: external_exports.boolean().default(false).describe("Fail the run, and so block promotion, when the dataset drifts"),
+  columns: external_exports.array(external_exports.string().min(1)).optional().describe("Columns to compare; default every column in both profiles"),
+  method: DriftMethod.optional().describe("Method for every column without its own"),
+  threshold: external_exports.number().positive().optional().describe("Threshold for every column without its own (needs method)")
+}).describe("Drift against the profile stored with the production model");
 var DataEntrySchema = external_exports.strictObject({
   path: RepoPath,
   format: DataFormat.optional().describe("Defaults to the file extension"),
+  delimiter: external_exports.string().length(1).optional().describe('CSV field delimiter; default "," (tab for .tsv)'),
+  header: external_exports.boolean().default(true).describe("Whether the first CSV row names the columns; false names them column_1, column_2, \u2026"),
+  encoding: external_exports.enum(["utf-8", "utf-16le", "latin1"]).default("utf-8").describe("Text encoding of CSV/TSV files"),
   rows: external_exports.strictObject({
     min: external_exports.number().int().nonnegative().optional(),
     max: external_exports.number().int().nonnegative().optional()
   }).optional().describe("Bounds on the number of data rows"),
   columns: external_exports.record(external_exports.string().min(1), ColumnSchema).default({}).describe("Expected columns, by header name"),
-  strict_columns: external_exports.boolean().default(false).describe("Fail when the file has columns not listed under columns"),
-  drift: external_exports.strictObject({
-    threshold: external_exports.number().gt(0).max(1).default(0.2).describe("Largest allowed drift score per column"),
-    columns: external_exports.array(external_exports.string().min(1)).optional().describe("Columns to watch; default all declared")
-  }).optional().describe("Drift against the data of the production model")
+  strict: external_exports.boolean().default(false).describe("Fail when the file has columns not listed under columns"),
+  duplicates: external_exports.boolean().default(true).describe("false fails when two rows are identical in every column"),
+  drift: DataDriftSchema.optional()
 });
 var PlotSchema = external_exports.strictObject({
   file: RepoPath.describe("CSV/TSV/JSON file with one row per point"),
@@ -29571,7 +41563,7 @@ var MetricValue = external_exports.object({
   direction: Direction
 });
 var Metrics = external_exports.record(external_exports.string(), MetricValue);
-var GateRule = external_exports.enum(["min", "max", "max_drop", "max_rise"]);
+var GateRule = external_exports.enum(["min", "max", "max_drop", "max_rise", "drift_share"]);
 var GateResult = external_exports.object({
   metric: external_exports.string(),
   rule: GateRule,
@@ -29666,9 +41658,6 @@ var RunRecord = external_exports.object({
 var MAX_PLOT_POINTS = 200;
 
 // src/pipeline/stage-state.ts
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
 var StageState = external_exports.object({ hash: external_exports.string(), outs: FileHashes, finishedAt: external_exports.string() });
 var StateFile = external_exports.object({ schema: external_exports.literal(1), stages: external_exports.record(external_exports.string(), StageState) });
 var stateFilePath = (root) => path.join(root, ".mlops", "state.json");
@@ -29690,14 +41679,97 @@ async function writeJsonAtomic(file2, value) {
   await rename(temp, file2);
 }
 
+// src/cli/commands/profile.ts
+async function profileCommand(settings) {
+  const files = settings.files.map((file2) => path2.resolve(settings.cwd, file2));
+  const { profile, failed } = settings.merge ? { profile: await mergeProfileFiles(files), failed: false } : await profileFiles(files, settings);
+  const output2 = path2.resolve(settings.cwd, settings.output ?? "profile.json");
+  await writeJsonAtomic(output2, tableProfileToJSON(profile));
+  process.stdout.write(`${profile.rows.toLocaleString("en-US")} rows, ${profile.columns.size} columns
+${formatProfile(profile)}
+profile written to ${path2.relative(settings.cwd, output2) || output2}
+`);
+  if (settings.baseline === void 0) return failed ? 1 : 0;
+  const baseline = (await readProfiles([path2.resolve(settings.cwd, settings.baseline)]))[0];
+  const drift = compareProfiles(baseline, profile);
+  process.stdout.write(`
+drift against ${settings.baseline}:
+${formatDrift(drift)}
+`);
+  return failed || drift.drifted ? 1 : 0;
+}
+async function profileFiles(files, settings) {
+  let merged;
+  let failed = false;
+  for (const file2 of files) {
+    const entry = DataEntrySchema.parse({ path: path2.basename(file2), ...settings.format ? { format: settings.format } : {} });
+    const progress = progressReporter(`profiling ${path2.basename(file2)}`, { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true });
+    const { result, profile } = await validateData(path2.dirname(file2), path2.basename(file2), entry, { threads: settings.threads, onProgress: progress.update });
+    progress.done();
+    if (!result.passed) {
+      failed = true;
+      process.stderr.write(`${formatDataResult({ ...result, path: file2 })}
+`);
+    }
+    if (profile) merged = merged ? mergeTableProfiles(merged, profile) : profile;
+  }
+  if (!merged) throw new UsageError("no file could be profiled");
+  return { profile: merged, failed };
+}
+async function mergeProfileFiles(files) {
+  const profiles = await readProfiles(files);
+  return profiles.slice(1).reduce(mergeTableProfiles, profiles[0]);
+}
+async function readProfiles(files) {
+  return Promise.all(
+    files.map(async (file2) => {
+      let json2;
+      try {
+        json2 = JSON.parse(await readFile2(file2, "utf8"));
+      } catch (error62) {
+        throw new UsageError(`cannot read profile ${file2}: ${error62.message}`);
+      }
+      try {
+        return parseTableProfile(json2);
+      } catch (error62) {
+        throw new UsageError(`${file2}: ${error62.message}`);
+      }
+    })
+  );
+}
+
+// src/cli/commands/infer.ts
+async function inferCommand(settings) {
+  const file2 = path3.resolve(settings.cwd, settings.files[0]);
+  const { profile } = await profileFiles([file2], settings);
+  process.stdout.write(inferColumnsYaml(profile, settings.files[0]));
+  return 0;
+}
+
+// src/cli/commands/init.ts
+import { access, writeFile as writeFile3 } from "node:fs/promises";
+import path11 from "node:path";
+
 // src/pipeline/run-store.ts
+import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir2, readFile as readFile3, writeFile as writeFile2 } from "node:fs/promises";
+import path4 from "node:path";
 var RunNotFoundError = class extends Error {
   name = "RunNotFoundError";
 };
-var runsDir = (root) => path2.join(root, ".mlops", "runs");
+var runsDir = (root) => path4.join(root, ".mlops", "runs");
+var runProfileFile = (data) => `profiles/${data}.json`;
+async function writeRunProfile(root, runId, data, profile) {
+  const rel = runProfileFile(data);
+  const text = `${JSON.stringify(profile)}
+`;
+  await mkdir2(path4.join(runsDir(root), runId, "profiles"), { recursive: true });
+  await writeFile2(path4.join(runsDir(root), runId, rel), text);
+  return { path: rel, sha256: createHash2("sha256").update(text).digest("hex") };
+}
 async function ignoreStateDir(root) {
-  await mkdir2(path2.join(root, ".mlops"), { recursive: true });
-  return writeFile2(path2.join(root, ".mlops", ".gitignore"), "*\n", { flag: "wx" }).then(
+  await mkdir2(path4.join(root, ".mlops"), { recursive: true });
+  return writeFile2(path4.join(root, ".mlops", ".gitignore"), "*\n", { flag: "wx" }).then(
     () => true,
     (error62) => {
       if (error62.code === "EEXIST") return false;
@@ -29710,38 +41782,38 @@ function newRunId(now = /* @__PURE__ */ new Date()) {
   return `${stamp}-${randomBytes2(2).toString("hex")}`;
 }
 async function writeRunRecord(root, record2) {
-  const file2 = path2.join(runsDir(root), record2.id, "run.json");
+  const file2 = path4.join(runsDir(root), record2.id, "run.json");
   await writeJsonAtomic(file2, RunRecord.parse(record2));
-  await writeFile2(path2.join(runsDir(root), "latest"), `${record2.id}
+  await writeFile2(path4.join(runsDir(root), "latest"), `${record2.id}
 `);
   return file2;
 }
 async function readRunRecord(root, ref = "latest") {
   let file2;
   if (ref.endsWith(".json")) {
-    file2 = path2.resolve(root, ref);
+    file2 = path4.resolve(root, ref);
   } else {
-    const id = ref === "latest" ? await readFile2(path2.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
+    const id = ref === "latest" ? await readFile3(path4.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
     if (!id) throw new RunNotFoundError('no run recorded yet; run "mlops run" first');
     if (!/^[\w.-]+$/.test(id)) throw new RunNotFoundError(`invalid run id "${id}"`);
-    file2 = path2.join(runsDir(root), id, "run.json");
+    file2 = path4.join(runsDir(root), id, "run.json");
   }
   let text;
   try {
-    text = await readFile2(file2, "utf8");
+    text = await readFile3(file2, "utf8");
   } catch (error62) {
-    throw new RunNotFoundError(`run record not found: "${path2.relative(root, file2)}"`, { cause: error62 });
+    throw new RunNotFoundError(`run record not found: "${path4.relative(root, file2)}"`, { cause: error62 });
   }
   const parsed = RunRecord.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new RunNotFoundError(`"${path2.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) throw new RunNotFoundError(`"${path4.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
   return { record: parsed.data, file: file2 };
 }
 
 // src/spec/load-spec.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-import { createHash } from "node:crypto";
-import { readFile as readFile3 } from "node:fs/promises";
-import path5 from "node:path";
+var import_yaml3 = __toESM(require_dist(), 1);
+import { createHash as createHash3 } from "node:crypto";
+import { readFile as readFile4 } from "node:fs/promises";
+import path7 from "node:path";
 
 // src/spec/diagnostics.ts
 function formatDiagnostic(d) {
@@ -29753,14 +41825,14 @@ function sortDiagnostics(list) {
 }
 
 // src/spec/rules.ts
-import path4 from "node:path";
+import path6 from "node:path";
 
 // src/pipeline/dag.ts
-import path3 from "node:path";
+import path5 from "node:path";
 var stageId = (name) => `stage:${name}`;
 var dataId = (name) => `data:${name}`;
 function normalizePath(p) {
-  return path3.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
+  return path5.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
 }
 function pathsOverlap(a, b) {
   const x = normalizePath(a);
@@ -29828,14 +41900,14 @@ function* pathFields(spec) {
   }
 }
 function leavesWorkspace(p) {
-  if (path4.posix.isAbsolute(p) || path4.win32.isAbsolute(p) || p.includes("\0")) return true;
-  const normal = path4.posix.normalize(p.replaceAll("\\", "/"));
+  if (path6.posix.isAbsolute(p) || path6.win32.isAbsolute(p) || p.includes("\0")) return true;
+  const normal = path6.posix.normalize(p.replaceAll("\\", "/"));
   return normal === ".." || normal.startsWith("../");
 }
 function checkPaths(spec) {
   const issues = [];
-  for (const [p, at] of pathFields(spec)) {
-    if (leavesWorkspace(p)) issues.push({ path: at, atKey: false, message: `path "${p}" leaves the repository; use a path relative to mlops.yml, e.g. "data/train.csv"` });
+  for (const [p, at2] of pathFields(spec)) {
+    if (leavesWorkspace(p)) issues.push({ path: at2, atKey: false, message: `path "${p}" leaves the repository; use a path relative to mlops.yml, e.g. "data/train.csv"` });
   }
   return issues;
 }
@@ -29885,7 +41957,7 @@ function checkGates(spec) {
 function checkData(spec) {
   const issues = [];
   for (const [name, entry] of Object.entries(spec.data)) {
-    const ext = path4.extname(entry.path).toLowerCase();
+    const ext = path6.extname(entry.path).toLowerCase();
     if (!entry.format && !DATA_EXTENSIONS.has(ext)) {
       issues.push({ path: ["data", name, "path"], atKey: false, message: `cannot tell the format of "${entry.path}" from its extension; add format: csv|tsv|jsonl|json|parquet` });
     }
@@ -29893,26 +41965,56 @@ function checkData(spec) {
       issues.push({ path: ["data", name, "rows", "min"], atKey: false, message: `rows.min ${entry.rows.min} is greater than rows.max ${entry.rows.max}` });
     }
     for (const [column, spec_] of Object.entries(entry.columns)) {
-      const at = ["data", name, "columns", column];
+      const at2 = ["data", name, "columns", column];
       if (spec_.min !== void 0 && spec_.max !== void 0 && spec_.min > spec_.max) {
-        issues.push({ path: [...at, "min"], atKey: false, message: `column "${column}": min ${spec_.min} is greater than max ${spec_.max}` });
+        issues.push({ path: [...at2, "min"], atKey: false, message: `column "${column}": min ${spec_.min} is greater than max ${spec_.max}` });
       }
       if (spec_.pattern !== void 0) {
         try {
           new RegExp(spec_.pattern);
         } catch (error62) {
-          issues.push({ path: [...at, "pattern"], atKey: false, message: `column "${column}": invalid regular expression: ${error62.message.replace(/^Invalid regular expression: /, "")}` });
+          issues.push({ path: [...at2, "pattern"], atKey: false, message: `column "${column}": invalid regular expression: ${error62.message.replace(/^Invalid regular expression: /, "")}` });
         }
       }
+      const aggregate = ["mean", "stddev", "quantiles"].find((key) => spec_[key] !== void 0);
+      if (aggregate && spec_.type && !NUMERIC_TYPES.includes(spec_.type)) {
+        issues.push({ path: [...at2, aggregate], atKey: true, message: `column "${column}": ${aggregate} needs type number or integer, not "${spec_.type}"` });
+      }
       if ((spec_.min !== void 0 || spec_.max !== void 0) && spec_.type && !["number", "integer", "date"].includes(spec_.type)) {
-        issues.push({ path: [...at, "type"], atKey: false, message: `column "${column}": min/max need type number, integer or date, not "${spec_.type}"` });
+        issues.push({ path: [...at2, "type"], atKey: false, message: `column "${column}": min/max need type number, integer or date, not "${spec_.type}"` });
       }
     }
+    issues.push(...checkDrift(name, entry));
     for (const [i, column] of (entry.drift?.columns ?? []).entries()) {
       if (Object.keys(entry.columns).length > 0 && !Object.hasOwn(entry.columns, column)) {
         issues.push({ path: ["data", name, "drift", "columns", i], atKey: false, message: `drift column "${column}" is not declared under columns${didYouMean(column, Object.keys(entry.columns))}` });
       }
     }
+  }
+  return issues;
+}
+var NUMERIC_TYPES = ["number", "integer"];
+var CATEGORICAL_TYPES = ["string", "category", "boolean", "date", "datetime"];
+function checkDrift(name, entry) {
+  const issues = [];
+  const check2 = (at2, method, threshold, type, column) => {
+    const where = column === void 0 ? "drift" : `column "${column}": drift`;
+    if (threshold !== void 0 && method === void 0 && column === void 0) {
+      issues.push({ path: [...at2, "threshold"], atKey: true, message: `${where} threshold needs a method: it is a p-value for ks and chisquare, a distance for the others` });
+    }
+    if (method && threshold !== void 0 && isPValueMethod(method) && threshold > 1) {
+      issues.push({ path: [...at2, "threshold"], atKey: false, message: `${where} threshold ${threshold} for ${method} is a p-value and must be at most 1` });
+    }
+    if (method && type && (method === "ks" || method === "wasserstein") && CATEGORICAL_TYPES.includes(type)) {
+      issues.push({ path: [...at2, "method"], atKey: false, message: `${where} method ${method} compares numbers; column "${column}" has type ${type}: use jensenshannon, chisquare or psi` });
+    }
+  };
+  if (entry.drift) check2(["data", name, "drift"], entry.drift.method, entry.drift.threshold, void 0);
+  for (const [column, spec_] of Object.entries(entry.columns)) {
+    const drift = spec_.drift;
+    if (!drift) continue;
+    const method = drift.method ?? entry.drift?.method;
+    check2(["data", name, "columns", column, "drift"], method, drift.threshold ?? entry.drift?.threshold, spec_.type, column);
   }
   return issues;
 }
@@ -29926,59 +42028,59 @@ function describeIssues(issues, schema, input2) {
   return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
 }
 function describeIssue(issue2, schema, input2) {
-  const path20 = [...issue2.path];
-  const where = path20.length ? `"${path20.map(String).join(".")}"` : "the file";
-  const received = valueAt(input2, path20);
+  const path23 = [...issue2.path];
+  const where = path23.length ? `"${path23.map(String).join(".")}"` : "the file";
+  const received = valueAt(input2, path23);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(schema, path20);
+      const known = knownKeys(schema, path23);
       return issue2.keys.map((key) => ({
-        path: [...path20, key],
+        path: [...path23, key],
         atKey: true,
         message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
       }));
     }
     case "invalid_type": {
       if (received === void 0) {
-        return [{ path: path20.slice(0, -1), atKey: path20.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
+        return [{ path: path23.slice(0, -1), atKey: path23.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
       }
-      return [{ path: path20, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
+      return [{ path: path23, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
     }
     case "invalid_value": {
       const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
       if (received === void 0) {
-        return [{ path: path20.slice(0, -1), atKey: path20.length > 1, message: `missing required key ${where}: expected ${expected}` }];
+        return [{ path: path23.slice(0, -1), atKey: path23.length > 1, message: `missing required key ${where}: expected ${expected}` }];
       }
-      return [{ path: path20, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
+      return [{ path: path23, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
     }
     case "invalid_format":
-      return [{ path: path20, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
+      return [{ path: path23, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
     case "too_small":
     case "too_big": {
       const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
       const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const what = issue2.origin === "array" ? plural2(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural2(Number(limit), "character", "characters") : "";
       const got = Array.isArray(received) ? `${received.length} ${plural2(received.length, "entry", "entries")}` : describeValue(received);
-      return [{ path: path20, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
+      return [{ path: path23, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
     }
     case "invalid_key": {
-      const parent = path20.length > 1 ? `"${path20.slice(0, -1).map(String).join(".")}"` : "the file";
-      return [{ path: path20, atKey: true, message: `invalid name "${String(path20.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
+      const parent = path23.length > 1 ? `"${path23.slice(0, -1).map(String).join(".")}"` : "the file";
+      return [{ path: path23, atKey: true, message: `invalid name "${String(path23.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
     }
     case "invalid_union": {
       const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
-      if (expected.length < 2) return [{ path: path20, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
-      return [{ path: path20, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
+      if (expected.length < 2) return [{ path: path23, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
+      return [{ path: path23, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
     }
     case "invalid_element":
-      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path20, issue2.key, ...inner.path] }, schema, input2));
+      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path23, issue2.key, ...inner.path] }, schema, input2));
     default:
-      return [{ path: path20, atKey: false, message: `${where}: ${issue2.message}` }];
+      return [{ path: path23, atKey: false, message: `${where}: ${issue2.message}` }];
   }
 }
-function valueAt(input2, path20) {
+function valueAt(input2, path23) {
   let value = input2;
-  for (const segment of path20) {
+  for (const segment of path23) {
     if (value === null || typeof value !== "object") return void 0;
     value = value[segment];
   }
@@ -30003,9 +42105,9 @@ function example(expected) {
   const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
   return examples[expected] ?? "";
 }
-function knownKeys(schema, path20) {
+function knownKeys(schema, path23) {
   let node2 = schema;
-  for (const segment of [...path20, void 0]) {
+  for (const segment of [...path23, void 0]) {
     node2 = unwrap(node2);
     const def = defOf(node2);
     if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
@@ -30030,19 +42132,19 @@ function defOf(node2) {
 }
 
 // src/spec/yaml-positions.ts
-var import_yaml = __toESM(require_dist(), 1);
-function locate(doc, lines, path20, key = false) {
+var import_yaml2 = __toESM(require_dist(), 1);
+function locate2(doc, lines, path23, key = false) {
   let node2 = doc.contents;
   let offset = rangeStart(node2) ?? 0;
-  for (const [i, segment] of path20.entries()) {
-    if ((0, import_yaml.isMap)(node2)) {
-      const pair = node2.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(segment));
+  for (const [i, segment] of path23.entries()) {
+    if ((0, import_yaml2.isMap)(node2)) {
+      const pair = node2.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
-      const last = i === path20.length - 1;
+      const last = i === path23.length - 1;
       const target = key && last ? pair.key : pair.value ?? pair.key;
       offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
       node2 = pair.value;
-    } else if ((0, import_yaml.isSeq)(node2) && typeof segment === "number") {
+    } else if ((0, import_yaml2.isSeq)(node2) && typeof segment === "number") {
       const item = node2.items[segment];
       if (item === void 0) break;
       offset = rangeStart(item) ?? offset;
@@ -30061,10 +42163,10 @@ function rangeStart(node2) {
 // src/spec/load-spec.ts
 var MAX_SPEC_BYTES = 1024 * 1024;
 var MAX_ALIAS_COUNT = 100;
-async function loadSpecFile(absPath, displayName = path5.basename(absPath)) {
+async function loadSpecFile(absPath, displayName = path7.basename(absPath)) {
   let text;
   try {
-    const bytes = await readFile3(absPath);
+    const bytes = await readFile4(absPath);
     if (bytes.length > MAX_SPEC_BYTES) return failure2(displayName, `file is ${bytes.length} bytes; a spec may be at most ${MAX_SPEC_BYTES}`);
     text = bytes.toString("utf8");
   } catch (error62) {
@@ -30074,14 +42176,14 @@ async function loadSpecFile(absPath, displayName = path5.basename(absPath)) {
   return parseSpec(text, displayName);
 }
 function parseSpec(text, file2) {
-  const lines = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
-  const at = (offset, severity, message) => ({ file: file2, ...lines.linePos(offset), severity, message });
-  const yamlWarnings = doc.warnings.map((w) => at(w.pos[0], "warning", `YAML: ${firstLine(w.message)}`));
+  const lines = new import_yaml3.LineCounter();
+  const doc = (0, import_yaml3.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
+  const at2 = (offset, severity2, message) => ({ file: file2, ...lines.linePos(offset), severity: severity2, message });
+  const yamlWarnings = doc.warnings.map((w) => at2(w.pos[0], "warning", `YAML: ${firstLine(w.message)}`));
   if (doc.errors.length > 0) {
     const errors2 = doc.errors.map((e) => {
       const { offset, message } = describeYamlError(doc, text, e);
-      return at(offset, "error", message);
+      return at2(offset, "error", message);
     });
     return { ok: false, diagnostics: sortDiagnostics([...dedupe(errors2), ...yamlWarnings]) };
   }
@@ -30092,13 +42194,13 @@ function parseSpec(text, file2) {
     const unresolved = /^Unresolved alias .*: (.*)$/.exec(error62.message);
     if (unresolved) {
       const offset = findAlias(doc, unresolved[1]);
-      return { ok: false, diagnostics: [at(offset, "error", `YAML: alias "*${unresolved[1]}" refers to no anchor; define "&${unresolved[1]}" before it`)] };
+      return { ok: false, diagnostics: [at2(offset, "error", `YAML: alias "*${unresolved[1]}" refers to no anchor; define "&${unresolved[1]}" before it`)] };
     }
     const message = error62 instanceof ReferenceError ? `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT}); refusing a possible alias bomb` : `YAML: ${error62.message}`;
     return failure2(file2, message, 1);
   }
   if (value === null || value === void 0) return failure2(file2, 'the spec is empty; run "mlops init" for a starter', 1);
-  const toDiagnostic = (severity) => (issue2) => ({ file: file2, ...locate(doc, lines, issue2.path, issue2.atKey), severity, message: issue2.message });
+  const toDiagnostic = (severity2) => (issue2) => ({ file: file2, ...locate2(doc, lines, issue2.path, issue2.atKey), severity: severity2, message: issue2.message });
   const parsed = SpecSchema.safeParse(value);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error.issues, SpecSchema, value);
@@ -30107,7 +42209,7 @@ function parseSpec(text, file2) {
   const { errors, warnings } = checkRules(parsed.data);
   const diagnostics = sortDiagnostics([...errors.map(toDiagnostic("error")), ...warnings.map(toDiagnostic("warning")), ...yamlWarnings]);
   if (errors.length > 0) return { ok: false, diagnostics };
-  return { ok: true, spec: parsed.data, sha256: createHash("sha256").update(text).digest("hex"), diagnostics };
+  return { ok: true, spec: parsed.data, sha256: createHash3("sha256").update(text).digest("hex"), diagnostics };
 }
 function failure2(file2, message, line = 0) {
   return { ok: false, diagnostics: [{ file: file2, line, col: line ? 1 : 0, severity: "error", message }] };
@@ -30119,14 +42221,14 @@ function describeYamlError(doc, text, error62) {
   const flow = /^Flow (sequence|map)/.exec(error62.message);
   if (flow) {
     let start;
-    (0, import_yaml2.visit)(doc, {
+    (0, import_yaml3.visit)(doc, {
       Collection(_, node2) {
         if (node2.flow && node2.range?.[1] === error62.pos[0]) start = node2.range[0];
       }
     });
     if (start !== void 0) {
-      const [open2, close, what] = flow[1] === "map" ? ["{", "}", "mapping"] : ["[", "]", "list"];
-      return { offset: start, message: `YAML: the ${what} opened by "${open2}" here does not end with "${close}" (or a following line is not indented past its key)` };
+      const [open5, close, what] = flow[1] === "map" ? ["{", "}", "mapping"] : ["[", "]", "list"];
+      return { offset: start, message: `YAML: the ${what} opened by "${open5}" here does not end with "${close}" (or a following line is not indented past its key)` };
     }
   }
   let offset = error62.pos[0];
@@ -30135,11 +42237,11 @@ function describeYamlError(doc, text, error62) {
 }
 function findAlias(doc, name) {
   let offset = 0;
-  (0, import_yaml2.visit)(doc, {
+  (0, import_yaml3.visit)(doc, {
     Alias(_, node2) {
       if (node2.source === name && node2.range) {
         offset = node2.range[0];
-        return import_yaml2.visit.BREAK;
+        return import_yaml3.visit.BREAK;
       }
     }
   });
@@ -30210,16 +42312,16 @@ promote:
 }
 
 // src/cli/gitignore-advice.ts
-import path8 from "node:path";
+import path10 from "node:path";
 
 // src/pipeline/dirty-files.ts
-import { stat as stat2 } from "node:fs/promises";
-import path7 from "node:path";
+import { stat as stat3 } from "node:fs/promises";
+import path9 from "node:path";
 
 // src/registry/git.ts
 import { spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
-import path6 from "node:path";
+import { stat as stat2 } from "node:fs/promises";
+import path8 from "node:path";
 var GitError = class extends Error {
   constructor(args, exitCode, stderr, message, options) {
     super(message ?? `git ${args.join(" ")} failed (exit code ${exitCode}): ${stderr.trim() || "no error output"}`, options);
@@ -30279,7 +42381,7 @@ function createGit(cwd) {
     for (const name of LOCATION_VARIABLES) delete env[name];
     return env;
   };
-  const exec = (args, input2, extraEnv = {}) => new Promise((resolve4, reject) => {
+  const exec = (args, input2, extraEnv = {}) => new Promise((resolve5, reject) => {
     const child = spawn("git", [...SAFE_CONFIG, ...args], {
       cwd,
       env: { ...baseEnv(), ...extraEnv },
@@ -30287,9 +42389,9 @@ function createGit(cwd) {
       windowsHide: true
     });
     const out = [];
-    const err = [];
+    const err2 = [];
     child.stdout.on("data", (chunk) => out.push(chunk));
-    child.stderr.on("data", (chunk) => err.push(chunk));
+    child.stderr.on("data", (chunk) => err2.push(chunk));
     let spawnFailed = false;
     child.on("error", (error62) => {
       spawnFailed = true;
@@ -30299,12 +42401,12 @@ function createGit(cwd) {
     });
     child.on("close", (code, signal) => {
       if (spawnFailed) return;
-      const stderr = Buffer.concat(err).toString("utf8");
+      const stderr = Buffer.concat(err2).toString("utf8");
       if (code === null) {
         reject(new GitError(args, null, stderr, `git ${args.join(" ")} was killed by ${signal ?? "a signal"}`));
         return;
       }
-      resolve4({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve5({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
     child.stdin.on("error", () => {
     });
@@ -30354,13 +42456,13 @@ function createGit(cwd) {
       throw new GitError(args, result.code, result.stderr);
     },
     async trackedChanges() {
-      const [out, prefix] = await Promise.all([
+      const [out, prefix2] = await Promise.all([
         must(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=untracked"]),
         must(["rev-parse", "--show-prefix"])
       ]);
       const fromTop = parseStatusPaths(out);
-      const base = prefix.trim();
-      return fromTop.map((p) => base ? path6.posix.relative(base, p) : p);
+      const base = prefix2.trim();
+      return fromTop.map((p) => base ? path8.posix.relative(base, p) : p);
     },
     async untrackedFiles(pathspecs) {
       if (pathspecs.length === 0) return [];
@@ -30448,7 +42550,7 @@ function parseTagRecords(out) {
 }
 async function explainSpawnFailure(cwd, error62) {
   if (error62.code !== "ENOENT") return error62.message;
-  const exists = await stat(cwd).then(
+  const exists = await stat2(cwd).then(
     (s) => s.isDirectory(),
     () => false
   );
@@ -30503,7 +42605,7 @@ async function findUnignoredOutputs(root, paths) {
   const outputs = paths.outputs.filter((p) => !isUnder(p, STATE_DIR));
   const forms = await Promise.all(
     outputs.map(async (p) => {
-      const isFile = await stat2(path7.join(root, p)).then((s) => s.isFile(), () => false);
+      const isFile = await stat3(path9.join(root, p)).then((s) => s.isFile(), () => false);
       return isFile ? [p] : [p, `${p}/`];
     })
   );
@@ -30528,7 +42630,7 @@ function unique(list) {
 async function adviseGitignore(root, spec, specFile) {
   const outputs = await findUnignoredOutputs(root, declaredPaths(spec, specFile));
   if (outputs.length === 0) return "";
-  const gitignore = path8.relative(process.cwd(), path8.join(root, ".gitignore")) || ".gitignore";
+  const gitignore = path10.relative(process.cwd(), path10.join(root, ".gitignore")) || ".gitignore";
   return `
 These declared outputs are neither tracked nor gitignored: ${outputs.join(", ")}
 To keep them out of commits, run:
@@ -30538,22 +42640,25 @@ To keep them out of commits, run:
 
 // src/cli/commands/init.ts
 async function initCommand(settings) {
-  const file2 = path9.resolve(settings.cwd, settings.spec);
+  const file2 = path11.resolve(settings.cwd, settings.spec);
   const exists = await access(file2).then(() => true, () => false);
-  if (exists && !settings.force) throw new UsageError(`${path9.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
+  if (exists && !settings.force) throw new UsageError(`${path11.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
   await writeFile3(file2, renderStarterSpec(modelNameFor(settings.cwd)));
-  const root = path9.dirname(file2);
+  const root = path11.dirname(file2);
   await ignoreStateDir(root);
-  process.stdout.write(`wrote ${path9.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
+  process.stdout.write(`wrote ${path11.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
 `);
-  const loaded = await loadSpecFile(file2, path9.basename(file2));
-  if (loaded.ok) process.stdout.write(await adviseGitignore(root, loaded.spec, path9.basename(file2)));
+  const loaded = await loadSpecFile(file2, path11.basename(file2));
+  if (loaded.ok) process.stdout.write(await adviseGitignore(root, loaded.spec, path11.basename(file2)));
   return 0;
 }
 function modelNameFor(dir) {
-  const name = path9.basename(path9.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  const name = path11.basename(path11.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   return name || "my-model";
 }
+
+// src/cli/commands/promote.ts
+import path14 from "node:path";
 
 // src/registry/manifest.ts
 var MANIFEST_SCHEMA_VERSION = 1;
@@ -30571,7 +42676,16 @@ var Manifest = external_exports.object({
   artifacts: external_exports.array(ArtifactRecord),
   metrics: Metrics,
   params: Params,
-  data: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string(), sha256: external_exports.string().optional(), rows: external_exports.number().int() })),
+  data: external_exports.array(
+    external_exports.object({
+      name: external_exports.string(),
+      path: external_exports.string(),
+      sha256: external_exports.string().optional(),
+      rows: external_exports.number().int(),
+      /** The dataset's profile stored with the version (a file beside the manifest, a release asset), for drift. */
+      profile: external_exports.object({ file: external_exports.string(), sha256: external_exports.string() }).optional()
+    })
+  ),
   gates: GateVerdict,
   /** Where the version came from when a front end knows more than git does (the GitHub Action). */
   source: external_exports.object({
@@ -30584,6 +42698,7 @@ var Manifest = external_exports.object({
     reviewedRunUrl: external_exports.string().optional()
   }).optional()
 });
+var profileFileName = (data) => `profile-${data}.json`;
 
 // src/registry/registry.ts
 var Assignment = external_exports.object({
@@ -30648,7 +42763,7 @@ var AlreadyRegisteredError = class extends RegistryError {
 };
 
 // src/cli/load-project.ts
-import path10 from "node:path";
+import path12 from "node:path";
 var SpecInvalidError = class extends Error {
   constructor(diagnostics) {
     super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n"));
@@ -30658,39 +42773,40 @@ var SpecInvalidError = class extends Error {
   name = "SpecInvalidError";
 };
 async function loadProject(settings) {
-  const specPath = path10.resolve(settings.cwd, settings.spec);
-  const display = path10.relative(process.cwd(), specPath) || path10.basename(specPath);
+  const specPath = path12.resolve(settings.cwd, settings.spec);
+  const display = path12.relative(process.cwd(), specPath) || path12.basename(specPath);
   const result = await loadSpecFile(specPath, display);
   if (!result.ok) throw new SpecInvalidError(result.diagnostics);
   return {
-    root: path10.dirname(specPath),
+    root: path12.dirname(specPath),
     spec: result.spec,
-    specFile: path10.basename(specPath),
+    specFile: path12.basename(specPath),
     specSha256: result.sha256,
     warnings: result.diagnostics.filter((d) => d.severity === "warning")
   };
 }
 
 // src/cli/open-registry.ts
-import os2 from "node:os";
-import path11 from "node:path";
+import os3 from "node:os";
+import path13 from "node:path";
 
 // src/registry/local-registry.ts
-import { resolve as resolve2 } from "node:path";
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join3, resolve as resolve4 } from "node:path";
 
 // src/registry/artifact-store.ts
-import { createHash as createHash2 } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile4, rename as rename2, rm, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile5, rename as rename2, rm, stat as stat4, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname, isAbsolute as isAbsolute2, join, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 var MANIFEST_FILE = "manifest.json";
 function createArtifactStore(options) {
-  const sourceDir = resolve(options.sourceDir);
-  const storeDir = resolve(options.storeDir);
+  const sourceDir = resolve3(options.sourceDir);
+  const storeDir = resolve3(options.storeDir);
   const versionDir = (model, version2) => join(storeDir, model, version2);
   return {
     versionDir,
-    add: (manifest) => addVersion(sourceDir, join(storeDir, manifest.model), manifest),
+    add: (manifest, profiles = []) => addVersion(sourceDir, join(storeDir, manifest.model), manifest, profiles),
     async readManifest(model, version2) {
       const parsed = Manifest.safeParse(await tryReadJson(join(versionDir(model, version2), MANIFEST_FILE)));
       return parsed.success ? parsed.data : void 0;
@@ -30700,7 +42816,7 @@ function createArtifactStore(options) {
     }
   };
 }
-async function addVersion(sourceDir, modelDir, manifest) {
+async function addVersion(sourceDir, modelDir, manifest, profiles) {
   await mkdir3(modelDir, { recursive: true });
   const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
   try {
@@ -30708,7 +42824,7 @@ async function addVersion(sourceDir, modelDir, manifest) {
       const rel = insideRelative(sourceDir, artifact.path);
       if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
       const source = join(sourceDir, rel);
-      const info = await stat3(source).catch((error62) => {
+      const info = await stat4(source).catch((error62) => {
         throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
       });
       if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
@@ -30724,6 +42840,7 @@ async function addVersion(sourceDir, modelDir, manifest) {
         );
       }
     }
+    for (const profile of profiles) await copyProfile(profile, temp, manifest);
     await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
 `);
     const final = join(modelDir, manifest.version);
@@ -30735,25 +42852,38 @@ async function addVersion(sourceDir, modelDir, manifest) {
     throw error62;
   }
 }
-function insideRelative(root, path20) {
-  const rel = relative(root, resolve(root, path20));
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new RegistryError(`artifact path "${path20}" leaves the project directory ${root}`);
+async function copyProfile(profile, temp, manifest) {
+  if (manifest.artifacts.some((a) => a.path === profile.file)) throw new RegistryError(`artifact "${profile.file}" has the name of a data profile; rename it`);
+  const target = join(temp, profile.file);
+  await copyFile(profile.source, target).catch((error62) => {
+    throw new RegistryError(`the data profile of run ${manifest.runId} is missing at ${profile.source}; run the pipeline again`, { cause: error62 });
+  });
+  if (await sha256File(target) !== profile.sha256) {
+    throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
+  }
+}
+function insideRelative(root, path23) {
+  const rel = relative2(root, resolve3(root, path23));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
+    throw new RegistryError(`artifact path "${path23}" leaves the project directory ${root}`);
   }
   return rel;
 }
-async function sha256File(path20) {
-  const hash2 = createHash2("sha256");
-  for await (const chunk of createReadStream(path20)) hash2.update(chunk);
+async function sha256File(path23) {
+  const hash2 = createHash4("sha256");
+  for await (const chunk of createReadStream2(path23)) hash2.update(chunk);
   return hash2.digest("hex");
 }
-async function tryReadJson(path20) {
+async function tryReadJson(path23) {
   try {
-    return JSON.parse(await readFile4(path20, "utf8"));
+    return JSON.parse(await readFile5(path23, "utf8"));
   } catch {
     return void 0;
   }
 }
+
+// src/registry/registration.ts
+import { join as join2 } from "node:path";
 
 // src/registry/registry-state.ts
 var import_semver2 = __toESM(require_semver2(), 1);
@@ -31041,6 +43171,9 @@ async function refuseDuplicate(state, run, commit, readManifest) {
     `commit ${commit.slice(0, 7)} already has ${run.model.name} ${existing.version}` + (manifest ? " with different artifacts" : "") + "; GTO allows one version per commit, so commit the change that produced the new model and run again"
   );
 }
+function profileSources(run, runDir) {
+  return run.data.flatMap((d) => d.profileFile ? [{ file: profileFileName(d.name), source: join2(runDir, d.profileFile.path), sha256: d.profileFile.sha256 }] : []);
+}
 function sameArtifacts(a, b) {
   const key = (list) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort());
   return key(a) === key(b);
@@ -31055,7 +43188,13 @@ function buildManifest(run, ids, source) {
     artifacts: run.artifacts,
     metrics: run.metrics,
     params: run.params,
-    data: run.data.map((d) => ({ name: d.name, path: d.path, ...d.sha256 ? { sha256: d.sha256 } : {}, rows: d.rows })),
+    data: run.data.map((d) => ({
+      name: d.name,
+      path: d.path,
+      ...d.sha256 ? { sha256: d.sha256 } : {},
+      rows: d.rows,
+      ...d.profileFile ? { profile: { file: profileFileName(d.name), sha256: d.profileFile.sha256 } } : {}
+    })),
     gates: run.gates,
     ...source ? { source } : {}
   };
@@ -31091,21 +43230,27 @@ function requireAssignable(state, version2, stage, opts) {
 // src/registry/local-registry.ts
 var DEFAULT_STORE_DIR = ".mlops/registry";
 function createLocalRegistry(options) {
-  const repoDir = resolve2(options.repoDir);
-  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve2(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
+  const repoDir = resolve4(options.repoDir);
+  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve4(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const git = createGit(repoDir);
   const readState = async (model) => computeModelState(model, await git.listTags([`${model}@*`, `${model}#*`]));
   const readManifest = async (model, v) => resolveManifest(model, v, await store.readManifest(model, v.version));
   const assignStage = async (state, v, stage, actor) => {
     const tag = nextAssignmentTag(state, stage);
-    const at = wholeSeconds(now());
-    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at);
+    const at2 = wholeSeconds(now());
+    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at2);
     const previous = state.holders.get(stage);
-    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at.toISOString(), ...previous ? { previous } : {} };
+    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at2.toISOString(), ...previous ? { previous } : {} };
   };
   return {
     ...createRegistryReads({ readState, readManifest }),
+    async readProfile(manifest, data) {
+      const entry = manifest.data.find((d) => d.name === data);
+      if (!entry?.profile) return void 0;
+      const text = await readFile6(join3(store.versionDir(manifest.model, manifest.version), entry.profile.file), "utf8");
+      return JSON.parse(text);
+    },
     async register(run, opts) {
       const model = run.model.name;
       validateNames(model, opts.stage);
@@ -31120,17 +43265,17 @@ function createLocalRegistry(options) {
       const tag = formatRegistrationTag(model, version2);
       const createdAt = wholeSeconds(now());
       const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path20 = await store.add(manifest);
+      const path23 = await store.add(manifest, profileSources(run, opts.runDir ?? join3(runsDir(repoDir), run.id)));
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
       } catch (error62) {
         await store.remove(model, version2);
         throw error62;
       }
-      if (!opts.stage) return { manifest, tag, path: path20 };
+      if (!opts.stage) return { manifest, tag, path: path23 };
       try {
         const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path20, assignment };
+        return { manifest, tag, path: path23, assignment };
       } catch (error62) {
         await git.deleteTag(tag).catch(() => {
         });
@@ -31157,11 +43302,11 @@ async function createTag(git, tag, commit, message, date5) {
 
 // src/cli/open-registry.ts
 function openRegistry(project, settings) {
-  return createLocalRegistry({ repoDir: project.root, storeDir: path11.resolve(settings.cwd, settings.registry) });
+  return createLocalRegistry({ repoDir: project.root, storeDir: path13.resolve(settings.cwd, settings.registry) });
 }
 function localActor() {
   try {
-    return os2.userInfo().username;
+    return os3.userInfo().username;
   } catch {
     return "unknown";
   }
@@ -31178,7 +43323,7 @@ async function tryFindVersion(registry2, model, version2) {
 // src/cli/commands/promote.ts
 async function promoteCommand(settings) {
   const project = await loadProject(settings);
-  const { record: record2 } = await readRunRecord(project.root, settings.run);
+  const { record: record2, file: file2 } = await readRunRecord(project.root, settings.run);
   const promote = project.spec.promote;
   const stage = settings.stage ?? promote?.stage ?? "production";
   let registration;
@@ -31189,7 +43334,8 @@ async function promoteCommand(settings) {
       actor: localActor(),
       version: settings.version,
       stages: promote?.stages,
-      enforceOrder: promote?.stages !== void 0
+      enforceOrder: promote?.stages !== void 0,
+      runDir: path14.dirname(file2)
     });
   } catch (error62) {
     if (!(error62 instanceof AlreadyRegisteredError)) throw error62;
@@ -31209,7 +43355,7 @@ async function promoteCommand(settings) {
 
 // src/cli/commands/report.ts
 import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
-import path14 from "node:path";
+import path17 from "node:path";
 
 // src/metrics/compare.ts
 function tolerance(a, b) {
@@ -31244,7 +43390,7 @@ function classifyDelta(delta, value, baseline, direction) {
 function compareNames(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-function formatNumber(n) {
+function formatNumber2(n) {
   if (!Number.isFinite(n)) return String(n);
   if (n === 0) return "0";
   const abs = Math.abs(n);
@@ -31253,7 +43399,7 @@ function formatNumber(n) {
   return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }
 function formatDelta(delta) {
-  const text = formatNumber(Math.abs(delta));
+  const text = formatNumber2(Math.abs(delta));
   if (text === "0") return "0";
   return `${delta < 0 ? "\u2212" : "+"}${text}`;
 }
@@ -31313,11 +43459,11 @@ ${body}
 </details>`;
 }
 function formatOptional(value) {
-  return value === void 0 ? "\u2014" : formatNumber(value);
+  return value === void 0 ? "\u2014" : formatNumber2(value);
 }
 function formatPercent(fraction) {
-  const percent = fraction * 100;
-  return percent > 0 && percent < 0.1 ? "&lt;0.1%" : `${Number(percent.toFixed(1))}%`;
+  const percent3 = fraction * 100;
+  return percent3 > 0 && percent3 < 0.1 ? "&lt;0.1%" : `${Number(percent3.toFixed(1))}%`;
 }
 function formatDuration(ms) {
   if (ms < 1e3) return `${Math.round(ms)}ms`;
@@ -31343,12 +43489,62 @@ ${TRUNCATION_NOTE}
   return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength));
 }
 
+// src/report/render-drift.ts
+var SHOWN_COLUMNS = 15;
+var METHOD_NAMES = {
+  ks: "Kolmogorov\u2013Smirnov",
+  wasserstein: "Wasserstein (normed)",
+  psi: "PSI",
+  jensenshannon: "Jensen\u2013Shannon",
+  chisquare: "chi-square"
+};
+function renderDriftSection(data, gates) {
+  const compared = data.filter((d) => d.drift);
+  if (compared.length === 0) return "";
+  return ["### Drift", ...compared.map((d) => renderDataset(d, gates.find((g) => g.metric === `drift.${d.name}`)))].join("\n\n");
+}
+function renderDataset(d, gate) {
+  const { version: version2, report } = d.drift;
+  const name = escapeMarkdown(d.name, { maxLength: 60 });
+  const verdict = report.drifted ? "\u274C **drifted**" : "\u2705 no dataset drift";
+  const gateNote = gate ? ` \xB7 gate ${gate.status === "fail" ? "\u274C fails" : gate.status === "pass" ? "\u2705 passes" : "\u23ED\uFE0F skipped"}` : " \xB7 not gated";
+  const summary = `**${name}** against v${escapeMarkdown(version2, { maxLength: 40 })}: ${verdict}, ${report.driftedColumns} of ${report.totalColumns} columns drifted (${formatPercent(report.share)}; the dataset drifts at ${formatPercent(report.driftShare)})${gateNote}`;
+  const rows = report.columns.map((c) => [
+    c.skipped ? "\u23ED\uFE0F" : c.drifted ? "\u274C" : "\u2705",
+    escapeMarkdown(c.column, { maxLength: 60 }),
+    METHOD_NAMES[c.method] ?? c.method,
+    c.skipped ? "\u2014" : c.scoreKind === "p_value" ? `p = ${formatScore(c.score)}` : formatScore(c.score),
+    c.scoreKind === "p_value" ? `p < ${formatScore(c.threshold)}` : `\u2265 ${formatScore(c.threshold)}`,
+    escapeMarkdown(c.skipped ?? c.direction, { maxLength: 120 })
+  ]);
+  const header = ["", "Column", "Method", "Statistic", "Drift at", "Shift"];
+  const shown = renderTable(header, rows.slice(0, SHOWN_COLUMNS), [3]);
+  const rest = rows.length > SHOWN_COLUMNS ? `
+
+${fold(`${rows.length - SHOWN_COLUMNS} more columns`, renderTable(header, rows.slice(SHOWN_COLUMNS), [3]))}` : "";
+  const changes = [
+    ...report.missingColumns.map((c) => `${escapeCode(c, { table: false, maxLength: 60 })} is gone`),
+    ...report.newColumns.map((c) => `${escapeCode(c, { table: false, maxLength: 60 })} is new`)
+  ];
+  const columnNote = changes.length > 0 ? `
+
+Columns: ${changes.join(", ")}.` : "";
+  return `${summary}
+
+${shown}${rest}${columnNote}`;
+}
+function formatScore(x) {
+  if (x === 0) return "0";
+  if (Math.abs(x) < 1e-3) return x.toExponential(1);
+  return String(Number(x.toPrecision(3)));
+}
+
 // src/metrics/read-plot.ts
-import path13 from "node:path";
+import path16 from "node:path";
 
 // src/metrics/read-metrics.ts
-import { readFile as readFile5 } from "node:fs/promises";
-import path12 from "node:path";
+import { readFile as readFile7 } from "node:fs/promises";
+import path15 from "node:path";
 
 // node_modules/csv-parse/lib/api/CsvError.js
 var CsvError = class _CsvError extends Error {
@@ -32437,7 +44633,7 @@ var transform2 = function(original_options = {}) {
                 pos += quote2.length - 1;
                 continue;
               } else if (relax_quotes === false) {
-                const err = this.__error(
+                const err2 = this.__error(
                   new CsvError(
                     "CSV_INVALID_CLOSING_QUOTE",
                     [
@@ -32451,7 +44647,7 @@ var transform2 = function(original_options = {}) {
                     this.__infoField()
                   )
                 );
-                if (err !== void 0) return err;
+                if (err2 !== void 0) return err2;
               } else {
                 this.state.quoting = false;
                 this.state.wasQuoting = true;
@@ -32465,7 +44661,7 @@ var transform2 = function(original_options = {}) {
                   const bom2 = Object.keys(boms).map(
                     (b) => boms[b].equals(this.state.field.toString()) ? b : false
                   ).filter(Boolean)[0];
-                  const err = this.__error(
+                  const err2 = this.__error(
                     new CsvError(
                       "INVALID_OPENING_QUOTE",
                       [
@@ -32480,7 +44676,7 @@ var transform2 = function(original_options = {}) {
                       }
                     )
                   );
-                  if (err !== void 0) return err;
+                  if (err2 !== void 0) return err2;
                 }
               } else {
                 this.state.quoting = true;
@@ -32591,7 +44787,7 @@ var transform2 = function(original_options = {}) {
       }
       if (end === true) {
         if (this.state.quoting === true) {
-          const err = this.__error(
+          const err2 = this.__error(
             new CsvError(
               "CSV_QUOTE_NOT_CLOSED",
               [
@@ -32602,7 +44798,7 @@ var transform2 = function(original_options = {}) {
               this.__infoField()
             )
           );
-          if (err !== void 0) return err;
+          if (err2 !== void 0) return err2;
         } else {
           if (this.state.wasQuoting === true || this.state.record.length !== 0 || this.state.field.length !== 0) {
             this.info.bytes = this.state.bufBytesStart + pos;
@@ -32654,7 +44850,7 @@ var transform2 = function(original_options = {}) {
         this.state.expectedRecordLength = recordLength;
       }
       if (recordLength !== this.state.expectedRecordLength) {
-        const err = columns === false ? new CsvError(
+        const err2 = columns === false ? new CsvError(
           "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
           [
             "Invalid Record Length:",
@@ -32682,9 +44878,9 @@ var transform2 = function(original_options = {}) {
         );
         if (relax_column_count === true || relax_column_count_less === true && recordLength < this.state.expectedRecordLength || relax_column_count_more === true && recordLength > this.state.expectedRecordLength) {
           this.info.invalid_field_length++;
-          this.state.error = err;
+          this.state.error = err2;
         } else {
-          const finalErr = this.__error(err);
+          const finalErr = this.__error(err2);
           if (finalErr) return finalErr;
         }
       }
@@ -32725,20 +44921,20 @@ var transform2 = function(original_options = {}) {
               raw === true ? { raw: this.state.rawBuffer.toString(encoding) } : {},
               info2 === true ? { info: this.__infoRecord() } : {}
             );
-            const err = this.__push(
+            const err2 = this.__push(
               objname === void 0 ? extRecord : [obj[objname], extRecord],
               push
             );
-            if (err) {
-              return err;
+            if (err2) {
+              return err2;
             }
           } else {
-            const err = this.__push(
+            const err2 = this.__push(
               objname === void 0 ? obj : [obj[objname], obj],
               push
             );
-            if (err) {
-              return err;
+            if (err2) {
+              return err2;
             }
           }
         } else {
@@ -32748,20 +44944,20 @@ var transform2 = function(original_options = {}) {
               raw === true ? { raw: this.state.rawBuffer.toString(encoding) } : {},
               info2 === true ? { info: this.__infoRecord() } : {}
             );
-            const err = this.__push(
+            const err2 = this.__push(
               objname === void 0 ? extRecord : [record2[objname], extRecord],
               push
             );
-            if (err) {
-              return err;
+            if (err2) {
+              return err2;
             }
           } else {
-            const err = this.__push(
+            const err2 = this.__push(
               objname === void 0 ? record2 : [record2[objname], record2],
               push
             );
-            if (err) {
-              return err;
+            if (err2) {
+              return err2;
             }
           }
         }
@@ -32794,8 +44990,8 @@ var transform2 = function(original_options = {}) {
         this.options.columns = normalizedHeaders;
         this.__resetRecord();
         return;
-      } catch (err) {
-        return err;
+      } catch (err2) {
+        return err2;
       }
     },
     __resetRecord: function() {
@@ -32817,8 +45013,8 @@ var transform2 = function(original_options = {}) {
         field = field.trimRight();
       }
       if (cast === true) {
-        const [err, f] = this.__cast(field);
-        if (err !== void 0) return err;
+        const [err2, f] = this.__cast(field);
+        if (err2 !== void 0) return err2;
         field = f;
       }
       this.state.record.push(field);
@@ -32837,8 +45033,8 @@ var transform2 = function(original_options = {}) {
         const info2 = this.__infoRecord();
         try {
           record2 = on_record.call(null, record2, info2);
-        } catch (err) {
-          return err;
+        } catch (err2) {
+          return err2;
         }
         if (record2 === void 0 || record2 === null) {
           return;
@@ -32858,8 +45054,8 @@ var transform2 = function(original_options = {}) {
         try {
           const info2 = this.__infoField();
           return [void 0, this.state.castField.call(null, field, info2)];
-        } catch (err) {
-          return [err];
+        } catch (err2) {
+          return [err2];
         }
       }
       if (this.__isFloat(field)) {
@@ -32985,22 +45181,22 @@ var transform2 = function(original_options = {}) {
     },
     __error: function(msg) {
       const { encoding, raw, skip_records_with_error } = this.options;
-      const err = typeof msg === "string" ? new Error(msg) : msg;
+      const err2 = typeof msg === "string" ? new Error(msg) : msg;
       if (skip_records_with_error) {
         this.state.recordHasError = true;
         if (this.options.on_skip !== void 0) {
           try {
             this.options.on_skip(
-              err,
+              err2,
               raw ? this.state.rawBuffer.toString(encoding) : void 0
             );
-          } catch (err2) {
-            return err2;
+          } catch (err3) {
+            return err3;
           }
         }
         return void 0;
       } else {
-        return err;
+        return err2;
       }
     },
     __infoDataSet: function() {
@@ -33055,7 +45251,7 @@ var parse3 = function(data, opts = {}) {
 };
 
 // src/metrics/read-metrics.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml4 = __toESM(require_dist(), 1);
 
 // src/metrics/direction.ts
 var LOWER_IS_BETTER = /* @__PURE__ */ new Set([
@@ -33231,14 +45427,14 @@ async function readMetricsFile(root, file2) {
   try {
     const text = await readTextFile(root, file2);
     if (text.trim() === "") throw new MetricsFileError(`${file2}: the file is empty`);
-    const ext = path12.extname(file2).toLowerCase();
+    const ext = path15.extname(file2).toLowerCase();
     if (ext === ".csv" || ext === ".tsv") return readTable(file2, parseDelimited(file2, text, ext === ".tsv" ? "	" : ","));
     const data = ext === ".json" ? parseJson(file2, text) : parseYamlFile(file2, text);
     if (data === null || typeof data !== "object") {
       throw new MetricsFileError(`${file2}: expected an object of metrics at the top level, found ${describeType(data)}`);
     }
     const out = [];
-    flatten(data, "", 0, out);
+    flatten2(data, "", 0, out);
     return out;
   } catch (error62) {
     if (error62 instanceof MetricsFileError) return error62;
@@ -33247,7 +45443,7 @@ async function readMetricsFile(root, file2) {
 }
 async function readTextFile(root, file2) {
   try {
-    return await readFile5(path12.resolve(root, file2), "utf8");
+    return await readFile7(path15.resolve(root, file2), "utf8");
   } catch (error62) {
     const code = error62.code;
     if (code === "ENOENT") throw new MetricsFileError(`${file2}: file not found (did the stage write it?)`);
@@ -33255,7 +45451,7 @@ async function readTextFile(root, file2) {
     throw new MetricsFileError(`${file2}: cannot be read (${code ?? error62.message})`);
   }
 }
-function parseNumeric(value) {
+function parseNumeric2(value) {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (typeof value !== "string") return null;
   const text = value.trim();
@@ -33283,7 +45479,7 @@ function describeJsonError(text, message) {
 }
 function parseYamlFile(file2, text) {
   try {
-    return (0, import_yaml3.parse)(text);
+    return (0, import_yaml4.parse)(text);
   } catch (error62) {
     const first = (error62.message.split("\n")[0] ?? "").replace(/:$/, "");
     throw new MetricsFileError(`${file2}: invalid YAML: ${first}`);
@@ -33311,7 +45507,7 @@ function readTable(file2, rows) {
   if (!header || !last) throw new MetricsFileError(`${file2}: has a header row but no data rows`);
   const out = [];
   header.forEach((name, i) => {
-    const value = parseNumeric(last[i]);
+    const value = parseNumeric2(last[i]);
     if (name !== "" && value !== null) out.push([name, value]);
   });
   return out;
@@ -33320,24 +45516,24 @@ function keyValuePairs(rows) {
   const [first] = rows;
   const hasHeader = first !== void 0 && KEY_HEADERS.has((first[0] ?? "").toLowerCase()) && VALUE_HEADERS.has((first[1] ?? "").toLowerCase());
   const body = hasHeader ? rows.slice(1) : rows;
-  const headerless = !hasHeader && rows.every((r) => r.length === 2 && parseNumeric(r[0]) === null && parseNumeric(r[1]) !== null);
+  const headerless = !hasHeader && rows.every((r) => r.length === 2 && parseNumeric2(r[0]) === null && parseNumeric2(r[1]) !== null);
   if (!hasHeader && !headerless) return void 0;
   const out = [];
   for (const [name, raw] of body) {
-    const value = parseNumeric(raw);
+    const value = parseNumeric2(raw);
     if (name && value !== null) out.push([name, value]);
   }
   return out;
 }
-function flatten(value, prefix, depth, out) {
+function flatten2(value, prefix2, depth, out) {
   if (depth > MAX_DEPTH) return;
   if (value !== null && typeof value === "object") {
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
-    for (const [key, child] of entries) flatten(child, prefix === "" ? key : `${prefix}.${key}`, depth + 1, out);
+    for (const [key, child] of entries) flatten2(child, prefix2 === "" ? key : `${prefix2}.${key}`, depth + 1, out);
     return;
   }
-  const n = parseNumeric(value);
-  if (n !== null && prefix !== "") out.push([prefix, n]);
+  const n = parseNumeric2(value);
+  if (n !== null && prefix2 !== "") out.push([prefix2, n]);
 }
 function describeDuplicate(name, firstFile, file2) {
   if (firstFile === file2) return `metric "${name}" is defined twice in ${file2}; keeping the first value`;
@@ -33360,7 +45556,7 @@ async function readPlot(root, stage, plot) {
       );
     }
   }
-  const points = rows.map((row) => [x, ...y].map((column) => parseNumeric(row[column])));
+  const points = rows.map((row) => [x, ...y].map((column) => parseNumeric2(row[column])));
   return {
     stage,
     file: file2,
@@ -33378,7 +45574,7 @@ function downsampleEvenly(items, max) {
   return Array.from({ length: max }, (_, k) => items[Math.round(k * step)]);
 }
 function parseRows(file2, text, wanted) {
-  const ext = path13.extname(file2).toLowerCase();
+  const ext = path16.extname(file2).toLowerCase();
   switch (ext) {
     case ".csv":
     case ".tsv": {
@@ -33484,22 +45680,22 @@ ${renderPlotTable(series)}
   return [caption, chart, table].filter((p) => p !== "").join("\n\n");
 }
 function renderSparkline(values, width = SPARKLINE_WIDTH) {
-  const finite = downsampleEvenly(
+  const finite2 = downsampleEvenly(
     values.filter((v) => Number.isFinite(v)),
     width
   );
-  if (finite.length === 0) return "";
-  const min = Math.min(...finite);
-  const span = Math.max(...finite) - min;
+  if (finite2.length === 0) return "";
+  const min = Math.min(...finite2);
+  const span = Math.max(...finite2) - min;
   const top = SPARK_BLOCKS.length - 1;
-  return finite.map((v) => SPARK_BLOCKS[span === 0 ? 0 : Math.round((v - min) / span * top)]).join("");
+  return finite2.map((v) => SPARK_BLOCKS[span === 0 ? 0 : Math.round((v - min) / span * top)]).join("");
 }
 function renderPlotTable(series) {
   const rows = columnValues(series).map(({ name, values }) => {
     if (values.length === 0) return `| ${escapeMarkdown(name, { maxLength: 80 })} | \u2014 | \u2014 | \u2014 | \u2014 | no values |`;
     const min = values.reduce((a, b) => Math.min(a, b));
     const max = values.reduce((a, b) => Math.max(a, b));
-    const cells = [values[0], min, max, values.at(-1)].map((v) => formatNumber(v ?? NaN));
+    const cells = [values[0], min, max, values.at(-1)].map((v) => formatNumber2(v ?? NaN));
     return `| ${escapeMarkdown(name, { maxLength: 80 })} | ${cells.join(" | ")} | ${renderSparkline(values)} |`;
   });
   return ["| Series | First | Min | Max | Last | Trend |", "| --- | ---: | ---: | ---: | ---: | --- |", ...rows].join("\n");
@@ -33549,7 +45745,7 @@ function mermaidString(text) {
 // src/report/render-sections.ts
 var MAX_INLINE_PARAMS = 15;
 var MAX_FAILED_CHECKS = 20;
-var MAX_EXAMPLES = 3;
+var MAX_EXAMPLES2 = 5;
 function renderDataSection(data, detail) {
   if (data.length === 0) return "";
   const summary = renderTable(
@@ -33572,7 +45768,7 @@ function renderFailedChecks(d, detail) {
     cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : "\u2014");
     cells.push(escapeMarkdown(c.message, { maxLength: 200 }));
     if (!detail.dataExamples) return cells;
-    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `line ${e.line}: ${escapeCode(e.value, { maxLength: 40 })}`);
+    const examples = c.examples.slice(0, MAX_EXAMPLES2).map((e) => `${escapeCode(`${d.path}:${e.line}${e.position === void 0 ? "" : `:${e.position}`}`, { maxLength: 80 })}${e.column === void 0 ? "" : ` ${escapeMarkdown(e.column, { maxLength: 40 })}`} ${escapeCode(e.value, { maxLength: 40 })}`);
     return [...cells, examples.join(" \xB7 ") || "\u2014"];
   });
   const more = failed.length > MAX_FAILED_CHECKS ? `
@@ -33631,7 +45827,7 @@ function renderStagesSection(stages) {
 
 ${table}`;
   const cached2 = stages.filter((s) => s.status === "cached").length;
-  const total = stages.reduce((sum, s) => sum + (s.status === "cached" ? 0 : s.durationMs ?? 0), 0);
+  const total = stages.reduce((sum3, s) => sum3 + (s.status === "cached" ? 0 : s.durationMs ?? 0), 0);
   const all = stages.length === 1 ? "the only stage" : `all ${stages.length}`;
   return fold(`Stages: ${all} succeeded${cached2 > 0 ? ` (${cached2} cached)` : ""} in ${formatDuration(total)}`, table);
 }
@@ -33701,7 +45897,7 @@ function listFailedGates(failed, text) {
 }
 function buildContext({ run, baseline, title }) {
   const gateResults = /* @__PURE__ */ new Map();
-  for (const r of run.gates.results) gateResults.set(r.metric, [...gateResults.get(r.metric) ?? [], r]);
+  for (const r of run.gates.results) if (r.rule !== "drift_share") gateResults.set(r.metric, [...gateResults.get(r.metric) ?? [], r]);
   const rows = new Map(compareMetrics(run.metrics, baseline?.metrics).map((row) => [row.name, row]));
   const missing = (name) => ({ name, change: baseline ? "removed" : "no-baseline", direction: "higher" });
   const gated = [...gateResults.keys()].map((name) => rows.get(name) ?? missing(name));
@@ -33716,7 +45912,7 @@ function composeReport(ctx, detail, truncated) {
   if (detail.sections) parts.push(renderRunContext(run));
   parts.push(renderMetricsSection(ctx, detail));
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderParamsSection(ctx.run, ctx.baseline));
+    parts.push(renderDataSection(run.data, detail), renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline));
     parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages));
   }
   if (truncated) parts.push(TRUNCATION_NOTE);
@@ -33795,7 +45991,7 @@ function renderGateBadge(r) {
   return `${r.status === "fail" ? "\u274C" : "\u23ED\uFE0F"} ${ruleLabel(r)}: ${escapeMarkdown(r.message, { maxLength: 120 })}`;
 }
 function ruleLabel(r) {
-  return `${r.rule.replace("_", " ")} ${formatNumber(r.threshold)}`;
+  return `${r.rule.replace("_", " ")} ${formatNumber2(r.threshold)}`;
 }
 
 // src/cli/commands/report.ts
@@ -33806,10 +46002,10 @@ async function reportCommand(settings) {
   const baseline = against ? await tryFindVersion(openRegistry(project, settings), record2.model.name, against) : void 0;
   const markdown = renderReport({ run: record2, baseline });
   if (settings.output) {
-    const file2 = path14.resolve(settings.cwd, settings.output);
-    await mkdir4(path14.dirname(file2), { recursive: true });
+    const file2 = path17.resolve(settings.cwd, settings.output);
+    await mkdir4(path17.dirname(file2), { recursive: true });
     await writeFile5(file2, markdown);
-    process.stdout.write(`wrote ${path14.relative(process.cwd(), file2)}
+    process.stdout.write(`wrote ${path17.relative(process.cwd(), file2)}
 `);
   } else {
     process.stdout.write(markdown.endsWith("\n") ? markdown : `${markdown}
@@ -33848,593 +46044,32 @@ async function rollbackCommand(settings) {
 
 // src/pipeline/run-pipeline.ts
 import { stat as stat6 } from "node:fs/promises";
-import os3 from "node:os";
-import path18 from "node:path";
+import os4 from "node:os";
+import path21 from "node:path";
 
-// src/data/validate-data.ts
-import { createHash as createHash3 } from "node:crypto";
-import { createReadStream as createReadStream3 } from "node:fs";
-import { stat as stat4 } from "node:fs/promises";
-import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
-
-// src/data/column-checks.ts
-var UNIQUE_CAP = 1e6;
-var DISTINCT_CAP = 1e4;
-var MAX_EXAMPLES2 = 5;
-var LISTED_VALUES = 10;
-var INTEGER = /^[+-]?\d+$/;
-var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-var DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
-var BOOLEANS = /* @__PURE__ */ new Map([["true", true], ["yes", true], ["1", true], ["false", false], ["no", false], ["0", false]]);
-function parseNumber(value) {
-  if (!NUMBER.test(value)) return void 0;
-  const number4 = Number(value);
-  return Number.isFinite(number4) ? number4 : void 0;
-}
-function parseBoolean(value) {
-  return BOOLEANS.get(value.toLowerCase());
-}
-function isIsoDate(value) {
-  const match = DATE.exec(value);
-  if (!match) return false;
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zoneHour = 0, zoneMinute = 0] = match.slice(1).map((part) => Number(part ?? 0));
-  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= lastDay && hour <= 23 && minute <= 59 && second <= 59 && zoneHour <= 23 && zoneMinute <= 59;
-}
-var TYPES = {
-  string: { noun: "strings" },
-  category: { noun: "strings" },
-  integer: { test: (value) => INTEGER.test(value), noun: "integers" },
-  number: { test: (_, number4) => number4 !== void 0, noun: "numbers" },
-  boolean: { test: (value) => parseBoolean(value) !== void 0, noun: "booleans (true/false/yes/no/1/0)" },
-  date: { test: isIsoDate, noun: "ISO 8601 dates" }
-};
-function allowedFailures(total, mostly) {
-  return Math.floor(Number((total * (1 - mostly)).toPrecision(12)));
-}
-function formatCount(count) {
-  return count.toLocaleString("en-US");
-}
-function formatShare(part, total) {
-  const percent = total === 0 ? 0 : 100 * part / total;
-  if (percent > 0 && percent < 0.1) return "<0.1%";
-  if (percent < 100 && percent > 99.9) return ">99.9%";
-  return `${percent.toFixed(1)}%`;
-}
-var ColumnChecker = class {
-  #column;
-  #spec;
-  #numeric;
-  #typeTest;
-  #isAllowed;
-  #pattern;
-  #patternError;
-  #seen;
-  #uniqueCapped = false;
-  #tallies = /* @__PURE__ */ new Map();
-  #notNumbers = 0;
-  #count = 0;
-  #nulls = 0;
-  #numbers = 0;
-  #low = Infinity;
-  #high = -Infinity;
-  #mean = 0;
-  #allNumeric = true;
-  #distinct = /* @__PURE__ */ new Set();
-  /** Without a spec the column is only profiled. */
-  constructor(column, spec) {
-    this.#column = column;
-    this.#spec = spec;
-    this.#numeric = spec?.type === "integer" || spec?.type === "number";
-    if (!spec) return;
-    this.#typeTest = spec.type && TYPES[spec.type].test;
-    if (!spec.nullable) this.#tallies.set("nullable", newTally());
-    if (this.#typeTest) this.#tallies.set("type", newTally());
-    if (spec.values) {
-      this.#isAllowed = allowedValues(spec.values, spec.type);
-      this.#tallies.set("values", newTally());
-    }
-    if (spec.min !== void 0) this.#tallies.set("min", newTally());
-    if (spec.max !== void 0) this.#tallies.set("max", newTally());
-    if (spec.pattern !== void 0) {
-      try {
-        this.#pattern = new RegExp(spec.pattern);
-        this.#tallies.set("pattern", newTally());
-      } catch (error62) {
-        this.#patternError = error62 instanceof Error ? error62.message : String(error62);
-      }
-    }
-    if (spec.unique) {
-      this.#seen = /* @__PURE__ */ new Set();
-      this.#tallies.set("unique", newTally());
-    }
-  }
-  /** Feeds one cell; `null` is an empty cell. */
-  add(value, line) {
-    const tallies = this.#tallies;
-    if (value === null) {
-      this.#nulls++;
-      fail(tallies.get("nullable"), line, "");
-      return;
-    }
-    this.#count++;
-    const spec = this.#spec;
-    const bounded = spec?.min !== void 0 || spec?.max !== void 0;
-    const wantsNumber = this.#numeric || bounded || spec?.type === void 0 && this.#allNumeric;
-    const number4 = wantsNumber ? parseNumber(value) : void 0;
-    const typeOk = this.#typeTest ? this.#typeTest(value, number4) : true;
-    if (!typeOk) {
-      fail(tallies.get("type"), line, value);
-    } else {
-      if (this.#isAllowed && !this.#isAllowed(value, number4)) fail(tallies.get("values"), line, value);
-      if (bounded && number4 === void 0) {
-        this.#notNumbers++;
-        fail(tallies.get("min"), line, value);
-        fail(tallies.get("max"), line, value);
-      } else if (bounded && number4 !== void 0) {
-        if (spec?.min !== void 0 && number4 < spec.min) fail(tallies.get("min"), line, value);
-        if (spec?.max !== void 0 && number4 > spec.max) fail(tallies.get("max"), line, value);
-      }
-    }
-    if (this.#pattern && !this.#pattern.test(value)) fail(tallies.get("pattern"), line, value);
-    if (this.#seen) this.#checkUnique(this.#seen, value, line);
-    this.#profile(value, number4);
-  }
-  #checkUnique(seen, value, line) {
-    if (seen.has(value)) fail(this.#tallies.get("unique"), line, value);
-    else if (seen.size < UNIQUE_CAP) seen.add(value);
-    else this.#uniqueCapped = true;
-  }
-  #profile(value, number4) {
-    if (this.#distinct) {
-      this.#distinct.add(value);
-      if (this.#distinct.size > DISTINCT_CAP) this.#distinct = void 0;
-    }
-    if (number4 !== void 0) {
-      this.#numbers++;
-      if (number4 < this.#low) this.#low = number4;
-      if (number4 > this.#high) this.#high = number4;
-      this.#mean += (number4 - this.#mean) / this.#numbers;
-    } else if (this.#spec?.type === void 0) {
-      this.#allNumeric = false;
-    }
-  }
-  /** Results of the declared checks, once every row has been added. */
-  results() {
-    const spec = this.#spec;
-    if (!spec) return [];
-    const results = [];
-    const push = (check2, build) => {
-      const tally = this.#tallies.get(check2);
-      if (tally) results.push(build(tally));
-    };
-    push("nullable", (tally) => this.#nullableResult(tally));
-    const typeNoun = spec.type && TYPES[spec.type].noun;
-    push("type", (tally) => this.#valueResult("type", tally, `are ${typeNoun}`, `are not ${typeNoun}`));
-    const list = listValues(spec.values ?? []);
-    push("values", (tally) => this.#valueResult("values", tally, `are in ${list}`, `are not in ${list}`));
-    const orNotNumbers = this.#notNumbers > 0 ? ` or not numbers` : "";
-    push("min", (tally) => this.#valueResult("min", tally, `are at least ${spec.min}`, `are below ${spec.min}${orNotNumbers}`));
-    push("max", (tally) => this.#valueResult("max", tally, `are at most ${spec.max}`, `are above ${spec.max}${orNotNumbers}`));
-    const pattern = `/${spec.pattern}/`;
-    if (this.#patternError !== void 0) {
-      const message = `${this.#column}: invalid pattern ${pattern}: ${this.#patternError}`;
-      results.push({ check: "pattern", column: this.#column, passed: false, failed: 0, total: 0, message, examples: [] });
-    }
-    push("pattern", (tally) => this.#valueResult("pattern", tally, `match ${pattern}`, `do not match ${pattern}`));
-    push("unique", (tally) => this.#uniqueResult(tally));
-    return results;
-  }
-  profile() {
-    const profile = { count: this.#count, nulls: this.#nulls };
-    const numeric = this.#numeric || this.#spec?.type === void 0 && this.#allNumeric;
-    if (numeric && this.#numbers > 0) {
-      profile.min = this.#low;
-      profile.max = this.#high;
-      profile.mean = this.#mean;
-    }
-    if (this.#distinct) profile.distinct = this.#distinct.size;
-    return profile;
-  }
-  #nullableResult(tally) {
-    const rows = this.#count + this.#nulls;
-    const message = tally.failed === 0 ? `${this.#column}: no empty cells in ${formatCount(rows)} rows` : `${this.#column}: ${formatCount(tally.failed)} of ${formatCount(rows)} rows (${formatShare(tally.failed, rows)}) are empty`;
-    return this.#result("nullable", tally, tally.failed === 0, rows, message);
-  }
-  #valueResult(check2, tally, passing, failing) {
-    const total = this.#count;
-    const mostly = this.#spec?.mostly ?? 1;
-    const allowed = allowedFailures(total, mostly);
-    const tolerance2 = mostly < 1 ? `; mostly ${mostly} allows ${formatCount(allowed)}` : "";
-    const message = total === 0 ? `${this.#column}: no values to check` : tally.failed === 0 ? `${this.#column}: all ${formatCount(total)} values ${passing}` : `${this.#column}: ${formatCount(tally.failed)} of ${formatCount(total)} values (${formatShare(tally.failed, total)}) ${failing}${tolerance2}`;
-    return this.#result(check2, tally, tally.failed <= allowed, total, message);
-  }
-  #uniqueResult(tally) {
-    const total = formatCount(this.#count);
-    const caveat = this.#uniqueCapped ? ` (only the first ${formatCount(UNIQUE_CAP)} distinct values were remembered; later repeats may be missed)` : "";
-    const message = tally.failed === 0 ? `${this.#column}: all ${total} values are unique${caveat}` : `${this.#column}: ${formatCount(tally.failed)} of ${total} values (${formatShare(tally.failed, this.#count)}) repeat an earlier value${caveat}`;
-    return this.#result("unique", tally, tally.failed === 0, this.#count, message);
-  }
-  #result(check2, tally, passed, total, message) {
-    return { check: check2, column: this.#column, passed, failed: tally.failed, total, message, examples: tally.examples };
-  }
-};
-function allowedValues(values, type) {
-  if (type === "integer" || type === "number") {
-    const allowed2 = new Set(values.map((v) => typeof v === "number" ? v : parseNumber(String(v))));
-    allowed2.delete(void 0);
-    return (_, number4) => allowed2.has(number4);
-  }
-  if (type === "boolean") {
-    const allowed2 = new Set(values.map((v) => typeof v === "boolean" ? v : parseBoolean(String(v))));
-    allowed2.delete(void 0);
-    return (value) => allowed2.has(parseBoolean(value));
-  }
-  const allowed = new Set(values.map(String));
-  return (value) => allowed.has(value);
-}
-function listValues(values) {
-  const shown = values.slice(0, LISTED_VALUES).map(String).join(", ");
-  return values.length > LISTED_VALUES ? `[${shown}, \u2026 ${values.length - LISTED_VALUES} more]` : `[${shown}]`;
-}
-function newTally() {
-  return { failed: 0, examples: [] };
-}
-function fail(tally, line, value) {
-  if (!tally) return;
-  tally.failed++;
-  if (tally.examples.length < MAX_EXAMPLES2) tally.examples.push({ line, value });
-}
-
-// src/data/data-error.ts
-var DataError = class extends Error {
-  name = "DataError";
-  line;
-  /** The offending text, for the check's examples. */
-  example;
-  constructor(message, line, example2) {
-    super(message);
-    this.line = line;
-    this.example = example2;
-  }
-};
-
-// src/data/reader.ts
-import { extname } from "node:path";
-
-// src/data/csv-reader.ts
-import { createReadStream as createReadStream2 } from "node:fs";
-
-// node_modules/csv-parse/lib/index.js
-import { Transform } from "stream";
-var Parser = class extends Transform {
-  constructor(opts = {}) {
-    super({ ...{ readableObjectMode: true }, ...opts, encoding: null });
-    this.api = transform2({
-      on_skip: (err, chunk) => {
-        this.emit("skip", err, chunk);
-      },
-      ...opts
-    });
-    this.state = this.api.state;
-    this.options = this.api.options;
-    this.info = this.api.info;
-  }
-  // Implementation of `Transform._transform`
-  _transform(buf, _, callback) {
-    if (this.state.stop === true) {
-      return;
-    }
-    const err = this.api.parse(
-      buf,
-      false,
-      (record2) => {
-        this.push(record2);
-      },
-      () => {
-        this.push(null);
-        this.end();
-        this.on("end", this.destroy);
-      }
-    );
-    if (err !== void 0) {
-      this.state.stop = true;
-    }
-    callback(err);
-  }
-  // Implementation of `Transform._flush`
-  _flush(callback) {
-    if (this.state.stop === true) {
-      return;
-    }
-    const err = this.api.parse(
-      void 0,
-      true,
-      (record2) => {
-        this.push(record2);
-      },
-      () => {
-        this.push(null);
-        this.on("end", this.destroy);
-      }
-    );
-    callback(err);
-  }
-};
-
-// src/data/csv-reader.ts
-var MAX_RECORD_BYTES = 8 * 1024 * 1024;
-var EXAMPLE_CHARS = 200;
-var BatchingParser = class extends Parser {
-  /** Newlines inside and after every record pushed so far. */
-  #newlinesBefore = 0;
-  #batch = [];
-  constructor(delimiter) {
-    super({
-      delimiter,
-      bom: true,
-      skip_empty_lines: true,
-      relax_quotes: true,
-      // Ragged rows are reported by the reader, which knows the header.
-      relax_column_count: true,
-      max_record_size: MAX_RECORD_BYTES
-    });
-  }
-  /** Line where the next record starts (or the unfinished one an error stopped in). */
-  nextLine() {
-    return 1 + this.#newlinesBefore + this.info.empty_lines;
-  }
-  push(chunk, encoding) {
-    if (!Array.isArray(chunk)) {
-      this.#flushBatch();
-      return super.push(chunk, encoding);
-    }
-    const fields = chunk;
-    this.#batch.push({ line: this.nextLine(), fields });
-    this.#newlinesBefore += 1 + countNewlines(fields);
-    return true;
-  }
-  _transform(chunk, encoding, callback) {
-    super._transform(chunk, encoding, (error62) => {
-      this.#flushBatch();
-      callback(error62);
-    });
-  }
-  #flushBatch() {
-    if (this.#batch.length === 0) return;
-    super.push(this.#batch);
-    this.#batch = [];
-  }
-};
-function openCsvReader(absPath, delimiter) {
-  const parser = new BatchingParser(delimiter);
-  const file2 = createReadStream2(absPath);
-  file2.on("error", (error62) => parser.destroy(error62));
-  file2.pipe(parser);
-  const batches = parser[Symbol.asyncIterator]();
-  let pending = [];
-  const nextBatch = async () => {
-    if (pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      return batch;
-    }
-    try {
-      const result = await batches.next();
-      return result.done ? void 0 : result.value;
-    } catch (error62) {
-      throw error62 instanceof CsvError ? toDataError(error62, parser.nextLine()) : error62;
-    }
-  };
-  const close = () => {
-    file2.destroy();
-    parser.destroy();
-  };
-  let header;
-  const columns = () => {
-    header ??= (async () => {
-      const batch = await nextBatch();
-      if (!batch) throw new DataError("file is empty: expected a header row");
-      pending = batch.slice(1);
-      return readHeader(batch[0]);
-    })().catch((error62) => {
-      close();
-      throw error62;
-    });
-    return header;
-  };
-  async function* rows() {
-    const names = await columns();
-    try {
-      for (let batch = await nextBatch(); batch; batch = await nextBatch()) {
-        for (const { line, fields } of batch) {
-          if (fields.length !== names.length) {
-            throw new DataError(
-              `line ${line}: expected ${names.length} fields, found ${fields.length}`,
-              line,
-              truncate(fields.join(delimiter))
-            );
-          }
-          const values = fields;
-          for (let i = 0; i < values.length; i++) if (values[i] === "") values[i] = null;
-          yield { line, values };
-        }
-      }
-    } finally {
-      close();
-    }
-  }
-  return { columns, rows };
-}
-function readHeader(record2) {
-  const seen = /* @__PURE__ */ new Set();
-  for (const name of record2.fields) {
-    if (seen.has(name)) throw new DataError(`line ${record2.line}: duplicate column name "${name}" in the header`, record2.line);
-    seen.add(name);
-  }
-  return record2.fields;
-}
-function countNewlines(fields) {
-  let count = 0;
-  for (const field of fields) {
-    for (let at = field.indexOf("\n"); at !== -1; at = field.indexOf("\n", at + 1)) count++;
-  }
-  return count;
-}
-function toDataError(error62, line) {
-  switch (error62.code) {
-    case "CSV_QUOTE_NOT_CLOSED":
-      return new DataError(`line ${line}: a quoted field is never closed`, line);
-    case "CSV_MAX_RECORD_SIZE":
-      return new DataError(
-        `line ${line}: a row longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB starts here; is a quote left open?`,
-        line
-      );
-    default:
-      return new DataError(`line ${line}: ${error62.message}`, line);
-  }
-}
-function truncate(text) {
-  return text.length <= EXAMPLE_CHARS ? text : `${text.slice(0, EXAMPLE_CHARS)}\u2026`;
-}
-
-// src/data/reader.ts
-var FORMAT_BY_EXTENSION = {
-  ".csv": "csv",
-  ".tsv": "tsv",
-  ".jsonl": "jsonl",
-  ".json": "json",
-  ".parquet": "parquet"
-};
-function detectFormat(path20, explicit) {
-  if (explicit) return explicit;
-  const format = FORMAT_BY_EXTENSION[extname(path20).toLowerCase()];
-  if (!format) {
-    throw new DataError(
-      `cannot tell the format of ${path20} from its extension; set format: to one of ${Object.values(FORMAT_BY_EXTENSION).join(", ")}`
-    );
-  }
-  return format;
-}
-function openDataReader(absPath, format) {
-  switch (format) {
-    case "csv":
-      return openCsvReader(absPath, ",");
-    case "tsv":
-      return openCsvReader(absPath, "	");
-    case "json":
-    case "jsonl":
-    case "parquet":
-      throw new DataError(`format '${format}' is not supported yet`);
-  }
-}
-
-// src/data/validate-data.ts
-var LISTED_COLUMNS = 20;
-async function validateData(root, name, entry) {
-  const result = { name, path: entry.path, format: entry.format ?? "unknown", rows: 0, profile: {} };
-  let sha256;
-  try {
-    const format = detectFormat(entry.path, entry.format);
-    result.format = format;
-    const absPath = resolveInside(root, entry.path);
-    if (!(await stat4(absPath)).isFile()) throw new DataError(`${entry.path} is not a file`);
-    const [hash2, scan] = await Promise.all([hashFile(absPath), scanFile(absPath, format, entry)]);
-    sha256 = hash2;
-    if (scan.failure) return { ...result, sha256, rows: scan.rows, passed: false, checks: [scan.failure] };
-    const checks = collectChecks(scan, entry);
-    const profile = Object.fromEntries(scan.columns.map((column, i) => [column, scan.checkers[i].profile()]));
-    return { ...result, sha256, rows: scan.rows, passed: checks.every((c) => c.passed), checks, profile };
-  } catch (error62) {
-    return { ...result, sha256, passed: false, checks: [readFailure(describeReadError(error62, entry.path))] };
-  }
-}
-async function scanFile(absPath, format, entry) {
-  const scan = { columns: [], rows: 0, checkers: [] };
-  try {
-    const reader = openDataReader(absPath, format);
-    const columns = scan.columns = await reader.columns();
-    const checkers = scan.checkers = columns.map((column) => new ColumnChecker(column, declaredSpec(entry, column)));
-    for await (const { line, values } of reader.rows()) {
-      scan.rows++;
-      for (let i = 0; i < checkers.length; i++) checkers[i].add(values[i] ?? null, line);
-    }
-  } catch (error62) {
-    if (!(error62 instanceof DataError)) throw error62;
-    const { message, line, example: example2 } = error62;
-    scan.failure = readFailure(message, line !== void 0 && example2 !== void 0 ? [{ line, value: example2 }] : []);
-  }
-  return scan;
-}
-function collectChecks(scan, entry) {
-  const checks = [];
-  if (entry.rows && (entry.rows.min !== void 0 || entry.rows.max !== void 0)) checks.push(rowsCheck(scan.rows, entry.rows));
-  if (entry.strict_columns) checks.push(strictColumnsCheck(scan.columns, entry));
-  for (const column of Object.keys(entry.columns)) {
-    const index = scan.columns.indexOf(column);
-    checks.push(presenceCheck(column, index !== -1, scan.columns));
-    if (index !== -1) checks.push(...scan.checkers[index].results());
-  }
-  return checks;
-}
-function rowsCheck(rows, bounds) {
-  const { min, max } = bounds;
-  const expected = min !== void 0 && max !== void 0 ? `between ${formatCount(min)} and ${formatCount(max)}` : min !== void 0 ? `at least ${formatCount(min)}` : `at most ${formatCount(max ?? 0)}`;
-  const passed = rows >= (min ?? 0) && rows <= (max ?? Infinity);
-  const message = `${formatCount(rows)} ${rows === 1 ? "row" : "rows"}${passed ? ", " : "; "}expected ${expected}`;
-  return fileCheck("rows", passed, message);
-}
-function strictColumnsCheck(columns, entry) {
-  const extra = columns.filter((column) => declaredSpec(entry, column) === void 0);
-  const message = extra.length === 0 ? `all ${formatCount(columns.length)} columns are declared` : `${formatCount(extra.length)} of ${formatCount(columns.length)} columns not declared under columns: ${listColumns(extra)}`;
-  return { check: "strict_columns", passed: extra.length === 0, failed: extra.length, total: columns.length, message, examples: [] };
-}
-function presenceCheck(column, present, columns) {
-  const message = present ? `${column}: present` : `${column}: column is missing; the file has ${listColumns(columns)}`;
-  return fileCheck("presence", present, message, column);
-}
-function fileCheck(check2, passed, message, column) {
-  return { check: check2, ...column === void 0 ? {} : { column }, passed, failed: passed ? 0 : 1, total: 1, message, examples: [] };
-}
-function readFailure(message, examples = []) {
-  return { ...fileCheck("read", false, message), examples };
-}
-function declaredSpec(entry, column) {
-  return Object.hasOwn(entry.columns, column) ? entry.columns[column] : void 0;
-}
-function listColumns(columns) {
-  const shown = columns.slice(0, LISTED_COLUMNS).join(", ");
-  return columns.length > LISTED_COLUMNS ? `${shown}, \u2026 ${columns.length - LISTED_COLUMNS} more` : shown || "(no columns)";
-}
-function resolveInside(root, path20) {
-  const absPath = resolve3(root, path20);
-  const inside = relative2(resolve3(root), absPath);
-  if (inside === ".." || inside.startsWith(`..${sep2}`) || isAbsolute2(inside)) throw new DataError(`${path20} is outside the repository`);
-  return absPath;
-}
-function hashFile(absPath) {
-  return new Promise((done, failed) => {
-    const hash2 = createHash3("sha256");
-    createReadStream3(absPath).on("data", (chunk) => hash2.update(chunk)).on("error", failed).on("end", () => done(hash2.digest("hex")));
+// src/metrics/drift-gates.ts
+var LISTED2 = 5;
+function driftGates(data, results) {
+  return Object.entries(data).flatMap(([name, entry]) => {
+    if (!entry.drift?.gate) return [];
+    const base = { metric: `drift.${name}`, rule: "drift_share", threshold: entry.drift.share };
+    const drift = results.find((r) => r.name === name)?.drift;
+    if (!drift) return [{ ...base, status: "skipped", message: "no baseline profile to compare with (no baseline version, or one stored before profiles were)" }];
+    const { report, version: version2 } = drift;
+    const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
+    const listed = drifted.slice(0, LISTED2).join(", ") + (drifted.length > LISTED2 ? `, \u2026 ${drifted.length - LISTED2} more` : "");
+    const share = `${report.driftedColumns} of ${report.totalColumns} columns drifted against v${version2}`;
+    const message = report.drifted ? `${share}${listed ? ` (${listed})` : ""}; the dataset drifts at ${percent2(entry.drift.share)}` : `${share}, under ${percent2(entry.drift.share)}`;
+    return [{ ...base, value: report.share, status: report.drifted ? "fail" : "pass", message }];
   });
 }
-function describeReadError(error62, path20) {
-  if (error62 instanceof DataError) return error62.message;
-  if (!isFileSystemError(error62)) throw error62;
-  switch (error62.code) {
-    case "ENOENT":
-      return `file not found: ${path20}`;
-    case "EACCES":
-    case "EPERM":
-      return `cannot read ${path20}: permission denied`;
-    case "EISDIR":
-      return `${path20} is not a file`;
-    default:
-      return `cannot read ${path20}: ${error62.message}`;
-  }
+function withDriftGates(verdict, gates) {
+  if (gates.length === 0) return verdict;
+  const results = [...verdict.results, ...gates];
+  return { ...verdict, passed: results.every((r) => r.status !== "fail"), results };
 }
-function isFileSystemError(error62) {
-  return error62 instanceof Error && typeof error62.syscall === "string";
+function percent2(share) {
+  return `${Number((share * 100).toPrecision(4))}%`;
 }
 
 // src/metrics/gates.ts
@@ -34472,12 +46107,12 @@ function evaluateRule(rule, ctx) {
 }
 function checkMin({ metric, threshold, value }) {
   const ok = value >= threshold - tolerance(value, threshold);
-  const message = `${formatNumber(value)} ${ok ? "\u2265" : "<"} ${formatNumber(threshold)}`;
+  const message = `${formatNumber2(value)} ${ok ? "\u2265" : "<"} ${formatNumber2(threshold)}`;
   return { metric, rule: "min", threshold, value, status: ok ? "pass" : "fail", message };
 }
 function checkMax({ metric, threshold, value }) {
   const ok = value <= threshold + tolerance(value, threshold);
-  const message = `${formatNumber(value)} ${ok ? "\u2264" : ">"} ${formatNumber(threshold)}`;
+  const message = `${formatNumber2(value)} ${ok ? "\u2264" : ">"} ${formatNumber2(threshold)}`;
   return { metric, rule: "max", threshold, value, status: ok ? "pass" : "fail", message };
 }
 function checkRelative(rule, ctx) {
@@ -34500,68 +46135,107 @@ function checkRelative(rule, ctx) {
   };
 }
 function describeMove(rule, moved, base, threshold, eps) {
-  const from = formatNumber(base);
+  const from = formatNumber2(base);
   if (Math.abs(moved) <= eps) return `unchanged from ${from}`;
   const forbidden = rule === "max_drop" ? "dropped" : "rose";
   const allowed = rule === "max_drop" ? "rose" : "dropped";
-  if (moved > 0) return `${forbidden} ${formatNumber(moved)} from ${from} (max ${formatNumber(threshold)})`;
-  return `${allowed} ${formatNumber(-moved)} from ${from}`;
+  if (moved > 0) return `${forbidden} ${formatNumber2(moved)} from ${from} (max ${formatNumber2(threshold)})`;
+  return `${allowed} ${formatNumber2(-moved)} from ${from}`;
 }
 function describeMissing(metric, readFiles) {
   const read = readFiles.length > 0 ? `read ${readFiles.join(", ")}` : "no metrics files were read";
   return `metric "${metric}" was not produced; ${read}`;
 }
 
+// src/data/drift/drift-settings.ts
+function driftSettings(entry, baseline) {
+  const excluded = new Set(Object.entries(entry.columns).flatMap(([name, spec]) => spec.drift === false ? [name] : []));
+  const columns = entry.drift?.columns ?? [...baseline.columns.keys()];
+  const perColumn = /* @__PURE__ */ new Map();
+  for (const [name, spec] of Object.entries(entry.columns)) {
+    if (spec.drift) perColumn.set(name, { ...spec.drift.method ? { method: spec.drift.method } : {}, ...spec.drift.threshold === void 0 ? {} : { threshold: spec.drift.threshold } });
+  }
+  return {
+    columns: columns.filter((name) => !excluded.has(name)),
+    perColumn,
+    ...entry.drift?.method ? { method: entry.drift.method } : {},
+    ...entry.drift?.threshold === void 0 ? {} : { threshold: entry.drift.threshold },
+    share: entry.drift?.share ?? 0.5
+  };
+}
+
+// src/pipeline/check-dataset.ts
+async function checkDataset(root, runId, name, entry, baseline, options = {}) {
+  const { result, profile } = await validateData(root, name, entry, options);
+  if (!profile) return { result };
+  result.profileFile = await writeRunProfile(root, runId, name, tableProfileToJSON(profile));
+  if (!baseline) return { result };
+  let stored;
+  try {
+    stored = await baseline.read(name);
+  } catch (error62) {
+    return { result, warning: `drift of "${name}" not computed: cannot read the profile of v${baseline.version}: ${error62.message}` };
+  }
+  if (stored === void 0) return { result };
+  try {
+    const reference = parseTableProfile(stored);
+    result.drift = { version: baseline.version, report: compareProfiles(reference, profile, driftSettings(entry, reference)) };
+  } catch (error62) {
+    return { result, warning: `drift of "${name}" not computed against v${baseline.version}: ${error62.message}` };
+  }
+  return { result };
+}
+
 // src/pipeline/hash-files.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream as createReadStream4 } from "node:fs";
+import { createHash as createHash5 } from "node:crypto";
+import { createReadStream as createReadStream3 } from "node:fs";
 import { readdir, realpath, stat as stat5 } from "node:fs/promises";
-import path15 from "node:path";
+import path18 from "node:path";
 async function hashFile2(absPath) {
-  const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream4(absPath)) hash2.update(chunk);
+  const hash2 = createHash5("sha256");
+  for await (const chunk of createReadStream3(absPath)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 async function tryHashPath(absPath) {
   const info = await stat5(absPath).catch(() => void 0);
   if (!info) return void 0;
   if (!info.isDirectory()) return hashFile2(absPath);
-  const hash2 = createHash4("sha256");
+  const hash2 = createHash5("sha256");
   for (const rel of await listFiles(absPath)) {
-    hash2.update(`${rel}\0${await hashFile2(path15.join(absPath, rel))}
+    hash2.update(`${rel}\0${await hashFile2(path18.join(absPath, rel))}
 `);
   }
   return `dir:${hash2.digest("hex")}`;
 }
 async function hashPaths(root, paths) {
-  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path15.join(root, p))]));
+  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path18.join(root, p))]));
   return Object.fromEntries(entries);
 }
-async function listFiles(dir, prefix = "", seen = /* @__PURE__ */ new Set()) {
-  const here = await realpath(path15.join(dir, prefix));
+async function listFiles(dir, prefix2 = "", seen = /* @__PURE__ */ new Set()) {
+  const here = await realpath(path18.join(dir, prefix2));
   if (seen.has(here)) return [];
   seen.add(here);
-  const entries = await readdir(path15.join(dir, prefix), { withFileTypes: true });
+  const entries = await readdir(path18.join(dir, prefix2), { withFileTypes: true });
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const files = [];
   for (const entry of entries) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    const target = entry.isSymbolicLink() ? await stat5(path15.join(dir, rel)).catch(() => void 0) : entry;
+    const rel = prefix2 ? `${prefix2}/${entry.name}` : entry.name;
+    const target = entry.isSymbolicLink() ? await stat5(path18.join(dir, rel)).catch(() => void 0) : entry;
     if (target?.isDirectory()) files.push(...await listFiles(dir, rel, seen));
     else if (target?.isFile()) files.push(rel);
   }
   return files;
 }
 function hashText(...parts) {
-  const hash2 = createHash4("sha256");
+  const hash2 = createHash5("sha256");
   for (const part of parts) hash2.update(`${part}\0`);
   return hash2.digest("hex");
 }
 
 // src/pipeline/params.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-import { readFile as readFile6 } from "node:fs/promises";
-import path16 from "node:path";
+var import_yaml5 = __toESM(require_dist(), 1);
+import { readFile as readFile8 } from "node:fs/promises";
+import path19 from "node:path";
 var DEFAULT_PARAMS_FILE = "params.yaml";
 var ParamsError = class extends Error {
   name = "ParamsError";
@@ -34570,14 +46244,14 @@ async function loadParams(root, file2) {
   const rel = file2 ?? DEFAULT_PARAMS_FILE;
   let text;
   try {
-    text = await readFile6(path16.join(root, rel), "utf8");
+    text = await readFile8(path19.join(root, rel), "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT" && file2 === void 0) return {};
     throw new ParamsError(`cannot read params file "${rel}": ${error62.message}`, { cause: error62 });
   }
   let value;
   try {
-    value = rel.endsWith(".json") ? JSON.parse(text) : (0, import_yaml4.parse)(text, { maxAliasCount: 100 });
+    value = rel.endsWith(".json") ? JSON.parse(text) : (0, import_yaml5.parse)(text, { maxAliasCount: 100 });
   } catch (error62) {
     throw new ParamsError(`params file "${rel}" is not valid ${rel.endsWith(".json") ? "JSON" : "YAML"}: ${error62.message.split("\n")[0]}`, { cause: error62 });
   }
@@ -34585,10 +46259,10 @@ async function loadParams(root, file2) {
   if (typeof value !== "object" || Array.isArray(value)) throw new ParamsError(`params file "${rel}" must hold a mapping of keys, e.g. "train: { epochs: 10 }"`);
   return flattenParams(value);
 }
-function flattenParams(value, prefix = "") {
+function flattenParams(value, prefix2 = "") {
   const out = {};
   for (const [key, inner] of Object.entries(value)) {
-    const name = prefix ? `${prefix}.${key}` : key;
+    const name = prefix2 ? `${prefix2}.${key}` : key;
     if (inner !== null && typeof inner === "object" && !Array.isArray(inner)) Object.assign(out, flattenParams(inner, name));
     else if (Array.isArray(inner)) out[name] = JSON.stringify(inner);
     else if (inner instanceof Date) out[name] = inner.toISOString();
@@ -34612,15 +46286,15 @@ function paramEnvName(key) {
 
 // src/pipeline/run-stage.ts
 import { mkdir as mkdir5 } from "node:fs/promises";
-import path17 from "node:path";
+import path20 from "node:path";
 
 // src/pipeline/process-runner.ts
 import { spawn as spawn2 } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 function runCommand(options) {
   const { command, cwd, env, timeoutMs, onLine, signal, graceMs = 3e3 } = options;
-  return new Promise((resolve4) => {
-    if (signal?.aborted) return resolve4({ kind: "aborted" });
+  return new Promise((resolve5) => {
+    if (signal?.aborted) return resolve5({ kind: "aborted" });
     const isWindows = process.platform === "win32";
     const child = spawn2(command, { cwd, env, shell: true, detached: !isWindows, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
     let stopped;
@@ -34642,22 +46316,22 @@ function runCommand(options) {
       if (line.trim()) lastError = line.trim();
       onLine("stderr", line);
     });
-    const finish = (result) => {
+    const finish2 = (result) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (killTimer && !stopped) clearTimeout(killTimer);
       signal?.removeEventListener("abort", onAbort);
-      resolve4(result);
+      resolve5(result);
     };
-    child.on("error", (error62) => finish({ kind: "spawn-failed", message: error62.message }));
+    child.on("error", (error62) => finish2({ kind: "spawn-failed", message: error62.message }));
     child.on("close", (code, sig) => {
       flushStdout();
       flushStderr();
-      if (stopped === "timed-out") return finish({ kind: "timed-out", timeoutMs });
-      if (stopped === "aborted") return finish({ kind: "aborted" });
-      if (sig) return finish({ kind: "signaled", signal: sig, lastError });
-      finish({ kind: "exited", exitCode: code ?? 1, lastError });
+      if (stopped === "timed-out") return finish2({ kind: "timed-out", timeoutMs });
+      if (stopped === "aborted") return finish2({ kind: "aborted" });
+      if (sig) return finish2({ kind: "signaled", signal: sig, lastError });
+      finish2({ kind: "exited", exitCode: code ?? 1, lastError });
     });
   });
 }
@@ -34673,10 +46347,10 @@ function killTree(pid, signal) {
   }
 }
 function forwardLines(stream, onLine) {
-  const decoder = new StringDecoder("utf8");
+  const decoder4 = new StringDecoder("utf8");
   let buffer = "";
   stream.on("data", (chunk) => {
-    buffer += decoder.write(chunk);
+    buffer += decoder4.write(chunk);
     let newline = buffer.indexOf("\n");
     while (newline !== -1) {
       onLine(buffer.slice(0, newline).replace(/\r$/, ""));
@@ -34685,7 +46359,7 @@ function forwardLines(stream, onLine) {
     }
   });
   return () => {
-    buffer += decoder.end();
+    buffer += decoder4.end();
     if (buffer) onLine(buffer);
     buffer = "";
   };
@@ -34711,7 +46385,7 @@ async function runStage(ctx) {
     const unchanged = products.every((p) => hashes[p] === ctx.previous.outs[p] && (hashes[p] !== void 0 || !stage.outs.includes(p)));
     if (unchanged) return { ...base, hash: hash2, deps, outs: definedOnly(hashes), params, status: "cached" };
   }
-  await Promise.all(products.map((o) => mkdir5(path17.dirname(path17.join(root, o)), { recursive: true })));
+  await Promise.all(products.map((o) => mkdir5(path20.dirname(path20.join(root, o)), { recursive: true })));
   ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
@@ -34805,9 +46479,10 @@ async function runPipeline(options) {
   let saving = Promise.resolve();
   const execute = async (node2) => {
     if (node2.kind === "data") {
-      const result = await validateData(root, node2.name, spec.data[node2.name]);
+      const { result, warning } = await checkDataset(root, id, node2.name, spec.data[node2.name], options.baselineProfiles, { threads: options.dataThreads, onProgress: options.onDataProgress?.(node2.name) });
       data.push(result);
       logger.data(result);
+      if (warning) logger.info(`\u26A0 ${warning}`);
       return { ok: result.passed };
     }
     const stage = spec.stages[node2.name];
@@ -34836,7 +46511,7 @@ async function runPipeline(options) {
   };
   const nodes = buildDag(spec);
   const failedFirst = /* @__PURE__ */ new Map();
-  const outcome = await runGraph(nodes, options.jobs ?? os3.availableParallelism(), {
+  const outcome = await runGraph(nodes, options.jobs ?? os4.availableParallelism(), {
     execute,
     block: (node2, cause) => {
       const origin = failedFirst.get(cause) ?? cause;
@@ -34857,7 +46532,7 @@ async function runPipeline(options) {
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
-  const gates = evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage);
+  const gates = withDriftGates(evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage), driftGates(spec.data, data));
   const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p));
   for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run, or is not a file` });
   const failed = [...outcome.values()].some((o) => o !== "ok") || missingArtifacts.length > 0 || metricsFailed;
@@ -34914,48 +46589,20 @@ async function hashArtifacts(root, paths) {
   const hashes = await hashPaths(root, paths);
   const records = await Promise.all(
     paths.map(async (p) => {
-      const info = hashes[p] === void 0 ? void 0 : await stat6(path18.join(root, p));
+      const info = hashes[p] === void 0 ? void 0 : await stat6(path21.join(root, p));
       return info?.isFile() ? [{ path: p, sha256: hashes[p], size: info.size }] : [];
     })
   );
   return records.flat();
 }
 
-// src/data/format-data-result.ts
-var SHOWN_EXAMPLES = 3;
-var EXAMPLE_CHARS2 = 40;
-function formatDataResult(result) {
-  const failing = result.checks.filter((check2) => !check2.passed);
-  const mark = result.passed ? "\u2713" : "\u2717";
-  const title = `${mark} ${result.name} ${result.path}`;
-  const lines = [`${title}: ${summarize(result, failing.length)}`];
-  for (const check2 of failing) lines.push(`    ${describeFailure(check2)}`);
-  return lines.join("\n");
-}
-function summarize(result, failed) {
-  if (result.checks.some((check2) => check2.check === "read" && !check2.passed)) return "could not be read";
-  const rows = `${result.rows.toLocaleString("en-US")} ${result.rows === 1 ? "row" : "rows"}`;
-  const total = result.checks.length;
-  if (failed === 0) return `${rows}, ${total} ${total === 1 ? "check" : "checks"} passed`;
-  return `${rows}, ${failed} of ${total} ${total === 1 ? "check" : "checks"} failed`;
-}
-function describeFailure(check2) {
-  const examples = check2.examples.slice(0, SHOWN_EXAMPLES).map((e) => `line ${e.line}: ${quote(e.value)}`);
-  const more = check2.failed > SHOWN_EXAMPLES && examples.length === SHOWN_EXAMPLES ? ", \u2026" : "";
-  return examples.length === 0 ? `[${check2.check}] ${check2.message}` : `[${check2.check}] ${check2.message} (${examples.join(", ")}${more})`;
-}
-function quote(value) {
-  const shown = value.length > EXAMPLE_CHARS2 ? `${value.slice(0, EXAMPLE_CHARS2)}\u2026` : value;
-  return JSON.stringify(shown);
-}
-
 // src/cli/console-logger.ts
 function createConsoleLogger(options) {
   const out = options.out ?? process.stdout;
-  const err = options.err ?? process.stderr;
+  const err2 = options.err ?? process.stderr;
   return {
     stageLine: (stage, stream, line) => {
-      if (!options.quiet) (stream === "stderr" ? err : out).write(`[${stage}] ${line}
+      if (!options.quiet) (stream === "stderr" ? err2 : out).write(`[${stage}] ${line}
 `);
     },
     info: (message) => out.write(`${message}
@@ -34966,7 +46613,7 @@ function createConsoleLogger(options) {
 }
 
 // src/cli/commands/run.ts
-import path19 from "node:path";
+import path22 from "node:path";
 async function runCommand2(settings) {
   const project = await loadProject(settings);
   for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}
@@ -34986,6 +46633,9 @@ async function runCommand2(settings) {
       specSha256: project.specSha256,
       ...await gitRunOptions(project.root, project.spec, project.specFile),
       baseline,
+      ...baseline ? { baselineProfiles: { version: baseline.version, read: (data) => registry2.readProfile(baseline, data) } } : {},
+      dataThreads: settings.threads,
+      onDataProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true }).update,
       force: settings.force,
       jobs: settings.jobs,
       logger: createConsoleLogger({ quiet: settings.quiet }),
@@ -34993,7 +46643,7 @@ async function runCommand2(settings) {
     });
     process.stdout.write(`
 ${renderVerdictLine(record2, { format: "text" })}
-run ${record2.id} recorded in ${path19.relative(process.cwd(), file2)}
+run ${record2.id} recorded in ${path22.relative(process.cwd(), file2)}
 `);
     if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile));
     return record2.status === "succeeded" && record2.gates.passed ? 0 : 1;
@@ -35009,7 +46659,7 @@ async function validateDeclaredData(root, spec) {
   for (const [name, entry] of Object.entries(spec.data)) {
     const producer = Object.entries(spec.stages).find(([, stage]) => stage.outs.some((o) => pathsOverlap(o, entry.path)));
     if (producer) checks.push({ name, path: entry.path, producedBy: producer[0] });
-    else checks.push({ name, path: entry.path, result: await validateData(root, name, entry) });
+    else checks.push({ name, path: entry.path, result: (await validateData(root, name, entry)).result });
   }
   return checks;
 }
@@ -35080,10 +46730,10 @@ function pickKeyMetrics(versions) {
 function formatMetrics(version2, names) {
   const metrics = version2.manifest?.metrics;
   if (!metrics) return "(no manifest)";
-  const parts = names.flatMap((name) => metrics[name] ? [`${name}=${formatNumber2(metrics[name].value)}`] : []);
+  const parts = names.flatMap((name) => metrics[name] ? [`${name}=${formatNumber3(metrics[name].value)}`] : []);
   return parts.join(" ") || "-";
 }
-function formatNumber2(value) {
+function formatNumber3(value) {
   if (Number.isInteger(value)) return String(value);
   if (Math.abs(value) >= 1e3) return value.toFixed(0);
   return String(Number(value.toPrecision(4)));
@@ -35122,6 +46772,8 @@ var handlers = {
   promote: promoteCommand,
   versions: versionsCommand,
   rollback: rollbackCommand,
+  profile: profileCommand,
+  infer: inferCommand,
   help: async () => {
     process.stdout.write(HELP);
     return 0;

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { formatDataResult } from '../data/format-data-result.js'
+import { progressReporter } from '../data/scan/progress.js'
 import { validateDeclaredData } from '../data/validate-declared.js'
 import { gitRunOptions } from '../pipeline/dirty-files.js'
 import { runPipeline } from '../pipeline/run-pipeline.js'
@@ -124,6 +125,9 @@ async function runOnRunner(step: Step, baseline: Manifest | undefined): Promise<
     specSha256: project.specSha256,
     ...(await gitRunOptions(project.root, project.spec, project.specFile)),
     baseline,
+    ...(baseline && step.registry ? { baselineProfiles: { version: baseline.version, read: (data: string) => step.registry!.readProfile(baseline, data) } } : {}),
+    // CI logs get a line every few seconds on long scans.
+    onDataProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => core.info(text.trimEnd()), tty: false }).update,
     force: settings.force,
     env: stageEnvironment(process.env),
     logger: {

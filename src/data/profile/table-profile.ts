@@ -81,6 +81,34 @@ export function addRow(table: TableProfile, values: ArrayLike<RawValue>): void {
   table.rows++
 }
 
+/**
+ * Profiles a batch of rows held column by column (a reader's RowBatch):
+ * columns it names that the profile lacks are added first; a column array
+ * shorter than `length` (or missing) is null past its end.
+ */
+export function addBatch(table: TableProfile, batch: { columns: readonly string[]; length: number; cells: ReadonlyArray<ArrayLike<RawValue | undefined>> }): void {
+  const { columns, length, cells } = batch
+  for (const name of columns) if (!table.columns.has(name)) addColumn(table, name)
+  for (let c = 0; c < columns.length; c++) {
+    const profile = table.columns.get(columns[c]!)!
+    const column = cells[c]
+    const filled = column ? Math.min(column.length, length) : 0
+    for (let r = 0; r < filled; r++) addValue(profile, column![r] ?? null)
+    profile.count += length - filled
+    profile.nulls += length - filled
+  }
+  // Columns the batch does not name were absent from its rows.
+  if (columns.length < table.columns.size) {
+    const named = new Set(columns)
+    for (const [name, profile] of table.columns) {
+      if (named.has(name)) continue
+      profile.count += length
+      profile.nulls += length
+    }
+  }
+  table.rows += length
+}
+
 /** A new profile of both tables' rows: columns in a's order, then b's new ones; inputs are unchanged. */
 export function mergeTableProfiles(a: TableProfile, b: TableProfile): TableProfile {
   const merged: TableProfile = { rows: a.rows + b.rows, columns: new Map(), options: { ...a.options } }

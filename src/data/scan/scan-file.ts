@@ -59,11 +59,13 @@ async function scanInWorkers(workerFile: string, absPath: string, format: 'csv' 
     scanner.fail(error)
     return scanner
   }
+  if (!plan) return scanReader(openDataReader(absPath, format, entry), entry, options)
+  const { columns } = plan
   const done = new Array<number>(plan.ranges.length).fill(0)
   const rows = new Array<number>(plan.ranges.length).fill(0)
   const states = await Promise.all(
     plan.ranges.map((range, i) =>
-      runWorker(workerFile, { absPath, entry, read: { ...read, columns: plan.columns, range } }, (progress) => {
+      runWorker(workerFile, { absPath, entry, read: { ...read, columns, range } }, (progress) => {
         done[i] = progress.bytes - range.start
         rows[i] = progress.rows
         options.onProgress?.({ bytes: sum(done), rows: sum(rows), totalBytes: options.size })
