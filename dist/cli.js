@@ -11072,8 +11072,8 @@ function cleanEnum(obj) {
     return Number.isNaN(Number.parseInt(k, 10));
   }).map((el) => el[1]);
 }
-function base64ToUint8Array(base643) {
-  const binaryString = atob(base643);
+function base64ToUint8Array(base644) {
+  const binaryString = atob(base644);
   const bytes = new Uint8Array(binaryString.length);
   for (let i = 0; i < binaryString.length; i++) {
     bytes[i] = binaryString.charCodeAt(i);
@@ -11088,9 +11088,9 @@ function uint8ArrayToBase64(bytes) {
   return btoa(binaryString);
 }
 function base64urlToUint8Array(base64url3) {
-  const base643 = base64url3.replace(/-/g, "+").replace(/_/g, "/");
-  const padding = "=".repeat((4 - base643.length % 4) % 4);
-  return base64ToUint8Array(base643 + padding);
+  const base644 = base64url3.replace(/-/g, "+").replace(/_/g, "/");
+  const padding = "=".repeat((4 - base644.length % 4) % 4);
+  return base64ToUint8Array(base644 + padding);
 }
 function uint8ArrayToBase64url(bytes) {
   return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
@@ -12833,8 +12833,8 @@ var base64urlCharset = /^[A-Za-z0-9_-]*$/;
 function isValidBase64URL(data) {
   if (!base64urlCharset.test(data))
     return false;
-  const base643 = data.replace(/[-_]/g, (c) => c === "-" ? "+" : "/");
-  const padded = base643.padEnd(Math.ceil(base643.length / 4) * 4, "=");
+  const base644 = data.replace(/[-_]/g, (c) => c === "-" ? "+" : "/");
+  const padded = base644.padEnd(Math.ceil(base644.length / 4) * 4, "=");
   return isValidBase64(padded);
 }
 var $ZodBase64URL = /* @__PURE__ */ $constructor("$ZodBase64URL", (inst, def) => {
@@ -30806,7 +30806,7 @@ function compareColumn({ name, baseline, current, baselineRows, currentRows, cho
   const kind = baseKind ?? currentKind ?? "categorical";
   const rule = resolveRule(name, kind, baseKind !== void 0, baseline, choice);
   const sides = { baseline: side(baseline, baselineRows), current: side(current, currentRows) };
-  const skip = (reason, drifted) => ({
+  const skip = (reason2, drifted) => ({
     column: name,
     kind,
     method: rule.method,
@@ -30816,8 +30816,8 @@ function compareColumn({ name, baseline, current, baselineRows, currentRows, cho
     ...sides,
     score: rule.scoreKind === "p_value" ? drifted ? 0 : 1 : drifted ? rule.threshold : 0,
     severity: drifted ? MAX_SEVERITY : 0,
-    direction: reason,
-    skipped: reason
+    direction: reason2,
+    skipped: reason2
   });
   if (!baseline) return skip("not in the baseline", false);
   if (!current) return skip("missing from the current data", true);
@@ -32037,6 +32037,10 @@ async function* readRecords(absPath, splitter, tuning) {
     pieces.length = 0;
     const rest = splitter.split(s, chunk.final, bad, pieces);
     for (const piece of pieces) {
+      if (piece.text.length > MAX_RECORD_CHARS2) {
+        table.defects.push({ kind: "too-long", line: piece.line, message: `line ${piece.line}: a record longer than 8 MiB starts here`, example: exampleText(piece.text.slice(0, 201)) });
+        continue;
+      }
       table.add(piece);
       if (table.full()) yield table.flush(chunk.bytesRead);
     }
@@ -40519,134 +40523,307 @@ var compressors = {
 };
 
 // src/data/read/parquet-reader.ts
+var MAX_BATCH_ROWS3 = 65536;
 function openParquetReader(absPath) {
-  return { unit: "row", batches: () => readRowGroups(absPath) };
+  return { unit: "row", batches: () => readBatches2(absPath) };
 }
-async function* readRowGroups(absPath) {
+async function* readBatches2(absPath) {
   const handle = await open3(absPath, "r");
   try {
-    const file2 = await fileBuffer(handle);
+    const size = (await handle.stat()).size;
+    const file2 = fileBuffer(handle, size);
     const metadata = await readMetadata(handle, file2);
-    const columns = parquetSchema(metadata).children.map((child) => child.element.name);
-    const dateColumns = new Set(
-      parquetSchema(metadata).children.filter((child) => child.element.logical_type?.type === "DATE" || child.element.converted_type === "DATE").map((child) => child.element.name)
-    );
+    let tree;
+    try {
+      tree = parquetSchema(metadata);
+    } catch (error62) {
+      throw new DataError(`the Parquet schema cannot be read: ${reason(error62)}`);
+    }
+    const columns = tree.children.map((child) => child.element.name);
+    const conversions = tree.children.map(conversionFor);
+    const indexOf = new Map(columns.map((name, i) => [name, i]));
     let rowStart = 0;
+    let bytesBefore = 4;
+    let yielded = false;
     for (const [index, group] of metadata.row_groups.entries()) {
       const rows = Number(group.num_rows);
       const rowEnd = rowStart + rows;
-      const end = Math.max(0, ...group.columns.map((chunk) => Number(chunk.meta_data?.data_page_offset ?? 0) + Number(chunk.meta_data?.total_compressed_size ?? 0)));
-      const chunks = /* @__PURE__ */ new Map();
-      const lines = rowNumbers(rowStart + 1, rows);
-      try {
-        await parquetRead({
-          file: file2,
-          metadata,
-          rowStart,
-          rowEnd,
-          compressors,
-          onChunk: ({ columnName, columnData }) => {
-            const list = chunks.get(columnName);
-            if (list) list.push(columnData);
-            else chunks.set(columnName, [columnData]);
+      const { start, end } = byteRange(group, bytesBefore);
+      if (rows > 0) {
+        let cells;
+        let defect;
+        try {
+          cells = await readRowGroup2(file2, metadata, group, rowStart, rowEnd, columns, indexOf, conversions);
+        } catch (error62) {
+          if (error62 instanceof DataError) throw error62;
+          defect = {
+            kind: "corrupt",
+            line: rowStart + 1,
+            message: `rows ${rowStart + 1}\u2013${rowEnd} (row group ${index + 1}) cannot be read: ${reason(error62)}`
+          };
+        }
+        if (cells) {
+          for (let from = 0; from < rows; from += MAX_BATCH_ROWS3) {
+            const to = Math.min(rows, from + MAX_BATCH_ROWS3);
+            yielded = true;
+            yield {
+              columns,
+              length: to - from,
+              lines: rowNumbers(rowStart + from + 1, to - from),
+              cells: from === 0 && to === rows ? cells : cells.map((column) => slice(column, from, to)),
+              defects: [],
+              // Interpolated inside a row group: its bytes are all read before its first batch.
+              bytesRead: Math.round(start + (end - start) * to / rows)
+            };
           }
-        });
-        const cells = columns.map((name) => columnCells(chunks.get(name) ?? [], rows, dateColumns.has(name)));
-        yield { columns, length: rows, lines, cells, defects: [], bytesRead: end };
-      } catch (error62) {
-        if (error62 instanceof DataError) throw error62;
-        const reason = error62 instanceof Error ? error62.message : String(error62);
-        yield {
-          columns,
-          length: 0,
-          lines: [],
-          cells: [],
-          defects: [{ kind: "truncated", line: rowStart + 1, message: `rows ${rowStart + 1}\u2013${rowEnd} (row group ${index + 1}) cannot be read: ${reason}` }],
-          bytesRead: end
-        };
+        } else if (defect) {
+          yielded = true;
+          yield { columns, length: 0, lines: [], cells: [], defects: [defect], bytesRead: end };
+        }
       }
       rowStart = rowEnd;
+      bytesBefore = Math.max(bytesBefore, end);
     }
-    if (metadata.row_groups.length === 0) yield { columns, length: 0, lines: [], cells: [], defects: [] };
+    if (!yielded) yield { columns, length: 0, lines: [], cells: [], defects: [], bytesRead: size };
   } finally {
     await handle.close();
   }
 }
-async function fileBuffer(handle) {
-  const { size } = await handle.stat();
+function fileBuffer(handle, size) {
   return {
     byteLength: size,
     async slice(start, end) {
-      const stop = Math.min(end ?? size, size);
-      const buf = Buffer.allocUnsafeSlow(Math.max(0, stop - start));
+      const from = Math.max(0, start);
+      const length = Math.max(0, Math.min(end ?? size, size) - from);
+      const bytes = new Uint8Array(length);
       let done = 0;
-      while (done < buf.length) {
-        const { bytesRead } = await handle.read(buf, done, buf.length - done, start + done);
+      while (done < length) {
+        const { bytesRead } = await handle.read(bytes, done, length - done, from + done);
         if (bytesRead === 0) break;
         done += bytesRead;
       }
-      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + done);
+      return done === length ? bytes.buffer : bytes.buffer.slice(0, done);
     }
   };
 }
 async function readMetadata(handle, file2) {
   const size = file2.byteLength;
+  if (size < 12) throw new DataError(`not a Parquet file: it is only ${size} bytes long`);
   const head = Buffer.alloc(4);
   const tail = Buffer.alloc(4);
-  if (size >= 4) {
-    await handle.read(head, 0, 4, 0);
-    await handle.read(tail, 0, 4, size - 4);
-  }
-  if (size < 12 || head.toString("latin1") !== "PAR1") throw new DataError('not a Parquet file: it does not start with the "PAR1" magic bytes');
-  if (tail.toString("latin1") !== "PAR1") throw new DataError("the Parquet file is truncated: its footer (metadata) is missing");
+  await handle.read(head, 0, 4, 0);
+  await handle.read(tail, 0, 4, size - 4);
+  if (head.toString("latin1") !== "PAR1") throw new DataError('not a Parquet file: it does not start with the "PAR1" magic bytes');
+  if (tail.toString("latin1") === "PARE") throw new DataError("encrypted Parquet files are not supported");
+  if (tail.toString("latin1") !== "PAR1") throw new DataError('the Parquet file is truncated: it does not end with the "PAR1" magic bytes, so its footer (metadata) is missing');
   try {
-    return await parquetMetadataAsync(file2);
+    return await parquetMetadataAsync(file2, { parsers: PARSERS });
   } catch (error62) {
-    throw new DataError(`the Parquet file's footer cannot be read (truncated or corrupt): ${error62 instanceof Error ? error62.message : String(error62)}`);
+    throw new DataError(`the Parquet footer (metadata) cannot be read; the file is truncated or corrupt: ${reason(error62)}`);
   }
+}
+async function readRowGroup2(file2, metadata, group, rowStart, rowEnd, columns, indexOf, conversions) {
+  const chunks = columns.map(() => []);
+  await parquetRead({
+    file: file2,
+    metadata,
+    rowStart,
+    rowEnd,
+    compressors: guardedCompressors(group),
+    parsers: PARSERS,
+    onChunk: ({ columnName, columnData }) => {
+      const i = indexOf.get(columnName);
+      if (i !== void 0) chunks[i].push(columnData);
+    }
+  });
+  const rows = rowEnd - rowStart;
+  return chunks.map((parts, c) => {
+    const data = join(parts);
+    if (data.length !== rows) throw new Error(`column "${columns[c]}" has ${data.length} values for ${rows} rows`);
+    return convert2(data, conversions[c]);
+  });
+}
+var PARSERS = {
+  timestampFromMilliseconds: (value) => isoTimestamp(value, 1n),
+  timestampFromMicroseconds: (value) => isoTimestamp(value, 1000n),
+  timestampFromNanoseconds: (value) => isoTimestamp(value, 1000000n),
+  dateFromDays: (days) => isoDate(days),
+  jsonFromBytes: (bytes) => bytes ? TEXT.decode(bytes) : null
+};
+var TEXT = new TextDecoder();
+var DAY_MS = 864e5;
+function isoDate(days) {
+  const date5 = new Date(days * DAY_MS);
+  if (Number.isNaN(date5.getTime())) return String(days);
+  const iso = date5.toISOString();
+  return iso.slice(0, iso.indexOf("T"));
+}
+function isoTimestamp(value, perMs) {
+  let ms = value;
+  let rest = 0n;
+  if (perMs !== 1n) {
+    ms = value / perMs;
+    rest = value % perMs;
+    if (rest < 0n) {
+      ms -= 1n;
+      rest += perMs;
+    }
+  }
+  const date5 = new Date(Number(ms));
+  if (Number.isNaN(date5.getTime())) return value.toString();
+  const iso = date5.toISOString();
+  if (rest === 0n) return iso;
+  return `${iso.slice(0, -1)}${rest.toString().padStart(perMs === 1000n ? 3 : 6, "0")}Z`;
+}
+function conversionFor(node2) {
+  const { type, converted_type: ct, logical_type: lt, repetition_type: repetition, scale } = node2.element;
+  if (node2.children.length > 0 || repetition === "REPEATED") return { kind: "any" };
+  if (ct === "DECIMAL") return scale ? { kind: "decimal", scale } : { kind: "none" };
+  switch (type) {
+    case "BOOLEAN":
+    case "FLOAT":
+    case "DOUBLE":
+      return { kind: "none" };
+    case "INT32":
+      return lt?.type === "DATE" && ct !== "DATE" ? { kind: "days" } : { kind: "none" };
+    case "INT64":
+      if (ct === "TIMESTAMP_MILLIS" || ct === "TIMESTAMP_MICROS" || lt?.type === "TIMESTAMP") return { kind: "none" };
+      return { kind: "int64", unsigned: ct === "UINT_64" || lt?.type === "INTEGER" && !lt.isSigned };
+    case "INT96":
+      return ct ? { kind: "any" } : { kind: "none" };
+    case "BYTE_ARRAY":
+      return lt?.type === "GEOMETRY" || lt?.type === "GEOGRAPHY" ? { kind: "any" } : { kind: "none" };
+    case "FIXED_LEN_BYTE_ARRAY":
+      return ct === "UTF8" || lt?.type === "STRING" || lt?.type === "UUID" || lt?.type === "FLOAT16" ? { kind: "none" } : { kind: "any" };
+    default:
+      return { kind: "any" };
+  }
+}
+function convert2(data, conversion) {
+  switch (conversion.kind) {
+    case "none":
+      return data;
+    case "int64":
+      return data instanceof BigInt64Array || data instanceof BigUint64Array ? int64Cells(data, conversion.unsigned) : mapCells(data, toCell);
+    case "decimal": {
+      const p = 10 ** Math.min(conversion.scale, 22);
+      return mapCells(data, (v) => typeof v === "number" && Math.abs(v * p) < Number.MAX_SAFE_INTEGER ? Math.round(v * p) / p : toCell(v));
+    }
+    case "days":
+      return mapCells(data, (v) => typeof v === "number" ? isoDate(v) : toCell(v));
+    case "any":
+      return mapCells(data, toCell);
+  }
+}
+function mapCells(data, f) {
+  const out = Array.isArray(data) ? data : new Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = f(data[i]);
+  return out;
+}
+var LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+var SAFE_HIGH = 2 ** 21;
+function int64Cells(data, unsigned) {
+  const n = data.length;
+  if (LITTLE_ENDIAN) {
+    const lo = new Uint32Array(data.buffer, data.byteOffset, n * 2);
+    const hi = unsigned ? lo : new Int32Array(data.buffer, data.byteOffset, n * 2);
+    const out = new Float64Array(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const h = hi[2 * i + 1];
+      if (h >= SAFE_HIGH || h < -SAFE_HIGH) break;
+      out[i] = h * 4294967296 + lo[2 * i];
+    }
+    if (i === n) return out;
+  }
+  return mapCells(data, toCell);
+}
+function toCell(value) {
+  if (value === null || value === void 0) return null;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return value;
+    case "bigint":
+      return bigintCell(value);
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (value instanceof Uint8Array) return base643(value);
+  try {
+    return JSON.stringify(value, jsonValue) ?? null;
+  } catch {
+    return String(value);
+  }
+}
+var MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+var MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+function bigintCell(value) {
+  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
+}
+function jsonValue(_key, value) {
+  if (typeof value === "bigint") return bigintCell(value);
+  if (value instanceof Uint8Array) return base643(value);
+  return value;
+}
+function base643(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+function join(parts) {
+  if (parts.length === 1) return parts[0];
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const first = parts[0];
+  if (first && ArrayBuffer.isView(first) && parts.every((part) => part.constructor === first.constructor)) {
+    const out2 = new first.constructor(total);
+    let at3 = 0;
+    for (const part of parts) {
+      out2.set(part, at3);
+      at3 += part.length;
+    }
+    return out2;
+  }
+  const out = new Array(total);
+  let at2 = 0;
+  for (const part of parts) for (let i = 0; i < part.length; i++) out[at2++] = part[i];
+  return out;
+}
+function slice(column, from, to) {
+  if (Array.isArray(column)) return column.slice(from, to);
+  return column.subarray(from, to);
 }
 function rowNumbers(first, count) {
   const lines = new Float64Array(count);
   for (let r = 0; r < count; r++) lines[r] = first + r;
   return lines;
 }
-function columnCells(chunks, rows, isDate) {
-  if (chunks.length === 1 && isPlainCells(chunks[0])) return chunks[0];
-  const out = new Array(rows);
-  let r = 0;
-  for (const chunk of chunks) {
-    if (isPlainCells(chunk)) {
-      for (let i = 0; i < chunk.length; i++) out[r++] = chunk[i];
-    } else {
-      for (let i = 0; i < chunk.length; i++) out[r++] = toCell(chunk[i], isDate);
-    }
+function byteRange(group, fallback) {
+  let start = Infinity;
+  let end = 0;
+  for (const chunk of group.columns) {
+    const meta3 = chunk.meta_data;
+    if (!meta3) continue;
+    const first = Number(meta3.dictionary_page_offset || meta3.data_page_offset);
+    start = Math.min(start, first);
+    end = Math.max(end, first + Number(meta3.total_compressed_size));
   }
-  for (; r < rows; r++) out[r] = null;
-  return out;
+  return end > 0 ? { start: Math.min(start, end), end } : { start: fallback, end: fallback };
 }
-function isPlainCells(chunk) {
-  if (ArrayBuffer.isView(chunk)) return !(chunk instanceof BigInt64Array || chunk instanceof BigUint64Array);
-  for (let i = 0; i < chunk.length; i++) {
-    const v = chunk[i];
-    if (v === null) continue;
-    const t = typeof v;
-    if (t !== "number" && t !== "string" && t !== "boolean") return false;
+function guardedCompressors(group) {
+  let largest = 0;
+  for (const chunk of group.columns) largest = Math.max(largest, Number(chunk.meta_data?.total_uncompressed_size ?? 0));
+  const limit = Math.max(256 * 1024 * 1024, 4 * largest);
+  const guarded = {};
+  for (const [codec2, decompress2] of Object.entries(compressors)) {
+    guarded[codec2] = (input2, outputLength) => {
+      if (!(outputLength >= 0 && outputLength <= limit)) throw new Error(`a page header claims ${outputLength} uncompressed bytes; the page is corrupt`);
+      return decompress2(input2, outputLength);
+    };
   }
-  return true;
+  return guarded;
 }
-function toCell(value, isDate) {
-  if (value === null || value === void 0) return null;
-  switch (typeof value) {
-    case "number":
-    case "string":
-    case "boolean":
-      return value;
-    case "bigint":
-      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  }
-  if (value instanceof Date) return isDate ? value.toISOString().slice(0, 10) : value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
-  return JSON.stringify(value, (_key, v) => typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v);
+function reason(error62) {
+  return error62 instanceof Error ? error62.message : String(error62);
 }
 
 // src/data/reader.ts
@@ -41120,7 +41297,8 @@ var DESCRIBE = {
   "too-long": (n) => `${n} records are longer than the 8 MiB limit and were skipped`,
   syntax: (n) => `${n} records are not valid JSON`,
   "not-an-object": (n) => `${n} records are not JSON objects`,
-  truncated: (n) => `the file ends early: ${n} unreadable parts`
+  truncated: (n) => `the file ends early: ${n} unreadable parts`,
+  corrupt: (n) => `${n} parts of the file cannot be decoded (corrupt or cut short) and were skipped`
 };
 function addDefects(tallies, defects) {
   for (const defect of defects) {
@@ -42792,23 +42970,23 @@ import path13 from "node:path";
 
 // src/registry/local-registry.ts
 import { readFile as readFile6 } from "node:fs/promises";
-import { join as join3, resolve as resolve4 } from "node:path";
+import { join as join4, resolve as resolve4 } from "node:path";
 
 // src/registry/artifact-store.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile5, rename as rename2, rm, stat as stat4, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname, isAbsolute as isAbsolute2, join, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+import { dirname, isAbsolute as isAbsolute2, join as join2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 var MANIFEST_FILE = "manifest.json";
 function createArtifactStore(options) {
   const sourceDir = resolve3(options.sourceDir);
   const storeDir = resolve3(options.storeDir);
-  const versionDir = (model, version2) => join(storeDir, model, version2);
+  const versionDir = (model, version2) => join2(storeDir, model, version2);
   return {
     versionDir,
-    add: (manifest, profiles = []) => addVersion(sourceDir, join(storeDir, manifest.model), manifest, profiles),
+    add: (manifest, profiles = []) => addVersion(sourceDir, join2(storeDir, manifest.model), manifest, profiles),
     async readManifest(model, version2) {
-      const parsed = Manifest.safeParse(await tryReadJson(join(versionDir(model, version2), MANIFEST_FILE)));
+      const parsed = Manifest.safeParse(await tryReadJson(join2(versionDir(model, version2), MANIFEST_FILE)));
       return parsed.success ? parsed.data : void 0;
     },
     async remove(model, version2) {
@@ -42818,17 +42996,17 @@ function createArtifactStore(options) {
 }
 async function addVersion(sourceDir, modelDir, manifest, profiles) {
   await mkdir3(modelDir, { recursive: true });
-  const temp = await mkdtemp(join(modelDir, `.tmp-${manifest.version}-`));
+  const temp = await mkdtemp(join2(modelDir, `.tmp-${manifest.version}-`));
   try {
     for (const artifact of manifest.artifacts) {
       const rel = insideRelative(sourceDir, artifact.path);
       if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
-      const source = join(sourceDir, rel);
+      const source = join2(sourceDir, rel);
       const info = await stat4(source).catch((error62) => {
         throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
       });
       if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
-      const target = join(temp, rel);
+      const target = join2(temp, rel);
       await mkdir3(dirname(target), { recursive: true });
       await copyFile(source, target).catch((error62) => {
         throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
@@ -42841,9 +43019,9 @@ async function addVersion(sourceDir, modelDir, manifest, profiles) {
       }
     }
     for (const profile of profiles) await copyProfile(profile, temp, manifest);
-    await writeFile4(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+    await writeFile4(join2(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
 `);
-    const final = join(modelDir, manifest.version);
+    const final = join2(modelDir, manifest.version);
     await rm(final, { recursive: true, force: true });
     await rename2(temp, final);
     return final;
@@ -42854,7 +43032,7 @@ async function addVersion(sourceDir, modelDir, manifest, profiles) {
 }
 async function copyProfile(profile, temp, manifest) {
   if (manifest.artifacts.some((a) => a.path === profile.file)) throw new RegistryError(`artifact "${profile.file}" has the name of a data profile; rename it`);
-  const target = join(temp, profile.file);
+  const target = join2(temp, profile.file);
   await copyFile(profile.source, target).catch((error62) => {
     throw new RegistryError(`the data profile of run ${manifest.runId} is missing at ${profile.source}; run the pipeline again`, { cause: error62 });
   });
@@ -42883,7 +43061,7 @@ async function tryReadJson(path23) {
 }
 
 // src/registry/registration.ts
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 
 // src/registry/registry-state.ts
 var import_semver2 = __toESM(require_semver2(), 1);
@@ -43172,7 +43350,7 @@ async function refuseDuplicate(state, run, commit, readManifest) {
   );
 }
 function profileSources(run, runDir) {
-  return run.data.flatMap((d) => d.profileFile ? [{ file: profileFileName(d.name), source: join2(runDir, d.profileFile.path), sha256: d.profileFile.sha256 }] : []);
+  return run.data.flatMap((d) => d.profileFile ? [{ file: profileFileName(d.name), source: join3(runDir, d.profileFile.path), sha256: d.profileFile.sha256 }] : []);
 }
 function sameArtifacts(a, b) {
   const key = (list) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort());
@@ -43248,7 +43426,7 @@ function createLocalRegistry(options) {
     async readProfile(manifest, data) {
       const entry = manifest.data.find((d) => d.name === data);
       if (!entry?.profile) return void 0;
-      const text = await readFile6(join3(store.versionDir(manifest.model, manifest.version), entry.profile.file), "utf8");
+      const text = await readFile6(join4(store.versionDir(manifest.model, manifest.version), entry.profile.file), "utf8");
       return JSON.parse(text);
     },
     async register(run, opts) {
@@ -43265,7 +43443,7 @@ function createLocalRegistry(options) {
       const tag = formatRegistrationTag(model, version2);
       const createdAt = wholeSeconds(now());
       const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path23 = await store.add(manifest, profileSources(run, opts.runDir ?? join3(runsDir(repoDir), run.id)));
+      const path23 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
       } catch (error62) {
@@ -45467,15 +45645,15 @@ function parseJson(file2, text) {
   }
 }
 function describeJsonError(text, message) {
-  const reason = message.replace(/ in JSON at position \d+.*$/s, "").replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, "").replace(/ \(line \d+ column \d+\)$/, "");
+  const reason2 = message.replace(/ in JSON at position \d+.*$/s, "").replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, "").replace(/ \(line \d+ column \d+\)$/, "");
   const lineCol = /\(line (\d+) column (\d+)\)/.exec(message);
-  if (lineCol) return ` at line ${lineCol[1]}, column ${lineCol[2]}: ${reason}`;
+  if (lineCol) return ` at line ${lineCol[1]}, column ${lineCol[2]}: ${reason2}`;
   const position = /at position (\d+)/.exec(message);
-  if (!position) return `: ${reason}`;
+  if (!position) return `: ${reason2}`;
   const before = text.slice(0, Number(position[1]));
   const line = before.split("\n").length;
   const column = before.length - before.lastIndexOf("\n");
-  return ` at line ${line}, column ${column}: ${reason}`;
+  return ` at line ${line}, column ${column}: ${reason2}`;
 }
 function parseYamlFile(file2, text) {
   try {
@@ -45745,7 +45923,6 @@ function mermaidString(text) {
 // src/report/render-sections.ts
 var MAX_INLINE_PARAMS = 15;
 var MAX_FAILED_CHECKS = 20;
-var MAX_EXAMPLES2 = 5;
 function renderDataSection(data, detail) {
   if (data.length === 0) return "";
   const summary = renderTable(
@@ -45768,7 +45945,7 @@ function renderFailedChecks(d, detail) {
     cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : "\u2014");
     cells.push(escapeMarkdown(c.message, { maxLength: 200 }));
     if (!detail.dataExamples) return cells;
-    const examples = c.examples.slice(0, MAX_EXAMPLES2).map((e) => `${escapeCode(`${d.path}:${e.line}${e.position === void 0 ? "" : `:${e.position}`}`, { maxLength: 80 })}${e.column === void 0 ? "" : ` ${escapeMarkdown(e.column, { maxLength: 40 })}`} ${escapeCode(e.value, { maxLength: 40 })}`);
+    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `${escapeCode(`${d.path}:${e.line}${e.position === void 0 ? "" : `:${e.position}`}`, { maxLength: 80 })}${e.column === void 0 ? "" : ` ${escapeMarkdown(e.column, { maxLength: 40 })}`} ${escapeCode(e.value, { maxLength: 40 })}`);
     return [...cells, examples.join(" \xB7 ") || "\u2014"];
   });
   const more = failed.length > MAX_FAILED_CHECKS ? `
@@ -45819,8 +45996,8 @@ function renderStagesSection(stages) {
     const ran = s.status !== "cached" && s.durationMs !== void 0;
     const cells = [escapeMarkdown(s.name, { maxLength: 60 }), STAGE_STATUS[s.status], ran ? formatDuration(s.durationMs ?? 0) : "\u2014"];
     cells.push(s.status === "cached" ? "yes" : "no");
-    const reason = s.status === "failed" ? describeStageFailure(s) : s.reason ?? "";
-    return troubled ? [...cells, escapeMarkdown(reason, { maxLength: 300 })] : cells;
+    const reason2 = s.status === "failed" ? describeStageFailure(s) : s.reason ?? "";
+    return troubled ? [...cells, escapeMarkdown(reason2, { maxLength: 300 })] : cells;
   });
   const table = renderTable(["Stage", "Status", "Duration", "Cached", ...troubled ? ["Reason"] : []], rows, [2]);
   if (troubled) return `### Stages
@@ -46516,11 +46693,11 @@ async function runPipeline(options) {
     block: (node2, cause) => {
       const origin = failedFirst.get(cause) ?? cause;
       failedFirst.set(node2.id, origin);
-      const reason = `not run: ${describeCause(origin)} failed`;
+      const reason2 = `not run: ${describeCause(origin)} failed`;
       if (node2.kind === "stage") {
         const stage = spec.stages[node2.name];
-        stages.set(node2.name, { name: node2.name, command: stage.run, status: "blocked", reason, hash: "", deps: {}, outs: {}, params: {} });
-        logger.info(`\u25CB ${node2.name}: ${reason}`);
+        stages.set(node2.name, { name: node2.name, command: stage.run, status: "blocked", reason: reason2, hash: "", deps: {}, outs: {}, params: {} });
+        logger.info(`\u25CB ${node2.name}: ${reason2}`);
       }
     }
   });

@@ -5813,6 +5813,13 @@ var compressors = {
   LZ4_RAW: decompressLz4Raw
 };
 
+// src/data/read/parquet-reader.ts
+var TEXT = new TextDecoder();
+var LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+var SAFE_HIGH = 2 ** 21;
+var MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+var MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 // src/data/checks/check-text.ts
 function formatCount(count) {
   return count.toLocaleString("en-US");
@@ -26804,7 +26811,8 @@ var DESCRIBE = {
   "too-long": (n) => `${n} records are longer than the 8 MiB limit and were skipped`,
   syntax: (n) => `${n} records are not valid JSON`,
   "not-an-object": (n) => `${n} records are not JSON objects`,
-  truncated: (n) => `the file ends early: ${n} unreadable parts`
+  truncated: (n) => `the file ends early: ${n} unreadable parts`,
+  corrupt: (n) => `${n} parts of the file cannot be decoded (corrupt or cut short) and were skipped`
 };
 function addDefects(tallies, defects) {
   for (const defect of defects) {

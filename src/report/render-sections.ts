@@ -1,3 +1,4 @@
+import { MAX_EXAMPLES } from '../data/checks/tally.js'
 import type { DataResult } from '../data/result.js'
 import type { PlotSeries, RunRecord, StageRecord } from '../pipeline/run-record.js'
 import type { Manifest } from '../registry/manifest.js'
@@ -10,7 +11,6 @@ import type { Detail } from './render-report.js'
 
 const MAX_INLINE_PARAMS = 15
 const MAX_FAILED_CHECKS = 20
-const MAX_EXAMPLES = 5
 
 export function renderDataSection(data: DataResult[], detail: Detail): string {
   if (data.length === 0) return ''

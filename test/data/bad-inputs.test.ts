@@ -68,7 +68,7 @@ const CASES: Case[] = [
   { name: 'a JSON line with bytes that are not UTF-8', file: 'bad-byte.jsonl', content: bytes('{"a":"ok"}\n{"a":"', [0xfe], '"}\n'), message: /not valid text/, at: { line: 2 } },
   { name: 'a 10 MB JSON line', file: 'long.jsonl', content: () => Promise.resolve(Buffer.concat([utf8('{"a":1}\n{"a":"'), Buffer.alloc(MB10, 'x'), utf8('"}\n{"a":3}\n')])), message: /longer than the 8 MiB limit/, at: { line: 2 }, rows: 2 },
   // JSON arrays
-  { name: 'a JSON file that is not an array', file: 'object.json', content: '{"a": 1}', message: /\[/ },
+  { name: 'a JSON file that is not an array', file: 'object.json', content: '{"a": 1}', message: /^expected a JSON array of objects; for one object per line use format: jsonl$/, at: { line: 1 } },
   { name: 'a JSON array cut short', file: 'cut.json', content: '[{"a":1},\n{"a":', message: /ends early/, at: { line: 2 }, rows: 1 },
   { name: 'a JSON array element that is a number', file: 'scalar.json', content: '[{"a":1},\n 3,\n {"a":2}]', message: /not JSON objects/, at: { line: 2 }, rows: 2 },
   { name: 'a JSON array element that does not parse', file: 'syntax.json', content: '[{"a":1},\n{"a":tru},\n{"a":2}]', message: /not valid JSON/, at: { line: 2 }, rows: 2 },
@@ -76,8 +76,9 @@ const CASES: Case[] = [
   // Parquet
   { name: 'a text file named .parquet', file: 'text.parquet', content: 'a,b\n1,2\n', message: /not a Parquet file/ },
   { name: 'an empty .parquet file', file: 'empty.parquet', content: '', message: /Parquet/ },
-  { name: 'a Parquet file with its footer cut off', file: 'cut-footer.parquet', content: async () => (await parquet()).subarray(0, -40), message: /truncated Parquet file|not a Parquet file/ },
-  { name: 'a Parquet file cut in the middle', file: 'cut-middle.parquet', content: async () => { const whole = await parquet(); return whole.subarray(0, Math.floor(whole.length / 2)) }, message: /truncated Parquet file|not a Parquet file/ },
+  { name: 'a Parquet file with its footer cut off', file: 'cut-footer.parquet', content: async () => (await parquet()).subarray(0, -40), message: /^the Parquet file is truncated: it does not end with the "PAR1" magic bytes/ },
+  { name: 'a Parquet file cut in the middle', file: 'cut-middle.parquet', content: async () => { const whole = await parquet(); return whole.subarray(0, Math.floor(whole.length / 2)) }, message: /^the Parquet file is truncated/ },
+  { name: 'a Parquet row group overwritten with garbage', file: 'garbled-group.parquet', content: async () => { const whole = await parquet(); whole.fill(0xff, 4, 40); return whole }, message: /^1 parts of the file cannot be decoded/, at: { line: 1 }, rows: 2000 },
   { name: 'only the Parquet magic', file: 'magic.parquet', content: 'PAR1', message: /Parquet/ },
 ]
 

@@ -88,8 +88,8 @@ describe('validateData', () => {
       'presence:sex',
       'values:sex',
     ])
-    expect(result.profile.body_mass_g).toEqual({ count: 3, nulls: 1, min: 3500, max: 4500, mean: 3916.6666666666665, distinct: 3 })
-    expect(result.profile.species).toEqual({ count: 4, nulls: 0, distinct: 3 })
+    expect(result.profile.body_mass_g).toEqual({ type: 'integer', count: 3, nulls: 1, min: 3500, max: 4500, mean: 3916.6666666666665, std: expect.closeTo(520.4165, 4), distinct: 3 })
+    expect(result.profile.species).toEqual({ type: 'string', count: 4, nulls: 0, distinct: 3 })
     expect(formatDataResult(result)).toBe('✓ penguins data/good.csv: 4 rows, 16 checks passed')
   })
 
@@ -140,9 +140,10 @@ describe('validateData', () => {
 
     const text = formatDataResult(result)
     expect(text.split('\n')[0]).toBe('✗ bad data/bad.csv: 7 rows, 11 of 16 checks failed')
-    expect(text).toContain('    [values] species: 1 of 6 values (16.7%) are not in [Adelie, Chinstrap, Gentoo] (line 4: "Emperor")')
-    expect(text).toContain('    [nullable] species: 1 of 7 rows (14.3%) are empty (line 3: "")')
-    expect(text.split('\n')).toHaveLength(12)
+    // Every failing check, then each example as file:line, column and value.
+    expect(text).toContain('    [values] species: 1 of 6 values (16.7%) are not in [Adelie, Chinstrap, Gentoo]\n      data/bad.csv:4  column "species"  "Emperor"\n')
+    expect(text).toContain('    [nullable] species: 1 of 7 rows (14.3%) are empty\n      data/bad.csv:3  column "species"  ""\n')
+    expect(text.split('\n')).toHaveLength(1 + 1 + 10 * 2)
   })
 
   it('applies mostly at the boundary', async () => {
@@ -167,9 +168,10 @@ describe('validateData', () => {
 
   it('reports a missing file as a failed read check, without throwing', async () => {
     const result = await validate(root, 'penguins', entry({ path: 'data/penguins.csv' }))
-    expect(result).toMatchObject({ passed: false, rows: 0, format: 'csv', sha256: undefined })
+    expect(result).toMatchObject({ passed: false, rows: 0, format: 'csv' })
+    expect(result.sha256).toBeUndefined()
     expect(result.checks).toEqual([
-      { check: 'read', passed: false, failed: 1, total: 1, message: 'file not found: data/penguins.csv', examples: [] },
+      { check: 'read', passed: false, failed: 1, total: 1, fraction: 1, message: 'file not found: data/penguins.csv', examples: [] },
     ])
     expect(formatDataResult(result)).toBe('✗ penguins data/penguins.csv: could not be read\n    [read] file not found: data/penguins.csv')
   })
@@ -184,7 +186,7 @@ describe('validateData', () => {
   it('fails strict on columns that are not declared, and profiles them anyway', async () => {
     await write('data/strict.csv', 'a,b,c\n1,2,3\n')
     const result = await validate(root, 's', entry({ path: 'data/strict.csv', strict: true, columns: { a: {} } }))
-    expect(find(result, 'strict')).toMatchObject({ passed: false, failed: 2, total: 3, message: '2 of 3 columns not declared under columns: b, c' })
+    expect(find(result, 'strict')).toMatchObject({ passed: false, failed: 2, total: 3, message: '2 of 3 columns are not declared under columns: b, c' })
     expect(Object.keys(result.profile)).toEqual(['a', 'b', 'c'])
     const ok = await validate(root, 's', entry({ path: 'data/strict.csv', strict: true, columns: { a: {}, b: {}, c: {} } }))
     expect(find(ok, 'strict')).toMatchObject({ passed: true, message: 'all 3 columns are declared' })
@@ -194,24 +196,26 @@ describe('validateData', () => {
     await write('data/proto.csv', 'constructor,__proto__\nx,y\n')
     const result = await validate(root, 'p', entry({ path: 'data/proto.csv', strict: true }))
     expect(find(result, 'strict').failed).toBe(2)
-    expect(result.profile.constructor).toEqual({ count: 1, nulls: 0, distinct: 1 })
+    expect(result.profile.constructor).toEqual({ type: 'string', count: 1, nulls: 0, distinct: 1 })
   })
 
   it('turns a ragged row into a failed read check with its line', async () => {
     await write('data/ragged.csv', 'a,b\n1,2\n"x\ny",3\n4,5,6\n7,8\n')
     const result = await validate(root, 'r', entry({ path: 'data/ragged.csv', columns: { a: {} } }))
     expect(result.passed).toBe(false)
-    expect(result.rows).toBe(2)
+    // The rows around it still count, the quoted newline included.
+    expect(result.rows).toBe(3)
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/)
-    expect(result.checks).toEqual([
-      { check: 'read', passed: false, failed: 1, total: 1, message: 'line 5: expected 2 fields, found 3', examples: [{ line: 5, value: '4,5,6' }] },
+    expect(result.checks.filter((c) => c.check === 'read')).toEqual([
+      expect.objectContaining({ passed: false, failed: 1, total: 4, message: '1 rows have the wrong number of fields', examples: [expect.objectContaining({ line: 5, value: '4,5,6' })] }),
     ])
   })
 
   it('turns an unterminated quote into a failed read check with its line', async () => {
     await write('data/quote.csv', 'a,b\n1,2\n3,"oops\n5,6\n')
     const result = await validate(root, 'q', entry({ path: 'data/quote.csv' }))
-    expect(result.checks.map((c) => c.message)).toEqual(['line 3: a quoted field is never closed'])
+    expect(result.checks.map((c) => c.message)).toEqual(['1 quoted fields are never closed'])
+    expect(result.checks[0]!.examples[0]).toMatchObject({ line: 3, position: 3, column: 'b' })
   })
 
   it('fails an empty file and validates a header-only file as zero rows', async () => {
@@ -236,11 +240,11 @@ describe('validateData', () => {
     expect((await validate(root, 't', entry({ path: 'data/t.txt', format: 'tsv', columns }))).passed).toBe(true)
   })
 
-  it('fails the read check for formats it cannot read yet, unknown extensions and paths outside the root', async () => {
+  it('fails the read check for files it cannot read, unknown extensions and paths outside the root', async () => {
     await write('data/x.parquet', 'PAR1')
     const parquet = await validate(root, 'x', entry({ path: 'data/x.parquet' }))
     expect(parquet).toMatchObject({ format: 'parquet', passed: false })
-    expect(parquet.checks[0]?.message).toBe("format 'parquet' is not supported yet")
+    expect(parquet.checks[0]?.message).toBe('not a Parquet file: it is only 4 bytes long')
 
     const unknown = await validate(root, 'x', entry({ path: 'data/x.dat' }))
     expect(unknown.checks[0]?.message).toMatch(/^cannot tell the format of data\/x.dat/)

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { TableProfileJson } from '../../src/data/profile/table-profile.js'
 import { Manifest } from '../../src/registry/manifest.js'
 import { tryParseManifestMessage } from '../../src/registry/tag-format.js'
 import { apiWrites, type Scenario, startScenario } from './scenario.js'
@@ -48,7 +49,11 @@ describe('merging a reviewed pull request', () => {
 
     const [release] = releases()
     expect(release).toMatchObject({ tag_name: 'penguin-classifier@v0.1.0', draft: false })
-    expect(release!.assets.map((a) => a.name).sort()).toEqual(['manifest.json', 'model-card.md', 'model.json'])
+    expect(release!.assets.map((a) => a.name).sort()).toEqual(['manifest.json', 'model-card.md', 'model.json', 'profile-penguins.json'])
+    // The training data's profile rides with the version, so later drift needs no re-read of the data.
+    const profile = TableProfileJson.parse(JSON.parse(Buffer.from(release!.assets.find((a) => a.name === 'profile-penguins.json')!.content).toString('utf8')))
+    expect(profile.rows).toBeGreaterThan(300)
+    expect(profile.columns.map((c) => c.name)).toContain('species')
     expect(release!.body).toContain('penguin-classifier')
     expect(run.outputs['release-url']).toMatch(/\/octo\/penguins\/releases\/tag\/penguin-classifier%40v0\.1\.0$/)
     expect(s.fake.state.dispatches.map((d) => [d.event_type, d.client_payload?.version])).toEqual([['mlops-promoted', '0.1.0']])
@@ -122,7 +127,7 @@ describe('merging a reviewed pull request', () => {
     expect(tagRefs()).toEqual(['refs/tags/penguin-classifier#production#1', 'refs/tags/penguin-classifier@v0.1.0'])
     expect(releases()).toHaveLength(1)
     expect(releases()[0]!.draft).toBe(false)
-    expect(releases()[0]!.assets).toHaveLength(3)
+    expect(releases()[0]!.assets).toHaveLength(4)
   })
 
   it('a push that is not the promote branch only runs, and the release:skip label skips', async () => {

@@ -125,13 +125,15 @@ describe('renderReport goldens', () => {
               check: 'values',
               column: 'species',
               passed: false,
-              failed: 3,
+              failed: 6,
               total: 344,
-              message: '3 values are not one of Adelie, Chinstrap, Gentoo',
+              message: '6 values are not one of Adelie, Chinstrap, Gentoo',
               examples: [
                 { line: 12, value: 'adelie' },
                 { line: 40, value: '</details><img src=x onerror=alert(1)>' },
                 { line: 41, value: '@octocat' },
+                { line: 42, value: 'ADELIE' },
+                { line: 43, value: 'gentoo ' },
                 { line: 99, value: 'never shown' },
               ],
             }),
@@ -152,6 +154,8 @@ describe('renderReport goldens', () => {
     }, null)
     const md = renderReport({ run })
     expect(outsideCode(md)).not.toMatch(/<img|@octocat/)
+    expect(md).toContain('`data/penguins.csv:43`')
+    expect(md).not.toContain('never shown')
     expectTablesWellFormed(md)
     await expect(md).toMatchFileSnapshot('../golden/report-first-run-failed.md')
   })

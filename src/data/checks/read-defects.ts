@@ -14,6 +14,7 @@ const DESCRIBE: Record<DefectKind, (count: string) => string> = {
   syntax: (n) => `${n} records are not valid JSON`,
   'not-an-object': (n) => `${n} records are not JSON objects`,
   truncated: (n) => `the file ends early: ${n} unreadable parts`,
+  corrupt: (n) => `${n} parts of the file cannot be decoded (corrupt or cut short) and were skipped`,
 }
 
 export type DefectTallies = Map<DefectKind, Tally>

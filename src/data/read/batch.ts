@@ -4,7 +4,7 @@
 /** One cell as a reader produces it; `null` is missing (an empty CSV cell, a JSON null or absent key, a Parquet null). */
 export type Cell = string | number | boolean | null
 
-export type DefectKind = 'ragged' | 'quote' | 'encoding' | 'too-long' | 'syntax' | 'not-an-object' | 'truncated'
+export type DefectKind = 'ragged' | 'quote' | 'encoding' | 'too-long' | 'syntax' | 'not-an-object' | 'truncated' | 'corrupt'
 
 /** A record the reader could not turn into a row; it is counted and reported, and reading goes on where it can. */
 export interface ReadDefect {

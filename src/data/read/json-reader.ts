@@ -55,6 +55,11 @@ async function* readRecords(absPath: string, splitter: Splitter, tuning: JsonTun
     pieces.length = 0
     const rest = splitter.split(s, chunk.final, bad, pieces)
     for (const piece of pieces) {
+      // A record can arrive whole in one chunk and still be over the limit the carry enforces.
+      if (piece.text.length > MAX_RECORD_CHARS) {
+        table.defects.push({ kind: 'too-long', line: piece.line, message: `line ${piece.line}: a record longer than 8 MiB starts here`, example: exampleText(piece.text.slice(0, 201)) })
+        continue
+      }
       table.add(piece)
       if (table.full()) yield table.flush(chunk.bytesRead)
     }
