@@ -29996,6 +29996,15 @@ var Moments = class _Moments {
   }
 };
 
+// src/data/read/own-string.ts
+var SLICE_MIN_LENGTH = 13;
+function ownString(s) {
+  if (s.length < SLICE_MIN_LENGTH) return s;
+  const rope = ` ${s}`;
+  rope.charCodeAt(0);
+  return rope.slice(1);
+}
+
 // src/data/profile/top-k.ts
 var DEFAULT_TOP_CAPACITY = 1e4;
 var TopKJson = external_exports.object({
@@ -30123,7 +30132,7 @@ var TopK = class _TopK {
     }
   }
   #insertAt(slot, value, hash2, count) {
-    this.#keys[slot] = value;
+    this.#keys[slot] = ownString(value);
     this.#hashes[slot] = hash2;
     this.#counts[slot] = count;
     if (++this.#size * 2 > this.#keys.length) this.#rebuild(this.#keys.length * 2, 0);
@@ -30242,7 +30251,11 @@ function addValue(profile, raw) {
     profile.nulls++;
     return;
   }
-  profile.types[VALUE_TYPES[type]]++;
+  const types = profile.types;
+  if (type === STRING) types.string++;
+  else if (type === DATE) types.date++;
+  else if (type === DATETIME) types.datetime++;
+  else types.boolean++;
   profile.textLength.update(classifiedText.length);
   hashString(classifiedText);
   profile.distinct.addHash(HASH[0], HASH[1]);
@@ -31292,7 +31305,7 @@ function newTally() {
   return { failed: 0, examples: [] };
 }
 function addExample(tally2, example2) {
-  if (tally2.examples.length < MAX_EXAMPLES) tally2.examples.push(example2);
+  if (tally2.examples.length < MAX_EXAMPLES) tally2.examples.push({ ...example2, value: ownString(example2.value) });
 }
 function mergeTallies(into, later) {
   for (const [check2, tally2] of later) {
@@ -31913,8 +31926,8 @@ function decodeLossy(buf, from, to) {
 }
 
 // src/data/read/csv-reader.ts
-var CHUNK_BYTES = 4 * 1024 * 1024;
-var MAX_BATCH_ROWS = 65536;
+var CHUNK_BYTES = 1024 * 1024;
+var MAX_BATCH_ROWS = 16384;
 function openCsvReader(absPath, options = {}, tuning = {}) {
   const resolved = resolveCsvOptions(options);
   return { unit: "line", batches: () => readBatches(absPath, resolved, tuning) };
@@ -31943,6 +31956,7 @@ async function* readBatches(absPath, options, tuning) {
   const emit = () => {
     const length = tok.rows;
     for (const column of tok.cells) if (column.length > length) column.length = length;
+    if (tok.lines.length > length) tok.lines.length = length;
     const batch = { columns: names ?? [], length, lines: tok.lines, cells: tok.cells, defects: tok.defects, bytesRead };
     tok.reset();
     yielded = true;
@@ -41018,10 +41032,25 @@ var BoundaryWalker = class {
     if (this.hasLoneCR(buf, from, to, to)) this.unsplittable = true;
   }
   hasLoneCR(buf, from, to, n) {
-    for (let k = buf.indexOf(CR2, from); k !== -1 && k < to; k = buf.indexOf(CR2, k + 1)) {
+    for (let k = this.nextCR(buf, from); k < to; k = this.nextCR(buf, k + 1)) {
       if (k + 1 < buf.length ? buf[k + 1] !== LF2 : k + 1 < n) return true;
     }
     return false;
+  }
+  // The next CR at or after `from` is kept until the walk passes it: a file without CRs
+  // would otherwise be searched to the chunk's end once per line.
+  crBuf;
+  crFrom = 0;
+  crAt = 0;
+  /** Offset of the next CR at or after `from` in buf, or buf.length when there is none. */
+  nextCR(buf, from) {
+    if (buf !== this.crBuf || from < this.crFrom || from > this.crAt) {
+      const k = buf.indexOf(CR2, from);
+      this.crBuf = buf;
+      this.crFrom = from;
+      this.crAt = k === -1 ? buf.length : k;
+    }
+    return this.crAt;
   }
   quote(buf, q, offset) {
     const d = this.d;
@@ -41180,7 +41209,7 @@ var ColumnChecker = class {
   }
   #checkUnique(state, seen, value, line) {
     if (seen.has(value)) fail(state.tallies.get("unique"), line, value);
-    else if (seen.size < UNIQUE_CAP) seen.add(value);
+    else if (seen.size < UNIQUE_CAP) seen.add(ownString(value));
     else state.uniqueCapped = true;
   }
   /**

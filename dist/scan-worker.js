@@ -506,8 +506,8 @@ function decodeLossy(buf, from, to) {
 }
 
 // src/data/read/csv-reader.ts
-var CHUNK_BYTES = 4 * 1024 * 1024;
-var MAX_BATCH_ROWS = 65536;
+var CHUNK_BYTES = 1024 * 1024;
+var MAX_BATCH_ROWS = 16384;
 function openCsvReader(absPath, options = {}, tuning = {}) {
   const resolved = resolveCsvOptions(options);
   return { unit: "line", batches: () => readBatches(absPath, resolved, tuning) };
@@ -536,6 +536,7 @@ async function* readBatches(absPath, options, tuning) {
   const emit = () => {
     const length = tok.rows;
     for (const column of tok.cells) if (column.length > length) column.length = length;
+    if (tok.lines.length > length) tok.lines.length = length;
     const batch = { columns: names ?? [], length, lines: tok.lines, cells: tok.cells, defects: tok.defects, bytesRead };
     tok.reset();
     yielded = true;
@@ -26089,6 +26090,15 @@ var Moments = class _Moments {
   }
 };
 
+// src/data/read/own-string.ts
+var SLICE_MIN_LENGTH = 13;
+function ownString(s) {
+  if (s.length < SLICE_MIN_LENGTH) return s;
+  const rope = ` ${s}`;
+  rope.charCodeAt(0);
+  return rope.slice(1);
+}
+
 // src/data/profile/top-k.ts
 var DEFAULT_TOP_CAPACITY = 1e4;
 var TopKJson = external_exports.object({
@@ -26216,7 +26226,7 @@ var TopK = class _TopK {
     }
   }
   #insertAt(slot, value, hash2, count) {
-    this.#keys[slot] = value;
+    this.#keys[slot] = ownString(value);
     this.#hashes[slot] = hash2;
     this.#counts[slot] = count;
     if (++this.#size * 2 > this.#keys.length) this.#rebuild(this.#keys.length * 2, 0);
@@ -26335,7 +26345,11 @@ function addValue(profile, raw) {
     profile.nulls++;
     return;
   }
-  profile.types[VALUE_TYPES[type]]++;
+  const types = profile.types;
+  if (type === STRING) types.string++;
+  else if (type === DATE) types.date++;
+  else if (type === DATETIME) types.datetime++;
+  else types.boolean++;
   profile.textLength.update(classifiedText.length);
   hashString(classifiedText);
   profile.distinct.addHash(HASH[0], HASH[1]);
@@ -26567,7 +26581,7 @@ function newTally() {
   return { failed: 0, examples: [] };
 }
 function addExample(tally2, example) {
-  if (tally2.examples.length < MAX_EXAMPLES) tally2.examples.push(example);
+  if (tally2.examples.length < MAX_EXAMPLES) tally2.examples.push({ ...example, value: ownString(example.value) });
 }
 function mergeTallies(into, later) {
   for (const [check2, tally2] of later) {
@@ -26694,7 +26708,7 @@ var ColumnChecker = class {
   }
   #checkUnique(state, seen, value, line) {
     if (seen.has(value)) fail(state.tallies.get("unique"), line, value);
-    else if (seen.size < UNIQUE_CAP) seen.add(value);
+    else if (seen.size < UNIQUE_CAP) seen.add(ownString(value));
     else state.uniqueCapped = true;
   }
   /**

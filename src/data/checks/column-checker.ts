@@ -1,6 +1,7 @@
 import type { ColumnSpec } from '../../spec/schema.js'
 import { classifyValue, numericValue } from '../profile/column-profile.js'
 import type { Cell } from '../read/batch.js'
+import { ownString } from '../read/own-string.js'
 import type { CheckName, CheckResult, ExampleRow } from '../result.js'
 import { allowedFailures, formatCount, formatShare, listValues } from './check-text.js'
 import { addExample, mergeTallies, newTally, type Tally, tallyResult } from './tally.js'
@@ -144,7 +145,7 @@ export class ColumnChecker {
 
   #checkUnique(state: ColumnCheckerState, seen: Set<string>, value: string, line: number): void {
     if (seen.has(value)) fail(state.tallies.get('unique'), line, value)
-    else if (seen.size < UNIQUE_CAP) seen.add(value)
+    else if (seen.size < UNIQUE_CAP) seen.add(ownString(value))
     else state.uniqueCapped = true
   }
 

@@ -1,3 +1,4 @@
+import { ownString } from '../read/own-string.js'
 import type { CheckName, CheckResult, ExampleRow } from '../result.js'
 
 // A check's failures: every one counted, the first few kept as examples.
@@ -14,7 +15,7 @@ export function newTally(): Tally {
 }
 
 export function addExample(tally: Tally, example: ExampleRow): void {
-  if (tally.examples.length < MAX_EXAMPLES) tally.examples.push(example)
+  if (tally.examples.length < MAX_EXAMPLES) tally.examples.push({ ...example, value: ownString(example.value) })
 }
 
 export function mergeTallies<K>(into: Map<K, Tally>, later: ReadonlyMap<K, Tally>): void {

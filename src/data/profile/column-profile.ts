@@ -118,7 +118,12 @@ export function addValue(profile: ColumnProfile, raw: RawValue): void {
     profile.nulls++
     return
   }
-  profile.types[VALUE_TYPES[type]!]++
+  // Named increments: a computed key here was a tenth of the profile's time.
+  const types = profile.types
+  if (type === STRING) types.string++
+  else if (type === DATE) types.date++
+  else if (type === DATETIME) types.datetime++
+  else types.boolean++
   profile.textLength.update(classifiedText.length)
   // One hash pass serves both sketches.
   hashString(classifiedText)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ownString } from '../read/own-string.js'
 import { HASH, hashString } from './hyperloglog.js'
 
 // Frequent values. Counts are exact until more than `capacity` distinct values
@@ -172,7 +173,7 @@ export class TopK {
   }
 
   #insertAt(slot: number, value: string, hash: number, count: number): void {
-    this.#keys[slot] = value
+    this.#keys[slot] = ownString(value)
     this.#hashes[slot] = hash
     this.#counts[slot] = count
     if (++this.#size * 2 > this.#keys.length) this.#rebuild(this.#keys.length * 2, 0)

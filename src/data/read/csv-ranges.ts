@@ -181,10 +181,27 @@ class BoundaryWalker {
   }
 
   private hasLoneCR(buf: Buffer, from: number, to: number, n: number): boolean {
-    for (let k = buf.indexOf(CR, from); k !== -1 && k < to; k = buf.indexOf(CR, k + 1)) {
+    for (let k = this.nextCR(buf, from); k < to; k = this.nextCR(buf, k + 1)) {
       if (k + 1 < buf.length ? buf[k + 1] !== LF : k + 1 < n) return true
     }
     return false
+  }
+
+  // The next CR at or after `from` is kept until the walk passes it: a file without CRs
+  // would otherwise be searched to the chunk's end once per line.
+  private crBuf: Buffer | undefined
+  private crFrom = 0
+  private crAt = 0
+
+  /** Offset of the next CR at or after `from` in buf, or buf.length when there is none. */
+  private nextCR(buf: Buffer, from: number): number {
+    if (buf !== this.crBuf || from < this.crFrom || from > this.crAt) {
+      const k = buf.indexOf(CR, from)
+      this.crBuf = buf
+      this.crFrom = from
+      this.crAt = k === -1 ? buf.length : k
+    }
+    return this.crAt
   }
 
   private quote(buf: Buffer, q: number, offset: number): void {

@@ -33,8 +33,9 @@ export interface CsvTuning {
   maxBatchRows?: number
 }
 
-const CHUNK_BYTES = 4 * 1024 * 1024
-const MAX_BATCH_ROWS = 65_536
+// Chunks and batches this size stay in the CPU caches; larger ones measured slower.
+const CHUNK_BYTES = 1024 * 1024
+const MAX_BATCH_ROWS = 16_384
 
 export function openCsvReader(absPath: string, options: Partial<CsvOptions> = {}, tuning: CsvTuning = {}): DataReader {
   const resolved = resolveCsvOptions(options)
@@ -67,6 +68,7 @@ async function* readBatches(absPath: string, options: CsvOptions, tuning: CsvTun
   const emit = (): RowBatch => {
     const length = tok.rows
     for (const column of tok.cells) if (column.length > length) column.length = length
+    if (tok.lines.length > length) tok.lines.length = length
     const batch: RowBatch = { columns: names ?? [], length, lines: tok.lines, cells: tok.cells, defects: tok.defects, bytesRead }
     tok.reset()
     yielded = true
