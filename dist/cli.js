@@ -31134,7 +31134,7 @@ function summarizeColumn(profile) {
     }
   }
   const numeric2 = profile.numeric;
-  if (numeric2.count > 0) {
+  if (numeric2.count > 0 && numeric2.count * 2 >= summary.count) {
     summary.min = numeric2.min;
     summary.max = numeric2.max;
     summary.mean = numeric2.mean;
@@ -31159,16 +31159,16 @@ function formatProfile(table) {
   const rows = [...table.columns].map(([name, profile]) => {
     const summary = summarizeColumn(profile);
     const nulls = summary.nulls === 0 ? "0" : `${formatNumber(summary.nulls)} (${formatShare(summary.nulls, summary.count + summary.nulls)})`;
-    const numeric2 = summary.min !== void 0;
+    const numeric2 = summary.type === "integer" || summary.type === "number";
     const top = numeric2 ? "" : profile.top.top(TOP_SHOWN).map((item) => `${cut(JSON.stringify(item.value))} ${formatShare(item.count, summary.count)}`).join(", ");
     return [
       cut(name, NAME_WIDTH),
       summary.type ?? "\u2014",
       nulls,
       summary.distinct === void 0 ? "\u2014" : `${profile.top.exact ? "" : "\u2248"}${formatNumber(summary.distinct)}`,
-      numeric2 ? formatNumber(summary.min) : "",
-      numeric2 ? formatNumber(summary.mean) : "",
-      numeric2 ? formatNumber(summary.max) : "",
+      summary.min === void 0 ? "" : formatNumber(summary.min),
+      summary.mean === void 0 ? "" : formatNumber(summary.mean),
+      summary.max === void 0 ? "" : formatNumber(summary.max),
       top
     ];
   });

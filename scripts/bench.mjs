@@ -5,7 +5,7 @@
 //     read_csv + describe when installed, and against reading the file and counting
 //     newlines (the floor). Peak RSS of every process; ours also on a file a quarter the size
 //     (memory must not grow with the file).
-//  3. Parquet: a generated 3 M-row ZSTD file (written by DuckDB), ours against SUMMARIZE.
+//  3. Parquet: vega-datasets' flights-3m.parquet (3 M rows, ZSTD), ours against SUMMARIZE.
 // BENCH_DATA_MB (default 1024) sizes the CSV; BENCH_RUNS (default 3) the repeats (median).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -98,12 +98,14 @@ const duckdb = await import('@duckdb/node-api').then(
   () => true,
   () => false,
 )
+// The generated scripts live in a temp folder, so they import DuckDB by its resolved URL.
+const duckUrl = duckdb ? import.meta.resolve('@duckdb/node-api') : ''
 const pandas = spawnSync('python3', ['-c', 'import pandas'], { encoding: 'utf8' }).status === 0
 
 const duckScript = path.join(tmp, 'duck.mjs')
 writeFileSync(
   duckScript,
-  `import { DuckDBInstance } from '@duckdb/node-api'
+  `import { DuckDBInstance } from '${duckUrl}'
 const [file, threads, reader] = process.argv.slice(2)
 const db = await DuckDBInstance.create(':memory:', threads === 'default' ? {} : { threads })
 const c = await db.connect()
@@ -170,26 +172,32 @@ if (pandas) {
 } else console.log('  pandas: python3-pandas is not installed; skipped')
 if (ratios.length > 0) console.log(`  ratios (throughput, higher is ours faster): ${ratios.join(', ')}`)
 
-// 3. Parquet
+// 3. Parquet: vega-datasets' flights-3m.parquet (a dev dependency), or a generated file like it.
 if (duckdb) {
-  const parquet = path.join(tmp, 'flights.parquet')
-  const make = path.join(tmp, 'make-parquet.mjs')
-  writeFileSync(
-    make,
-    `import { DuckDBInstance } from '@duckdb/node-api'
+  let parquet
+  try {
+    parquet = path.join(path.dirname(fileURLToPath(import.meta.resolve('vega-datasets'))), '..', 'data', 'flights-3m.parquet')
+  } catch {}
+  if (!parquet || !existsSync(parquet)) {
+    parquet = path.join(tmp, 'flights.parquet')
+    const make = path.join(tmp, 'make-parquet.mjs')
+    writeFileSync(
+      make,
+      `import { DuckDBInstance } from '${duckUrl}'
 const db = await DuckDBInstance.create(':memory:')
 const c = await db.connect()
 await c.run(\`COPY (SELECT (i % 1000000)::INTEGER AS date, ((hash(i) % 300)::INTEGER - 30) AS delay, (100 + hash(i * 3) % 2500)::INTEGER AS distance,
   'A' || (hash(i * 7) % 300)::VARCHAR AS origin, 'A' || (hash(i * 11) % 300)::VARCHAR AS destination FROM range(3000000) t(i))
   TO '${parquet}' (FORMAT parquet, COMPRESSION zstd)\`)
 `,
-  )
-  execFileSync(process.execPath, [make], { cwd: repo })
-  const prow = 3_000_000
+    )
+    execFileSync(process.execPath, [make], { cwd: repo })
+  }
   const pq = repeat(() => measure(process.execPath, ['--import', rssHook, cli, 'profile', parquet, '-o', path.join(tmp, 'pq.json')], { cwd: tmp }))
+  const prow = Number(/^([\d,]+) rows/.exec(measure(process.execPath, [cli, 'profile', parquet, '-o', path.join(tmp, 'pq.json')], { cwd: tmp }).stdout)[1].replaceAll(',', ''))
   const dq = duck(parquet, '1', 'read_parquet')
   const mrows = (r) => (prow / r.wallMs) * 1000 / 1e6
-  console.log(`\nParquet, 3 M rows × 5 columns, ZSTD, ${(statSync(parquet).size / MiB).toFixed(0)} MiB (whole process, median of ${runs}):`)
+  console.log(`\nParquet ${path.basename(parquet)}, ${(prow / 1e6).toFixed(1)} M rows, ${(statSync(parquet).size / MiB).toFixed(0)} MiB (whole process, median of ${runs}):`)
   console.log(`  mlops profile                      ${(pq.wallMs / 1000).toFixed(2)} s  ${mrows(pq).toFixed(2)} M rows/s  peak RSS ${pq.rssMb.toFixed(0)} MiB`)
   console.log(`  DuckDB SUMMARIZE, threads=1        ${(dq.wallMs / 1000).toFixed(2)} s  ${mrows(dq).toFixed(2)} M rows/s  peak RSS ${dq.rssMb.toFixed(0)} MiB`)
   console.log(`  ratio (rows/s) ×${(mrows(pq) / mrows(dq)).toFixed(2)}`)

@@ -13,16 +13,16 @@ export function formatProfile(table: TableProfile): string {
   const rows = [...table.columns].map(([name, profile]) => {
     const summary = summarizeColumn(profile)
     const nulls = summary.nulls === 0 ? '0' : `${formatNumber(summary.nulls)} (${formatShare(summary.nulls, summary.count + summary.nulls)})`
-    const numeric = summary.min !== undefined
+    const numeric = summary.type === 'integer' || summary.type === 'number'
     const top = numeric ? '' : profile.top.top(TOP_SHOWN).map((item) => `${cut(JSON.stringify(item.value))} ${formatShare(item.count, summary.count)}`).join(', ')
     return [
       cut(name, NAME_WIDTH),
       summary.type ?? '—',
       nulls,
       summary.distinct === undefined ? '—' : `${profile.top.exact ? '' : '≈'}${formatNumber(summary.distinct)}`,
-      numeric ? formatNumber(summary.min!) : '',
-      numeric ? formatNumber(summary.mean!) : '',
-      numeric ? formatNumber(summary.max!) : '',
+      summary.min === undefined ? '' : formatNumber(summary.min),
+      summary.mean === undefined ? '' : formatNumber(summary.mean),
+      summary.max === undefined ? '' : formatNumber(summary.max),
       top,
     ]
   })

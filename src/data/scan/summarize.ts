@@ -13,7 +13,8 @@ export function summarizeColumn(profile: ColumnProfile): ColumnSummary {
     }
   }
   const numeric = profile.numeric
-  if (numeric.count > 0) {
+  // Numbers in a mostly-text column (titles like 1776 among names) would read as its range.
+  if (numeric.count > 0 && numeric.count * 2 >= summary.count) {
     summary.min = numeric.min
     summary.max = numeric.max
     summary.mean = numeric.mean
