@@ -30006,7 +30006,7 @@ function ownString(s) {
 }
 
 // src/data/profile/top-k.ts
-var DEFAULT_TOP_CAPACITY = 1e4;
+var DEFAULT_TOP_CAPACITY = 1e3;
 var TopKJson = external_exports.object({
   capacity: external_exports.number().int().positive(),
   /** Values added (with multiplicity). */
