@@ -31956,7 +31956,6 @@ async function* readBatches(absPath, options, tuning) {
   const emit = () => {
     const length = tok.rows;
     for (const column of tok.cells) if (column.length > length) column.length = length;
-    if (tok.lines.length > length) tok.lines.length = length;
     const batch = { columns: names ?? [], length, lines: tok.lines, cells: tok.cells, defects: tok.defects, bytesRead };
     tok.reset();
     yielded = true;
@@ -32052,7 +32051,7 @@ async function* readRecords(absPath, splitter, tuning) {
     const rest = splitter.split(s, chunk.final, bad, pieces);
     for (const piece of pieces) {
       if (piece.text.length > MAX_RECORD_CHARS2) {
-        table.defects.push({ kind: "too-long", line: piece.line, message: `line ${piece.line}: a record longer than 8 MiB starts here`, example: exampleText(piece.text.slice(0, 201)) });
+        table.defects.push(tooLong2(piece.line, piece.text));
         continue;
       }
       table.add(piece);
@@ -32094,7 +32093,7 @@ var LineSplitter = class {
   }
   skipLong(s, defects) {
     if (this.skipping) return;
-    defects.push({ kind: "too-long", line: this.line, message: `line ${this.line}: a record longer than 8 MiB starts here`, example: exampleText(s.slice(0, 201)) });
+    defects.push(tooLong2(this.line, s));
     this.skipping = true;
   }
   end() {
@@ -32178,6 +32177,9 @@ var ArraySplitter = class {
     }
   }
 };
+function tooLong2(line, text) {
+  return { kind: "too-long", line, message: `line ${line}: a record longer than 8 MiB starts here`, example: exampleText(text.slice(0, 201)) };
+}
 function isSpace(ch) {
   return ch === 32 || ch === 10 || ch === 13 || ch === 9;
 }

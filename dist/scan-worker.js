@@ -536,7 +536,6 @@ async function* readBatches(absPath, options, tuning) {
   const emit = () => {
     const length = tok.rows;
     for (const column of tok.cells) if (column.length > length) column.length = length;
-    if (tok.lines.length > length) tok.lines.length = length;
     const batch = { columns: names ?? [], length, lines: tok.lines, cells: tok.cells, defects: tok.defects, bytesRead };
     tok.reset();
     yielded = true;

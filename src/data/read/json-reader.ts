@@ -57,7 +57,7 @@ async function* readRecords(absPath: string, splitter: Splitter, tuning: JsonTun
     for (const piece of pieces) {
       // A record can arrive whole in one chunk and still be over the limit the carry enforces.
       if (piece.text.length > MAX_RECORD_CHARS) {
-        table.defects.push({ kind: 'too-long', line: piece.line, message: `line ${piece.line}: a record longer than 8 MiB starts here`, example: exampleText(piece.text.slice(0, 201)) })
+        table.defects.push(tooLong(piece.line, piece.text))
         continue
       }
       table.add(piece)
@@ -102,7 +102,7 @@ class LineSplitter implements Splitter {
 
   skipLong(s: string, defects: ReadDefect[]): void {
     if (this.skipping) return
-    defects.push({ kind: 'too-long', line: this.line, message: `line ${this.line}: a record longer than 8 MiB starts here`, example: exampleText(s.slice(0, 201)) })
+    defects.push(tooLong(this.line, s))
     this.skipping = true
   }
 
@@ -194,6 +194,10 @@ class ArraySplitter implements Splitter {
       defects.push({ kind: 'truncated', line: this.line, message: `line ${this.line}: the file ends inside the JSON array (no closing "]")` })
     }
   }
+}
+
+function tooLong(line: number, text: string): ReadDefect {
+  return { kind: 'too-long', line, message: `line ${line}: a record longer than 8 MiB starts here`, example: exampleText(text.slice(0, 201)) }
 }
 
 function isSpace(ch: number): boolean {
