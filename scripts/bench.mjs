@@ -39,7 +39,7 @@ function measure(command, args, options = {}) {
 
 function repeat(fn) {
   const results = Array.from({ length: runs }, fn)
-  return { wallMs: median(results.map((r) => r.wallMs)), rssMb: median(results.map((r) => r.rssMb ?? NaN)) }
+  return { wallMs: median(results.map((r) => r.wallMs)), rssMb: median(results.map((r) => r.rssMb ?? NaN)), stdout: results[0].stdout }
 }
 
 // 1. Pipeline
@@ -194,7 +194,8 @@ await c.run(\`COPY (SELECT (i % 1000000)::INTEGER AS date, ((hash(i) % 300)::INT
     execFileSync(process.execPath, [make], { cwd: repo })
   }
   const pq = repeat(() => measure(process.execPath, ['--import', rssHook, cli, 'profile', parquet, '-o', path.join(tmp, 'pq.json')], { cwd: tmp }))
-  const prow = Number(/^([\d,]+) rows/.exec(measure(process.execPath, [cli, 'profile', parquet, '-o', path.join(tmp, 'pq.json')], { cwd: tmp }).stdout)[1].replaceAll(',', ''))
+  // The profile's first line counts the rows: "3,000,000 rows, 5 columns".
+  const prow = Number(/^([\d,]+) rows/.exec(pq.stdout)[1].replaceAll(',', ''))
   const dq = duck(parquet, '1', 'read_parquet')
   const mrows = (r) => (prow / r.wallMs) * 1000 / 1e6
   console.log(`\nParquet ${path.basename(parquet)}, ${(prow / 1e6).toFixed(1)} M rows, ${(statSync(parquet).size / MiB).toFixed(0)} MiB (whole process, median of ${runs}):`)

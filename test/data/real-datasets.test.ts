@@ -1,18 +1,15 @@
-import { createRequire } from 'node:module'
-import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { formatDataResult } from '../../src/data/format-data-result.js'
 import { inferColumnsYaml } from '../../src/data/infer-columns.js'
 import { validateData } from '../../src/data/validate-data.js'
 import { DataEntrySchema } from '../../src/spec/schema.js'
+import { VEGA_DATASETS as VEGA } from '../helpers/vega-datasets.js'
 
 // A real messy dataset, vega-datasets' movies.json (a dev dependency, so no network at test
 // time): 3,201 films with nulls in most columns, nine titles that are JSON numbers (1776, 300),
 // and dates as free text. The expected figures were counted with Python's json module.
 
-// The package exports only its build; the data folder sits beside it.
-const VEGA = path.resolve(path.dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..')
 const MOVIES = 'data/movies.json'
 
 describe('vega-datasets movies.json', () => {

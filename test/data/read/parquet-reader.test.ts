@@ -1,5 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cell } from '../../../src/data/read/batch.js'
 import { openParquetReader } from '../../../src/data/read/parquet-reader.js'
 import { createTableProfile, addBatch } from '../../../src/data/profile/table-profile.js'
+import { VEGA_DATASETS } from '../../helpers/vega-datasets.js'
 
 // Parquet files written with hyparquet-writer (the reader's sibling project) in small row
 // groups, so every test crosses row-group boundaries; and the real flights-3m.parquet (ZSTD).
@@ -92,7 +92,7 @@ describe('openParquetReader', () => {
   })
 
   it('reads vega-datasets flights-3m.parquet (ZSTD) row group by row group', { timeout: 120_000 }, async () => {
-    const flights = path.resolve(path.dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet')
+    const flights = path.join(VEGA_DATASETS, 'data', 'flights-3m.parquet')
     let rows = 0
     let batches = 0
     let first: Cell[] | undefined
