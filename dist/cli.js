@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path23) {
-      const ctrl = callVisitor(key, node2, visitor, path23);
+    function visit_(key, node2, visitor, path24) {
+      const ctrl = callVisitor(key, node2, visitor, path24);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path23, ctrl);
-        return visit_(key, ctrl, visitor, path23);
+        replaceNode(key, path24, ctrl);
+        return visit_(key, ctrl, visitor, path24);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path23 = Object.freeze(path23.concat(node2));
+          path24 = Object.freeze(path24.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path23);
+            const ci = visit_(i, node2.items[i], visitor, path24);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path23 = Object.freeze(path23.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path23);
+          path24 = Object.freeze(path24.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path24);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path23);
+          const cv = visit_("value", node2.value, visitor, path24);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path23) {
-      const ctrl = await callVisitor(key, node2, visitor, path23);
+    async function visitAsync_(key, node2, visitor, path24) {
+      const ctrl = await callVisitor(key, node2, visitor, path24);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path23, ctrl);
-        return visitAsync_(key, ctrl, visitor, path23);
+        replaceNode(key, path24, ctrl);
+        return visitAsync_(key, ctrl, visitor, path24);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path23 = Object.freeze(path23.concat(node2));
+          path24 = Object.freeze(path24.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path23);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path24);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path23 = Object.freeze(path23.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path23);
+          path24 = Object.freeze(path24.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path24);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path23);
+          const cv = await visitAsync_("value", node2.value, visitor, path24);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path23) {
+    function callVisitor(key, node2, visitor, path24) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path23);
+        return visitor(key, node2, path24);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path23);
+        return visitor.Map?.(key, node2, path24);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path23);
+        return visitor.Seq?.(key, node2, path24);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path23);
+        return visitor.Pair?.(key, node2, path24);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path23);
+        return visitor.Scalar?.(key, node2, path24);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path23);
+        return visitor.Alias?.(key, node2, path24);
       return void 0;
     }
-    function replaceNode(key, path23, node2) {
-      const parent = path23[path23.length - 1];
+    function replaceNode(key, path24, node2) {
+      const parent = path24[path24.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path23, value) {
+    function collectionFromPath(schema, path24, value) {
       let v = value;
-      for (let i = path23.length - 1; i >= 0; --i) {
-        const k = path23[i];
+      for (let i = path24.length - 1; i >= 0; --i) {
+        const k = path24[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path23) => path23 == null || typeof path23 === "object" && !!path23[Symbol.iterator]().next().done;
+    var isEmptyPath = (path24) => path24 == null || typeof path24 === "object" && !!path24[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path23, value) {
-        if (isEmptyPath(path23))
+      addIn(path24, value) {
+        if (isEmptyPath(path24))
           this.add(value);
         else {
-          const [key, ...rest] = path23;
+          const [key, ...rest] = path24;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path23) {
-        const [key, ...rest] = path23;
+      deleteIn(path24) {
+        const [key, ...rest] = path24;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path23, keepScalar) {
-        const [key, ...rest] = path23;
+      getIn(path24, keepScalar) {
+        const [key, ...rest] = path24;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path23) {
-        const [key, ...rest] = path23;
+      hasIn(path24) {
+        const [key, ...rest] = path24;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path23, value) {
-        const [key, ...rest] = path23;
+      setIn(path24, value) {
+        const [key, ...rest] = path24;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path23, value) {
+      addIn(path24, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path23, value);
+          this.contents.addIn(path24, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path23) {
-        if (Collection.isEmptyPath(path23)) {
+      deleteIn(path24) {
+        if (Collection.isEmptyPath(path24)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path23) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path24) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path23, keepScalar) {
-        if (Collection.isEmptyPath(path23))
+      getIn(path24, keepScalar) {
+        if (Collection.isEmptyPath(path24))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path23, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path24, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path23) {
-        if (Collection.isEmptyPath(path23))
+      hasIn(path24) {
+        if (Collection.isEmptyPath(path24))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path23) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path24) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path23, value) {
-        if (Collection.isEmptyPath(path23)) {
+      setIn(path24, value) {
+        if (Collection.isEmptyPath(path24)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path23), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path24), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path23, value);
+          this.contents.setIn(path24, value);
         }
       }
       /**
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    visit3.itemAtPath = (cst, path23) => {
+    visit3.itemAtPath = (cst, path24) => {
       let item = cst;
-      for (const [field, index] of path23) {
+      for (const [field, index] of path24) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit3.parentCollection = (cst, path23) => {
-      const parent = visit3.itemAtPath(cst, path23.slice(0, -1));
-      const field = path23[path23.length - 1][0];
+    visit3.parentCollection = (cst, path24) => {
+      const parent = visit3.itemAtPath(cst, path24.slice(0, -1));
+      const field = path24[path24.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path23, item, visitor) {
-      let ctrl = visitor(item, path23);
+    function _visit(path24, item, visitor) {
+      let ctrl = visitor(item, path24);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path23.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path24.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path23);
+            ctrl = ctrl(item, path24);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path23) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path24) : ctrl;
     }
     exports.visit = visit3;
   }
@@ -10506,12 +10506,12 @@ function cleanRegex(source) {
   return source.slice(start, end);
 }
 function floatSafeRemainder(val, step) {
-  const ratio = val / step;
-  const roundedRatio = Math.round(ratio);
-  const tolerance2 = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
-  if (Math.abs(ratio - roundedRatio) < tolerance2)
+  const ratio2 = val / step;
+  const roundedRatio = Math.round(ratio2);
+  const tolerance2 = 4 * Number.EPSILON * Math.max(Math.abs(ratio2), 1);
+  if (Math.abs(ratio2 - roundedRatio) < tolerance2)
     return 0;
-  return ratio - roundedRatio;
+  return ratio2 - roundedRatio;
 }
 var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
 function defineLazy(object2, key, getter) {
@@ -10608,10 +10608,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path23) {
-  if (!path23)
+function getElementAtPath(obj, path24) {
+  if (!path24)
     return obj;
-  return path23.reduce((acc, key) => acc?.[key], obj);
+  return path24.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -10951,11 +10951,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path23, issues) {
+function prefixIssues(path24, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path23);
+    iss.path.unshift(path24);
     return iss;
   });
 }
@@ -11417,16 +11417,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path23 = []) => {
+  const processError = (error63, path24 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path23, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
       } else {
-        const fullpath = [...path23, ...issue2.path];
+        const fullpath = [...path24, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -11465,17 +11465,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path23 = []) => {
+  const processError = (error63, path24 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path23, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path23, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
       } else {
-        const fullpath = [...path23, ...issue2.path];
+        const fullpath = [...path24, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -11514,8 +11514,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path23 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path23) {
+  const path24 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path24) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -28653,13 +28653,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path23 = ref.slice(1).split("/").filter(Boolean);
-  if (path23.length === 0) {
+  const path24 = ref.slice(1).split("/").filter(Boolean);
+  if (path24.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path23[0] === defsKey) {
-    const key = path23[1] === void 0 ? void 0 : decodeJSONPointerSegment(path23[1]);
+  if (path24[0] === defsKey) {
+    const key = path24[1] === void 0 ? void 0 : decodeJSONPointerSegment(path24[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -30213,8 +30213,8 @@ var ColumnProfileJson = external_exports.object({
   const { types } = profile;
   const numeric2 = types.integer + types.number;
   const text = types.boolean + types.date + types.datetime + types.string;
-  const expect = (actual, expected, path23, what) => {
-    if (actual !== expected) ctx.addIssue({ code: "custom", path: path23.split("."), message: `${what} is ${actual}, expected ${expected}` });
+  const expect = (actual, expected, path24, what) => {
+    if (actual !== expected) ctx.addIssue({ code: "custom", path: path24.split("."), message: `${what} is ${actual}, expected ${expected}` });
   };
   expect(profile.count, profile.nulls + numeric2 + text, "count", "count (nulls plus typed values)");
   expect(profile.numeric.count, numeric2, "numeric.count", "numeric count (integer plus number values)");
@@ -31007,7 +31007,7 @@ function compareProfiles(baseline, current, settings = {}) {
     throw new Error("a default drift threshold needs a default method: it is a p-value for ks and chisquare, a distance for the others");
   }
   const driftShare = settings.share ?? DEFAULT_DRIFT_SHARE;
-  const missingColumns = [...baseline.columns.keys()].filter((name) => !current.columns.has(name));
+  const missingColumns2 = [...baseline.columns.keys()].filter((name) => !current.columns.has(name));
   const newColumns = [...current.columns.keys()].filter((name) => !baseline.columns.has(name));
   const names = settings.columns ? [...new Set(settings.columns)] : [...baseline.columns.keys()].filter((name) => current.columns.has(name));
   const columns = names.map((name) => {
@@ -31030,7 +31030,7 @@ function compareProfiles(baseline, current, settings = {}) {
     totalColumns: verdict.columns,
     drifted: verdict.drifted,
     driftShare,
-    missingColumns,
+    missingColumns: missingColumns2,
     newColumns
   });
 }
@@ -31088,8 +31088,8 @@ function summarize(result, failed) {
   if (failed === 0) return `${rows}, ${total} ${total === 1 ? "check" : "checks"} passed`;
   return `${rows}, ${failed} of ${total} ${total === 1 ? "check" : "checks"} failed`;
 }
-function describeExample(path23, check2, example2) {
-  const where = `${path23}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
+function describeExample(path24, check2, example2) {
+  const where = `${path24}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
   const column = example2.column ?? check2.column;
   const parts = [where, ...column === void 0 ? [] : [`column ${JSON.stringify(column)}`], quote(example2.value)];
   if (example2.detail) parts.push(`(${example2.detail})`);
@@ -32598,32 +32598,32 @@ function parseFloat16(bytes) {
 }
 
 // node_modules/hyparquet/src/schema.js
-function schemaTree(schema, rootIndex, path23) {
+function schemaTree(schema, rootIndex, path24) {
   const element = schema[rootIndex];
   const children = [];
   let count = 1;
   if (element.num_children) {
     while (children.length < element.num_children) {
       const childElement = schema[rootIndex + count];
-      const child = schemaTree(schema, rootIndex + count, [...path23, childElement.name]);
+      const child = schemaTree(schema, rootIndex + count, [...path24, childElement.name]);
       count += child.count;
       children.push(child);
     }
   }
-  return { count, element, children, path: path23 };
+  return { count, element, children, path: path24 };
 }
 function getSchemaPath(schema, name) {
   return getTreePath(schemaTree(schema, 0, []), name);
 }
 function getTreePath(tree, name) {
-  const path23 = [tree];
+  const path24 = [tree];
   for (const part of name) {
     const child = tree.children.find((child2) => child2.element.name === part);
     if (!child) throw new Error(`parquet schema element not found: ${name}`);
-    path23.push(child);
+    path24.push(child);
     tree = child;
   }
-  return path23;
+  return path24;
 }
 function getPhysicalColumns(schemaTree2) {
   const columns = [];
@@ -33357,7 +33357,7 @@ function pathsNeededForFilter(filter) {
   return [...new Set(paths)];
 }
 function columnsNeededForFilter(filter) {
-  return [...new Set(pathsNeededForFilter(filter).map((path23) => path23.split(".")[0]))];
+  return [...new Set(pathsNeededForFilter(filter).map((path24) => path24.split(".")[0]))];
 }
 function matchFilter(record2, filter, strict = true) {
   if ("$and" in filter && Array.isArray(filter.$and)) {
@@ -33562,9 +33562,9 @@ function unionRanges(a, b) {
   }
   return out;
 }
-function resolve(record2, path23) {
+function resolve(record2, path24) {
   let value = record2;
-  for (const part of path23.split(".")) {
+  for (const part of path24.split(".")) {
     value = value?.[part];
   }
   return value;
@@ -34224,7 +34224,7 @@ function assembleLists(output2, definitionLevels, repetitionLevels, values, sche
   return output2;
 }
 function assembleNested(subcolumnData, schema, parsers, depth = 0) {
-  const path23 = schema.path.join(".");
+  const path24 = schema.path.join(".");
   const optional2 = schema.element.repetition_type === "OPTIONAL";
   const nextDepth = optional2 ? depth + 1 : depth;
   if (isListLike(schema)) {
@@ -34239,7 +34239,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const values = subcolumnData.get(subcolumn);
     if (!values) throw new Error("parquet list column missing values");
     if (optional2) flattenAtDepth(values, depth);
-    subcolumnData.set(path23, values);
+    subcolumnData.set(path24, values);
     subcolumnData.delete(subcolumn);
     return;
   }
@@ -34247,8 +34247,8 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const mapName = schema.children[0].element.name;
     assembleNested(subcolumnData, schema.children[0].children[0], parsers, nextDepth + 1);
     assembleNested(subcolumnData, schema.children[0].children[1], parsers, nextDepth + 1);
-    const keys = subcolumnData.get(`${path23}.${mapName}.key`);
-    const values = subcolumnData.get(`${path23}.${mapName}.value`);
+    const keys = subcolumnData.get(`${path24}.${mapName}.key`);
+    const values = subcolumnData.get(`${path24}.${mapName}.value`);
     if (!keys) throw new Error("parquet map column missing keys");
     if (!values) throw new Error("parquet map column missing values");
     if (keys.length !== values.length) {
@@ -34256,9 +34256,9 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     }
     const out = assembleMaps(keys, values, nextDepth);
     if (optional2) flattenAtDepth(out, depth);
-    subcolumnData.delete(`${path23}.${mapName}.key`);
-    subcolumnData.delete(`${path23}.${mapName}.value`);
-    subcolumnData.set(path23, out);
+    subcolumnData.delete(`${path24}.${mapName}.key`);
+    subcolumnData.delete(`${path24}.${mapName}.value`);
+    subcolumnData.set(path24, out);
     return;
   }
   if (schema.children.length) {
@@ -34278,7 +34278,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
       inverted = decodeVariantColumn(inverted, parsers);
     }
     if (optional2) flattenAtDepth(inverted, depth);
-    subcolumnData.set(path23, inverted);
+    subcolumnData.set(path24, inverted);
   }
 }
 function flattenAtDepth(arr, depth) {
@@ -35200,8 +35200,8 @@ async function prepareParquetOptions(options) {
     throw new Error(`parquet filter columns not found: ${missingFilterColumns.join(", ")}`);
   }
   if (options.columns) {
-    const missingColumns = options.columns.filter((column) => !schemaColumns.includes(column));
-    if (missingColumns.length) throw new Error(`parquet column not found: ${missingColumns[0]}`);
+    const missingColumns2 = options.columns.filter((column) => !schemaColumns.includes(column));
+    if (missingColumns2.length) throw new Error(`parquet column not found: ${missingColumns2[0]}`);
   }
   let prepared = { ...options, metadata };
   prepared = await withBloomFilters(prepared);
@@ -40851,12 +40851,12 @@ var FORMAT_BY_EXTENSION = {
   ".json": "json",
   ".parquet": "parquet"
 };
-function detectFormat(path23, explicit) {
+function detectFormat(path24, explicit) {
   if (explicit) return explicit;
-  const format = FORMAT_BY_EXTENSION[extname(path23).toLowerCase()];
+  const format = FORMAT_BY_EXTENSION[extname(path24).toLowerCase()];
   if (!format) {
     throw new DataError(
-      `cannot tell the format of ${path23} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
+      `cannot tell the format of ${path24} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
     );
   }
   return format;
@@ -41544,10 +41544,10 @@ async function validateData(root, name, entry, options = {}) {
 function readFailure(message) {
   return fileCheck("read", false, message);
 }
-function resolveInside(root, path23) {
-  const absPath = resolve2(root, path23);
+function resolveInside(root, path24) {
+  const absPath = resolve2(root, path24);
   const inside = relative(resolve2(root), absPath);
-  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path23} is outside the repository`);
+  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path24} is outside the repository`);
   return absPath;
 }
 function hashFile(absPath) {
@@ -41556,19 +41556,19 @@ function hashFile(absPath) {
     createReadStream(absPath, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash2.update(chunk)).on("error", failed).on("end", () => done(hash2.digest("hex")));
   });
 }
-function describeReadError(error62, path23) {
+function describeReadError(error62, path24) {
   if (error62 instanceof DataError) return error62.message;
   if (!isFileSystemError(error62)) throw error62;
   switch (error62.code) {
     case "ENOENT":
-      return `file not found: ${path23}`;
+      return `file not found: ${path24}`;
     case "EACCES":
     case "EPERM":
-      return `cannot read ${path23}: permission denied`;
+      return `cannot read ${path24}: permission denied`;
     case "EISDIR":
-      return `${path23} is not a file`;
+      return `${path24} is not a file`;
     default:
-      return `cannot read ${path23}: ${error62.message}`;
+      return `cannot read ${path24}: ${error62.message}`;
   }
 }
 function isFileSystemError(error62) {
@@ -41658,6 +41658,39 @@ var DataResult = external_exports.object({
   drift: external_exports.object({ version: external_exports.string(), report: DriftReport }).optional()
 });
 
+// src/metrics/evaluation/evaluation-result.ts
+var GroupMetrics = external_exports.record(external_exports.string(), external_exports.number().nullable());
+var EvaluationGroup = external_exports.object({
+  /** One value per slice column; null for an empty cell. */
+  values: external_exports.array(external_exports.string().nullable()),
+  rows: external_exports.number().int().nonnegative(),
+  metrics: GroupMetrics
+});
+var EvaluationSlice = external_exports.object({
+  /** The slice's columns joined with " × ", e.g. "island × sex". */
+  name: external_exports.string(),
+  columns: external_exports.array(external_exports.string()),
+  /** Every group met, largest first. */
+  groups: external_exports.array(EvaluationGroup),
+  /** Fairness metrics over the groups with at least min_group rows; null where undefined. */
+  fairness: GroupMetrics
+});
+var Evaluation = external_exports.object({
+  file: external_exports.string(),
+  task: external_exports.enum(["classification", "regression"]),
+  rows: external_exports.number().int().nonnegative(),
+  minGroup: external_exports.number().int().positive(),
+  /** Classification: every class met in labels or predictions, sorted, and the favourable one if known. */
+  classes: external_exports.array(external_exports.string()).optional(),
+  positive: external_exports.string().optional(),
+  /** confusion[t][p]: rows of true class t predicted as class p, in `classes` order. */
+  confusion: external_exports.array(external_exports.array(external_exports.number().int().nonnegative())).optional(),
+  overall: GroupMetrics,
+  slices: external_exports.array(EvaluationSlice)
+});
+var groupKey = (values) => JSON.stringify(values);
+var groupLabel = (values) => values.map((v) => v ?? "(empty)").join(" \xD7 ");
+
 // src/spec/schema.ts
 var RepoPath = external_exports.string().min(1).describe("Path relative to the directory that holds mlops.yml");
 var Name = external_exports.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only');
@@ -41729,13 +41762,17 @@ var StageSchema = external_exports.strictObject({
   "timeout-minutes": external_exports.number().positive().default(360).describe("Kill the stage (and its child processes) after this long"),
   cache: external_exports.boolean().default(true).describe("Skip the stage when its command, deps and params are unchanged")
 });
+var SliceSchema = external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1).max(3)]);
 var GateSchema = external_exports.strictObject({
   min: external_exports.number().optional().describe("Fail when the metric is below this value"),
   max: external_exports.number().optional().describe("Fail when the metric is above this value"),
   max_drop: external_exports.number().nonnegative().optional().describe("Fail when the metric falls more than this below the baseline"),
-  max_rise: external_exports.number().nonnegative().optional().describe("Fail when the metric rises more than this above the baseline")
-}).refine((g) => Object.values(g).some((v) => v !== void 0), {
-  message: "a gate needs at least one of min, max, max_drop, max_rise",
+  max_rise: external_exports.number().nonnegative().optional().describe("Fail when the metric rises more than this above the baseline"),
+  per_slice: Bounds.optional().describe("Bounds every group of every evaluation slice (with at least min_group rows) must meet"),
+  max_gap: external_exports.number().nonnegative().optional().describe("Fail when the best and worst group of a slice differ by more than this (Fairlearn difference, between groups)"),
+  slices: external_exports.array(SliceSchema).min(1).optional().describe("The evaluation slices per_slice, max_gap and fairness gates apply to; default every slice")
+}).refine((g) => Object.entries(g).some(([key, v]) => key !== "slices" && v !== void 0), {
+  message: "a gate needs at least one of min, max, max_drop, max_rise, per_slice, max_gap",
   // An unknown or invalid rule is already reported; "needs at least one" would only repeat it.
   when: (payload) => payload.issues.length === 0
 });
@@ -41749,6 +41786,18 @@ var PromoteSchema = external_exports.strictObject({
   stage: StageName.default("production").describe("Stage a promoted version is assigned to; also the baseline for gates"),
   stages: external_exports.array(StageName).min(1).optional().describe("Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it")
 });
+var EvaluationSchema = external_exports.strictObject({
+  predictions: RepoPath.describe("CSV/TSV/JSON Lines/JSON/Parquet file with one row per example; a stage must list it in outs"),
+  format: DataFormat.optional().describe("Defaults to the file extension"),
+  task: external_exports.enum(["classification", "regression"]).default("classification"),
+  label: external_exports.string().min(1).describe("Column with the true value"),
+  prediction: external_exports.string().min(1).describe("Column with the predicted value"),
+  score: external_exports.string().min(1).optional().describe("Column with the predicted probability of the positive class (log_loss, brier_score)"),
+  positive: external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]).transform(String).optional().describe("The favourable class for selection rate, TPR/FPR and the fairness metrics; default 1 or true when the labels are 0/1 or true/false"),
+  slices: external_exports.array(SliceSchema).default([]).describe("Columns of the predictions file to evaluate by, e.g. [island, sex, [island, sex]]"),
+  min_group: external_exports.number().int().positive().default(30).describe("Groups with fewer rows are reported but not gated"),
+  agg: external_exports.enum(["worst_case", "mean"]).default("worst_case").describe("How equalized odds combines its TPR and FPR differences (Fairlearn agg)")
+}).describe("Metrics the engine computes from a predictions file, overall and per slice");
 var SpecSchema = external_exports.strictObject({
   version: external_exports.literal(1).describe("Schema version of this file"),
   model: external_exports.strictObject({
@@ -41760,6 +41809,7 @@ var SpecSchema = external_exports.strictObject({
   data: external_exports.record(Name, DataEntrySchema).default({}),
   stages: external_exports.record(Name, StageSchema).refine((s) => Object.keys(s).length > 0, "at least one stage is needed"),
   metrics: external_exports.record(external_exports.string().min(1), MetricSettingsSchema).default({}).describe("Per-metric settings"),
+  evaluation: EvaluationSchema.optional(),
   gates: external_exports.record(external_exports.string().min(1), GateSchema).default({}).describe("Conditions a run must meet to be promoted"),
   promote: PromoteSchema.optional()
 });
@@ -41772,7 +41822,7 @@ var MetricValue = external_exports.object({
   direction: Direction
 });
 var Metrics = external_exports.record(external_exports.string(), MetricValue);
-var GateRule = external_exports.enum(["min", "max", "max_drop", "max_rise", "drift_share"]);
+var GateRule = external_exports.enum(["min", "max", "max_drop", "max_rise", "drift_share", "per_slice_min", "per_slice_max", "max_gap", "group_present"]);
 var GateResult = external_exports.object({
   metric: external_exports.string(),
   rule: GateRule,
@@ -41781,7 +41831,9 @@ var GateResult = external_exports.object({
   value: external_exports.number().optional(),
   baseline: external_exports.number().optional(),
   status: external_exports.enum(["pass", "fail", "skipped"]),
-  message: external_exports.string()
+  message: external_exports.string(),
+  /** The evaluation slice a slice gate or fairness gate is about, e.g. "island × sex". */
+  slice: external_exports.string().optional()
 });
 var GateVerdict = external_exports.object({
   passed: external_exports.boolean(),
@@ -41860,6 +41912,8 @@ var RunRecord = external_exports.object({
   metrics: Metrics,
   /** Metric names that a declared metrics file did not yield, with the reason. */
   metricErrors: external_exports.array(external_exports.object({ file: external_exports.string(), message: external_exports.string() })).default([]),
+  /** The engine's evaluation of the predictions file, overall and per slice (mlops.yml evaluation:). */
+  evaluation: Evaluation.optional(),
   gates: GateVerdict,
   plots: external_exports.array(PlotSeries),
   artifacts: external_exports.array(ArtifactRecord)
@@ -42091,16 +42145,191 @@ function findCycle(nodes) {
   return void 0;
 }
 
+// src/metrics/evaluation/fairness.ts
+var FAIRNESS_METRICS = ["demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio"];
+var isRatio = (metric) => metric.endsWith("_ratio");
+function isFairnessMetric(name) {
+  return FAIRNESS_METRICS.includes(name);
+}
+function fairnessMetrics(groups, agg) {
+  const rates = (name) => groups.map((g) => g[name]).filter((v) => typeof v === "number");
+  const selection = rates("selection_rate");
+  const tpr = rates("true_positive_rate");
+  const fpr = rates("false_positive_rate");
+  const combine = (a, b, worst) => {
+    if (a === null || b === null) return a ?? b;
+    return agg === "worst_case" ? worst(a, b) : (a + b) / 2;
+  };
+  return {
+    demographic_parity_difference: difference(selection),
+    demographic_parity_ratio: ratio(selection),
+    equalized_odds_difference: combine(difference(tpr), difference(fpr), Math.max),
+    equalized_odds_ratio: combine(ratio(tpr), ratio(fpr), Math.min)
+  };
+}
+function difference(values) {
+  return values.length === 0 ? null : Math.max(...values) - Math.min(...values);
+}
+function ratio(values) {
+  if (values.length === 0) return null;
+  const max = Math.max(...values);
+  return max === 0 ? null : Math.min(...values) / max;
+}
+
+// src/metrics/compare.ts
+function tolerance(a, b) {
+  return 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+function compareMetrics(current, baseline) {
+  const names = /* @__PURE__ */ new Set([...Object.keys(current), ...Object.keys(baseline ?? {})]);
+  return [...names].sort(compareNames).map((name) => compareOne(name, current, baseline));
+}
+function compareOne(name, current, baseline) {
+  const now = Object.hasOwn(current, name) ? current[name] : void 0;
+  const before = baseline !== void 0 && Object.hasOwn(baseline, name) ? baseline[name] : void 0;
+  if (now === void 0) {
+    return { name, baseline: before?.value, change: "removed", direction: before?.direction ?? "higher" };
+  }
+  if (baseline === void 0) return { name, value: now.value, change: "no-baseline", direction: now.direction };
+  if (before === void 0) return { name, value: now.value, change: "new", direction: now.direction };
+  const delta = now.value - before.value;
+  return {
+    name,
+    value: now.value,
+    baseline: before.value,
+    delta,
+    change: classifyDelta(delta, now.value, before.value, now.direction),
+    direction: now.direction
+  };
+}
+function classifyDelta(delta, value, baseline, direction) {
+  if (Math.abs(delta) <= tolerance(value, baseline)) return "same";
+  return delta > 0 === (direction === "higher") ? "better" : "worse";
+}
+function compareNames(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function formatNumber2(n) {
+  if (!Number.isFinite(n)) return String(n);
+  if (n === 0) return "0";
+  const abs = Math.abs(n);
+  const text = abs >= 1 ? n.toFixed(4) : abs >= 1e-4 ? n.toPrecision(4) : n.toPrecision(3);
+  if (text.includes("e")) return text.replace(/\.?0+e/, "e");
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+function formatDelta(delta) {
+  const text = formatNumber2(Math.abs(delta));
+  if (text === "0") return "0";
+  return `${delta < 0 ? "\u2212" : "+"}${text}`;
+}
+
+// src/metrics/evaluation/slice-gates.ts
+function metricGates(spec) {
+  if (!spec.evaluation) return spec.gates;
+  return Object.fromEntries(Object.entries(spec.gates).filter(([metric]) => !isFairnessMetric(metric)));
+}
+function hasSliceGates(spec) {
+  if (!spec.evaluation) return false;
+  return Object.entries(spec.gates).some(([metric, gate]) => gate.per_slice !== void 0 || gate.max_gap !== void 0 || isFairnessMetric(metric));
+}
+function sliceGates(spec, evaluation, baseline) {
+  const settings = spec.evaluation;
+  if (!settings || !hasSliceGates(spec)) return [];
+  const results = [];
+  for (const [metric, gate] of Object.entries(spec.gates)) {
+    const fairness = isFairnessMetric(metric);
+    const rules = [];
+    if (fairness) {
+      if (gate.min !== void 0) rules.push(["min", gate.min]);
+      if (gate.max !== void 0) rules.push(["max", gate.max]);
+    }
+    if (gate.per_slice?.min !== void 0) rules.push(["per_slice_min", gate.per_slice.min]);
+    if (gate.per_slice?.max !== void 0) rules.push(["per_slice_max", gate.per_slice.max]);
+    if (gate.max_gap !== void 0) rules.push(["max_gap", gate.max_gap]);
+    for (const [rule, threshold] of rules) {
+      if (!evaluation) {
+        results.push({ metric, rule, threshold, status: "fail", message: `${settings.predictions} was not evaluated` });
+        continue;
+      }
+      for (const slice2 of evaluation.slices) {
+        if (gate.slices && !gate.slices.some((s) => sliceName(s) === slice2.name)) continue;
+        const base = { metric, rule, threshold, slice: slice2.name };
+        results.push({ ...base, ...fairness ? fairnessRule(rule, threshold, metric, slice2, evaluation) : groupRule(rule, threshold, metric, slice2, evaluation.minGroup) });
+      }
+    }
+  }
+  if (evaluation && baseline?.evaluation) results.push(...missingGroups(evaluation, baseline.evaluation, baseline.version));
+  return results;
+}
+function gatedGroups(slice2, minGroup, metric) {
+  return slice2.groups.flatMap((g) => {
+    const value = g.metrics[metric];
+    return g.rows >= minGroup && typeof value === "number" ? [{ ...g, value }] : [];
+  });
+}
+function groupRule(rule, threshold, metric, slice2, minGroup) {
+  const groups = gatedGroups(slice2, minGroup, metric);
+  if (groups.length === 0) return { status: "skipped", message: `no group has ${minGroup} rows or more with a value of ${metric}` };
+  const byValue = [...groups].sort((a, b) => a.value - b.value);
+  const low = byValue[0];
+  const high = byValue.at(-1);
+  const name = (g) => groupLabel(g.values);
+  if (rule === "max_gap") {
+    const gap = high.value - low.value;
+    const ok = gap <= threshold + tolerance(high.value, low.value);
+    return { value: gap, status: ok ? "pass" : "fail", message: `${name(high)} ${formatNumber2(high.value)} \u2212 ${name(low)} ${formatNumber2(low.value)} = ${formatNumber2(gap)} ${ok ? "\u2264" : ">"} ${formatNumber2(threshold)}` };
+  }
+  const min = rule === "per_slice_min";
+  const failing = groups.filter((g) => min ? g.value < threshold - tolerance(g.value, threshold) : g.value > threshold + tolerance(g.value, threshold));
+  const worst = min ? low : high;
+  const of = `of ${groups.length} ${groups.length === 1 ? "group" : "groups"}`;
+  if (failing.length === 0) return { value: worst.value, status: "pass", message: `worst ${name(worst)} ${formatNumber2(worst.value)} ${min ? "\u2265" : "\u2264"} ${formatNumber2(threshold)} (${groups.length} ${groups.length === 1 ? "group" : "groups"})` };
+  return { value: worst.value, status: "fail", message: `${failing.length} ${of} ${min ? "under" : "over"} ${formatNumber2(threshold)}, worst ${name(worst)} ${formatNumber2(worst.value)}` };
+}
+function fairnessRule(rule, threshold, metric, slice2, evaluation) {
+  if (evaluation.task === "regression") return { status: "fail", message: `${metric} is for classifiers; the evaluation is a regression` };
+  if (evaluation.positive === void 0) {
+    return { status: "fail", message: `${metric} needs evaluation.positive, the favourable class (classes: ${(evaluation.classes ?? []).slice(0, 10).join(", ")})` };
+  }
+  const value = slice2.fairness[metric];
+  if (typeof value !== "number") return { status: "skipped", message: `${metric} is undefined: fewer than two groups of ${evaluation.minGroup} rows or more with the rates it compares` };
+  const ok = rule === "min" ? value >= threshold - tolerance(value, threshold) : value <= threshold + tolerance(value, threshold);
+  const sign = rule === "min" ? ok ? "\u2265" : "<" : ok ? "\u2264" : ">";
+  const parity = isRatio(metric) ? "1 is parity" : "0 is parity";
+  return { value, status: ok ? "pass" : "fail", message: `${formatNumber2(value)} ${sign} ${formatNumber2(threshold)} (${parity})` };
+}
+function missingGroups(evaluation, baseline, version2) {
+  const results = [];
+  for (const slice2 of evaluation.slices) {
+    const before = baseline.slices.find((s) => s.name === slice2.name);
+    if (!before) continue;
+    const now = new Set(slice2.groups.map((g) => groupKey(g.values)));
+    const gone = before.groups.filter((g) => g.rows >= baseline.minGroup && !now.has(groupKey(g.values)));
+    if (gone.length === 0) continue;
+    const listed = gone.slice(0, 5).map((g) => `${groupLabel(g.values)} (${g.rows} rows)`).join(", ") + (gone.length > 5 ? `, \u2026 ${gone.length - 5} more` : "");
+    results.push({ metric: "groups", rule: "group_present", threshold: baseline.minGroup, value: gone.length, slice: slice2.name, status: "fail", message: `${gone.length} ${gone.length === 1 ? "group" : "groups"} of v${version2} missing now: ${listed}` });
+  }
+  return results;
+}
+function sliceName(slice2) {
+  return typeof slice2 === "string" ? slice2 : slice2.join(" \xD7 ");
+}
+function groupMetricNames(settings) {
+  if (settings.task === "regression") return ["rmse", "mae", "r2", "max_error"];
+  return ["accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro", "selection_rate", "true_positive_rate", "false_positive_rate", ...settings.score ? ["log_loss", "brier_score"] : []];
+}
+
 // src/spec/rules.ts
 var DATA_EXTENSIONS = /* @__PURE__ */ new Set([".csv", ".tsv", ".jsonl", ".json", ".parquet"]);
 function checkRules(spec) {
-  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec)];
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec)];
   return { errors, warnings: checkArtifacts(spec) };
 }
 function* pathFields(spec) {
   for (const [i, p] of spec.model.artifacts.entries()) yield [p, ["model", "artifacts", i]];
   if (spec.params) yield [spec.params, ["params"]];
   for (const [name, entry] of Object.entries(spec.data)) yield [entry.path, ["data", name, "path"]];
+  if (spec.evaluation) yield [spec.evaluation.predictions, ["evaluation", "predictions"]];
   for (const [name, stage] of Object.entries(spec.stages)) {
     for (const key of ["deps", "outs", "metrics"]) {
       for (const [i, p] of stage[key].entries()) yield [p, ["stages", name, key, i]];
@@ -42159,6 +42388,62 @@ function checkGates(spec) {
     }
     if (gate.min !== void 0 && gate.max !== void 0 && gate.min > gate.max) {
       issues.push({ path: ["gates", metric, "min"], atKey: false, message: `gate "${metric}": min ${gate.min} is greater than max ${gate.max}` });
+    }
+  }
+  return issues;
+}
+function checkEvaluation(spec) {
+  const issues = [];
+  const evaluation = spec.evaluation;
+  for (const [metric, gate] of Object.entries(spec.gates)) {
+    const at3 = ["gates", metric];
+    const sliceRule = gate.per_slice !== void 0 ? "per_slice" : gate.max_gap !== void 0 ? "max_gap" : void 0;
+    if (isFairnessMetric(metric) && evaluation) {
+      const other = ["max_drop", "max_rise", "per_slice", "max_gap"].find((rule) => gate[rule] !== void 0);
+      if (other) issues.push({ path: [...at3, other], atKey: true, message: `gate "${metric}": a fairness metric is gated with min or max on each slice, not ${other}` });
+      if (evaluation.task === "regression") issues.push({ path: at3, atKey: true, message: `gate "${metric}": fairness metrics are for classifiers; evaluation.task is regression` });
+    }
+    if (sliceRule === void 0 && !(isFairnessMetric(metric) && evaluation)) {
+      if (gate.slices) issues.push({ path: [...at3, "slices"], atKey: true, message: `gate "${metric}": slices applies to per_slice, max_gap and fairness gates; this gate has none` });
+      continue;
+    }
+    if (!evaluation) {
+      issues.push({ path: [...at3, sliceRule], atKey: true, message: `gate "${metric}.${sliceRule}" gates evaluation slices, but there is no evaluation section; add e.g. "evaluation: { predictions: reports/predictions.csv, label: y, prediction: pred, slices: [group] }"` });
+      continue;
+    }
+    if (evaluation.slices.length === 0) issues.push({ path: at3, atKey: true, message: `gate "${metric}" gates slices, but evaluation.slices is empty; add e.g. "slices: [sex]"` });
+    const listed = new Set(evaluation.slices.map(sliceName));
+    for (const [i, slice2] of (gate.slices ?? []).entries()) {
+      if (!listed.has(sliceName(slice2))) issues.push({ path: [...at3, "slices", i], atKey: false, message: `gate "${metric}": slice ${sliceName(slice2)} is not in evaluation.slices${didYouMean(sliceName(slice2), [...listed])}` });
+    }
+    const names = groupMetricNames(evaluation);
+    if (sliceRule && !names.includes(metric)) {
+      issues.push({ path: at3, atKey: true, message: `gate "${metric}.${sliceRule}": the evaluation computes ${names.join(", ")} per group, not "${metric}"${didYouMean(metric, names)}` });
+    }
+  }
+  if (!evaluation) return issues;
+  const at2 = ["evaluation"];
+  const outs = Object.values(spec.stages).flatMap((s) => s.outs);
+  if (!outs.some((o) => pathsOverlap(o, evaluation.predictions))) {
+    issues.push({ path: [...at2, "predictions"], atKey: false, message: `"${evaluation.predictions}" is not in any stage's outs; list it under the outs of the stage that writes it` });
+  }
+  if (!evaluation.format && !DATA_EXTENSIONS.has(path6.extname(evaluation.predictions).toLowerCase())) {
+    issues.push({ path: [...at2, "predictions"], atKey: false, message: `cannot tell the format of "${evaluation.predictions}" from its extension; add format: csv|tsv|jsonl|json|parquet` });
+  }
+  if (evaluation.task === "regression") {
+    for (const key of ["score", "positive"]) {
+      if (evaluation[key] !== void 0) issues.push({ path: [...at2, key], atKey: true, message: `evaluation.${key} is for classifiers; evaluation.task is regression` });
+    }
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (const [i, slice2] of evaluation.slices.entries()) {
+    const columns = typeof slice2 === "string" ? [slice2] : slice2;
+    const key = JSON.stringify(columns);
+    if (seen.has(key)) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice ${columns.join(" \xD7 ")} is listed twice` });
+    seen.add(key);
+    if (new Set(columns).size !== columns.length) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice ${columns.join(" \xD7 ")} names a column twice` });
+    for (const column of columns) {
+      if (column === evaluation.label || column === evaluation.prediction) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice by "${column}" is the ${column === evaluation.label ? "label" : "prediction"} column; slice by a feature or group column` });
     }
   }
   return issues;
@@ -42237,59 +42522,59 @@ function describeIssues(issues, schema, input2) {
   return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
 }
 function describeIssue(issue2, schema, input2) {
-  const path23 = [...issue2.path];
-  const where = path23.length ? `"${path23.map(String).join(".")}"` : "the file";
-  const received = valueAt(input2, path23);
+  const path24 = [...issue2.path];
+  const where = path24.length ? `"${path24.map(String).join(".")}"` : "the file";
+  const received = valueAt(input2, path24);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(schema, path23);
+      const known = knownKeys(schema, path24);
       return issue2.keys.map((key) => ({
-        path: [...path23, key],
+        path: [...path24, key],
         atKey: true,
         message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
       }));
     }
     case "invalid_type": {
       if (received === void 0) {
-        return [{ path: path23.slice(0, -1), atKey: path23.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
+        return [{ path: path24.slice(0, -1), atKey: path24.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
       }
-      return [{ path: path23, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
+      return [{ path: path24, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
     }
     case "invalid_value": {
       const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
       if (received === void 0) {
-        return [{ path: path23.slice(0, -1), atKey: path23.length > 1, message: `missing required key ${where}: expected ${expected}` }];
+        return [{ path: path24.slice(0, -1), atKey: path24.length > 1, message: `missing required key ${where}: expected ${expected}` }];
       }
-      return [{ path: path23, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
+      return [{ path: path24, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
     }
     case "invalid_format":
-      return [{ path: path23, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
+      return [{ path: path24, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
     case "too_small":
     case "too_big": {
       const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
       const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const what = issue2.origin === "array" ? plural2(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural2(Number(limit), "character", "characters") : "";
       const got = Array.isArray(received) ? `${received.length} ${plural2(received.length, "entry", "entries")}` : describeValue(received);
-      return [{ path: path23, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
+      return [{ path: path24, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
     }
     case "invalid_key": {
-      const parent = path23.length > 1 ? `"${path23.slice(0, -1).map(String).join(".")}"` : "the file";
-      return [{ path: path23, atKey: true, message: `invalid name "${String(path23.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
+      const parent = path24.length > 1 ? `"${path24.slice(0, -1).map(String).join(".")}"` : "the file";
+      return [{ path: path24, atKey: true, message: `invalid name "${String(path24.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
     }
     case "invalid_union": {
       const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
-      if (expected.length < 2) return [{ path: path23, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
-      return [{ path: path23, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
+      if (expected.length < 2) return [{ path: path24, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
+      return [{ path: path24, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
     }
     case "invalid_element":
-      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path23, issue2.key, ...inner.path] }, schema, input2));
+      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path24, issue2.key, ...inner.path] }, schema, input2));
     default:
-      return [{ path: path23, atKey: false, message: `${where}: ${issue2.message}` }];
+      return [{ path: path24, atKey: false, message: `${where}: ${issue2.message}` }];
   }
 }
-function valueAt(input2, path23) {
+function valueAt(input2, path24) {
   let value = input2;
-  for (const segment of path23) {
+  for (const segment of path24) {
     if (value === null || typeof value !== "object") return void 0;
     value = value[segment];
   }
@@ -42314,9 +42599,9 @@ function example(expected) {
   const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
   return examples[expected] ?? "";
 }
-function knownKeys(schema, path23) {
+function knownKeys(schema, path24) {
   let node2 = schema;
-  for (const segment of [...path23, void 0]) {
+  for (const segment of [...path24, void 0]) {
     node2 = unwrap(node2);
     const def = defOf(node2);
     if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
@@ -42342,14 +42627,14 @@ function defOf(node2) {
 
 // src/spec/yaml-positions.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-function locate2(doc, lines, path23, key = false) {
+function locate2(doc, lines, path24, key = false) {
   let node2 = doc.contents;
   let offset = rangeStart(node2) ?? 0;
-  for (const [i, segment] of path23.entries()) {
+  for (const [i, segment] of path24.entries()) {
     if ((0, import_yaml2.isMap)(node2)) {
       const pair = node2.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
-      const last = i === path23.length - 1;
+      const last = i === path24.length - 1;
       const target = key && last ? pair.key : pair.value ?? pair.key;
       offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
       node2 = pair.value;
@@ -42895,6 +43180,8 @@ var Manifest = external_exports.object({
       profile: external_exports.object({ file: external_exports.string(), sha256: external_exports.string() }).optional()
     })
   ),
+  /** Per-slice metrics of the version, which the next pull request's slices are compared with. */
+  evaluation: Evaluation.optional(),
   gates: GateVerdict,
   /** Where the version came from when a front end knows more than git does (the GitHub Action). */
   source: external_exports.object({
@@ -43071,21 +43358,21 @@ async function copyProfile(profile, temp, manifest) {
     throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
   }
 }
-function insideRelative(root, path23) {
-  const rel = relative2(root, resolve3(root, path23));
+function insideRelative(root, path24) {
+  const rel = relative2(root, resolve3(root, path24));
   if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
-    throw new RegistryError(`artifact path "${path23}" leaves the project directory ${root}`);
+    throw new RegistryError(`artifact path "${path24}" leaves the project directory ${root}`);
   }
   return rel;
 }
-async function sha256File(path23) {
+async function sha256File(path24) {
   const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream2(path23)) hash2.update(chunk);
+  for await (const chunk of createReadStream2(path24)) hash2.update(chunk);
   return hash2.digest("hex");
 }
-async function tryReadJson(path23) {
+async function tryReadJson(path24) {
   try {
-    return JSON.parse(await readFile5(path23, "utf8"));
+    return JSON.parse(await readFile5(path24, "utf8"));
   } catch {
     return void 0;
   }
@@ -43404,6 +43691,7 @@ function buildManifest(run, ids, source) {
       rows: d.rows,
       ...d.profileFile ? { profile: { file: profileFileName(d.name), sha256: d.profileFile.sha256 } } : {}
     })),
+    ...run.evaluation ? { evaluation: run.evaluation } : {},
     gates: run.gates,
     ...source ? { source } : {}
   };
@@ -43474,17 +43762,17 @@ function createLocalRegistry(options) {
       const tag = formatRegistrationTag(model, version2);
       const createdAt = wholeSeconds(now());
       const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path23 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
+      const path24 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
       } catch (error62) {
         await store.remove(model, version2);
         throw error62;
       }
-      if (!opts.stage) return { manifest, tag, path: path23 };
+      if (!opts.stage) return { manifest, tag, path: path24 };
       try {
         const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path23, assignment };
+        return { manifest, tag, path: path24, assignment };
       } catch (error62) {
         await git.deleteTag(tag).catch(() => {
         });
@@ -43565,53 +43853,6 @@ async function promoteCommand(settings) {
 // src/cli/commands/report.ts
 import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
 import path17 from "node:path";
-
-// src/metrics/compare.ts
-function tolerance(a, b) {
-  return 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-function compareMetrics(current, baseline) {
-  const names = /* @__PURE__ */ new Set([...Object.keys(current), ...Object.keys(baseline ?? {})]);
-  return [...names].sort(compareNames).map((name) => compareOne(name, current, baseline));
-}
-function compareOne(name, current, baseline) {
-  const now = Object.hasOwn(current, name) ? current[name] : void 0;
-  const before = baseline !== void 0 && Object.hasOwn(baseline, name) ? baseline[name] : void 0;
-  if (now === void 0) {
-    return { name, baseline: before?.value, change: "removed", direction: before?.direction ?? "higher" };
-  }
-  if (baseline === void 0) return { name, value: now.value, change: "no-baseline", direction: now.direction };
-  if (before === void 0) return { name, value: now.value, change: "new", direction: now.direction };
-  const delta = now.value - before.value;
-  return {
-    name,
-    value: now.value,
-    baseline: before.value,
-    delta,
-    change: classifyDelta(delta, now.value, before.value, now.direction),
-    direction: now.direction
-  };
-}
-function classifyDelta(delta, value, baseline, direction) {
-  if (Math.abs(delta) <= tolerance(value, baseline)) return "same";
-  return delta > 0 === (direction === "higher") ? "better" : "worse";
-}
-function compareNames(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function formatNumber2(n) {
-  if (!Number.isFinite(n)) return String(n);
-  if (n === 0) return "0";
-  const abs = Math.abs(n);
-  const text = abs >= 1 ? n.toFixed(4) : abs >= 1e-4 ? n.toPrecision(4) : n.toPrecision(3);
-  if (text.includes("e")) return text.replace(/\.?0+e/, "e");
-  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
-}
-function formatDelta(delta) {
-  const text = formatNumber2(Math.abs(delta));
-  if (text === "0") return "0";
-  return `${delta < 0 ? "\u2212" : "+"}${text}`;
-}
 
 // src/report/escape.ts
 var ZWJ = "\u200D";
@@ -43746,6 +43987,222 @@ function formatScore(x) {
   if (x === 0) return "0";
   if (Math.abs(x) < 1e-3) return x.toExponential(1);
   return String(Number(x.toPrecision(3)));
+}
+
+// src/metrics/direction.ts
+var LOWER_IS_BETTER = /* @__PURE__ */ new Set([
+  "loss",
+  "losses",
+  "logloss",
+  "nll",
+  "entropy",
+  "crossentropy",
+  "error",
+  "errors",
+  "err",
+  "eer",
+  "ece",
+  "mce",
+  "rmse",
+  "mse",
+  "mae",
+  "mape",
+  "smape",
+  "rmsle",
+  "msle",
+  "medae",
+  "mad",
+  "wer",
+  "cer",
+  "ter",
+  "fpr",
+  "fnr",
+  "far",
+  "frr",
+  "fdr",
+  "miss",
+  "brier",
+  "hamming",
+  "perplexity",
+  "ppl",
+  "kl",
+  "kld",
+  "divergence",
+  "fid",
+  "distance",
+  "latency",
+  "time",
+  "duration",
+  "runtime",
+  "elapsed",
+  "seconds",
+  "secs",
+  "sec",
+  "ms",
+  "size",
+  "bytes",
+  "kb",
+  "mb",
+  "gb",
+  "memory",
+  "mem",
+  "cost",
+  "regret",
+  "drift"
+]);
+var HIGHER_IS_BETTER = /* @__PURE__ */ new Set([
+  "accuracy",
+  "acc",
+  "f1",
+  "f2",
+  "fbeta",
+  "fscore",
+  "auc",
+  "auroc",
+  "auprc",
+  "roc",
+  "ap",
+  "precision",
+  "recall",
+  "r2",
+  "rsquared",
+  "map",
+  "mrr",
+  "ndcg",
+  "hits",
+  "hit",
+  "iou",
+  "miou",
+  "dice",
+  "bleu",
+  "rouge",
+  "meteor",
+  "chrf",
+  "bertscore",
+  "throughput",
+  "qps",
+  "fps",
+  "tpr",
+  "tnr",
+  "specificity",
+  "sensitivity",
+  "kappa",
+  "mcc",
+  "coverage",
+  "success"
+]);
+var PHRASES = [
+  [/(?:^|_)per_(?:s|sec|second|seconds|min|minute|hour)$/, "higher"],
+  [/(?:^|_)false_(?:positive|negative|alarm|acceptance|rejection)s?(?:_|$)/, "lower"],
+  [/(?:^|_)true_(?:positive|negative)s?(?:_|$)/, "higher"],
+  [/(?:^|_)log_loss(?:_|$)/, "lower"],
+  [/(?:^|_)cross_entropy(?:_|$)/, "lower"]
+];
+function splitWords(segment) {
+  return segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "");
+}
+function lookUpWord(word) {
+  for (const candidate of [word, word.replace(/\d+$/, "")]) {
+    if (LOWER_IS_BETTER.has(candidate)) return "lower";
+    if (HIGHER_IS_BETTER.has(candidate)) return "higher";
+  }
+  return void 0;
+}
+function inferDirection(name) {
+  const segments = name.split(".").reverse();
+  for (const segment of segments) {
+    const words = splitWords(segment);
+    const joined = words.join("_");
+    for (const [pattern, direction] of PHRASES) {
+      if (pattern.test(joined)) return direction;
+    }
+    for (const word of words.reverse()) {
+      const direction = lookUpWord(word);
+      if (direction !== void 0) return direction;
+    }
+  }
+  return "higher";
+}
+function directionOf(name, overrides = {}) {
+  const override = Object.hasOwn(overrides, name) ? overrides[name] : void 0;
+  return override?.direction ?? inferDirection(name);
+}
+
+// src/report/render-slices.ts
+var MAX_COLUMNS = 5;
+var MAX_CLASSES_SHOWN = 12;
+function renderSlicesSection({ evaluation, baseline, gates, maxGroups, confusion }) {
+  if (!evaluation || evaluation.slices.length === 0 && !evaluation.confusion) return "";
+  const out = ["### Evaluation"];
+  const positive = evaluation.positive === void 0 ? "" : ` \xB7 positive class ${escapeMarkdown(evaluation.positive, { maxLength: 60 })}`;
+  out.push(`<sub>${escapeMarkdown(evaluation.file, { maxLength: 120 })} \xB7 ${plural3(evaluation.rows, "row")}${positive} \xB7 groups under ${evaluation.minGroup} rows are shown, not gated</sub>`);
+  const columns = metricColumns(evaluation, gates);
+  const before = baseline?.evaluation;
+  for (const slice2 of evaluation.slices) {
+    out.push(renderSlice(slice2, evaluation, columns, gates.filter((g) => g.slice === slice2.name), before?.slices.find((s) => s.name === slice2.name), baseline?.version, maxGroups));
+  }
+  if (confusion && evaluation.confusion && evaluation.classes && evaluation.classes.length <= MAX_CLASSES_SHOWN) {
+    out.push(fold("Confusion matrix (rows: label, columns: prediction)", renderConfusion(evaluation.classes, evaluation.confusion)));
+  }
+  return out.join("\n\n");
+}
+function metricColumns(evaluation, gates) {
+  const gated = gates.filter((g) => g.slice !== void 0 && (g.rule === "per_slice_min" || g.rule === "per_slice_max" || g.rule === "max_gap")).map((g) => g.metric);
+  const usual = evaluation.task === "regression" ? ["rmse", "mae", "r2"] : ["accuracy", "f1_macro", ...evaluation.positive === void 0 ? [] : ["selection_rate", "true_positive_rate", "false_positive_rate"]];
+  return [.../* @__PURE__ */ new Set([...gated, ...usual])].slice(0, MAX_COLUMNS);
+}
+function renderSlice(slice2, evaluation, columns, gates, before, version2, maxGroups) {
+  const primary = columns[0];
+  const lowerIsBetter = inferDirection(primary) === "lower";
+  const value = (g) => g.metrics[primary];
+  const ranked = [...slice2.groups].sort((a, b) => {
+    const small = Number(a.rows < evaluation.minGroup) - Number(b.rows < evaluation.minGroup);
+    if (small !== 0) return small;
+    const x = value(a);
+    const y = value(b);
+    if (x == null || y == null) return Number(x == null) - Number(y == null);
+    return lowerIsBetter ? y - x : x - y;
+  });
+  const previous = new Map((before?.groups ?? []).map((g) => [groupKey(g.values), g]));
+  const header = ["Group", "Rows", ...columns.map((c) => escapeMarkdown(c, { maxLength: 40 }))];
+  if (before) header.push(`\u0394 ${escapeMarkdown(primary, { maxLength: 40 })} vs v${escapeMarkdown(version2 ?? "", { maxLength: 40 })}`);
+  const rows = ranked.map((g) => {
+    const small = g.rows < evaluation.minGroup ? " _(not gated)_" : "";
+    const cells = [escapeMarkdown(groupLabel(g.values), { maxLength: 80 }) || "(empty)", `${g.rows}${small}`, ...columns.map((c) => formatOptional(g.metrics[c] ?? void 0))];
+    if (before) cells.push(describeChange(value(g), previous.get(groupKey(g.values))?.metrics[primary], lowerIsBetter));
+    return cells;
+  });
+  const present = new Set(slice2.groups.map((g) => groupKey(g.values)));
+  const gone = (before?.groups ?? []).filter((g) => !present.has(groupKey(g.values)));
+  for (const g of gone) rows.push([escapeMarkdown(groupLabel(g.values), { maxLength: 80 }), `\u26A0\uFE0F missing now (${g.rows} in v${escapeMarkdown(version2 ?? "", { maxLength: 40 })})`, ...columns.map(() => "\u2014"), ...before ? ["\u2014"] : []]);
+  const right = [1, ...columns.map((_, i) => i + 2)];
+  const table = renderTable(header, rows.slice(0, maxGroups), right);
+  const rest = rows.length > maxGroups ? `
+
+${fold(`${rows.length - maxGroups} more groups`, renderTable(header, rows.slice(maxGroups), right))}` : "";
+  const fairness = FAIRNESS_METRICS.flatMap((m) => typeof slice2.fairness[m] === "number" ? [`${m.replaceAll("_", " ")} ${formatNumber2(slice2.fairness[m])}`] : []);
+  const lines = [`**${escapeMarkdown(slice2.name, { maxLength: 80 })}** (${plural3(slice2.groups.length, "group")})${fairness.length > 0 ? ` \xB7 ${fairness.join(" \xB7 ")}` : ""}`, `${table}${rest}`];
+  if (gates.length > 0) lines.push(gates.map(renderSliceGate).join("\n"));
+  return lines.join("\n\n");
+}
+function describeChange(now, then, lowerIsBetter) {
+  if (now == null || then == null) return "\u2014";
+  const delta = now - then;
+  if (formatDelta(delta) === "0") return "0";
+  const worse = lowerIsBetter ? delta > 0 : delta < 0;
+  return `${formatDelta(delta)} ${delta > 0 ? "\u25B2" : "\u25BC"}${worse ? " **worse**" : ""}`;
+}
+function renderSliceGate(r) {
+  const icon = r.status === "pass" ? "\u2705" : r.status === "fail" ? "\u274C" : "\u23ED\uFE0F";
+  const label = r.rule === "group_present" ? "groups of the baseline" : `${escapeMarkdown(r.metric, { maxLength: 60 })} ${sliceRuleLabel(r)}`;
+  return `- ${icon} ${label}: ${escapeMarkdown(r.message, { maxLength: 300 })}`;
+}
+function sliceRuleLabel(r) {
+  return `${r.rule.replaceAll("_", " ")} ${formatNumber2(r.threshold)}`;
+}
+function renderConfusion(classes, matrix) {
+  const names = classes.map((c) => escapeMarkdown(c, { maxLength: 40 }) || "(empty)");
+  return renderTable(["", ...names], matrix.map((row, t) => [`**${names[t]}**`, ...row.map(String)]), names.map((_, i) => i + 1));
 }
 
 // src/metrics/read-plot.ts
@@ -45461,147 +45918,6 @@ var parse3 = function(data, opts = {}) {
 
 // src/metrics/read-metrics.ts
 var import_yaml4 = __toESM(require_dist(), 1);
-
-// src/metrics/direction.ts
-var LOWER_IS_BETTER = /* @__PURE__ */ new Set([
-  "loss",
-  "losses",
-  "logloss",
-  "nll",
-  "entropy",
-  "crossentropy",
-  "error",
-  "errors",
-  "err",
-  "eer",
-  "ece",
-  "mce",
-  "rmse",
-  "mse",
-  "mae",
-  "mape",
-  "smape",
-  "rmsle",
-  "msle",
-  "medae",
-  "mad",
-  "wer",
-  "cer",
-  "ter",
-  "fpr",
-  "fnr",
-  "far",
-  "frr",
-  "fdr",
-  "miss",
-  "brier",
-  "hamming",
-  "perplexity",
-  "ppl",
-  "kl",
-  "kld",
-  "divergence",
-  "fid",
-  "distance",
-  "latency",
-  "time",
-  "duration",
-  "runtime",
-  "elapsed",
-  "seconds",
-  "secs",
-  "sec",
-  "ms",
-  "size",
-  "bytes",
-  "kb",
-  "mb",
-  "gb",
-  "memory",
-  "mem",
-  "cost",
-  "regret",
-  "drift"
-]);
-var HIGHER_IS_BETTER = /* @__PURE__ */ new Set([
-  "accuracy",
-  "acc",
-  "f1",
-  "f2",
-  "fbeta",
-  "fscore",
-  "auc",
-  "auroc",
-  "auprc",
-  "roc",
-  "ap",
-  "precision",
-  "recall",
-  "r2",
-  "rsquared",
-  "map",
-  "mrr",
-  "ndcg",
-  "hits",
-  "hit",
-  "iou",
-  "miou",
-  "dice",
-  "bleu",
-  "rouge",
-  "meteor",
-  "chrf",
-  "bertscore",
-  "throughput",
-  "qps",
-  "fps",
-  "tpr",
-  "tnr",
-  "specificity",
-  "sensitivity",
-  "kappa",
-  "mcc",
-  "coverage",
-  "success"
-]);
-var PHRASES = [
-  [/(?:^|_)per_(?:s|sec|second|seconds|min|minute|hour)$/, "higher"],
-  [/(?:^|_)false_(?:positive|negative|alarm|acceptance|rejection)s?(?:_|$)/, "lower"],
-  [/(?:^|_)true_(?:positive|negative)s?(?:_|$)/, "higher"],
-  [/(?:^|_)log_loss(?:_|$)/, "lower"],
-  [/(?:^|_)cross_entropy(?:_|$)/, "lower"]
-];
-function splitWords(segment) {
-  return segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "");
-}
-function lookUpWord(word) {
-  for (const candidate of [word, word.replace(/\d+$/, "")]) {
-    if (LOWER_IS_BETTER.has(candidate)) return "lower";
-    if (HIGHER_IS_BETTER.has(candidate)) return "higher";
-  }
-  return void 0;
-}
-function inferDirection(name) {
-  const segments = name.split(".").reverse();
-  for (const segment of segments) {
-    const words = splitWords(segment);
-    const joined = words.join("_");
-    for (const [pattern, direction] of PHRASES) {
-      if (pattern.test(joined)) return direction;
-    }
-    for (const word of words.reverse()) {
-      const direction = lookUpWord(word);
-      if (direction !== void 0) return direction;
-    }
-  }
-  return "higher";
-}
-function directionOf(name, overrides = {}) {
-  const override = Object.hasOwn(overrides, name) ? overrides[name] : void 0;
-  return override?.direction ?? inferDirection(name);
-}
-
-// src/metrics/read-metrics.ts
 var MetricsFileError = class extends Error {
   name = "MetricsFileError";
 };
@@ -46098,14 +46414,14 @@ function renderVerdictLine(run, options = {}) {
 function listFailedGates(failed, text) {
   const byMetric = /* @__PURE__ */ new Map();
   for (const r of failed) {
-    byMetric.set(r.metric, (byMetric.get(r.metric) ?? /* @__PURE__ */ new Set()).add(r.value === void 0 ? "not produced" : ruleLabel(r)));
+    byMetric.set(r.metric, (byMetric.get(r.metric) ?? /* @__PURE__ */ new Set()).add(r.value === void 0 && r.slice === void 0 ? "not produced" : text(ruleLabel(r))));
   }
   const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${[...rules].join(", ")})`);
   return items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", ");
 }
 function buildContext({ run, baseline, title }) {
   const gateResults = /* @__PURE__ */ new Map();
-  for (const r of run.gates.results) if (r.rule !== "drift_share") gateResults.set(r.metric, [...gateResults.get(r.metric) ?? [], r]);
+  for (const r of run.gates.results) if (r.rule !== "drift_share" && r.slice === void 0) gateResults.set(r.metric, [...gateResults.get(r.metric) ?? [], r]);
   const rows = new Map(compareMetrics(run.metrics, baseline?.metrics).map((row) => [row.name, row]));
   const missing = (name) => ({ name, change: baseline ? "removed" : "no-baseline", direction: "higher" });
   const gated = [...gateResults.keys()].map((name) => rows.get(name) ?? missing(name));
@@ -46120,7 +46436,8 @@ function composeReport(ctx, detail, truncated) {
   if (detail.sections) parts.push(renderRunContext(run));
   parts.push(renderMetricsSection(ctx, detail));
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline));
+    const slices = renderSlicesSection({ evaluation: run.evaluation, baseline: ctx.baseline, gates: run.gates.results, maxGroups: detail.dataExamples ? 15 : 5, confusion: detail.dataExamples });
+    parts.push(renderDataSection(run.data, detail), slices, renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline));
     parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages));
   }
   if (truncated) parts.push(TRUNCATION_NOTE);
@@ -46175,7 +46492,7 @@ function renderMetricTable(ctx, rows) {
   const body = rows.map((row) => {
     const produced = row.value !== void 0 || !ctx.gateResults.has(row.name);
     const cells = [escapeMarkdown(row.name, { maxLength: 100 }), produced ? formatOptional(row.value) : "not produced"];
-    if (ctx.baseline) cells.push(formatOptional(row.baseline), describeChange(row));
+    if (ctx.baseline) cells.push(formatOptional(row.baseline), describeChange2(row));
     if (withGate) cells.push((ctx.gateResults.get(row.name) ?? []).map(renderGateBadge).join(" \xB7 "));
     return cells;
   });
@@ -46186,7 +46503,7 @@ function describeBaseline({ baseline, run }) {
   const stage = run.gates.baseline?.version === baseline?.version ? run.gates.baseline?.stage : void 0;
   return stage ? `${version2}, ${escapeMarkdown(stage, { maxLength: 40 })}` : version2;
 }
-function describeChange(row) {
+function describeChange2(row) {
   if (row.change === "better" || row.change === "worse") {
     const arrow = (row.delta ?? 0) > 0 ? "\u25B2" : "\u25BC";
     return `${formatDelta(row.delta ?? 0)} ${arrow} ${row.change === "worse" ? "**worse**" : "better"}`;
@@ -46199,7 +46516,8 @@ function renderGateBadge(r) {
   return `${r.status === "fail" ? "\u274C" : "\u23ED\uFE0F"} ${ruleLabel(r)}: ${escapeMarkdown(r.message, { maxLength: 120 })}`;
 }
 function ruleLabel(r) {
-  return `${r.rule.replace("_", " ")} ${formatNumber2(r.threshold)}`;
+  if (r.rule === "group_present") return `groups of the baseline missing in ${r.slice}`;
+  return r.slice === void 0 ? `${r.rule.replaceAll("_", " ")} ${formatNumber2(r.threshold)}` : `${sliceRuleLabel(r)} in ${r.slice}`;
 }
 
 // src/cli/commands/report.ts
@@ -46253,7 +46571,7 @@ async function rollbackCommand(settings) {
 // src/pipeline/run-pipeline.ts
 import { stat as stat6 } from "node:fs/promises";
 import os4 from "node:os";
-import path21 from "node:path";
+import path22 from "node:path";
 
 // src/metrics/drift-gates.ts
 var LISTED2 = 5;
@@ -46271,13 +46589,326 @@ function driftGates(data, results) {
     return [{ ...base, value: report.share, status: report.drifted ? "fail" : "pass", message }];
   });
 }
-function withDriftGates(verdict, gates) {
-  if (gates.length === 0) return verdict;
-  const results = [...verdict.results, ...gates];
-  return { ...verdict, passed: results.every((r) => r.status !== "fail"), results };
-}
 function percent2(share) {
   return `${Number((share * 100).toPrecision(4))}%`;
+}
+
+// src/metrics/evaluation/evaluate-predictions.ts
+import path18 from "node:path";
+
+// src/metrics/evaluation/classification.ts
+var MAX_CLASSES = 1e3;
+var EPSILON = 1e-15;
+var ClassificationTally = class {
+  rows = 0;
+  /** t * MAX_CLASSES + p → rows. */
+  counts = /* @__PURE__ */ new Map();
+  scores = /* @__PURE__ */ new Map();
+  add(t, p) {
+    this.rows++;
+    const key = t * MAX_CLASSES + p;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  addScore(t, score2) {
+    let sums = this.scores.get(t);
+    if (!sums) this.scores.set(t, sums = { n: 0, logP: 0, log1mP: 0, p: 0, p2: 0 });
+    const clipped = Math.min(Math.max(score2, EPSILON), 1 - EPSILON);
+    sums.n++;
+    sums.logP += Math.log(clipped);
+    sums.log1mP += Math.log(1 - clipped);
+    sums.p += score2;
+    sums.p2 += score2 * score2;
+  }
+  /** matrix[t][p] over `classes` classes. */
+  matrix(classes) {
+    const m = Array.from({ length: classes }, () => new Array(classes).fill(0));
+    for (const [key, n] of this.counts) m[Math.floor(key / MAX_CLASSES)][key % MAX_CLASSES] = n;
+    return m;
+  }
+};
+function classificationMetrics(tally2, options) {
+  const k = options.classes.length;
+  const tp = new Array(k).fill(0);
+  const predicted = new Array(k).fill(0);
+  const support = new Array(k).fill(0);
+  for (const [key, n2] of tally2.counts) {
+    const t = Math.floor(key / MAX_CLASSES);
+    const p = key % MAX_CLASSES;
+    support[t] += n2;
+    predicted[p] += n2;
+    if (t === p) tp[t] += n2;
+  }
+  const n = tally2.rows;
+  const present = [];
+  for (let c = 0; c < k; c++) if (support[c] > 0 || predicted[c] > 0) present.push(c);
+  const precision = (c) => predicted[c] > 0 ? tp[c] / predicted[c] : 0;
+  const recall = (c) => support[c] > 0 ? tp[c] / support[c] : 0;
+  const f1 = (c) => 2 * tp[c] / (predicted[c] + support[c]);
+  const mean = (xs) => xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+  const correct = tp.reduce((a, b) => a + b, 0);
+  const metrics = {
+    accuracy: n > 0 ? correct / n : null,
+    balanced_accuracy: mean(present.filter((c) => support[c] > 0).map(recall)),
+    f1_macro: mean(present.map(f1)),
+    precision_macro: mean(present.map(precision)),
+    recall_macro: mean(present.map(recall))
+  };
+  const pos = options.positive;
+  if (pos !== void 0) {
+    const negatives = n - support[pos];
+    metrics.selection_rate = n > 0 ? predicted[pos] / n : null;
+    metrics.true_positive_rate = support[pos] > 0 ? tp[pos] / support[pos] : null;
+    metrics.false_positive_rate = negatives > 0 ? (predicted[pos] - tp[pos]) / negatives : null;
+    if (options.scored) Object.assign(metrics, scoreMetrics(tally2, pos));
+  }
+  if (options.perClass) {
+    for (const c of present) {
+      const name = options.classes[c];
+      metrics[`per_class.${name}.precision`] = precision(c);
+      metrics[`per_class.${name}.recall`] = recall(c);
+      metrics[`per_class.${name}.f1`] = f1(c);
+    }
+  }
+  return metrics;
+}
+function scoreMetrics(tally2, positive) {
+  let n = 0;
+  let logLoss = 0;
+  let brier = 0;
+  for (const [t, s] of tally2.scores) {
+    n += s.n;
+    if (t === positive) {
+      logLoss -= s.logP;
+      brier += s.n - 2 * s.p + s.p2;
+    } else {
+      logLoss -= s.log1mP;
+      brier += s.p2;
+    }
+  }
+  return n === 0 ? { log_loss: null, brier_score: null } : { log_loss: logLoss / n, brier_score: brier / n };
+}
+function defaultPositive(classes) {
+  if (classes.length === 0 || classes.length > 2) return void 0;
+  if (classes.every((c) => c === "0" || c === "1")) return classes.includes("1") ? "1" : void 0;
+  const lower = classes.map((c) => c.toLowerCase());
+  if (lower.every((c) => c === "true" || c === "false")) return classes.find((c) => c.toLowerCase() === "true");
+  return void 0;
+}
+
+// src/metrics/evaluation/regression.ts
+var RegressionTally = class {
+  rows = 0;
+  #absError = 0;
+  #squaredError = 0;
+  #maxError = 0;
+  // Welford's mean and sum of squares of the labels, for R²'s total sum of squares.
+  #mean = 0;
+  #m2 = 0;
+  add(y, predicted) {
+    const error62 = y - predicted;
+    this.rows++;
+    this.#absError += Math.abs(error62);
+    this.#squaredError += error62 * error62;
+    if (Math.abs(error62) > this.#maxError) this.#maxError = Math.abs(error62);
+    const delta = y - this.#mean;
+    this.#mean += delta / this.rows;
+    this.#m2 += delta * (y - this.#mean);
+  }
+  metrics() {
+    const n = this.rows;
+    if (n === 0) return { rmse: null, mae: null, r2: null, max_error: null };
+    const r2 = this.#m2 > 0 ? 1 - this.#squaredError / this.#m2 : this.#squaredError === 0 ? 1 : 0;
+    return { rmse: Math.sqrt(this.#squaredError / n), mae: this.#absError / n, r2, max_error: this.#maxError };
+  }
+};
+
+// src/metrics/evaluation/evaluate-predictions.ts
+var MAX_GROUPS = 1e3;
+var EXAMPLES = 5;
+async function evaluatePredictions(root, spec) {
+  const file2 = spec.predictions;
+  const regression = spec.task === "regression";
+  const newTally2 = () => regression ? new RegressionTally() : new ClassificationTally();
+  const classes = /* @__PURE__ */ new Map();
+  const overall = newTally2();
+  const slices = spec.slices.map((slice2) => {
+    const columns2 = typeof slice2 === "string" ? [slice2] : slice2;
+    return { name: sliceName(columns2), columns: columns2, indices: [], groups: /* @__PURE__ */ new Map() };
+  });
+  const skipped = /* @__PURE__ */ new Map();
+  const skip = (why, line) => {
+    const entry = skipped.get(why) ?? { count: 0, lines: [] };
+    entry.count++;
+    if (entry.lines.length < EXAMPLES) entry.lines.push(line);
+    skipped.set(why, entry);
+  };
+  const fatal = (message) => ({ errors: [`${file2}: ${message}`] });
+  let reader;
+  let json2 = false;
+  try {
+    const format = detectFormat(file2, spec.format);
+    json2 = format === "json" || format === "jsonl";
+    reader = openDataReader(path18.join(root, file2), format, format === "csv" || format === "tsv" ? csvOptions(format, {}) : {});
+  } catch (error62) {
+    return fatal(error62.message);
+  }
+  const wanted = [spec.label, spec.prediction, ...spec.score ? [spec.score] : [], ...slices.flatMap((s) => s.columns)];
+  let columns = [];
+  let label = -1;
+  let prediction = -1;
+  let score2 = -1;
+  let rows = 0;
+  const classOf = (text) => {
+    let index = classes.get(text);
+    if (index === void 0) {
+      if (classes.size >= MAX_CLASSES) throw new TooMany(`more than ${MAX_CLASSES.toLocaleString("en-US")} distinct labels and predictions; for a numeric target set evaluation.task: regression`);
+      classes.set(text, index = classes.size);
+    }
+    return index;
+  };
+  try {
+    for await (const batch of reader.batches()) {
+      for (const defect of batch.defects) skip(`${defect.kind === "ragged" ? "the row has the wrong number of fields" : `the row cannot be read (${defect.kind})`}`, defect.line);
+      if (batch.columns.length !== columns.length) {
+        columns = batch.columns;
+        label = columns.indexOf(spec.label);
+        prediction = columns.indexOf(spec.prediction);
+        score2 = spec.score ? columns.indexOf(spec.score) : -1;
+        for (const slice2 of slices) slice2.indices = slice2.columns.map((c) => columns.indexOf(c));
+      }
+      if (!json2 && missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns));
+      for (let r = 0; r < batch.length; r++) {
+        const line = batch.lines[r];
+        const truth = cellAt(batch, label, r);
+        const guess = cellAt(batch, prediction, r);
+        if (truth === null) {
+          skip(`column "${spec.label}" is empty`, line);
+          continue;
+        }
+        if (guess === null) {
+          skip(`column "${spec.prediction}" is empty`, line);
+          continue;
+        }
+        let add;
+        if (regression) {
+          const y = toNumber(truth);
+          const yhat = toNumber(guess);
+          if (y === void 0 || yhat === void 0) {
+            skip(`column "${y === void 0 ? spec.label : spec.prediction}" is not a number`, line);
+            continue;
+          }
+          add = (tally2) => tally2.add(y, yhat);
+        } else {
+          const t = classOf(cellText(truth));
+          const p = classOf(cellText(guess));
+          let s;
+          if (score2 !== -1) {
+            const cell = cellAt(batch, score2, r);
+            s = cell === null ? void 0 : toNumber(cell);
+            if (s === void 0 || s < 0 || s > 1) {
+              skip(`column "${spec.score}" is not a probability between 0 and 1`, line);
+              continue;
+            }
+          }
+          add = (tally2) => {
+            ;
+            tally2.add(t, p);
+            if (s !== void 0) tally2.addScore(t, s);
+          };
+        }
+        rows++;
+        add(overall);
+        for (const slice2 of slices) {
+          const values = slice2.indices.map((c) => textOrNull(cellAt(batch, c, r)));
+          const key = values.length === 1 ? String(values[0]) + (values[0] === null ? "\0" : "") : JSON.stringify(values);
+          let group = slice2.groups.get(key);
+          if (!group) {
+            if (slice2.groups.size >= MAX_GROUPS) throw new TooMany(`slice "${slice2.name}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
+            slice2.groups.set(key, group = { values, tally: newTally2() });
+          }
+          add(group.tally);
+        }
+      }
+    }
+  } catch (error62) {
+    if (error62 instanceof TooMany) return fatal(error62.message);
+    if (error62 instanceof DataError) return fatal(`${error62.line === void 0 ? "" : `line ${error62.line}: `}${error62.message.replace(/^line \d+: /, "")}`);
+    if (error62.code === "ENOENT") return fatal("does not exist");
+    return fatal(error62.message);
+  }
+  if (missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns));
+  const errors = [...skipped].map(([why, { count, lines }]) => {
+    const more = count > lines.length ? ` and ${(count - lines.length).toLocaleString("en-US")} more` : "";
+    return `${file2}:${lines[0]}: ${why}; ${count.toLocaleString("en-US")} ${count === 1 ? "row" : "rows"} left out of the evaluation (lines ${lines.join(", ")}${more})`;
+  });
+  if (rows === 0) return { errors: [...errors, `${file2}: no rows to evaluate`] };
+  const sorted2 = [...classes.keys()].sort();
+  let positive;
+  if (!regression) {
+    positive = spec.positive ?? defaultPositive(sorted2);
+    if (spec.positive !== void 0 && !classes.has(spec.positive)) errors.push(`${file2}: evaluation.positive "${spec.positive}" is neither a label nor a prediction (classes: ${sorted2.slice(0, 10).join(", ")})`);
+    if (spec.score && positive === void 0) errors.push(`${file2}: evaluation.score needs evaluation.positive, the class whose probability the score is (classes: ${sorted2.slice(0, 10).join(", ")})`);
+  }
+  const order = [...classes.keys()];
+  const options = { classes: order, ...positive !== void 0 && classes.has(positive) ? { positive: classes.get(positive) } : {}, scored: spec.score !== void 0 };
+  const metricsOf = (tally2, perClass) => tally2 instanceof RegressionTally ? tally2.metrics() : classificationMetrics(tally2, { ...options, perClass });
+  const evaluationSlices = slices.map((slice2) => {
+    const groups = [...slice2.groups.values()].map(({ values, tally: tally2 }) => ({ values, rows: tally2.rows, metrics: metricsOf(tally2, false) })).sort((a, b) => b.rows - a.rows);
+    const gated = groups.filter((g) => g.rows >= spec.min_group).map((g) => g.metrics);
+    return { name: slice2.name, columns: slice2.columns, groups, fairness: regression || options.positive === void 0 ? {} : fairnessMetrics(gated, spec.agg) };
+  });
+  const evaluation = {
+    file: file2,
+    task: spec.task,
+    rows,
+    minGroup: spec.min_group,
+    overall: metricsOf(overall, true),
+    slices: evaluationSlices
+  };
+  if (overall instanceof ClassificationTally) {
+    const full = overall.matrix(order.length);
+    const index = sorted2.map((c) => classes.get(c));
+    evaluation.classes = sorted2;
+    evaluation.confusion = index.map((t) => index.map((p) => full[t][p]));
+    if (positive !== void 0) evaluation.positive = positive;
+  }
+  return { evaluation, errors };
+}
+var TooMany = class extends Error {
+};
+function missingColumns(wanted, columns) {
+  return wanted.some((c) => !columns.includes(c));
+}
+function describeMissing(wanted, columns) {
+  const missing = [...new Set(wanted.filter((c) => !columns.includes(c)))];
+  const listed = `${columns.slice(0, 20).join(", ")}${columns.length > 20 ? ", \u2026" : ""}`;
+  return `no column ${missing.map((c) => `"${c}"`).join(", ")}${didYouMean(missing[0], [...columns])} (columns: ${listed || "none"})`;
+}
+function cellAt(batch, column, row) {
+  if (column < 0) return null;
+  const cells = batch.cells[column];
+  return cells && row < cells.length ? cells[row] ?? null : null;
+}
+function cellText(cell) {
+  return typeof cell === "string" ? cell : String(cell);
+}
+function textOrNull(cell) {
+  return cell === null ? null : cellText(cell);
+}
+var NUMERIC2 = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+function toNumber(cell) {
+  if (typeof cell === "number") return Number.isFinite(cell) ? cell : void 0;
+  if (typeof cell === "string" && NUMERIC2.test(cell)) return Number(cell);
+  return void 0;
+}
+
+// src/metrics/evaluation/evaluation-metrics.ts
+function evaluationMetrics(evaluation, overrides = {}) {
+  const metrics = {};
+  for (const [name, value] of Object.entries(evaluation.overall)) {
+    if (value !== null) metrics[name] = { value, file: evaluation.file, direction: directionOf(name, overrides) };
+  }
+  return metrics;
 }
 
 // src/metrics/gates.ts
@@ -46290,7 +46921,7 @@ function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = "pro
       if (threshold === void 0) continue;
       const value = Object.hasOwn(metrics, metric) ? metrics[metric]?.value : void 0;
       if (value === void 0) {
-        results.push({ metric, rule, threshold, status: "fail", message: describeMissing(metric, readFiles) });
+        results.push({ metric, rule, threshold, status: "fail", message: describeMissing2(metric, readFiles) });
         continue;
       }
       results.push(evaluateRule(rule, { metric, threshold, value, baseline, baselineStage }));
@@ -46301,6 +46932,11 @@ function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = "pro
     results,
     ...baseline ? { baseline: { version: baseline.version, stage: baseline.stage } } : {}
   };
+}
+function withGates(verdict, gates) {
+  if (gates.length === 0) return verdict;
+  const results = [...verdict.results, ...gates];
+  return { ...verdict, passed: results.every((r) => r.status !== "fail"), results };
 }
 function evaluateRule(rule, ctx) {
   switch (rule) {
@@ -46350,7 +46986,7 @@ function describeMove(rule, moved, base, threshold, eps) {
   if (moved > 0) return `${forbidden} ${formatNumber2(moved)} from ${from} (max ${formatNumber2(threshold)})`;
   return `${allowed} ${formatNumber2(-moved)} from ${from}`;
 }
-function describeMissing(metric, readFiles) {
+function describeMissing2(metric, readFiles) {
   const read = readFiles.length > 0 ? `read ${readFiles.join(", ")}` : "no metrics files were read";
   return `metric "${metric}" was not produced; ${read}`;
 }
@@ -46398,7 +47034,7 @@ async function checkDataset(root, runId, name, entry, baseline, options = {}) {
 import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { readdir, realpath, stat as stat5 } from "node:fs/promises";
-import path18 from "node:path";
+import path19 from "node:path";
 async function hashFile2(absPath) {
   const hash2 = createHash5("sha256");
   for await (const chunk of createReadStream3(absPath)) hash2.update(chunk);
@@ -46410,25 +47046,25 @@ async function tryHashPath(absPath) {
   if (!info.isDirectory()) return hashFile2(absPath);
   const hash2 = createHash5("sha256");
   for (const rel of await listFiles(absPath)) {
-    hash2.update(`${rel}\0${await hashFile2(path18.join(absPath, rel))}
+    hash2.update(`${rel}\0${await hashFile2(path19.join(absPath, rel))}
 `);
   }
   return `dir:${hash2.digest("hex")}`;
 }
 async function hashPaths(root, paths) {
-  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path18.join(root, p))]));
+  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path19.join(root, p))]));
   return Object.fromEntries(entries);
 }
 async function listFiles(dir, prefix2 = "", seen = /* @__PURE__ */ new Set()) {
-  const here = await realpath(path18.join(dir, prefix2));
+  const here = await realpath(path19.join(dir, prefix2));
   if (seen.has(here)) return [];
   seen.add(here);
-  const entries = await readdir(path18.join(dir, prefix2), { withFileTypes: true });
+  const entries = await readdir(path19.join(dir, prefix2), { withFileTypes: true });
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const files = [];
   for (const entry of entries) {
     const rel = prefix2 ? `${prefix2}/${entry.name}` : entry.name;
-    const target = entry.isSymbolicLink() ? await stat5(path18.join(dir, rel)).catch(() => void 0) : entry;
+    const target = entry.isSymbolicLink() ? await stat5(path19.join(dir, rel)).catch(() => void 0) : entry;
     if (target?.isDirectory()) files.push(...await listFiles(dir, rel, seen));
     else if (target?.isFile()) files.push(rel);
   }
@@ -46443,7 +47079,7 @@ function hashText(...parts) {
 // src/pipeline/params.ts
 var import_yaml5 = __toESM(require_dist(), 1);
 import { readFile as readFile8 } from "node:fs/promises";
-import path19 from "node:path";
+import path20 from "node:path";
 var DEFAULT_PARAMS_FILE = "params.yaml";
 var ParamsError = class extends Error {
   name = "ParamsError";
@@ -46452,7 +47088,7 @@ async function loadParams(root, file2) {
   const rel = file2 ?? DEFAULT_PARAMS_FILE;
   let text;
   try {
-    text = await readFile8(path19.join(root, rel), "utf8");
+    text = await readFile8(path20.join(root, rel), "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT" && file2 === void 0) return {};
     throw new ParamsError(`cannot read params file "${rel}": ${error62.message}`, { cause: error62 });
@@ -46494,7 +47130,7 @@ function paramEnvName(key) {
 
 // src/pipeline/run-stage.ts
 import { mkdir as mkdir5 } from "node:fs/promises";
-import path20 from "node:path";
+import path21 from "node:path";
 
 // src/pipeline/process-runner.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -46593,7 +47229,7 @@ async function runStage(ctx) {
     const unchanged = products.every((p) => hashes[p] === ctx.previous.outs[p] && (hashes[p] !== void 0 || !stage.outs.includes(p)));
     if (unchanged) return { ...base, hash: hash2, deps, outs: definedOnly(hashes), params, status: "cached" };
   }
-  await Promise.all(products.map((o) => mkdir5(path20.dirname(path20.join(root, o)), { recursive: true })));
+  await Promise.all(products.map((o) => mkdir5(path21.dirname(path21.join(root, o)), { recursive: true })));
   ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
@@ -46735,12 +47371,16 @@ async function runPipeline(options) {
   const ordered = Object.keys(spec.stages).map((name) => stages.get(name)).filter(Boolean);
   const usable = ordered.filter((s) => s.status === "succeeded" || s.status === "cached").map((s) => s.name);
   const metricFiles = usable.flatMap((name) => spec.stages[name].metrics);
-  const { metrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics);
+  const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics);
+  const evaluation = await evaluate(root, spec, ordered, metricErrors);
+  const metrics = mergeEvaluationMetrics(evaluation, fileMetrics, spec, metricErrors);
   const metricsFailed = metricErrors.length > 0;
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
-  const gates = withDriftGates(evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage), driftGates(spec.data, data));
+  const readFiles = evaluation ? [evaluation.file, ...metricFiles] : metricFiles;
+  const sliced = sliceGates(spec, evaluation, options.baseline);
+  const gates = withGates(evaluateGates(metricGates(spec), metrics, baseline, readFiles, spec.promote?.stage), [...driftGates(spec.data, data), ...sliced]);
   const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p));
   for (const p of missingArtifacts) metricErrors.push({ file: p, message: `model artifact "${p}" does not exist after the run, or is not a file` });
   const failed = [...outcome.values()].some((o) => o !== "ok") || missingArtifacts.length > 0 || metricsFailed;
@@ -46758,12 +47398,35 @@ async function runPipeline(options) {
     data: Object.keys(spec.data).map((name) => data.find((d) => d.name === name)).filter((d) => d !== void 0),
     metrics,
     metricErrors,
+    ...evaluation ? { evaluation } : {},
     gates,
     plots,
     artifacts
   };
   const file2 = await writeRunRecord(root, record2);
   return { record: record2, file: file2 };
+}
+async function evaluate(root, spec, stages, errors) {
+  const settings = spec.evaluation;
+  if (!settings) return void 0;
+  const writers = stages.filter((s) => spec.stages[s.name].outs.some((out) => pathsOverlap(out, settings.predictions)));
+  const notRun = writers.find((s) => s.status !== "succeeded" && s.status !== "cached");
+  if (notRun) {
+    errors.push({ file: settings.predictions, message: `${settings.predictions} not evaluated: stage "${notRun.name}", which writes it, ${notRun.status === "blocked" ? "did not run" : notRun.status}` });
+    return void 0;
+  }
+  const { evaluation, errors: problems } = await evaluatePredictions(root, settings);
+  for (const message of problems) errors.push({ file: settings.predictions, message });
+  return evaluation;
+}
+function mergeEvaluationMetrics(evaluation, fileMetrics, spec, errors) {
+  if (!evaluation) return fileMetrics;
+  const metrics = evaluationMetrics(evaluation, spec.metrics);
+  for (const [name, value] of Object.entries(fileMetrics)) {
+    if (Object.hasOwn(metrics, name)) errors.push({ file: value.file, message: `metric "${name}" is computed by the evaluation of ${evaluation.file} and also defined in ${value.file}; keeping the evaluation's value` });
+    else metrics[name] = value;
+  }
+  return metrics;
 }
 function describeCause(id) {
   const [kind, name] = id.split(/:(.*)/s);
@@ -46797,7 +47460,7 @@ async function hashArtifacts(root, paths) {
   const hashes = await hashPaths(root, paths);
   const records = await Promise.all(
     paths.map(async (p) => {
-      const info = hashes[p] === void 0 ? void 0 : await stat6(path21.join(root, p));
+      const info = hashes[p] === void 0 ? void 0 : await stat6(path22.join(root, p));
       return info?.isFile() ? [{ path: p, sha256: hashes[p], size: info.size }] : [];
     })
   );
@@ -46821,7 +47484,7 @@ function createConsoleLogger(options) {
 }
 
 // src/cli/commands/run.ts
-import path22 from "node:path";
+import path23 from "node:path";
 async function runCommand2(settings) {
   const project = await loadProject(settings);
   for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}
@@ -46851,7 +47514,7 @@ async function runCommand2(settings) {
     });
     process.stdout.write(`
 ${renderVerdictLine(record2, { format: "text" })}
-run ${record2.id} recorded in ${path22.relative(process.cwd(), file2)}
+run ${record2.id} recorded in ${path23.relative(process.cwd(), file2)}
 `);
     if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile));
     return record2.status === "succeeded" && record2.gates.passed ? 0 : 1;

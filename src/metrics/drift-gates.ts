@@ -1,6 +1,6 @@
 import type { DataResult } from '../data/result.js'
 import type { Spec } from '../spec/schema.js'
-import type { GateResult, GateVerdict } from './result.js'
+import type { GateResult } from './result.js'
 
 // `drift: { gate: true }` on a data entry gates promotion like a metric: the
 // run fails its gates when the dataset drifted from the baseline version's data.
@@ -20,13 +20,6 @@ export function driftGates(data: Spec['data'], results: readonly DataResult[]): 
     const message = report.drifted ? `${share}${listed ? ` (${listed})` : ''}; the dataset drifts at ${percent(entry.drift.share)}` : `${share}, under ${percent(entry.drift.share)}`
     return [{ ...base, value: report.share, status: report.drifted ? 'fail' : 'pass', message }]
   })
-}
-
-/** The metric gates with the drift gates after them. */
-export function withDriftGates(verdict: GateVerdict, gates: GateResult[]): GateVerdict {
-  if (gates.length === 0) return verdict
-  const results = [...verdict.results, ...gates]
-  return { ...verdict, passed: results.every((r) => r.status !== 'fail'), results }
 }
 
 function percent(share: number): string {

@@ -12,8 +12,8 @@ export interface GateBaseline {
   metrics: Metrics
 }
 
-/** Metric rules; drift_share gates come from data entries (drift-gates.ts). */
-type Rule = Exclude<GateResult['rule'], 'drift_share'>
+/** Metric rules; drift gates come from data entries (drift-gates.ts), slice gates from the evaluation (slice-gates.ts). */
+type Rule = 'min' | 'max' | 'max_drop' | 'max_rise'
 const RULES: readonly Rule[] = ['min', 'max', 'max_drop', 'max_rise']
 
 interface Context {
@@ -54,6 +54,13 @@ export function evaluateGates(
     results,
     ...(baseline ? { baseline: { version: baseline.version, stage: baseline.stage } } : {}),
   }
+}
+
+/** The metric gates with the drift and slice gates after them. */
+export function withGates(verdict: GateVerdict, gates: GateResult[]): GateVerdict {
+  if (gates.length === 0) return verdict
+  const results = [...verdict.results, ...gates]
+  return { ...verdict, passed: results.every((r) => r.status !== 'fail'), results }
 }
 
 function evaluateRule(rule: Rule, ctx: Context): GateResult {

@@ -12,8 +12,11 @@ export const MetricValue = z.object({
 
 export const Metrics = z.record(z.string(), MetricValue)
 
-/** drift_share: a data entry's drift gate, its threshold the share of drifted columns at which the dataset drifts. */
-export const GateRule = z.enum(['min', 'max', 'max_drop', 'max_rise', 'drift_share'])
+/**
+ * drift_share: a data entry's drift gate, its threshold the share of drifted columns at which the dataset drifts.
+ * per_slice_min/max, max_gap, group_present: gates on the groups of an evaluation slice (slice-gates.ts).
+ */
+export const GateRule = z.enum(['min', 'max', 'max_drop', 'max_rise', 'drift_share', 'per_slice_min', 'per_slice_max', 'max_gap', 'group_present'])
 
 export const GateResult = z.object({
   metric: z.string(),
@@ -24,6 +27,8 @@ export const GateResult = z.object({
   baseline: z.number().optional(),
   status: z.enum(['pass', 'fail', 'skipped']),
   message: z.string(),
+  /** The evaluation slice a slice gate or fairness gate is about, e.g. "island × sex". */
+  slice: z.string().optional(),
 })
 
 export const GateVerdict = z.object({

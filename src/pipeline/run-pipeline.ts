@@ -3,14 +3,19 @@ import os from 'node:os'
 import path from 'node:path'
 import type { ScanProgress } from '../data/scan/progress.js'
 import type { DataResult } from '../data/result.js'
-import { driftGates, withDriftGates } from '../metrics/drift-gates.js'
-import { evaluateGates } from '../metrics/gates.js'
+import { driftGates } from '../metrics/drift-gates.js'
+import { evaluatePredictions } from '../metrics/evaluation/evaluate-predictions.js'
+import { evaluationMetrics } from '../metrics/evaluation/evaluation-metrics.js'
+import type { Evaluation } from '../metrics/evaluation/evaluation-result.js'
+import { metricGates, sliceGates } from '../metrics/evaluation/slice-gates.js'
+import { evaluateGates, withGates } from '../metrics/gates.js'
 import { readMetrics } from '../metrics/read-metrics.js'
 import { readPlot } from '../metrics/read-plot.js'
+import type { Metrics } from '../metrics/result.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Spec } from '../spec/schema.js'
 import { type BaselineProfiles, checkDataset } from './check-dataset.js'
-import { buildDag, type DagNode } from './dag.js'
+import { buildDag, type DagNode, pathsOverlap } from './dag.js'
 import { mergeDirtyFiles } from './dirty-files.js'
 import { hashPaths } from './hash-files.js'
 import { DEFAULT_PARAMS_FILE, loadParams } from './params.js'
@@ -126,14 +131,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const ordered = Object.keys(spec.stages).map((name) => stages.get(name)!).filter(Boolean)
   const usable = ordered.filter((s) => s.status === 'succeeded' || s.status === 'cached').map((s) => s.name)
   const metricFiles = usable.flatMap((name) => spec.stages[name]!.metrics)
-  const { metrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics)
+  const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics)
+  const evaluation = await evaluate(root, spec, ordered, metricErrors)
+  const metrics = mergeEvaluationMetrics(evaluation, fileMetrics, spec, metricErrors)
   // A missing or unreadable metrics file, or one metric defined twice, makes every verdict
   // built on the metrics doubtful: the run fails rather than pass on the wrong number.
   const metricsFailed = metricErrors.length > 0
   const plots = await collectPlots(root, spec, usable, metricErrors)
   const artifacts = await hashArtifacts(root, spec.model.artifacts)
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
-  const gates = withDriftGates(evaluateGates(spec.gates, metrics, baseline, metricFiles, spec.promote?.stage), driftGates(spec.data, data))
+  const readFiles = evaluation ? [evaluation.file, ...metricFiles] : metricFiles
+  const sliced = sliceGates(spec, evaluation, options.baseline)
+  const gates = withGates(evaluateGates(metricGates(spec), metrics, baseline, readFiles, spec.promote?.stage), [...driftGates(spec.data, data), ...sliced])
   // From the graph's outcome, so a node whose execution threw also fails the run.
   // A model with a file missing must never look complete, even when every stage succeeded.
   const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p))
@@ -154,12 +163,42 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     data: Object.keys(spec.data).map((name) => data.find((d) => d.name === name)).filter((d): d is DataResult => d !== undefined),
     metrics,
     metricErrors,
+    ...(evaluation ? { evaluation } : {}),
     gates,
     plots,
     artifacts,
   }
   const file = await writeRunRecord(root, record)
   return { record, file }
+}
+
+/**
+ * The engine's evaluation of the predictions file, when every stage that writes it has
+ * succeeded in this run (or is cached): a file left from an earlier run would grade the wrong model.
+ */
+async function evaluate(root: string, spec: Spec, stages: StageRecord[], errors: { file: string; message: string }[]): Promise<Evaluation | undefined> {
+  const settings = spec.evaluation
+  if (!settings) return undefined
+  const writers = stages.filter((s) => spec.stages[s.name]!.outs.some((out) => pathsOverlap(out, settings.predictions)))
+  const notRun = writers.find((s) => s.status !== 'succeeded' && s.status !== 'cached')
+  if (notRun) {
+    errors.push({ file: settings.predictions, message: `${settings.predictions} not evaluated: stage "${notRun.name}", which writes it, ${notRun.status === 'blocked' ? 'did not run' : notRun.status}` })
+    return undefined
+  }
+  const { evaluation, errors: problems } = await evaluatePredictions(root, settings)
+  for (const message of problems) errors.push({ file: settings.predictions, message })
+  return evaluation
+}
+
+/** The evaluation's metrics first; a metrics file defining one of them again is reported, as two files would be. */
+function mergeEvaluationMetrics(evaluation: Evaluation | undefined, fileMetrics: Metrics, spec: Spec, errors: { file: string; message: string }[]): Metrics {
+  if (!evaluation) return fileMetrics
+  const metrics = evaluationMetrics(evaluation, spec.metrics)
+  for (const [name, value] of Object.entries(fileMetrics)) {
+    if (Object.hasOwn(metrics, name)) errors.push({ file: value.file, message: `metric "${name}" is computed by the evaluation of ${evaluation.file} and also defined in ${value.file}; keeping the evaluation's value` })
+    else metrics[name] = value
+  }
+  return metrics
 }
 
 function describeCause(id: string): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DataResult } from '../data/result.js'
+import { Evaluation } from '../metrics/evaluation/evaluation-result.js'
 import { GateVerdict, Metrics } from '../metrics/result.js'
 
 // The run record (.mlops/runs/<id>/run.json) is the contract between the engine and every front
@@ -80,6 +81,8 @@ export const RunRecord = z.object({
   metrics: Metrics,
   /** Metric names that a declared metrics file did not yield, with the reason. */
   metricErrors: z.array(z.object({ file: z.string(), message: z.string() })).default([]),
+  /** The engine's evaluation of the predictions file, overall and per slice (mlops.yml evaluation:). */
+  evaluation: Evaluation.optional(),
   gates: GateVerdict,
   plots: z.array(PlotSeries),
   artifacts: z.array(ArtifactRecord),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { Evaluation } from '../metrics/evaluation/evaluation-result.js'
 import { GateVerdict, Metrics } from '../metrics/result.js'
 import { ArtifactRecord, Params } from '../pipeline/run-record.js'
 
@@ -31,6 +32,8 @@ export const Manifest = z.object({
       profile: z.object({ file: z.string(), sha256: z.string() }).optional(),
     }),
   ),
+  /** Per-slice metrics of the version, which the next pull request's slices are compared with. */
+  evaluation: Evaluation.optional(),
   gates: GateVerdict,
   /** Where the version came from when a front end knows more than git does (the GitHub Action). */
   source: z

@@ -110,6 +110,7 @@ export function buildManifest(run: RunRecord, ids: ManifestIds, source?: Manifes
       rows: d.rows,
       ...(d.profileFile ? { profile: { file: profileFileName(d.name), sha256: d.profileFile.sha256 } } : {}),
     })),
+    ...(run.evaluation ? { evaluation: run.evaluation } : {}),
     gates: run.gates,
     ...(source ? { source } : {}),
   }

@@ -5,6 +5,7 @@ import type { Manifest } from '../registry/manifest.js'
 import { escapeCode, escapeMarkdown, toOneLine } from './escape.js'
 import { cutToLength, fold, TRUNCATION_NOTE, formatDuration, formatOptional, plural, renderTable } from './markdown.js'
 import { renderDriftSection } from './render-drift.js'
+import { renderSlicesSection, sliceRuleLabel } from './render-slices.js'
 import { describeStageFailure, renderDataSection, renderParamsSection, renderPlotsSection, renderStagesSection } from './render-sections.js'
 
 export { formatDuration }
@@ -99,7 +100,7 @@ export function renderVerdictLine(run: RunRecord, options: { format?: 'markdown'
 function listFailedGates(failed: GateResult[], text: (s: string) => string): string {
   const byMetric = new Map<string, Set<string>>()
   for (const r of failed) {
-    byMetric.set(r.metric, (byMetric.get(r.metric) ?? new Set()).add(r.value === undefined ? 'not produced' : ruleLabel(r)))
+    byMetric.set(r.metric, (byMetric.get(r.metric) ?? new Set()).add(r.value === undefined && r.slice === undefined ? 'not produced' : text(ruleLabel(r))))
   }
   const items = [...byMetric].map(([metric, rules]) => `${text(metric)} (${[...rules].join(', ')})`)
   return items.length > 5 ? `${items.slice(0, 5).join(', ')} and ${items.length - 5} more` : items.join(', ')
@@ -107,8 +108,8 @@ function listFailedGates(failed: GateResult[], text: (s: string) => string): str
 
 function buildContext({ run, baseline, title }: ReportInput): Context {
   const gateResults = new Map<string, GateResult[]>()
-  // Drift gates are shown with the drift table, not as metrics.
-  for (const r of run.gates.results) if (r.rule !== 'drift_share') gateResults.set(r.metric, [...(gateResults.get(r.metric) ?? []), r])
+  // Drift and slice gates are shown with the drift and slice tables, not as metrics.
+  for (const r of run.gates.results) if (r.rule !== 'drift_share' && r.slice === undefined) gateResults.set(r.metric, [...(gateResults.get(r.metric) ?? []), r])
   const rows = new Map(compareMetrics(run.metrics, baseline?.metrics).map((row) => [row.name, row]))
   const missing = (name: string): MetricComparison => ({ name, change: baseline ? 'removed' : 'no-baseline', direction: 'higher' })
   const gated = [...gateResults.keys()].map((name) => rows.get(name) ?? missing(name))
@@ -123,7 +124,8 @@ function composeReport(ctx: Context, detail: Detail, truncated: boolean): string
   if (detail.sections) parts.push(renderRunContext(run))
   parts.push(renderMetricsSection(ctx, detail))
   if (detail.sections) {
-    parts.push(renderDataSection(run.data, detail), renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline))
+    const slices = renderSlicesSection({ evaluation: run.evaluation, baseline: ctx.baseline, gates: run.gates.results, maxGroups: detail.dataExamples ? 15 : 5, confusion: detail.dataExamples })
+    parts.push(renderDataSection(run.data, detail), slices, renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline))
     parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages))
   }
   if (truncated) parts.push(TRUNCATION_NOTE)
@@ -211,5 +213,6 @@ function renderGateBadge(r: GateResult): string {
 }
 
 function ruleLabel(r: GateResult): string {
-  return `${r.rule.replace('_', ' ')} ${formatNumber(r.threshold)}`
+  if (r.rule === 'group_present') return `groups of the baseline missing in ${r.slice}`
+  return r.slice === undefined ? `${r.rule.replaceAll('_', ' ')} ${formatNumber(r.threshold)}` : `${sliceRuleLabel(r)} in ${r.slice}`
 }

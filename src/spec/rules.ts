@@ -1,6 +1,8 @@
 import path from 'node:path'
 import { buildDag, findCycle, normalizePath, pathsOverlap } from '../pipeline/dag.js'
 import { type DriftMethod, isPValueMethod } from '../data/drift/defaults.js'
+import { isFairnessMetric } from '../metrics/evaluation/fairness.js'
+import { groupMetricNames, sliceName } from '../metrics/evaluation/slice-gates.js'
 import type { DataEntry, Spec } from './schema.js'
 import { didYouMean } from './suggest.js'
 import type { SpecIssue } from './zod-issues.js'
@@ -11,7 +13,7 @@ import type { SpecIssue } from './zod-issues.js'
 const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.jsonl', '.json', '.parquet'])
 
 export function checkRules(spec: Spec): { errors: SpecIssue[]; warnings: SpecIssue[] } {
-  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec)]
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec)]
   return { errors, warnings: checkArtifacts(spec) }
 }
 
@@ -20,6 +22,7 @@ function* pathFields(spec: Spec): Generator<[string, (string | number)[]]> {
   for (const [i, p] of spec.model.artifacts.entries()) yield [p, ['model', 'artifacts', i]]
   if (spec.params) yield [spec.params, ['params']]
   for (const [name, entry] of Object.entries(spec.data)) yield [entry.path, ['data', name, 'path']]
+  if (spec.evaluation) yield [spec.evaluation.predictions, ['evaluation', 'predictions']]
   for (const [name, stage] of Object.entries(spec.stages)) {
     for (const key of ['deps', 'outs', 'metrics'] as const) {
       for (const [i, p] of stage[key].entries()) yield [p, ['stages', name, key, i]]
@@ -85,6 +88,65 @@ function checkGates(spec: Spec): SpecIssue[] {
     }
     if (gate.min !== undefined && gate.max !== undefined && gate.min > gate.max) {
       issues.push({ path: ['gates', metric, 'min'], atKey: false, message: `gate "${metric}": min ${gate.min} is greater than max ${gate.max}` })
+    }
+  }
+  return issues
+}
+
+/** The evaluation's file must come from a stage, and slice gates need slices and metrics the engine computes per group. */
+function checkEvaluation(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = []
+  const evaluation = spec.evaluation
+  for (const [metric, gate] of Object.entries(spec.gates)) {
+    const at = ['gates', metric]
+    const sliceRule = gate.per_slice !== undefined ? 'per_slice' : gate.max_gap !== undefined ? 'max_gap' : undefined
+    if (isFairnessMetric(metric) && evaluation) {
+      const other = (['max_drop', 'max_rise', 'per_slice', 'max_gap'] as const).find((rule) => gate[rule] !== undefined)
+      if (other) issues.push({ path: [...at, other], atKey: true, message: `gate "${metric}": a fairness metric is gated with min or max on each slice, not ${other}` })
+      if (evaluation.task === 'regression') issues.push({ path: at, atKey: true, message: `gate "${metric}": fairness metrics are for classifiers; evaluation.task is regression` })
+    }
+    if (sliceRule === undefined && !(isFairnessMetric(metric) && evaluation)) {
+      if (gate.slices) issues.push({ path: [...at, 'slices'], atKey: true, message: `gate "${metric}": slices applies to per_slice, max_gap and fairness gates; this gate has none` })
+      continue
+    }
+    if (!evaluation) {
+      issues.push({ path: [...at, sliceRule!], atKey: true, message: `gate "${metric}.${sliceRule}" gates evaluation slices, but there is no evaluation section; add e.g. "evaluation: { predictions: reports/predictions.csv, label: y, prediction: pred, slices: [group] }"` })
+      continue
+    }
+    if (evaluation.slices.length === 0) issues.push({ path: at, atKey: true, message: `gate "${metric}" gates slices, but evaluation.slices is empty; add e.g. "slices: [sex]"` })
+    const listed = new Set(evaluation.slices.map(sliceName))
+    for (const [i, slice] of (gate.slices ?? []).entries()) {
+      if (!listed.has(sliceName(slice))) issues.push({ path: [...at, 'slices', i], atKey: false, message: `gate "${metric}": slice ${sliceName(slice)} is not in evaluation.slices${didYouMean(sliceName(slice), [...listed])}` })
+    }
+    const names = groupMetricNames(evaluation)
+    if (sliceRule && !names.includes(metric)) {
+      issues.push({ path: at, atKey: true, message: `gate "${metric}.${sliceRule}": the evaluation computes ${names.join(', ')} per group, not "${metric}"${didYouMean(metric, names)}` })
+    }
+  }
+  if (!evaluation) return issues
+  const at = ['evaluation']
+  const outs = Object.values(spec.stages).flatMap((s) => s.outs)
+  if (!outs.some((o) => pathsOverlap(o, evaluation.predictions))) {
+    // A file no stage writes may be left from an earlier run: it would grade the wrong model.
+    issues.push({ path: [...at, 'predictions'], atKey: false, message: `"${evaluation.predictions}" is not in any stage's outs; list it under the outs of the stage that writes it` })
+  }
+  if (!evaluation.format && !DATA_EXTENSIONS.has(path.extname(evaluation.predictions).toLowerCase())) {
+    issues.push({ path: [...at, 'predictions'], atKey: false, message: `cannot tell the format of "${evaluation.predictions}" from its extension; add format: csv|tsv|jsonl|json|parquet` })
+  }
+  if (evaluation.task === 'regression') {
+    for (const key of ['score', 'positive'] as const) {
+      if (evaluation[key] !== undefined) issues.push({ path: [...at, key], atKey: true, message: `evaluation.${key} is for classifiers; evaluation.task is regression` })
+    }
+  }
+  const seen = new Set<string>()
+  for (const [i, slice] of evaluation.slices.entries()) {
+    const columns = typeof slice === 'string' ? [slice] : slice
+    const key = JSON.stringify(columns)
+    if (seen.has(key)) issues.push({ path: [...at, 'slices', i], atKey: false, message: `slice ${columns.join(' × ')} is listed twice` })
+    seen.add(key)
+    if (new Set(columns).size !== columns.length) issues.push({ path: [...at, 'slices', i], atKey: false, message: `slice ${columns.join(' × ')} names a column twice` })
+    for (const column of columns) {
+      if (column === evaluation.label || column === evaluation.prediction) issues.push({ path: [...at, 'slices', i], atKey: false, message: `slice by "${column}" is the ${column === evaluation.label ? 'label' : 'prediction'} column; slice by a feature or group column` })
     }
   }
   return issues

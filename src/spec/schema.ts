@@ -123,15 +123,21 @@ export const StageSchema = z.strictObject({
   cache: z.boolean().default(true).describe('Skip the stage when its command, deps and params are unchanged'),
 })
 
+/** A slice is one column or several crossed (their intersections are the groups). */
+const SliceSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(3)])
+
 export const GateSchema = z
   .strictObject({
     min: z.number().optional().describe('Fail when the metric is below this value'),
     max: z.number().optional().describe('Fail when the metric is above this value'),
     max_drop: z.number().nonnegative().optional().describe('Fail when the metric falls more than this below the baseline'),
     max_rise: z.number().nonnegative().optional().describe('Fail when the metric rises more than this above the baseline'),
+    per_slice: Bounds.optional().describe('Bounds every group of every evaluation slice (with at least min_group rows) must meet'),
+    max_gap: z.number().nonnegative().optional().describe('Fail when the best and worst group of a slice differ by more than this (Fairlearn difference, between groups)'),
+    slices: z.array(SliceSchema).min(1).optional().describe('The evaluation slices per_slice, max_gap and fairness gates apply to; default every slice'),
   })
-  .refine((g) => Object.values(g).some((v) => v !== undefined), {
-    message: 'a gate needs at least one of min, max, max_drop, max_rise',
+  .refine((g) => Object.entries(g).some(([key, v]) => key !== 'slices' && v !== undefined), {
+    message: 'a gate needs at least one of min, max, max_drop, max_rise, per_slice, max_gap',
     // An unknown or invalid rule is already reported; "needs at least one" would only repeat it.
     when: (payload) => payload.issues.length === 0,
   })
@@ -153,6 +159,21 @@ export const PromoteSchema = z.strictObject({
     .describe('Ordered stages (e.g. [staging, production]); a version reaches a stage only after the one before it'),
 })
 
+export const EvaluationSchema = z
+  .strictObject({
+    predictions: RepoPath.describe('CSV/TSV/JSON Lines/JSON/Parquet file with one row per example; a stage must list it in outs'),
+    format: DataFormat.optional().describe('Defaults to the file extension'),
+    task: z.enum(['classification', 'regression']).default('classification'),
+    label: z.string().min(1).describe('Column with the true value'),
+    prediction: z.string().min(1).describe('Column with the predicted value'),
+    score: z.string().min(1).optional().describe('Column with the predicted probability of the positive class (log_loss, brier_score)'),
+    positive: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional().describe('The favourable class for selection rate, TPR/FPR and the fairness metrics; default 1 or true when the labels are 0/1 or true/false'),
+    slices: z.array(SliceSchema).default([]).describe('Columns of the predictions file to evaluate by, e.g. [island, sex, [island, sex]]'),
+    min_group: z.number().int().positive().default(30).describe('Groups with fewer rows are reported but not gated'),
+    agg: z.enum(['worst_case', 'mean']).default('worst_case').describe('How equalized odds combines its TPR and FPR differences (Fairlearn agg)'),
+  })
+  .describe('Metrics the engine computes from a predictions file, overall and per slice')
+
 export const SpecSchema = z.strictObject({
   version: z.literal(1).describe('Schema version of this file'),
   model: z.strictObject({
@@ -164,6 +185,7 @@ export const SpecSchema = z.strictObject({
   data: z.record(Name, DataEntrySchema).default({}),
   stages: z.record(Name, StageSchema).refine((s) => Object.keys(s).length > 0, 'at least one stage is needed'),
   metrics: z.record(z.string().min(1), MetricSettingsSchema).default({}).describe('Per-metric settings'),
+  evaluation: EvaluationSchema.optional(),
   gates: z.record(z.string().min(1), GateSchema).default({}).describe('Conditions a run must meet to be promoted'),
   promote: PromoteSchema.optional(),
 })
@@ -176,6 +198,7 @@ export type ColumnSpec = z.infer<typeof ColumnSchema>
 export type DataDrift = z.infer<typeof DataDriftSchema>
 export type DataFormat = z.infer<typeof DataFormat>
 export type Gate = z.infer<typeof GateSchema>
+export type EvaluationSpec = z.infer<typeof EvaluationSchema>
 export type Plot = z.infer<typeof PlotSchema>
 export type Promote = z.infer<typeof PromoteSchema>
 export type MetricDirection = z.infer<typeof Direction>

@@ -25,7 +25,7 @@ describe('mlops on the penguins example', () => {
     const run = repo.mlops('run')
     expect(run.status, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/\[train\] /)
-    expect(run.stdout).toContain('All 3 gates pass')
+    expect(run.stdout).toContain('All 6 gates pass')
     const record = latestRun()
     expect(record.stages.map((s) => [s.name, s.status])).toEqual([['prepare', 'succeeded'], ['train', 'succeeded'], ['evaluate', 'succeeded']])
     expect(record.metrics.accuracy!.value).toBeGreaterThan(0.9)
@@ -64,7 +64,7 @@ describe('mlops on the penguins example', () => {
   })
 
   it('fails a gate, exits 1, and refuses to promote the run', () => {
-    repo.write('mlops.yml', repo.read('mlops.yml').replace('accuracy: { min: 0.90 }', 'accuracy: { min: 0.995 }'))
+    repo.write('mlops.yml', repo.read('mlops.yml').replace('accuracy: { min: 0.90,', 'accuracy: { min: 0.995,'))
     repo.commit('stricter gate')
     const run = repo.mlops('run')
     expect(run.status).toBe(1)
@@ -117,8 +117,8 @@ describe('mlops on the penguins example', () => {
       const first = repo.mlops('run')
       expect(first.status, first.stderr).toBe(0)
       expect(repo.read('.mlops/.gitignore')).toBe('*\n')
-      expect(first.stdout).toContain('declared outputs are neither tracked nor gitignored: data/train.csv, data/test.csv, models/model.json, reports/history.csv, reports/metrics.json')
-      expect(first.stdout).toContain("printf '%s\\n' /data/train.csv /data/test.csv /models/model.json /reports/history.csv /reports/metrics.json >> .gitignore")
+      expect(first.stdout).toContain('declared outputs are neither tracked nor gitignored: data/train.csv, data/test.csv, models/model.json, reports/history.csv, reports/predictions.csv, reports/metrics.json')
+      expect(first.stdout).toContain("printf '%s\\n' /data/train.csv /data/test.csv /models/model.json /reports/history.csv /reports/predictions.csv /reports/metrics.json >> .gitignore")
       const second = repo.mlops('run')
       expect(second.status).toBe(0)
       expect(second.stdout).not.toContain('gitignored') // offered on the first run only

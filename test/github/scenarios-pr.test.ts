@@ -48,7 +48,7 @@ describe('a pull request', () => {
   })
 
   it('fails the job when a gate fails, and the comment names the gate', async () => {
-    s.openPullRequest(8, (repo) => repo.write('mlops.yml', repo.read('mlops.yml').replace('accuracy: { min: 0.90 }', 'accuracy: { min: 0.995 }')))
+    s.openPullRequest(8, (repo) => repo.write('mlops.yml', repo.read('mlops.yml').replace('accuracy: { min: 0.90,', 'accuracy: { min: 0.995,')))
     const run = await s.runOnPullRequest(8)
     expect(run.status).toBe(1)
     expect(run.outputs.verdict).toBe('fail')
@@ -62,7 +62,7 @@ describe('a pull request', () => {
     s.openPullRequest(9, epochs(150), { fork: true })
     const run = await s.runOnPullRequest(9, { token: 'ghs_fake_fork_pr_token' })
     expect(run.status, run.stderr).toBe(0)
-    expect(run.summary).toContain('All 3 gates pass')
+    expect(run.summary).toContain('All 6 gates pass')
     expect(apiWrites(s.fake)).toBe(0)
     expect(comments(9)).toHaveLength(0)
     expect(s.fake.state.artifacts.size).toBe(1)

@@ -74,10 +74,25 @@ describe('the penguins example', () => {
     })
     expect(spec.stages.train!.params).toEqual(['train.learning_rate', 'train.epochs'])
     expect(spec.stages.train!.plots).toEqual([{ file: 'reports/history.csv', x: 'epoch', y: ['loss', 'val_loss'] }])
-    expect(spec.stages.evaluate).toMatchObject({ needs: ['train'], outs: [], metrics: ['reports/metrics.json'], cache: true, 'timeout-minutes': 360 })
+    expect(spec.stages.evaluate).toMatchObject({ needs: ['train'], outs: ['reports/predictions.csv'], metrics: ['reports/metrics.json'], cache: true, 'timeout-minutes': 360 })
 
+    expect(spec.evaluation).toEqual({
+      predictions: 'reports/predictions.csv',
+      task: 'classification',
+      label: 'species',
+      prediction: 'predicted',
+      score: 'p_adelie',
+      positive: 'Adelie',
+      slices: ['island', 'sex'],
+      min_group: 20,
+      agg: 'worst_case',
+    })
     expect(spec.metrics).toEqual({})
-    expect(spec.gates).toEqual({ accuracy: { min: 0.9 }, f1_macro: { min: 0.85, max_drop: 0.02 } })
+    expect(spec.gates).toEqual({
+      accuracy: { min: 0.9, per_slice: { min: 0.85 } },
+      f1_macro: { min: 0.85, max_drop: 0.02 },
+      equalized_odds_difference: { max: 0.2, slices: ['sex'] },
+    })
     expect(spec.promote).toEqual({ branch: 'main', bump: 'minor', stage: 'production' })
   })
 })
