@@ -46402,6 +46402,9 @@ function renderVerdictLine(run, options = {}) {
   }
   const badData = run.data.filter((d) => !d.passed);
   if (badData.length > 0) problems.push(`Data checks failed: ${badData.map((d) => code(d.name)).join(", ")}`);
+  const stageFailed = run.stages.some((s) => s.status === "failed" || s.status === "timed-out");
+  const metricErrors = stageFailed ? 0 : run.metricErrors.length;
+  if (metricErrors > 0) problems.push(`${metricErrors === 1 ? "Metrics problem" : `${metricErrors} metrics problems`}: ${text(run.metricErrors[0].message)}`);
   if (problems.length === 0 && run.status === "failed") problems.push(bold("Run failed"));
   const skipped = results.filter((r) => r.status === "skipped").length;
   const why = run.gates.baseline ? `not in baseline v${text(run.gates.baseline.version)}` : "no baseline yet";
@@ -47512,7 +47515,10 @@ async function runCommand2(settings) {
       logger: createConsoleLogger({ quiet: settings.quiet }),
       signal: controller.signal
     });
-    process.stdout.write(`
+    const problems = record2.metricErrors.map((e) => `\u26A0 ${e.message}
+`).join("");
+    process.stdout.write(`${problems ? `
+${problems}` : ""}
 ${renderVerdictLine(record2, { format: "text" })}
 run ${record2.id} recorded in ${path23.relative(process.cwd(), file2)}
 `);

@@ -87,6 +87,10 @@ export function renderVerdictLine(run: RunRecord, options: { format?: 'markdown'
   }
   const badData = run.data.filter((d) => !d.passed)
   if (badData.length > 0) problems.push(`Data checks failed: ${badData.map((d) => code(d.name)).join(', ')}`)
+  // A failed stage already explains the metrics it did not write.
+  const stageFailed = run.stages.some((s) => s.status === 'failed' || s.status === 'timed-out')
+  const metricErrors = stageFailed ? 0 : run.metricErrors.length
+  if (metricErrors > 0) problems.push(`${metricErrors === 1 ? 'Metrics problem' : `${metricErrors} metrics problems`}: ${text(run.metricErrors[0]!.message)}`)
   if (problems.length === 0 && run.status === 'failed') problems.push(bold('Run failed'))
   const skipped = results.filter((r) => r.status === 'skipped').length
   const why = run.gates.baseline ? `not in baseline v${text(run.gates.baseline.version)}` : 'no baseline yet'

@@ -283,6 +283,8 @@ describe('renderVerdictLine', () => {
   it('handles runs without gates', () => {
     expect(renderVerdictLine(buildRunRecord())).toBe('✅ **Run succeeded** (no gates configured)')
     expect(renderVerdictLine(buildRunRecord({ status: 'failed' }))).toBe('❌ **Run failed**')
+    const unreadable = buildRunRecord({ status: 'failed', metricErrors: [{ file: 'p.csv', message: 'p.csv:5: column "pred" is empty; 1 row left out of the evaluation (lines 5)' }, { file: 'm.json', message: 'm.json: not JSON' }] })
+    expect(renderVerdictLine(unreadable)).toBe('❌ 2 metrics problems: p.csv:5: column "pred" is empty; 1 row left out of the evaluation (lines 5)')
   })
 
   it('renders plain text for terminals', () => {

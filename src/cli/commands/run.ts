@@ -38,7 +38,9 @@ export async function runCommand(settings: CliSettings): Promise<number> {
       logger: createConsoleLogger({ quiet: settings.quiet }),
       signal: controller.signal,
     })
-    process.stdout.write(`\n${renderVerdictLine(record, { format: 'text' })}\nrun ${record.id} recorded in ${path.relative(process.cwd(), file)}\n`)
+    // Metrics that could not be read or computed fail the run; say which and why before the verdict.
+    const problems = record.metricErrors.map((e) => `⚠ ${e.message}\n`).join('')
+    process.stdout.write(`${problems ? `\n${problems}` : ''}\n${renderVerdictLine(record, { format: 'text' })}\nrun ${record.id} recorded in ${path.relative(process.cwd(), file)}\n`)
     if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile))
     return record.status === 'succeeded' && record.gates.passed ? 0 : 1
   } finally {
