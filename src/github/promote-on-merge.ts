@@ -5,6 +5,7 @@ import { hashFile } from '../pipeline/hash-files.js'
 import type { RunRecord } from '../pipeline/run-record.js'
 import { runsDir } from '../pipeline/run-store.js'
 import { Manifest } from '../registry/manifest.js'
+import { metricGates } from '../metrics/evaluation/slice-gates.js'
 import { evaluateGates } from '../metrics/gates.js'
 import { AlreadyRegisteredError, type Assignment, type Registry } from '../registry/registry.js'
 import { leavesWorkspace } from '../spec/rules.js'
@@ -329,7 +330,7 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
 function refuseIfBehindCurrent(spec: Spec, run: RunRecord, current: Manifest | undefined, stage: string): void {
   if (!current || current.version === run.gates.baseline?.version) return
   const files = [...new Set(Object.values(run.metrics).map((m) => m.file))]
-  const verdict = evaluateGates(spec.gates, run.metrics, { version: current.version, stage, metrics: current.metrics }, files, stage)
+  const verdict = evaluateGates(metricGates(spec), run.metrics, { version: current.version, stage, metrics: current.metrics }, files, stage)
   const failed = verdict.results.filter((r) => r.status === 'fail' && (r.rule === 'max_drop' || r.rule === 'max_rise'))
   if (failed.length > 0) {
     throw new PromotionError(`${run.model.name} was reviewed against ${run.gates.baseline ? `v${run.gates.baseline.version}` : 'no baseline'}, but "${stage}" now holds v${current.version}, and against it: ${failed.map((r) => `${r.metric} ${r.message}`).join('; ')}; refusing to promote (rerun the pull request's checks)`)
