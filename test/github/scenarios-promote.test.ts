@@ -46,6 +46,10 @@ describe('merging a reviewed pull request', () => {
     expect(tagObject.object).toEqual({ sha: pr.head.sha, type: 'commit' })
     const manifest = Manifest.parse(tryParseManifestMessage(tagObject.message))
     expect(manifest.source).toMatchObject({ pullRequest: 11, approvers: ['reviewer-1'], repository: 'octo/penguins' })
+    // Per-slice metrics ride with the version, for the next pull request's group-by-group comparison.
+    expect(manifest.evaluation!.slices.map((slice) => slice.name)).toEqual(['island', 'sex'])
+    const released = Manifest.parse(JSON.parse(Buffer.from(releases()[0]!.assets.find((a) => a.name === 'manifest.json')!.content).toString('utf8')))
+    expect(released.evaluation).toEqual(manifest.evaluation)
 
     const [release] = releases()
     expect(release).toMatchObject({ tag_name: 'penguin-classifier@v0.1.0', draft: false })
