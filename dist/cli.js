@@ -46602,31 +46602,39 @@ import path18 from "node:path";
 // src/metrics/evaluation/classification.ts
 var MAX_CLASSES = 1e3;
 var EPSILON = 1e-15;
+function scoreLogs(score2, into = { logP: 0, log1mP: 0 }) {
+  const clipped = Math.min(Math.max(score2, EPSILON), 1 - EPSILON);
+  into.logP = Math.log(clipped);
+  into.log1mP = Math.log(1 - clipped);
+  return into;
+}
 var ClassificationTally = class {
   rows = 0;
-  /** t * MAX_CLASSES + p → rows. */
-  counts = /* @__PURE__ */ new Map();
-  scores = /* @__PURE__ */ new Map();
-  add(t, p) {
+  /** counts[t][p]: rows of true class t predicted as p; rows grow as classes are met. */
+  counts = [];
+  scored = [];
+  logP = [];
+  log1mP = [];
+  sumP = [];
+  sumP2 = [];
+  /**
+   * One row: true class t, predicted class p, and the score (NaN when there is none) with
+   * its logs from scoreLogs, which a row's several tallies share.
+   */
+  add(t, p, score2 = Number.NaN, logs = scoreLogs(score2)) {
     this.rows++;
-    const key = t * MAX_CLASSES + p;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-  addScore(t, score2) {
-    let sums = this.scores.get(t);
-    if (!sums) this.scores.set(t, sums = { n: 0, logP: 0, log1mP: 0, p: 0, p2: 0 });
-    const clipped = Math.min(Math.max(score2, EPSILON), 1 - EPSILON);
-    sums.n++;
-    sums.logP += Math.log(clipped);
-    sums.log1mP += Math.log(1 - clipped);
-    sums.p += score2;
-    sums.p2 += score2 * score2;
+    const row = this.counts[t] ??= [];
+    row[p] = (row[p] ?? 0) + 1;
+    if (Number.isNaN(score2)) return;
+    this.scored[t] = (this.scored[t] ?? 0) + 1;
+    this.logP[t] = (this.logP[t] ?? 0) + logs.logP;
+    this.log1mP[t] = (this.log1mP[t] ?? 0) + logs.log1mP;
+    this.sumP[t] = (this.sumP[t] ?? 0) + score2;
+    this.sumP2[t] = (this.sumP2[t] ?? 0) + score2 * score2;
   }
   /** matrix[t][p] over `classes` classes. */
   matrix(classes) {
-    const m = Array.from({ length: classes }, () => new Array(classes).fill(0));
-    for (const [key, n] of this.counts) m[Math.floor(key / MAX_CLASSES)][key % MAX_CLASSES] = n;
-    return m;
+    return Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_2, p) => this.counts[t]?.[p] ?? 0));
   }
 };
 function classificationMetrics(tally2, options) {
@@ -46634,13 +46642,13 @@ function classificationMetrics(tally2, options) {
   const tp = new Array(k).fill(0);
   const predicted = new Array(k).fill(0);
   const support = new Array(k).fill(0);
-  for (const [key, n2] of tally2.counts) {
-    const t = Math.floor(key / MAX_CLASSES);
-    const p = key % MAX_CLASSES;
-    support[t] += n2;
-    predicted[p] += n2;
-    if (t === p) tp[t] += n2;
-  }
+  tally2.counts.forEach((row, t) => {
+    row.forEach((n2, p) => {
+      support[t] += n2;
+      predicted[p] += n2;
+      if (t === p) tp[t] += n2;
+    });
+  });
   const n = tally2.rows;
   const present = [];
   for (let c = 0; c < k; c++) if (support[c] > 0 || predicted[c] > 0) present.push(c);
@@ -46678,16 +46686,16 @@ function scoreMetrics(tally2, positive) {
   let n = 0;
   let logLoss = 0;
   let brier = 0;
-  for (const [t, s] of tally2.scores) {
-    n += s.n;
+  tally2.scored.forEach((count, t) => {
+    n += count;
     if (t === positive) {
-      logLoss -= s.logP;
-      brier += s.n - 2 * s.p + s.p2;
+      logLoss -= tally2.logP[t];
+      brier += count - 2 * tally2.sumP[t] + tally2.sumP2[t];
     } else {
-      logLoss -= s.log1mP;
-      brier += s.p2;
+      logLoss -= tally2.log1mP[t];
+      brier += tally2.sumP2[t];
     }
-  }
+  });
   return n === 0 ? { log_loss: null, brier_score: null } : { log_loss: logLoss / n, brier_score: brier / n };
 }
 function defaultPositive(classes) {
@@ -46707,7 +46715,8 @@ var RegressionTally = class {
   // Welford's mean and sum of squares of the labels, for R²'s total sum of squares.
   #mean = 0;
   #m2 = 0;
-  add(y, predicted) {
+  /** The score arguments are for the classification tally's signature and are ignored. */
+  add(y, predicted, _score, _logs) {
     const error62 = y - predicted;
     this.rows++;
     this.#absError += Math.abs(error62);
@@ -46728,16 +46737,27 @@ var RegressionTally = class {
 // src/metrics/evaluation/evaluate-predictions.ts
 var MAX_GROUPS = 1e3;
 var EXAMPLES = 5;
+var ID_BASE = 1024;
 async function evaluatePredictions(root, spec) {
   const file2 = spec.predictions;
   const regression = spec.task === "regression";
   const newTally2 = () => regression ? new RegressionTally() : new ClassificationTally();
   const classes = /* @__PURE__ */ new Map();
   const overall = newTally2();
+  const sliced = [];
   const slices = spec.slices.map((slice2) => {
     const columns2 = typeof slice2 === "string" ? [slice2] : slice2;
-    return { name: sliceName(columns2), columns: columns2, indices: [], groups: /* @__PURE__ */ new Map() };
+    const parts = columns2.map((name) => {
+      let at2 = sliced.findIndex((c) => c.name === name);
+      if (at2 === -1) at2 = sliced.push({ name, index: -1, ids: /* @__PURE__ */ new Map(), values: [] }) - 1;
+      return at2;
+    });
+    return { name: sliceName(columns2), columns: columns2, parts, groups: /* @__PURE__ */ new Map() };
   });
+  const tooMany = (column) => {
+    const slice2 = slices.find((s) => s.columns.includes(column));
+    return new TooMany(`slice "${slice2.name}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
+  };
   const skipped = /* @__PURE__ */ new Map();
   const skip = (why, line) => {
     const entry = skipped.get(why) ?? { count: 0, lines: [] };
@@ -46777,59 +46797,67 @@ async function evaluatePredictions(root, spec) {
         label = columns.indexOf(spec.label);
         prediction = columns.indexOf(spec.prediction);
         score2 = spec.score ? columns.indexOf(spec.score) : -1;
-        for (const slice2 of slices) slice2.indices = slice2.columns.map((c) => columns.indexOf(c));
+        for (const column of sliced) column.index = columns.indexOf(column.name);
       }
       if (!json2 && missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns));
+      const truths = batch.cells[label];
+      const guesses = batch.cells[prediction];
+      const scores = score2 === -1 ? void 0 : batch.cells[score2];
+      const logs = { logP: 0, log1mP: 0 };
+      const slicedCells = sliced.map((column) => column.index === -1 ? void 0 : batch.cells[column.index]);
+      const ids = new Array(sliced.length).fill(0);
       for (let r = 0; r < batch.length; r++) {
-        const line = batch.lines[r];
-        const truth = cellAt(batch, label, r);
-        const guess = cellAt(batch, prediction, r);
-        if (truth === null) {
-          skip(`column "${spec.label}" is empty`, line);
+        const truth = cellOf(truths, r);
+        const guess = cellOf(guesses, r);
+        if (truth === null || guess === null) {
+          skip(`column "${truth === null ? spec.label : spec.prediction}" is empty`, batch.lines[r]);
           continue;
         }
-        if (guess === null) {
-          skip(`column "${spec.prediction}" is empty`, line);
-          continue;
-        }
-        let add;
+        let a;
+        let b;
+        let s = Number.NaN;
         if (regression) {
-          const y = toNumber(truth);
-          const yhat = toNumber(guess);
-          if (y === void 0 || yhat === void 0) {
-            skip(`column "${y === void 0 ? spec.label : spec.prediction}" is not a number`, line);
+          a = toNumber(truth);
+          b = toNumber(guess);
+          if (Number.isNaN(a) || Number.isNaN(b)) {
+            skip(`column "${Number.isNaN(a) ? spec.label : spec.prediction}" is not a number`, batch.lines[r]);
             continue;
           }
-          add = (tally2) => tally2.add(y, yhat);
         } else {
-          const t = classOf(cellText(truth));
-          const p = classOf(cellText(guess));
-          let s;
-          if (score2 !== -1) {
-            const cell = cellAt(batch, score2, r);
-            s = cell === null ? void 0 : toNumber(cell);
-            if (s === void 0 || s < 0 || s > 1) {
-              skip(`column "${spec.score}" is not a probability between 0 and 1`, line);
+          a = classOf(cellText(truth));
+          b = classOf(cellText(guess));
+          if (scores !== void 0) {
+            const cell = cellOf(scores, r);
+            s = cell === null ? Number.NaN : toNumber(cell);
+            if (!(s >= 0 && s <= 1)) {
+              skip(`column "${spec.score}" is not a probability between 0 and 1`, batch.lines[r]);
               continue;
             }
           }
-          add = (tally2) => {
-            ;
-            tally2.add(t, p);
-            if (s !== void 0) tally2.addScore(t, s);
-          };
         }
+        if (!Number.isNaN(s)) scoreLogs(s, logs);
         rows++;
-        add(overall);
+        overall.add(a, b, s, logs);
+        for (let k = 0; k < sliced.length; k++) {
+          const column = sliced[k];
+          const value = textOrNull(cellOf(slicedCells[k], r));
+          let id = column.ids.get(value);
+          if (id === void 0) {
+            if (column.values.length >= MAX_GROUPS) throw tooMany(column.name);
+            column.ids.set(value, id = column.values.push(value) - 1);
+          }
+          ids[k] = id;
+        }
         for (const slice2 of slices) {
-          const values = slice2.indices.map((c) => textOrNull(cellAt(batch, c, r)));
-          const key = values.length === 1 ? String(values[0]) + (values[0] === null ? "\0" : "") : JSON.stringify(values);
+          const parts = slice2.parts;
+          let key = 0;
+          for (let j = parts.length - 1; j >= 0; j--) key = key * ID_BASE + ids[parts[j]];
           let group = slice2.groups.get(key);
           if (!group) {
             if (slice2.groups.size >= MAX_GROUPS) throw new TooMany(`slice "${slice2.name}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
-            slice2.groups.set(key, group = { values, tally: newTally2() });
+            slice2.groups.set(key, group = { values: parts.map((k) => sliced[k].values[ids[k]] ?? null), tally: newTally2() });
           }
-          add(group.tally);
+          group.tally.add(a, b, s, logs);
         }
       }
     }
@@ -46887,10 +46915,8 @@ function describeMissing(wanted, columns) {
   const listed = `${columns.slice(0, 20).join(", ")}${columns.length > 20 ? ", \u2026" : ""}`;
   return `no column ${missing.map((c) => `"${c}"`).join(", ")}${didYouMean(missing[0], [...columns])} (columns: ${listed || "none"})`;
 }
-function cellAt(batch, column, row) {
-  if (column < 0) return null;
-  const cells = batch.cells[column];
-  return cells && row < cells.length ? cells[row] ?? null : null;
+function cellOf(cells, row) {
+  return cells !== void 0 && row < cells.length ? cells[row] ?? null : null;
 }
 function cellText(cell) {
   return typeof cell === "string" ? cell : String(cell);
@@ -46900,9 +46926,8 @@ function textOrNull(cell) {
 }
 var NUMERIC2 = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 function toNumber(cell) {
-  if (typeof cell === "number") return Number.isFinite(cell) ? cell : void 0;
-  if (typeof cell === "string" && NUMERIC2.test(cell)) return Number(cell);
-  return void 0;
+  if (typeof cell === "number") return Number.isFinite(cell) ? cell : Number.NaN;
+  return typeof cell === "string" && NUMERIC2.test(cell) ? Number(cell) : Number.NaN;
 }
 
 // src/metrics/evaluation/evaluation-metrics.ts

@@ -11,44 +11,49 @@ export const MAX_CLASSES = 1000
 /** Keeps p away from 0 and 1 so one confident mistake gives a large, finite log loss. */
 const EPSILON = 1e-15
 
-/** Per true class: the score column's sums, enough for log loss and Brier score once the positive class is known. */
-interface ScoreSums {
-  n: number
+export interface ScoreLogs {
   logP: number
   log1mP: number
-  p: number
-  p2: number
 }
 
-/** Counts of one group of rows: the confusion matrix, sparse, and the score sums by true class. */
+/** ln p and ln(1 − p) of a score clipped to [ε, 1 − ε]. */
+export function scoreLogs(score: number, into: ScoreLogs = { logP: 0, log1mP: 0 }): ScoreLogs {
+  const clipped = Math.min(Math.max(score, EPSILON), 1 - EPSILON)
+  into.logP = Math.log(clipped)
+  into.log1mP = Math.log(1 - clipped)
+  return into
+}
+
+/** Counts of one group of rows: the confusion matrix and, by true class, the score column's sums (enough for log loss and Brier score once the positive class is known). */
 export class ClassificationTally {
   rows = 0
-  /** t * MAX_CLASSES + p → rows. */
-  readonly counts = new Map<number, number>()
-  readonly scores = new Map<number, ScoreSums>()
+  /** counts[t][p]: rows of true class t predicted as p; rows grow as classes are met. */
+  readonly counts: number[][] = []
+  readonly scored: number[] = []
+  readonly logP: number[] = []
+  readonly log1mP: number[] = []
+  readonly sumP: number[] = []
+  readonly sumP2: number[] = []
 
-  add(t: number, p: number): void {
+  /**
+   * One row: true class t, predicted class p, and the score (NaN when there is none) with
+   * its logs from scoreLogs, which a row's several tallies share.
+   */
+  add(t: number, p: number, score = Number.NaN, logs: ScoreLogs = scoreLogs(score)): void {
     this.rows++
-    const key = t * MAX_CLASSES + p
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1)
-  }
-
-  addScore(t: number, score: number): void {
-    let sums = this.scores.get(t)
-    if (!sums) this.scores.set(t, (sums = { n: 0, logP: 0, log1mP: 0, p: 0, p2: 0 }))
-    const clipped = Math.min(Math.max(score, EPSILON), 1 - EPSILON)
-    sums.n++
-    sums.logP += Math.log(clipped)
-    sums.log1mP += Math.log(1 - clipped)
-    sums.p += score
-    sums.p2 += score * score
+    const row = (this.counts[t] ??= [])
+    row[p] = (row[p] ?? 0) + 1
+    if (Number.isNaN(score)) return
+    this.scored[t] = (this.scored[t] ?? 0) + 1
+    this.logP[t] = (this.logP[t] ?? 0) + logs.logP
+    this.log1mP[t] = (this.log1mP[t] ?? 0) + logs.log1mP
+    this.sumP[t] = (this.sumP[t] ?? 0) + score
+    this.sumP2[t] = (this.sumP2[t] ?? 0) + score * score
   }
 
   /** matrix[t][p] over `classes` classes. */
   matrix(classes: number): number[][] {
-    const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0))
-    for (const [key, n] of this.counts) m[Math.floor(key / MAX_CLASSES)]![key % MAX_CLASSES] = n
-    return m
+    return Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_, p) => this.counts[t]?.[p] ?? 0))
   }
 }
 
@@ -67,13 +72,13 @@ export function classificationMetrics(tally: ClassificationTally, options: Class
   const tp = new Array<number>(k).fill(0)
   const predicted = new Array<number>(k).fill(0)
   const support = new Array<number>(k).fill(0)
-  for (const [key, n] of tally.counts) {
-    const t = Math.floor(key / MAX_CLASSES)
-    const p = key % MAX_CLASSES
-    support[t]! += n
-    predicted[p]! += n
-    if (t === p) tp[t]! += n
-  }
+  tally.counts.forEach((row, t) => {
+    row.forEach((n, p) => {
+      support[t]! += n
+      predicted[p]! += n
+      if (t === p) tp[t]! += n
+    })
+  })
   const n = tally.rows
   const present: number[] = []
   for (let c = 0; c < k; c++) if (support[c]! > 0 || predicted[c]! > 0) present.push(c)
@@ -115,16 +120,16 @@ function scoreMetrics(tally: ClassificationTally, positive: number): GroupMetric
   let n = 0
   let logLoss = 0
   let brier = 0
-  for (const [t, s] of tally.scores) {
-    n += s.n
+  tally.scored.forEach((count, t) => {
+    n += count
     if (t === positive) {
-      logLoss -= s.logP
-      brier += s.n - 2 * s.p + s.p2 // Σ (1 − p)²
+      logLoss -= tally.logP[t]!
+      brier += count - 2 * tally.sumP[t]! + tally.sumP2[t]! // Σ (1 − p)²
     } else {
-      logLoss -= s.log1mP
-      brier += s.p2 // Σ p²
+      logLoss -= tally.log1mP[t]!
+      brier += tally.sumP2[t]! // Σ p²
     }
-  }
+  })
   return n === 0 ? { log_loss: null, brier_score: null } : { log_loss: logLoss / n, brier_score: brier / n }
 }
 

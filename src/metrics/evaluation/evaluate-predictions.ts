@@ -1,10 +1,10 @@
 import path from 'node:path'
 import { DataError } from '../../data/data-error.js'
 import { csvOptions, detectFormat, openDataReader } from '../../data/reader.js'
-import type { Cell, RowBatch } from '../../data/read/batch.js'
+import type { Cell } from '../../data/read/batch.js'
 import type { EvaluationSpec } from '../../spec/schema.js'
 import { didYouMean } from '../../spec/suggest.js'
-import { ClassificationTally, classificationMetrics, defaultPositive, MAX_CLASSES } from './classification.js'
+import { ClassificationTally, classificationMetrics, defaultPositive, MAX_CLASSES, type ScoreLogs, scoreLogs } from './classification.js'
 import { type Evaluation, type EvaluationSlice, type GroupMetrics } from './evaluation-result.js'
 import { fairnessMetrics } from './fairness.js'
 import { RegressionTally } from './regression.js'
@@ -31,9 +31,22 @@ type Tally = ClassificationTally | RegressionTally
 interface SliceState {
   name: string
   columns: string[]
-  indices: number[]
-  groups: Map<string, { values: Array<string | null>; tally: Tally }>
+  /** Positions of its columns among the sliced columns. */
+  parts: number[]
+  /** By the ids of the group's values, id₀ + id₁·1024 + id₂·1024². */
+  groups: Map<number, { values: Array<string | null>; tally: Tally }>
 }
+
+/** A column some slice uses: its values met so far get small ids, so a row's groups are found by number. */
+interface SlicedColumn {
+  name: string
+  index: number
+  ids: Map<string | null, number>
+  values: Array<string | null>
+}
+
+// A slice has at least as many groups as any of its columns has values, so ids stay below this.
+const ID_BASE = 1024
 
 /** Rows left out for one reason, with the first few lines. */
 interface Skipped {
@@ -47,10 +60,20 @@ export async function evaluatePredictions(root: string, spec: EvaluationSpec): P
   const newTally = (): Tally => (regression ? new RegressionTally() : new ClassificationTally())
   const classes = new Map<string, number>()
   const overall = newTally()
+  const sliced: SlicedColumn[] = []
   const slices: SliceState[] = spec.slices.map((slice) => {
     const columns = typeof slice === 'string' ? [slice] : slice
-    return { name: sliceName(columns), columns, indices: [], groups: new Map() }
+    const parts = columns.map((name) => {
+      let at = sliced.findIndex((c) => c.name === name)
+      if (at === -1) at = sliced.push({ name, index: -1, ids: new Map(), values: [] }) - 1
+      return at
+    })
+    return { name: sliceName(columns), columns, parts, groups: new Map() }
   })
+  const tooMany = (column: string) => {
+    const slice = slices.find((s) => s.columns.includes(column))!
+    return new TooMany(`slice "${slice.name}" has more than ${MAX_GROUPS.toLocaleString('en-US')} groups; slice by a column with fewer distinct values`)
+  }
   const skipped = new Map<string, Skipped>()
   const skip = (why: string, line: number) => {
     const entry = skipped.get(why) ?? { count: 0, lines: [] }
@@ -93,59 +116,70 @@ export async function evaluatePredictions(root: string, spec: EvaluationSpec): P
         label = columns.indexOf(spec.label)
         prediction = columns.indexOf(spec.prediction)
         score = spec.score ? columns.indexOf(spec.score) : -1
-        for (const slice of slices) slice.indices = slice.columns.map((c) => columns.indexOf(c))
+        for (const column of sliced) column.index = columns.indexOf(column.name)
       }
       // JSON may name a key late (rows without it have it empty); the other formats name every column up front.
       if (!json && missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns))
+      const truths = batch.cells[label]
+      const guesses = batch.cells[prediction]
+      const scores = score === -1 ? undefined : batch.cells[score]
+      const logs: ScoreLogs = { logP: 0, log1mP: 0 }
+      const slicedCells = sliced.map((column) => (column.index === -1 ? undefined : batch.cells[column.index]))
+      const ids = new Array<number>(sliced.length).fill(0)
       for (let r = 0; r < batch.length; r++) {
-        const line = batch.lines[r]!
-        const truth = cellAt(batch, label, r)
-        const guess = cellAt(batch, prediction, r)
-        if (truth === null) {
-          skip(`column "${spec.label}" is empty`, line)
+        const truth = cellOf(truths, r)
+        const guess = cellOf(guesses, r)
+        if (truth === null || guess === null) {
+          skip(`column "${truth === null ? spec.label : spec.prediction}" is empty`, batch.lines[r]!)
           continue
         }
-        if (guess === null) {
-          skip(`column "${spec.prediction}" is empty`, line)
-          continue
-        }
-        let add: (tally: Tally) => void
+        // (a, b, s): label and prediction as class indices or numbers, and the score (NaN: none).
+        let a: number
+        let b: number
+        let s = Number.NaN
         if (regression) {
-          const y = toNumber(truth)
-          const yhat = toNumber(guess)
-          if (y === undefined || yhat === undefined) {
-            skip(`column "${y === undefined ? spec.label : spec.prediction}" is not a number`, line)
+          a = toNumber(truth)
+          b = toNumber(guess)
+          if (Number.isNaN(a) || Number.isNaN(b)) {
+            skip(`column "${Number.isNaN(a) ? spec.label : spec.prediction}" is not a number`, batch.lines[r]!)
             continue
           }
-          add = (tally) => (tally as RegressionTally).add(y, yhat)
         } else {
-          const t = classOf(cellText(truth))
-          const p = classOf(cellText(guess))
-          let s: number | undefined
-          if (score !== -1) {
-            const cell = cellAt(batch, score, r)
-            s = cell === null ? undefined : toNumber(cell)
-            if (s === undefined || s < 0 || s > 1) {
-              skip(`column "${spec.score}" is not a probability between 0 and 1`, line)
+          a = classOf(cellText(truth))
+          b = classOf(cellText(guess))
+          if (scores !== undefined) {
+            const cell = cellOf(scores, r)
+            s = cell === null ? Number.NaN : toNumber(cell)
+            if (!(s >= 0 && s <= 1)) {
+              skip(`column "${spec.score}" is not a probability between 0 and 1`, batch.lines[r]!)
               continue
             }
           }
-          add = (tally) => {
-            ;(tally as ClassificationTally).add(t, p)
-            if (s !== undefined) (tally as ClassificationTally).addScore(t, s)
-          }
         }
+        if (!Number.isNaN(s)) scoreLogs(s, logs)
         rows++
-        add(overall)
+        overall.add(a, b, s, logs)
+        // Each sliced column's value is looked up once per row, however many slices use it.
+        for (let k = 0; k < sliced.length; k++) {
+          const column = sliced[k]!
+          const value = textOrNull(cellOf(slicedCells[k], r))
+          let id = column.ids.get(value)
+          if (id === undefined) {
+            if (column.values.length >= MAX_GROUPS) throw tooMany(column.name)
+            column.ids.set(value, (id = column.values.push(value) - 1))
+          }
+          ids[k] = id
+        }
         for (const slice of slices) {
-          const values = slice.indices.map((c) => textOrNull(cellAt(batch, c, r)))
-          const key = values.length === 1 ? String(values[0]) + (values[0] === null ? '\u0000' : '') : JSON.stringify(values)
+          const parts = slice.parts
+          let key = 0
+          for (let j = parts.length - 1; j >= 0; j--) key = key * ID_BASE + ids[parts[j]!]!
           let group = slice.groups.get(key)
           if (!group) {
             if (slice.groups.size >= MAX_GROUPS) throw new TooMany(`slice "${slice.name}" has more than ${MAX_GROUPS.toLocaleString('en-US')} groups; slice by a column with fewer distinct values`)
-            slice.groups.set(key, (group = { values, tally: newTally() }))
+            slice.groups.set(key, (group = { values: parts.map((k) => sliced[k]!.values[ids[k]!] ?? null), tally: newTally() }))
           }
-          add(group.tally)
+          group.tally.add(a, b, s, logs)
         }
       }
     }
@@ -213,10 +247,9 @@ function describeMissing(wanted: readonly string[], columns: readonly string[]):
   return `no column ${missing.map((c) => `"${c}"`).join(', ')}${didYouMean(missing[0]!, [...columns])} (columns: ${listed || 'none'})`
 }
 
-function cellAt(batch: RowBatch, column: number, row: number): Cell {
-  if (column < 0) return null
-  const cells = batch.cells[column]
-  return cells && row < cells.length ? (cells[row] ?? null) : null
+/** A column array may be missing or shorter than the batch (a JSON key not seen yet): null there. */
+function cellOf(cells: ArrayLike<Cell> | undefined, row: number): Cell {
+  return cells !== undefined && row < cells.length ? (cells[row] ?? null) : null
 }
 
 /** Labels compare as text, so a JSON 1, a CSV "1" and a Parquet 1 are one class. */
@@ -230,8 +263,8 @@ function textOrNull(cell: Cell): string | null {
 
 const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/
 
-function toNumber(cell: string | number | boolean): number | undefined {
-  if (typeof cell === 'number') return Number.isFinite(cell) ? cell : undefined
-  if (typeof cell === 'string' && NUMERIC.test(cell)) return Number(cell)
-  return undefined
+/** NaN when the cell is not a finite decimal number. */
+function toNumber(cell: string | number | boolean): number {
+  if (typeof cell === 'number') return Number.isFinite(cell) ? cell : Number.NaN
+  return typeof cell === 'string' && NUMERIC.test(cell) ? Number(cell) : Number.NaN
 }

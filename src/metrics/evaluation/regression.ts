@@ -11,7 +11,8 @@ export class RegressionTally {
   #mean = 0
   #m2 = 0
 
-  add(y: number, predicted: number): void {
+  /** The score arguments are for the classification tally's signature and are ignored. */
+  add(y: number, predicted: number, _score?: number, _logs?: unknown): void {
     const error = y - predicted
     this.rows++
     this.#absError += Math.abs(error)

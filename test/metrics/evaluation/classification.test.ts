@@ -7,10 +7,7 @@ import { ClassificationTally, classificationMetrics, defaultPositive } from '../
 
 function tally(classes: string[], truth: string[], predicted: string[], scores?: number[]): ClassificationTally {
   const t = new ClassificationTally()
-  truth.forEach((y, i) => {
-    t.add(classes.indexOf(y), classes.indexOf(predicted[i]!))
-    if (scores) t.addScore(classes.indexOf(y), scores[i]!)
-  })
+  truth.forEach((y, i) => t.add(classes.indexOf(y), classes.indexOf(predicted[i]!), scores?.[i]))
   return t
 }
 
