@@ -46754,10 +46754,7 @@ async function evaluatePredictions(root, spec) {
     });
     return { name: sliceName(columns2), columns: columns2, parts, groups: /* @__PURE__ */ new Map() };
   });
-  const tooMany = (column) => {
-    const slice2 = slices.find((s) => s.columns.includes(column));
-    return new TooMany(`slice "${slice2.name}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
-  };
+  const tooManyGroups = (slice2) => new TooMany(`slice "${slice2}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
   const skipped = /* @__PURE__ */ new Map();
   const skip = (why, line) => {
     const entry = skipped.get(why) ?? { count: 0, lines: [] };
@@ -46843,7 +46840,7 @@ async function evaluatePredictions(root, spec) {
           const value = textOrNull(cellOf(slicedCells[k], r));
           let id = column.ids.get(value);
           if (id === void 0) {
-            if (column.values.length >= MAX_GROUPS) throw tooMany(column.name);
+            if (column.values.length >= MAX_GROUPS) throw tooManyGroups(slices.find((slice2) => slice2.columns.includes(column.name)).name);
             column.ids.set(value, id = column.values.push(value) - 1);
           }
           ids[k] = id;
@@ -46854,7 +46851,7 @@ async function evaluatePredictions(root, spec) {
           for (let j = parts.length - 1; j >= 0; j--) key = key * ID_BASE + ids[parts[j]];
           let group = slice2.groups.get(key);
           if (!group) {
-            if (slice2.groups.size >= MAX_GROUPS) throw new TooMany(`slice "${slice2.name}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
+            if (slice2.groups.size >= MAX_GROUPS) throw tooManyGroups(slice2.name);
             slice2.groups.set(key, group = { values: parts.map((k) => sliced[k].values[ids[k]] ?? null), tally: newTally2() });
           }
           group.tally.add(a, b, s, logs);

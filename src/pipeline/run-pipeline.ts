@@ -9,7 +9,7 @@ import { evaluationMetrics } from '../metrics/evaluation/evaluation-metrics.js'
 import type { Evaluation } from '../metrics/evaluation/evaluation-result.js'
 import { metricGates, sliceGates } from '../metrics/evaluation/slice-gates.js'
 import { evaluateGates, withGates } from '../metrics/gates.js'
-import { readMetrics } from '../metrics/read-metrics.js'
+import { type MetricsReadError, readMetrics } from '../metrics/read-metrics.js'
 import { readPlot } from '../metrics/read-plot.js'
 import type { Metrics } from '../metrics/result.js'
 import type { Manifest } from '../registry/manifest.js'
@@ -176,7 +176,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
  * The engine's evaluation of the predictions file, when every stage that writes it has
  * succeeded in this run (or is cached): a file left from an earlier run would grade the wrong model.
  */
-async function evaluate(root: string, spec: Spec, stages: StageRecord[], errors: { file: string; message: string }[]): Promise<Evaluation | undefined> {
+async function evaluate(root: string, spec: Spec, stages: StageRecord[], errors: MetricsReadError[]): Promise<Evaluation | undefined> {
   const settings = spec.evaluation
   if (!settings) return undefined
   const writers = stages.filter((s) => spec.stages[s.name]!.outs.some((out) => pathsOverlap(out, settings.predictions)))
@@ -191,7 +191,7 @@ async function evaluate(root: string, spec: Spec, stages: StageRecord[], errors:
 }
 
 /** The evaluation's metrics first; a metrics file defining one of them again is reported, as two files would be. */
-function mergeEvaluationMetrics(evaluation: Evaluation | undefined, fileMetrics: Metrics, spec: Spec, errors: { file: string; message: string }[]): Metrics {
+function mergeEvaluationMetrics(evaluation: Evaluation | undefined, fileMetrics: Metrics, spec: Spec, errors: MetricsReadError[]): Metrics {
   if (!evaluation) return fileMetrics
   const metrics = evaluationMetrics(evaluation, spec.metrics)
   for (const [name, value] of Object.entries(fileMetrics)) {
@@ -218,7 +218,7 @@ function describeStage(record: StageRecord): string {
   }
 }
 
-async function collectPlots(root: string, spec: Spec, stages: string[], errors: { file: string; message: string }[]): Promise<PlotSeries[]> {
+async function collectPlots(root: string, spec: Spec, stages: string[], errors: MetricsReadError[]): Promise<PlotSeries[]> {
   const plots: PlotSeries[] = []
   for (const name of stages) {
     for (const plot of spec.stages[name]!.plots) {

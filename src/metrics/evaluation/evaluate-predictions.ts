@@ -70,10 +70,7 @@ export async function evaluatePredictions(root: string, spec: EvaluationSpec): P
     })
     return { name: sliceName(columns), columns, parts, groups: new Map() }
   })
-  const tooMany = (column: string) => {
-    const slice = slices.find((s) => s.columns.includes(column))!
-    return new TooMany(`slice "${slice.name}" has more than ${MAX_GROUPS.toLocaleString('en-US')} groups; slice by a column with fewer distinct values`)
-  }
+  const tooManyGroups = (slice: string) => new TooMany(`slice "${slice}" has more than ${MAX_GROUPS.toLocaleString('en-US')} groups; slice by a column with fewer distinct values`)
   const skipped = new Map<string, Skipped>()
   const skip = (why: string, line: number) => {
     const entry = skipped.get(why) ?? { count: 0, lines: [] }
@@ -165,7 +162,7 @@ export async function evaluatePredictions(root: string, spec: EvaluationSpec): P
           const value = textOrNull(cellOf(slicedCells[k], r))
           let id = column.ids.get(value)
           if (id === undefined) {
-            if (column.values.length >= MAX_GROUPS) throw tooMany(column.name)
+            if (column.values.length >= MAX_GROUPS) throw tooManyGroups(slices.find((slice) => slice.columns.includes(column.name))!.name)
             column.ids.set(value, (id = column.values.push(value) - 1))
           }
           ids[k] = id
@@ -176,7 +173,7 @@ export async function evaluatePredictions(root: string, spec: EvaluationSpec): P
           for (let j = parts.length - 1; j >= 0; j--) key = key * ID_BASE + ids[parts[j]!]!
           let group = slice.groups.get(key)
           if (!group) {
-            if (slice.groups.size >= MAX_GROUPS) throw new TooMany(`slice "${slice.name}" has more than ${MAX_GROUPS.toLocaleString('en-US')} groups; slice by a column with fewer distinct values`)
+            if (slice.groups.size >= MAX_GROUPS) throw tooManyGroups(slice.name)
             slice.groups.set(key, (group = { values: parts.map((k) => sliced[k]!.values[ids[k]!] ?? null), tally: newTally() }))
           }
           group.tally.add(a, b, s, logs)
