@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path24) {
-      const ctrl = callVisitor(key, node2, visitor, path24);
+    function visit_(key, node2, visitor, path25) {
+      const ctrl = callVisitor(key, node2, visitor, path25);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path24, ctrl);
-        return visit_(key, ctrl, visitor, path24);
+        replaceNode(key, path25, ctrl);
+        return visit_(key, ctrl, visitor, path25);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
+          path25 = Object.freeze(path25.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path24);
+            const ci = visit_(i, node2.items[i], visitor, path25);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path24);
+          path25 = Object.freeze(path25.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path25);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path24);
+          const cv = visit_("value", node2.value, visitor, path25);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path24) {
-      const ctrl = await callVisitor(key, node2, visitor, path24);
+    async function visitAsync_(key, node2, visitor, path25) {
+      const ctrl = await callVisitor(key, node2, visitor, path25);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path24, ctrl);
-        return visitAsync_(key, ctrl, visitor, path24);
+        replaceNode(key, path25, ctrl);
+        return visitAsync_(key, ctrl, visitor, path25);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
+          path25 = Object.freeze(path25.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path24);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path25);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path24);
+          path25 = Object.freeze(path25.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path25);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path24);
+          const cv = await visitAsync_("value", node2.value, visitor, path25);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path24) {
+    function callVisitor(key, node2, visitor, path25) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path24);
+        return visitor(key, node2, path25);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path24);
+        return visitor.Map?.(key, node2, path25);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path24);
+        return visitor.Seq?.(key, node2, path25);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path24);
+        return visitor.Pair?.(key, node2, path25);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path24);
+        return visitor.Scalar?.(key, node2, path25);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path24);
+        return visitor.Alias?.(key, node2, path25);
       return void 0;
     }
-    function replaceNode(key, path24, node2) {
-      const parent = path24[path24.length - 1];
+    function replaceNode(key, path25, node2) {
+      const parent = path25[path25.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path24, value) {
+    function collectionFromPath(schema, path25, value) {
       let v = value;
-      for (let i = path24.length - 1; i >= 0; --i) {
-        const k = path24[i];
+      for (let i = path25.length - 1; i >= 0; --i) {
+        const k = path25[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path24) => path24 == null || typeof path24 === "object" && !!path24[Symbol.iterator]().next().done;
+    var isEmptyPath = (path25) => path25 == null || typeof path25 === "object" && !!path25[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path24, value) {
-        if (isEmptyPath(path24))
+      addIn(path25, value) {
+        if (isEmptyPath(path25))
           this.add(value);
         else {
-          const [key, ...rest] = path24;
+          const [key, ...rest] = path25;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path24) {
-        const [key, ...rest] = path24;
+      deleteIn(path25) {
+        const [key, ...rest] = path25;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path24, keepScalar) {
-        const [key, ...rest] = path24;
+      getIn(path25, keepScalar) {
+        const [key, ...rest] = path25;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path24) {
-        const [key, ...rest] = path24;
+      hasIn(path25) {
+        const [key, ...rest] = path25;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path24, value) {
-        const [key, ...rest] = path24;
+      setIn(path25, value) {
+        const [key, ...rest] = path25;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path24, value) {
+      addIn(path25, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path24, value);
+          this.contents.addIn(path25, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path24) {
-        if (Collection.isEmptyPath(path24)) {
+      deleteIn(path25) {
+        if (Collection.isEmptyPath(path25)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path24) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path25) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path24, keepScalar) {
-        if (Collection.isEmptyPath(path24))
+      getIn(path25, keepScalar) {
+        if (Collection.isEmptyPath(path25))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path24, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path25, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path24) {
-        if (Collection.isEmptyPath(path24))
+      hasIn(path25) {
+        if (Collection.isEmptyPath(path25))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path24) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path25) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path24, value) {
-        if (Collection.isEmptyPath(path24)) {
+      setIn(path25, value) {
+        if (Collection.isEmptyPath(path25)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path24), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path25), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path24, value);
+          this.contents.setIn(path25, value);
         }
       }
       /**
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    visit3.itemAtPath = (cst, path24) => {
+    visit3.itemAtPath = (cst, path25) => {
       let item = cst;
-      for (const [field, index] of path24) {
+      for (const [field, index] of path25) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit3.parentCollection = (cst, path24) => {
-      const parent = visit3.itemAtPath(cst, path24.slice(0, -1));
-      const field = path24[path24.length - 1][0];
+    visit3.parentCollection = (cst, path25) => {
+      const parent = visit3.itemAtPath(cst, path25.slice(0, -1));
+      const field = path25[path25.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path24, item, visitor) {
-      let ctrl = visitor(item, path24);
+    function _visit(path25, item, visitor) {
+      let ctrl = visitor(item, path25);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path24.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path25.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path24);
+            ctrl = ctrl(item, path25);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path24) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path25) : ctrl;
     }
     exports.visit = visit3;
   }
@@ -10608,10 +10608,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path24) {
-  if (!path24)
+function getElementAtPath(obj, path25) {
+  if (!path25)
     return obj;
-  return path24.reduce((acc, key) => acc?.[key], obj);
+  return path25.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -10951,11 +10951,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path24, issues) {
+function prefixIssues(path25, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path24);
+    iss.path.unshift(path25);
     return iss;
   });
 }
@@ -11417,16 +11417,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path24 = []) => {
+  const processError = (error63, path25 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else {
-        const fullpath = [...path24, ...issue2.path];
+        const fullpath = [...path25, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -11465,17 +11465,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path24 = []) => {
+  const processError = (error63, path25 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else {
-        const fullpath = [...path24, ...issue2.path];
+        const fullpath = [...path25, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -11514,8 +11514,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path24 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path24) {
+  const path25 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path25) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -28653,13 +28653,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path24 = ref.slice(1).split("/").filter(Boolean);
-  if (path24.length === 0) {
+  const path25 = ref.slice(1).split("/").filter(Boolean);
+  if (path25.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path24[0] === defsKey) {
-    const key = path24[1] === void 0 ? void 0 : decodeJSONPointerSegment(path24[1]);
+  if (path25[0] === defsKey) {
+    const key = path25[1] === void 0 ? void 0 : decodeJSONPointerSegment(path25[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -30213,8 +30213,8 @@ var ColumnProfileJson = external_exports.object({
   const { types } = profile;
   const numeric2 = types.integer + types.number;
   const text = types.boolean + types.date + types.datetime + types.string;
-  const expect = (actual, expected, path24, what) => {
-    if (actual !== expected) ctx.addIssue({ code: "custom", path: path24.split("."), message: `${what} is ${actual}, expected ${expected}` });
+  const expect = (actual, expected, path25, what) => {
+    if (actual !== expected) ctx.addIssue({ code: "custom", path: path25.split("."), message: `${what} is ${actual}, expected ${expected}` });
   };
   expect(profile.count, profile.nulls + numeric2 + text, "count", "count (nulls plus typed values)");
   expect(profile.numeric.count, numeric2, "numeric.count", "numeric count (integer plus number values)");
@@ -31088,8 +31088,8 @@ function summarize(result, failed) {
   if (failed === 0) return `${rows}, ${total} ${total === 1 ? "check" : "checks"} passed`;
   return `${rows}, ${failed} of ${total} ${total === 1 ? "check" : "checks"} failed`;
 }
-function describeExample(path24, check2, example2) {
-  const where = `${path24}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
+function describeExample(path25, check2, example2) {
+  const where = `${path25}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
   const column = example2.column ?? check2.column;
   const parts = [where, ...column === void 0 ? [] : [`column ${JSON.stringify(column)}`], quote(example2.value)];
   if (example2.detail) parts.push(`(${example2.detail})`);
@@ -32598,32 +32598,32 @@ function parseFloat16(bytes) {
 }
 
 // node_modules/hyparquet/src/schema.js
-function schemaTree(schema, rootIndex, path24) {
+function schemaTree(schema, rootIndex, path25) {
   const element = schema[rootIndex];
   const children = [];
   let count = 1;
   if (element.num_children) {
     while (children.length < element.num_children) {
       const childElement = schema[rootIndex + count];
-      const child = schemaTree(schema, rootIndex + count, [...path24, childElement.name]);
+      const child = schemaTree(schema, rootIndex + count, [...path25, childElement.name]);
       count += child.count;
       children.push(child);
     }
   }
-  return { count, element, children, path: path24 };
+  return { count, element, children, path: path25 };
 }
 function getSchemaPath(schema, name) {
   return getTreePath(schemaTree(schema, 0, []), name);
 }
 function getTreePath(tree, name) {
-  const path24 = [tree];
+  const path25 = [tree];
   for (const part of name) {
     const child = tree.children.find((child2) => child2.element.name === part);
     if (!child) throw new Error(`parquet schema element not found: ${name}`);
-    path24.push(child);
+    path25.push(child);
     tree = child;
   }
-  return path24;
+  return path25;
 }
 function getPhysicalColumns(schemaTree2) {
   const columns = [];
@@ -33357,7 +33357,7 @@ function pathsNeededForFilter(filter) {
   return [...new Set(paths)];
 }
 function columnsNeededForFilter(filter) {
-  return [...new Set(pathsNeededForFilter(filter).map((path24) => path24.split(".")[0]))];
+  return [...new Set(pathsNeededForFilter(filter).map((path25) => path25.split(".")[0]))];
 }
 function matchFilter(record2, filter, strict = true) {
   if ("$and" in filter && Array.isArray(filter.$and)) {
@@ -33562,9 +33562,9 @@ function unionRanges(a, b) {
   }
   return out;
 }
-function resolve(record2, path24) {
+function resolve(record2, path25) {
   let value = record2;
-  for (const part of path24.split(".")) {
+  for (const part of path25.split(".")) {
     value = value?.[part];
   }
   return value;
@@ -34224,7 +34224,7 @@ function assembleLists(output2, definitionLevels, repetitionLevels, values, sche
   return output2;
 }
 function assembleNested(subcolumnData, schema, parsers, depth = 0) {
-  const path24 = schema.path.join(".");
+  const path25 = schema.path.join(".");
   const optional2 = schema.element.repetition_type === "OPTIONAL";
   const nextDepth = optional2 ? depth + 1 : depth;
   if (isListLike(schema)) {
@@ -34239,7 +34239,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const values = subcolumnData.get(subcolumn);
     if (!values) throw new Error("parquet list column missing values");
     if (optional2) flattenAtDepth(values, depth);
-    subcolumnData.set(path24, values);
+    subcolumnData.set(path25, values);
     subcolumnData.delete(subcolumn);
     return;
   }
@@ -34247,8 +34247,8 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const mapName = schema.children[0].element.name;
     assembleNested(subcolumnData, schema.children[0].children[0], parsers, nextDepth + 1);
     assembleNested(subcolumnData, schema.children[0].children[1], parsers, nextDepth + 1);
-    const keys = subcolumnData.get(`${path24}.${mapName}.key`);
-    const values = subcolumnData.get(`${path24}.${mapName}.value`);
+    const keys = subcolumnData.get(`${path25}.${mapName}.key`);
+    const values = subcolumnData.get(`${path25}.${mapName}.value`);
     if (!keys) throw new Error("parquet map column missing keys");
     if (!values) throw new Error("parquet map column missing values");
     if (keys.length !== values.length) {
@@ -34256,9 +34256,9 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     }
     const out = assembleMaps(keys, values, nextDepth);
     if (optional2) flattenAtDepth(out, depth);
-    subcolumnData.delete(`${path24}.${mapName}.key`);
-    subcolumnData.delete(`${path24}.${mapName}.value`);
-    subcolumnData.set(path24, out);
+    subcolumnData.delete(`${path25}.${mapName}.key`);
+    subcolumnData.delete(`${path25}.${mapName}.value`);
+    subcolumnData.set(path25, out);
     return;
   }
   if (schema.children.length) {
@@ -34278,7 +34278,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
       inverted = decodeVariantColumn(inverted, parsers);
     }
     if (optional2) flattenAtDepth(inverted, depth);
-    subcolumnData.set(path24, inverted);
+    subcolumnData.set(path25, inverted);
   }
 }
 function flattenAtDepth(arr, depth) {
@@ -40851,12 +40851,12 @@ var FORMAT_BY_EXTENSION = {
   ".json": "json",
   ".parquet": "parquet"
 };
-function detectFormat(path24, explicit) {
+function detectFormat(path25, explicit) {
   if (explicit) return explicit;
-  const format = FORMAT_BY_EXTENSION[extname(path24).toLowerCase()];
+  const format = FORMAT_BY_EXTENSION[extname(path25).toLowerCase()];
   if (!format) {
     throw new DataError(
-      `cannot tell the format of ${path24} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
+      `cannot tell the format of ${path25} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
     );
   }
   return format;
@@ -41544,10 +41544,10 @@ async function validateData(root, name, entry, options = {}) {
 function readFailure(message) {
   return fileCheck("read", false, message);
 }
-function resolveInside(root, path24) {
-  const absPath = resolve2(root, path24);
+function resolveInside(root, path25) {
+  const absPath = resolve2(root, path25);
   const inside = relative(resolve2(root), absPath);
-  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path24} is outside the repository`);
+  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path25} is outside the repository`);
   return absPath;
 }
 function hashFile(absPath) {
@@ -41556,19 +41556,19 @@ function hashFile(absPath) {
     createReadStream(absPath, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash2.update(chunk)).on("error", failed).on("end", () => done(hash2.digest("hex")));
   });
 }
-function describeReadError(error62, path24) {
+function describeReadError(error62, path25) {
   if (error62 instanceof DataError) return error62.message;
   if (!isFileSystemError(error62)) throw error62;
   switch (error62.code) {
     case "ENOENT":
-      return `file not found: ${path24}`;
+      return `file not found: ${path25}`;
     case "EACCES":
     case "EPERM":
-      return `cannot read ${path24}: permission denied`;
+      return `cannot read ${path25}: permission denied`;
     case "EISDIR":
-      return `${path24} is not a file`;
+      return `${path25} is not a file`;
     default:
-      return `cannot read ${path24}: ${error62.message}`;
+      return `cannot read ${path25}: ${error62.message}`;
   }
 }
 function isFileSystemError(error62) {
@@ -41798,6 +41798,19 @@ var EvaluationSchema = external_exports.strictObject({
   min_group: external_exports.number().int().positive().default(30).describe("Groups with fewer rows are reported but not gated"),
   agg: external_exports.enum(["worst_case", "mean"]).default("worst_case").describe("How equalized odds combines its TPR and FPR differences (Fairlearn agg)")
 }).describe("Metrics the engine computes from a predictions file, overall and per slice");
+var LocalUrl = external_exports.string().min(1).describe("http://127.0.0.1:{port}/\u2026 (localhost only); {port} is a free port, also given to the command as MLOPS_SERVE_PORT");
+var ServeSchema = external_exports.strictObject({
+  run: external_exports.string().min(1).describe("Shell command that starts the model server (in the foreground), run at the directory of mlops.yml"),
+  ready: LocalUrl.describe("URL polled with GET until it answers 2xx; then the requests start"),
+  url: LocalUrl.describe("URL the requests are POSTed to"),
+  requests: RepoPath.describe("JSON Lines file: each line is one JSON request body, sent in turn (and again from the top)"),
+  count: external_exports.number().int().positive().max(1e5).default(200).describe("Requests measured"),
+  warmup: external_exports.number().int().nonnegative().default(10).describe("Requests sent first and not measured"),
+  concurrency: external_exports.number().int().positive().max(64).default(1).describe("Requests in flight at once"),
+  "startup-seconds": external_exports.number().positive().default(60).describe("How long the server may take to become ready"),
+  "request-timeout-ms": external_exports.number().positive().default(1e4).describe("A request taking longer counts as failed"),
+  env: external_exports.record(external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and "_", not starting with a digit'), external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]).transform(String)).default({})
+}).describe("The staging check: start the model server, measure latency and throughput through real HTTP, always stop it");
 var SpecSchema = external_exports.strictObject({
   version: external_exports.literal(1).describe("Schema version of this file"),
   model: external_exports.strictObject({
@@ -41810,6 +41823,7 @@ var SpecSchema = external_exports.strictObject({
   stages: external_exports.record(Name, StageSchema).refine((s) => Object.keys(s).length > 0, "at least one stage is needed"),
   metrics: external_exports.record(external_exports.string().min(1), MetricSettingsSchema).default({}).describe("Per-metric settings"),
   evaluation: EvaluationSchema.optional(),
+  serve: ServeSchema.optional(),
   gates: external_exports.record(external_exports.string().min(1), GateSchema).default({}).describe("Conditions a run must meet to be promoted"),
   promote: PromoteSchema.optional()
 });
@@ -42322,7 +42336,7 @@ function groupMetricNames(settings) {
 // src/spec/rules.ts
 var DATA_EXTENSIONS = /* @__PURE__ */ new Set([".csv", ".tsv", ".jsonl", ".json", ".parquet"]);
 function checkRules(spec) {
-  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec)];
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec)];
   return { errors, warnings: checkArtifacts(spec) };
 }
 function* pathFields(spec) {
@@ -42330,6 +42344,7 @@ function* pathFields(spec) {
   if (spec.params) yield [spec.params, ["params"]];
   for (const [name, entry] of Object.entries(spec.data)) yield [entry.path, ["data", name, "path"]];
   if (spec.evaluation) yield [spec.evaluation.predictions, ["evaluation", "predictions"]];
+  if (spec.serve) yield [spec.serve.requests, ["serve", "requests"]];
   for (const [name, stage] of Object.entries(spec.stages)) {
     for (const key of ["deps", "outs", "metrics"]) {
       for (const [i, p] of stage[key].entries()) yield [p, ["stages", name, key, i]];
@@ -42448,6 +42463,25 @@ function checkEvaluation(spec) {
   }
   return issues;
 }
+var LOCAL_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
+function checkServe(spec) {
+  const serve = spec.serve;
+  if (!serve) return [];
+  const issues = [];
+  for (const key of ["ready", "url"]) {
+    let url2;
+    try {
+      url2 = new URL(serve[key].replaceAll("{port}", "1"));
+    } catch {
+      issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} "${serve[key]}" is not a URL; e.g. "http://127.0.0.1:{port}/health"` });
+      continue;
+    }
+    if (url2.protocol !== "http:" && url2.protocol !== "https:") issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} must be an http:// URL, not ${url2.protocol}` });
+    else if (!LOCAL_HOSTS.has(url2.hostname)) issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} must be on this machine (127.0.0.1, localhost or [::1]), not "${url2.hostname}"` });
+    else if (!serve[key].includes("{port}") && url2.port === "") issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} names no port; use {port}, the free port mlops gives the server as MLOPS_SERVE_PORT` });
+  }
+  return issues;
+}
 function checkData(spec) {
   const issues = [];
   for (const [name, entry] of Object.entries(spec.data)) {
@@ -42522,59 +42556,59 @@ function describeIssues(issues, schema, input2) {
   return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
 }
 function describeIssue(issue2, schema, input2) {
-  const path24 = [...issue2.path];
-  const where = path24.length ? `"${path24.map(String).join(".")}"` : "the file";
-  const received = valueAt(input2, path24);
+  const path25 = [...issue2.path];
+  const where = path25.length ? `"${path25.map(String).join(".")}"` : "the file";
+  const received = valueAt(input2, path25);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(schema, path24);
+      const known = knownKeys(schema, path25);
       return issue2.keys.map((key) => ({
-        path: [...path24, key],
+        path: [...path25, key],
         atKey: true,
         message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
       }));
     }
     case "invalid_type": {
       if (received === void 0) {
-        return [{ path: path24.slice(0, -1), atKey: path24.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
+        return [{ path: path25.slice(0, -1), atKey: path25.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
       }
-      return [{ path: path24, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
+      return [{ path: path25, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
     }
     case "invalid_value": {
       const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
       if (received === void 0) {
-        return [{ path: path24.slice(0, -1), atKey: path24.length > 1, message: `missing required key ${where}: expected ${expected}` }];
+        return [{ path: path25.slice(0, -1), atKey: path25.length > 1, message: `missing required key ${where}: expected ${expected}` }];
       }
-      return [{ path: path24, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
+      return [{ path: path25, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
     }
     case "invalid_format":
-      return [{ path: path24, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
+      return [{ path: path25, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
     case "too_small":
     case "too_big": {
       const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
       const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const what = issue2.origin === "array" ? plural2(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural2(Number(limit), "character", "characters") : "";
       const got = Array.isArray(received) ? `${received.length} ${plural2(received.length, "entry", "entries")}` : describeValue(received);
-      return [{ path: path24, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
+      return [{ path: path25, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
     }
     case "invalid_key": {
-      const parent = path24.length > 1 ? `"${path24.slice(0, -1).map(String).join(".")}"` : "the file";
-      return [{ path: path24, atKey: true, message: `invalid name "${String(path24.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
+      const parent = path25.length > 1 ? `"${path25.slice(0, -1).map(String).join(".")}"` : "the file";
+      return [{ path: path25, atKey: true, message: `invalid name "${String(path25.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
     }
     case "invalid_union": {
       const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
-      if (expected.length < 2) return [{ path: path24, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
-      return [{ path: path24, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
+      if (expected.length < 2) return [{ path: path25, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
+      return [{ path: path25, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
     }
     case "invalid_element":
-      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path24, issue2.key, ...inner.path] }, schema, input2));
+      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path25, issue2.key, ...inner.path] }, schema, input2));
     default:
-      return [{ path: path24, atKey: false, message: `${where}: ${issue2.message}` }];
+      return [{ path: path25, atKey: false, message: `${where}: ${issue2.message}` }];
   }
 }
-function valueAt(input2, path24) {
+function valueAt(input2, path25) {
   let value = input2;
-  for (const segment of path24) {
+  for (const segment of path25) {
     if (value === null || typeof value !== "object") return void 0;
     value = value[segment];
   }
@@ -42599,9 +42633,9 @@ function example(expected) {
   const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
   return examples[expected] ?? "";
 }
-function knownKeys(schema, path24) {
+function knownKeys(schema, path25) {
   let node2 = schema;
-  for (const segment of [...path24, void 0]) {
+  for (const segment of [...path25, void 0]) {
     node2 = unwrap(node2);
     const def = defOf(node2);
     if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
@@ -42627,14 +42661,14 @@ function defOf(node2) {
 
 // src/spec/yaml-positions.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-function locate2(doc, lines, path24, key = false) {
+function locate2(doc, lines, path25, key = false) {
   let node2 = doc.contents;
   let offset = rangeStart(node2) ?? 0;
-  for (const [i, segment] of path24.entries()) {
+  for (const [i, segment] of path25.entries()) {
     if ((0, import_yaml2.isMap)(node2)) {
       const pair = node2.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
-      const last = i === path24.length - 1;
+      const last = i === path25.length - 1;
       const target = key && last ? pair.key : pair.value ?? pair.key;
       offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
       node2 = pair.value;
@@ -43358,21 +43392,21 @@ async function copyProfile(profile, temp, manifest) {
     throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
   }
 }
-function insideRelative(root, path24) {
-  const rel = relative2(root, resolve3(root, path24));
+function insideRelative(root, path25) {
+  const rel = relative2(root, resolve3(root, path25));
   if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
-    throw new RegistryError(`artifact path "${path24}" leaves the project directory ${root}`);
+    throw new RegistryError(`artifact path "${path25}" leaves the project directory ${root}`);
   }
   return rel;
 }
-async function sha256File(path24) {
+async function sha256File(path25) {
   const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream2(path24)) hash2.update(chunk);
+  for await (const chunk of createReadStream2(path25)) hash2.update(chunk);
   return hash2.digest("hex");
 }
-async function tryReadJson(path24) {
+async function tryReadJson(path25) {
   try {
-    return JSON.parse(await readFile5(path24, "utf8"));
+    return JSON.parse(await readFile5(path25, "utf8"));
   } catch {
     return void 0;
   }
@@ -43762,17 +43796,17 @@ function createLocalRegistry(options) {
       const tag = formatRegistrationTag(model, version2);
       const createdAt = wholeSeconds(now());
       const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path24 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
+      const path25 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
       } catch (error62) {
         await store.remove(model, version2);
         throw error62;
       }
-      if (!opts.stage) return { manifest, tag, path: path24 };
+      if (!opts.stage) return { manifest, tag, path: path25 };
       try {
         const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path24, assignment };
+        return { manifest, tag, path: path25, assignment };
       } catch (error62) {
         await git.deleteTag(tag).catch(() => {
         });
@@ -46572,9 +46606,9 @@ async function rollbackCommand(settings) {
 }
 
 // src/pipeline/run-pipeline.ts
-import { stat as stat6 } from "node:fs/promises";
+import { stat as stat7 } from "node:fs/promises";
 import os4 from "node:os";
-import path22 from "node:path";
+import path23 from "node:path";
 
 // src/metrics/drift-gates.ts
 var LISTED2 = 5;
@@ -47016,146 +47050,9 @@ function describeMissing2(metric, readFiles) {
   return `metric "${metric}" was not produced; ${read}`;
 }
 
-// src/data/drift/drift-settings.ts
-function driftSettings(entry, baseline) {
-  const excluded = new Set(Object.entries(entry.columns).flatMap(([name, spec]) => spec.drift === false ? [name] : []));
-  const columns = entry.drift?.columns ?? [...baseline.columns.keys()];
-  const perColumn = /* @__PURE__ */ new Map();
-  for (const [name, spec] of Object.entries(entry.columns)) {
-    if (spec.drift) perColumn.set(name, { ...spec.drift.method ? { method: spec.drift.method } : {}, ...spec.drift.threshold === void 0 ? {} : { threshold: spec.drift.threshold } });
-  }
-  return {
-    columns: columns.filter((name) => !excluded.has(name)),
-    perColumn,
-    ...entry.drift?.method ? { method: entry.drift.method } : {},
-    ...entry.drift?.threshold === void 0 ? {} : { threshold: entry.drift.threshold },
-    share: entry.drift?.share ?? 0.5
-  };
-}
-
-// src/pipeline/check-dataset.ts
-async function checkDataset(root, runId, name, entry, baseline, options = {}) {
-  const { result, profile } = await validateData(root, name, entry, options);
-  if (!profile) return { result };
-  result.profileFile = await writeRunProfile(root, runId, name, tableProfileToJSON(profile));
-  if (!baseline) return { result };
-  let stored;
-  try {
-    stored = await baseline.read(name);
-  } catch (error62) {
-    return { result, warning: `drift of "${name}" not computed: cannot read the profile of v${baseline.version}: ${error62.message}` };
-  }
-  if (stored === void 0) return { result };
-  try {
-    const reference = parseTableProfile(stored);
-    result.drift = { version: baseline.version, report: compareProfiles(reference, profile, driftSettings(entry, reference)) };
-  } catch (error62) {
-    return { result, warning: `drift of "${name}" not computed against v${baseline.version}: ${error62.message}` };
-  }
-  return { result };
-}
-
-// src/pipeline/hash-files.ts
-import { createHash as createHash5 } from "node:crypto";
-import { createReadStream as createReadStream3 } from "node:fs";
-import { readdir, realpath, stat as stat5 } from "node:fs/promises";
-import path19 from "node:path";
-async function hashFile2(absPath) {
-  const hash2 = createHash5("sha256");
-  for await (const chunk of createReadStream3(absPath)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function tryHashPath(absPath) {
-  const info = await stat5(absPath).catch(() => void 0);
-  if (!info) return void 0;
-  if (!info.isDirectory()) return hashFile2(absPath);
-  const hash2 = createHash5("sha256");
-  for (const rel of await listFiles(absPath)) {
-    hash2.update(`${rel}\0${await hashFile2(path19.join(absPath, rel))}
-`);
-  }
-  return `dir:${hash2.digest("hex")}`;
-}
-async function hashPaths(root, paths) {
-  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path19.join(root, p))]));
-  return Object.fromEntries(entries);
-}
-async function listFiles(dir, prefix2 = "", seen = /* @__PURE__ */ new Set()) {
-  const here = await realpath(path19.join(dir, prefix2));
-  if (seen.has(here)) return [];
-  seen.add(here);
-  const entries = await readdir(path19.join(dir, prefix2), { withFileTypes: true });
-  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  const files = [];
-  for (const entry of entries) {
-    const rel = prefix2 ? `${prefix2}/${entry.name}` : entry.name;
-    const target = entry.isSymbolicLink() ? await stat5(path19.join(dir, rel)).catch(() => void 0) : entry;
-    if (target?.isDirectory()) files.push(...await listFiles(dir, rel, seen));
-    else if (target?.isFile()) files.push(rel);
-  }
-  return files;
-}
-function hashText(...parts) {
-  const hash2 = createHash5("sha256");
-  for (const part of parts) hash2.update(`${part}\0`);
-  return hash2.digest("hex");
-}
-
-// src/pipeline/params.ts
-var import_yaml5 = __toESM(require_dist(), 1);
-import { readFile as readFile8 } from "node:fs/promises";
-import path20 from "node:path";
-var DEFAULT_PARAMS_FILE = "params.yaml";
-var ParamsError = class extends Error {
-  name = "ParamsError";
-};
-async function loadParams(root, file2) {
-  const rel = file2 ?? DEFAULT_PARAMS_FILE;
-  let text;
-  try {
-    text = await readFile8(path20.join(root, rel), "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT" && file2 === void 0) return {};
-    throw new ParamsError(`cannot read params file "${rel}": ${error62.message}`, { cause: error62 });
-  }
-  let value;
-  try {
-    value = rel.endsWith(".json") ? JSON.parse(text) : (0, import_yaml5.parse)(text, { maxAliasCount: 100 });
-  } catch (error62) {
-    throw new ParamsError(`params file "${rel}" is not valid ${rel.endsWith(".json") ? "JSON" : "YAML"}: ${error62.message.split("\n")[0]}`, { cause: error62 });
-  }
-  if (value === null || value === void 0) return {};
-  if (typeof value !== "object" || Array.isArray(value)) throw new ParamsError(`params file "${rel}" must hold a mapping of keys, e.g. "train: { epochs: 10 }"`);
-  return flattenParams(value);
-}
-function flattenParams(value, prefix2 = "") {
-  const out = {};
-  for (const [key, inner] of Object.entries(value)) {
-    const name = prefix2 ? `${prefix2}.${key}` : key;
-    if (inner !== null && typeof inner === "object" && !Array.isArray(inner)) Object.assign(out, flattenParams(inner, name));
-    else if (Array.isArray(inner)) out[name] = JSON.stringify(inner);
-    else if (inner instanceof Date) out[name] = inner.toISOString();
-    else out[name] = inner;
-  }
-  return out;
-}
-function selectParams(all, keys) {
-  const values = {};
-  const missing = [];
-  for (const key of keys) {
-    const hits = Object.keys(all).filter((k) => k === key || k.startsWith(`${key}.`));
-    if (hits.length === 0) missing.push(key);
-    for (const hit of hits) values[hit] = all[hit];
-  }
-  return { values, missing };
-}
-function paramEnvName(key) {
-  return `MLOPS_PARAM_${key.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;
-}
-
-// src/pipeline/run-stage.ts
-import { mkdir as mkdir5 } from "node:fs/promises";
-import path21 from "node:path";
+// src/serve/staging-check.ts
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 // src/pipeline/process-runner.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -47234,7 +47131,323 @@ function forwardLines(stream, onLine) {
   };
 }
 
+// src/serve/latency.ts
+function percentile(sorted2, q) {
+  if (sorted2.length === 0) return Number.NaN;
+  const at2 = (sorted2.length - 1) * q;
+  const low = Math.floor(at2);
+  const high = Math.ceil(at2);
+  return sorted2[low] + (sorted2[high] - sorted2[low]) * (at2 - low);
+}
+function summarizeLatency(durations, wallMs, failed) {
+  const sorted2 = [...durations].sort((a, b) => a - b);
+  const total = durations.length + failed;
+  return {
+    latency_p50_ms: percentile(sorted2, 0.5),
+    latency_p95_ms: percentile(sorted2, 0.95),
+    latency_p99_ms: percentile(sorted2, 0.99),
+    latency_mean_ms: sorted2.reduce((a, b) => a + b, 0) / sorted2.length,
+    throughput_rps: wallMs > 0 ? durations.length / wallMs * 1e3 : Number.NaN,
+    serve_error_rate: total > 0 ? failed / total : 0
+  };
+}
+
+// src/serve/read-requests.ts
+import { readFile as readFile8, stat as stat5 } from "node:fs/promises";
+import path19 from "node:path";
+var MAX_BYTES = 64 * 1024 * 1024;
+var RequestsFileError = class extends Error {
+  name = "RequestsFileError";
+};
+async function readRequests(root, file2) {
+  const abs = path19.join(root, file2);
+  let text;
+  try {
+    const info = await stat5(abs);
+    if (info.size > MAX_BYTES) throw new RequestsFileError(`${file2}: ${info.size} bytes; a requests file may be at most 64 MiB`);
+    text = await readFile8(abs, "utf8");
+  } catch (error62) {
+    if (error62 instanceof RequestsFileError) throw error62;
+    throw new RequestsFileError(error62.code === "ENOENT" ? `${file2}: file not found` : `${file2}: cannot read: ${error62.message}`);
+  }
+  const bodies = [];
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (line.trim() === "") continue;
+    try {
+      JSON.parse(line);
+    } catch (error62) {
+      throw new RequestsFileError(`${file2}:${i + 1}: not JSON: ${error62.message}`);
+    }
+    bodies.push(line);
+  }
+  if (bodies.length === 0) throw new RequestsFileError(`${file2}: no requests (one JSON body per line)`);
+  return bodies;
+}
+
+// src/serve/staging-check.ts
+var POLL_MS = 100;
+async function runStagingCheck(options) {
+  const { serve, root } = options;
+  let bodies;
+  try {
+    bodies = await readRequests(root, serve.requests);
+  } catch (error62) {
+    if (error62 instanceof RequestsFileError) return { ok: false, message: error62.message };
+    throw error62;
+  }
+  const port = await freePort();
+  const ready = serve.ready.replaceAll("{port}", String(port));
+  const url2 = serve.url.replaceAll("{port}", String(port));
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  options.signal?.addEventListener("abort", abort, { once: true });
+  const startupMs = serve["startup-seconds"] * 1e3;
+  const total = serve.warmup + serve.count;
+  let exit;
+  const exited = runCommand({
+    command: serve.run,
+    cwd: root,
+    env: { ...options.env, ...serve.env, MLOPS_SERVE_PORT: String(port) },
+    // A bound on the whole check, so a server that never stops cannot hold the run forever.
+    timeoutMs: startupMs + total * serve["request-timeout-ms"] + 1e4,
+    onLine: options.onLine,
+    signal: stop.signal,
+    graceMs: 2e3
+  }).then((result) => exit = result);
+  try {
+    const waited = await waitUntilReady(ready, startupMs, () => exit);
+    if (waited !== void 0) return { ok: false, message: waited };
+    await sendAll(url2, bodies, serve.warmup, serve, () => exit);
+    const started = performance.now();
+    const { durations, failed, firstFailure } = await sendAll(url2, bodies, serve.count, serve, () => exit);
+    const wallMs = performance.now() - started;
+    if (durations.length === 0) return { ok: false, message: `all ${serve.count} requests to ${url2} failed: ${firstFailure}` };
+    return { ok: true, metrics: summarizeLatency(durations, wallMs, failed), requests: serve.count, failed, ...firstFailure ? { firstFailure } : {} };
+  } finally {
+    stop.abort();
+    await exited;
+    options.signal?.removeEventListener("abort", abort);
+  }
+}
+async function waitUntilReady(url2, timeoutMs, exit) {
+  const deadline = performance.now() + timeoutMs;
+  let last = "no answer";
+  while (performance.now() < deadline) {
+    const ended = exit();
+    if (ended) return `the server stopped before it was ready (${describeExit(ended)})`;
+    try {
+      const response = await fetch(url2, { signal: AbortSignal.timeout(Math.ceil(Math.max(1, Math.min(2e3, deadline - performance.now())))) });
+      await response.arrayBuffer();
+      if (response.ok) return void 0;
+      last = `HTTP ${response.status}`;
+    } catch (error62) {
+      last = describeFetchError(error62);
+    }
+    await sleep(POLL_MS);
+  }
+  return `the server was not ready at ${url2} after ${timeoutMs / 1e3}s (last: ${last})`;
+}
+async function sendAll(url2, bodies, count, serve, exit) {
+  const durations = [];
+  let failed = 0;
+  let firstFailure;
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const body = bodies[next++ % bodies.length];
+      if (exit()) {
+        failed++;
+        firstFailure ??= `the server stopped (${describeExit(exit())})`;
+        continue;
+      }
+      const started = performance.now();
+      try {
+        const response = await fetch(url2, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(serve["request-timeout-ms"]) });
+        await response.arrayBuffer();
+        if (response.ok) durations.push(performance.now() - started);
+        else {
+          failed++;
+          firstFailure ??= `POST ${url2}: HTTP ${response.status}`;
+        }
+      } catch (error62) {
+        failed++;
+        firstFailure ??= `POST ${url2}: ${describeFetchError(error62)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(serve.concurrency, Math.max(1, count)) }, worker));
+  return { durations, failed, ...firstFailure ? { firstFailure } : {} };
+}
+function describeExit(result) {
+  switch (result.kind) {
+    case "exited":
+      return `exit code ${result.exitCode}${result.lastError ? `: ${result.lastError}` : ""}`;
+    case "signaled":
+      return `killed by ${result.signal}`;
+    case "timed-out":
+      return `timed out after ${result.timeoutMs / 1e3}s`;
+    case "aborted":
+      return "stopped";
+    case "spawn-failed":
+      return `could not start: ${result.message}`;
+  }
+}
+function describeFetchError(error62) {
+  const err2 = error62;
+  if (err2.name === "TimeoutError") return "timed out";
+  return err2.cause?.code ?? err2.message;
+}
+function freePort() {
+  return new Promise((resolve5, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => typeof address === "object" && address ? resolve5(address.port) : reject(new Error("no port")));
+    });
+  });
+}
+
+// src/data/drift/drift-settings.ts
+function driftSettings(entry, baseline) {
+  const excluded = new Set(Object.entries(entry.columns).flatMap(([name, spec]) => spec.drift === false ? [name] : []));
+  const columns = entry.drift?.columns ?? [...baseline.columns.keys()];
+  const perColumn = /* @__PURE__ */ new Map();
+  for (const [name, spec] of Object.entries(entry.columns)) {
+    if (spec.drift) perColumn.set(name, { ...spec.drift.method ? { method: spec.drift.method } : {}, ...spec.drift.threshold === void 0 ? {} : { threshold: spec.drift.threshold } });
+  }
+  return {
+    columns: columns.filter((name) => !excluded.has(name)),
+    perColumn,
+    ...entry.drift?.method ? { method: entry.drift.method } : {},
+    ...entry.drift?.threshold === void 0 ? {} : { threshold: entry.drift.threshold },
+    share: entry.drift?.share ?? 0.5
+  };
+}
+
+// src/pipeline/check-dataset.ts
+async function checkDataset(root, runId, name, entry, baseline, options = {}) {
+  const { result, profile } = await validateData(root, name, entry, options);
+  if (!profile) return { result };
+  result.profileFile = await writeRunProfile(root, runId, name, tableProfileToJSON(profile));
+  if (!baseline) return { result };
+  let stored;
+  try {
+    stored = await baseline.read(name);
+  } catch (error62) {
+    return { result, warning: `drift of "${name}" not computed: cannot read the profile of v${baseline.version}: ${error62.message}` };
+  }
+  if (stored === void 0) return { result };
+  try {
+    const reference = parseTableProfile(stored);
+    result.drift = { version: baseline.version, report: compareProfiles(reference, profile, driftSettings(entry, reference)) };
+  } catch (error62) {
+    return { result, warning: `drift of "${name}" not computed against v${baseline.version}: ${error62.message}` };
+  }
+  return { result };
+}
+
+// src/pipeline/hash-files.ts
+import { createHash as createHash5 } from "node:crypto";
+import { createReadStream as createReadStream3 } from "node:fs";
+import { readdir, realpath, stat as stat6 } from "node:fs/promises";
+import path20 from "node:path";
+async function hashFile2(absPath) {
+  const hash2 = createHash5("sha256");
+  for await (const chunk of createReadStream3(absPath)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function tryHashPath(absPath) {
+  const info = await stat6(absPath).catch(() => void 0);
+  if (!info) return void 0;
+  if (!info.isDirectory()) return hashFile2(absPath);
+  const hash2 = createHash5("sha256");
+  for (const rel of await listFiles(absPath)) {
+    hash2.update(`${rel}\0${await hashFile2(path20.join(absPath, rel))}
+`);
+  }
+  return `dir:${hash2.digest("hex")}`;
+}
+async function hashPaths(root, paths) {
+  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path20.join(root, p))]));
+  return Object.fromEntries(entries);
+}
+async function listFiles(dir, prefix2 = "", seen = /* @__PURE__ */ new Set()) {
+  const here = await realpath(path20.join(dir, prefix2));
+  if (seen.has(here)) return [];
+  seen.add(here);
+  const entries = await readdir(path20.join(dir, prefix2), { withFileTypes: true });
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const files = [];
+  for (const entry of entries) {
+    const rel = prefix2 ? `${prefix2}/${entry.name}` : entry.name;
+    const target = entry.isSymbolicLink() ? await stat6(path20.join(dir, rel)).catch(() => void 0) : entry;
+    if (target?.isDirectory()) files.push(...await listFiles(dir, rel, seen));
+    else if (target?.isFile()) files.push(rel);
+  }
+  return files;
+}
+function hashText(...parts) {
+  const hash2 = createHash5("sha256");
+  for (const part of parts) hash2.update(`${part}\0`);
+  return hash2.digest("hex");
+}
+
+// src/pipeline/params.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+import { readFile as readFile9 } from "node:fs/promises";
+import path21 from "node:path";
+var DEFAULT_PARAMS_FILE = "params.yaml";
+var ParamsError = class extends Error {
+  name = "ParamsError";
+};
+async function loadParams(root, file2) {
+  const rel = file2 ?? DEFAULT_PARAMS_FILE;
+  let text;
+  try {
+    text = await readFile9(path21.join(root, rel), "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT" && file2 === void 0) return {};
+    throw new ParamsError(`cannot read params file "${rel}": ${error62.message}`, { cause: error62 });
+  }
+  let value;
+  try {
+    value = rel.endsWith(".json") ? JSON.parse(text) : (0, import_yaml5.parse)(text, { maxAliasCount: 100 });
+  } catch (error62) {
+    throw new ParamsError(`params file "${rel}" is not valid ${rel.endsWith(".json") ? "JSON" : "YAML"}: ${error62.message.split("\n")[0]}`, { cause: error62 });
+  }
+  if (value === null || value === void 0) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw new ParamsError(`params file "${rel}" must hold a mapping of keys, e.g. "train: { epochs: 10 }"`);
+  return flattenParams(value);
+}
+function flattenParams(value, prefix2 = "") {
+  const out = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const name = prefix2 ? `${prefix2}.${key}` : key;
+    if (inner !== null && typeof inner === "object" && !Array.isArray(inner)) Object.assign(out, flattenParams(inner, name));
+    else if (Array.isArray(inner)) out[name] = JSON.stringify(inner);
+    else if (inner instanceof Date) out[name] = inner.toISOString();
+    else out[name] = inner;
+  }
+  return out;
+}
+function selectParams(all, keys) {
+  const values = {};
+  const missing = [];
+  for (const key of keys) {
+    const hits = Object.keys(all).filter((k) => k === key || k.startsWith(`${key}.`));
+    if (hits.length === 0) missing.push(key);
+    for (const hit of hits) values[hit] = all[hit];
+  }
+  return { values, missing };
+}
+function paramEnvName(key) {
+  return `MLOPS_PARAM_${key.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;
+}
+
 // src/pipeline/run-stage.ts
+import { mkdir as mkdir5 } from "node:fs/promises";
+import path22 from "node:path";
 async function runStage(ctx) {
   const { root, name, stage } = ctx;
   const base = { name, command: stage.run, hash: "", deps: {}, outs: {}, params: {} };
@@ -47254,7 +47467,7 @@ async function runStage(ctx) {
     const unchanged = products.every((p) => hashes[p] === ctx.previous.outs[p] && (hashes[p] !== void 0 || !stage.outs.includes(p)));
     if (unchanged) return { ...base, hash: hash2, deps, outs: definedOnly(hashes), params, status: "cached" };
   }
-  await Promise.all(products.map((o) => mkdir5(path21.dirname(path21.join(root, o)), { recursive: true })));
+  await Promise.all(products.map((o) => mkdir5(path22.dirname(path22.join(root, o)), { recursive: true })));
   ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
@@ -47398,10 +47611,12 @@ async function runPipeline(options) {
   const metricFiles = usable.flatMap((name) => spec.stages[name].metrics);
   const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics);
   const evaluation = await evaluate(root, spec, ordered, metricErrors);
-  const metrics = mergeEvaluationMetrics(evaluation, fileMetrics, spec, metricErrors);
+  const evaluated = evaluation ? withComputedMetrics(evaluationMetrics(evaluation, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics;
   const metricsFailed = metricErrors.length > 0;
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
+  const served = await stagingCheck(options, ordered, artifacts, metricErrors);
+  const metrics = served ? withComputedMetrics(served, "the staging check", evaluated, metricErrors) : evaluated;
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
   const readFiles = evaluation ? [evaluation.file, ...metricFiles] : metricFiles;
   const sliced = sliceGates(spec, evaluation, options.baseline);
@@ -47444,14 +47659,35 @@ async function evaluate(root, spec, stages, errors) {
   for (const message of problems) errors.push({ file: settings.predictions, message });
   return evaluation;
 }
-function mergeEvaluationMetrics(evaluation, fileMetrics, spec, errors) {
-  if (!evaluation) return fileMetrics;
-  const metrics = evaluationMetrics(evaluation, spec.metrics);
+function withComputedMetrics(computed, source, fileMetrics, errors) {
+  const metrics = { ...computed };
   for (const [name, value] of Object.entries(fileMetrics)) {
-    if (Object.hasOwn(metrics, name)) errors.push({ file: value.file, message: `metric "${name}" is computed by the evaluation of ${evaluation.file} and also defined in ${value.file}; keeping the evaluation's value` });
+    if (Object.hasOwn(metrics, name)) errors.push({ file: value.file, message: `metric "${name}" is computed by ${source} and also defined in ${value.file}; keeping the computed value` });
     else metrics[name] = value;
   }
   return metrics;
+}
+async function stagingCheck(options, stages, artifacts, errors) {
+  const { spec, root, logger } = options;
+  const serve = spec.serve;
+  if (!serve) return void 0;
+  const notReady = stages.find((s) => s.status !== "succeeded" && s.status !== "cached");
+  const missing = spec.model.artifacts.find((p) => !artifacts.some((a) => a.path === p));
+  if (notReady || missing) {
+    errors.push({ file: serve.requests, message: `staging check not run: ${notReady ? `stage "${notReady.name}" ${notReady.status}` : `model artifact "${missing}" is missing`}` });
+    return void 0;
+  }
+  logger.info(`\u25B6 serve: ${serve.run} (${serve.count} requests, ${serve.concurrency} at a time)`);
+  const result = await runStagingCheck({ root, serve, env: options.env ?? process.env, onLine: (stream, line) => logger.stageLine("serve", stream, line), ...options.signal ? { signal: options.signal } : {} });
+  if (!result.ok) {
+    logger.info(`\u2717 serve: ${result.message}`);
+    errors.push({ file: serve.requests, message: `staging check: ${result.message}` });
+    return void 0;
+  }
+  const m = result.metrics;
+  const failures = result.failed > 0 ? `, ${result.failed} failed (first: ${result.firstFailure})` : "";
+  logger.info(`\u2713 serve: p50 ${m.latency_p50_ms.toFixed(1)} ms, p95 ${m.latency_p95_ms.toFixed(1)} ms, p99 ${m.latency_p99_ms.toFixed(1)} ms, ${m.throughput_rps.toFixed(0)} requests/s${failures}`);
+  return Object.fromEntries(Object.entries(m).map(([name, value]) => [name, { value, file: serve.requests, direction: directionOf(name, spec.metrics) }]));
 }
 function describeCause(id) {
   const [kind, name] = id.split(/:(.*)/s);
@@ -47485,7 +47721,7 @@ async function hashArtifacts(root, paths) {
   const hashes = await hashPaths(root, paths);
   const records = await Promise.all(
     paths.map(async (p) => {
-      const info = hashes[p] === void 0 ? void 0 : await stat6(path22.join(root, p));
+      const info = hashes[p] === void 0 ? void 0 : await stat7(path23.join(root, p));
       return info?.isFile() ? [{ path: p, sha256: hashes[p], size: info.size }] : [];
     })
   );
@@ -47509,7 +47745,7 @@ function createConsoleLogger(options) {
 }
 
 // src/cli/commands/run.ts
-import path23 from "node:path";
+import path24 from "node:path";
 async function runCommand2(settings) {
   const project = await loadProject(settings);
   for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}
@@ -47542,7 +47778,7 @@ async function runCommand2(settings) {
     process.stdout.write(`${problems ? `
 ${problems}` : ""}
 ${renderVerdictLine(record2, { format: "text" })}
-run ${record2.id} recorded in ${path23.relative(process.cwd(), file2)}
+run ${record2.id} recorded in ${path24.relative(process.cwd(), file2)}
 `);
     if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile));
     return record2.status === "succeeded" && record2.gates.passed ? 0 : 1;

@@ -10,7 +10,9 @@ import type { Evaluation } from '../metrics/evaluation/evaluation-result.js'
 import { metricGates, sliceGates } from '../metrics/evaluation/slice-gates.js'
 import { evaluateGates, withGates } from '../metrics/gates.js'
 import { type MetricsReadError, readMetrics } from '../metrics/read-metrics.js'
+import { directionOf } from '../metrics/direction.js'
 import { readPlot } from '../metrics/read-plot.js'
+import { runStagingCheck } from '../serve/staging-check.js'
 import type { Metrics } from '../metrics/result.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Spec } from '../spec/schema.js'
@@ -133,12 +135,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const metricFiles = usable.flatMap((name) => spec.stages[name]!.metrics)
   const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics)
   const evaluation = await evaluate(root, spec, ordered, metricErrors)
-  const metrics = mergeEvaluationMetrics(evaluation, fileMetrics, spec, metricErrors)
+  const evaluated = evaluation ? withComputedMetrics(evaluationMetrics(evaluation, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics
   // A missing or unreadable metrics file, or one metric defined twice, makes every verdict
   // built on the metrics doubtful: the run fails rather than pass on the wrong number.
   const metricsFailed = metricErrors.length > 0
   const plots = await collectPlots(root, spec, usable, metricErrors)
   const artifacts = await hashArtifacts(root, spec.model.artifacts)
+  const served = await stagingCheck(options, ordered, artifacts, metricErrors)
+  const metrics = served ? withComputedMetrics(served, 'the staging check', evaluated, metricErrors) : evaluated
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
   const readFiles = evaluation ? [evaluation.file, ...metricFiles] : metricFiles
   const sliced = sliceGates(spec, evaluation, options.baseline)
@@ -190,15 +194,41 @@ async function evaluate(root: string, spec: Spec, stages: StageRecord[], errors:
   return evaluation
 }
 
-/** The evaluation's metrics first; a metrics file defining one of them again is reported, as two files would be. */
-function mergeEvaluationMetrics(evaluation: Evaluation | undefined, fileMetrics: Metrics, spec: Spec, errors: MetricsReadError[]): Metrics {
-  if (!evaluation) return fileMetrics
-  const metrics = evaluationMetrics(evaluation, spec.metrics)
+/** Metrics mlops computed itself first; a metrics file defining one of them again is reported, as two files would be. */
+function withComputedMetrics(computed: Metrics, source: string, fileMetrics: Metrics, errors: MetricsReadError[]): Metrics {
+  const metrics = { ...computed }
   for (const [name, value] of Object.entries(fileMetrics)) {
-    if (Object.hasOwn(metrics, name)) errors.push({ file: value.file, message: `metric "${name}" is computed by the evaluation of ${evaluation.file} and also defined in ${value.file}; keeping the evaluation's value` })
+    if (Object.hasOwn(metrics, name)) errors.push({ file: value.file, message: `metric "${name}" is computed by ${source} and also defined in ${value.file}; keeping the computed value` })
     else metrics[name] = value
   }
   return metrics
+}
+
+/**
+ * The staging check, once every stage succeeded (or is cached) and the model's files exist:
+ * a server of a half-built model measures nothing worth gating.
+ */
+async function stagingCheck(options: PipelineOptions, stages: StageRecord[], artifacts: ArtifactRecord[], errors: MetricsReadError[]): Promise<Metrics | undefined> {
+  const { spec, root, logger } = options
+  const serve = spec.serve
+  if (!serve) return undefined
+  const notReady = stages.find((s) => s.status !== 'succeeded' && s.status !== 'cached')
+  const missing = spec.model.artifacts.find((p) => !artifacts.some((a) => a.path === p))
+  if (notReady || missing) {
+    errors.push({ file: serve.requests, message: `staging check not run: ${notReady ? `stage "${notReady.name}" ${notReady.status}` : `model artifact "${missing}" is missing`}` })
+    return undefined
+  }
+  logger.info(`▶ serve: ${serve.run} (${serve.count} requests, ${serve.concurrency} at a time)`)
+  const result = await runStagingCheck({ root, serve, env: options.env ?? process.env, onLine: (stream, line) => logger.stageLine('serve', stream, line), ...(options.signal ? { signal: options.signal } : {}) })
+  if (!result.ok) {
+    logger.info(`✗ serve: ${result.message}`)
+    errors.push({ file: serve.requests, message: `staging check: ${result.message}` })
+    return undefined
+  }
+  const m = result.metrics
+  const failures = result.failed > 0 ? `, ${result.failed} failed (first: ${result.firstFailure})` : ''
+  logger.info(`✓ serve: p50 ${m.latency_p50_ms.toFixed(1)} ms, p95 ${m.latency_p95_ms.toFixed(1)} ms, p99 ${m.latency_p99_ms.toFixed(1)} ms, ${m.throughput_rps.toFixed(0)} requests/s${failures}`)
+  return Object.fromEntries(Object.entries(m).map(([name, value]) => [name, { value, file: serve.requests, direction: directionOf(name, spec.metrics) }]))
 }
 
 function describeCause(id: string): string {

@@ -13,7 +13,7 @@ import type { SpecIssue } from './zod-issues.js'
 const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.jsonl', '.json', '.parquet'])
 
 export function checkRules(spec: Spec): { errors: SpecIssue[]; warnings: SpecIssue[] } {
-  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec)]
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec)]
   return { errors, warnings: checkArtifacts(spec) }
 }
 
@@ -23,6 +23,7 @@ function* pathFields(spec: Spec): Generator<[string, (string | number)[]]> {
   if (spec.params) yield [spec.params, ['params']]
   for (const [name, entry] of Object.entries(spec.data)) yield [entry.path, ['data', name, 'path']]
   if (spec.evaluation) yield [spec.evaluation.predictions, ['evaluation', 'predictions']]
+  if (spec.serve) yield [spec.serve.requests, ['serve', 'requests']]
   for (const [name, stage] of Object.entries(spec.stages)) {
     for (const key of ['deps', 'outs', 'metrics'] as const) {
       for (const [i, p] of stage[key].entries()) yield [p, ['stages', name, key, i]]
@@ -148,6 +149,28 @@ function checkEvaluation(spec: Spec): SpecIssue[] {
     for (const column of columns) {
       if (column === evaluation.label || column === evaluation.prediction) issues.push({ path: [...at, 'slices', i], atKey: false, message: `slice by "${column}" is the ${column === evaluation.label ? 'label' : 'prediction'} column; slice by a feature or group column` })
     }
+  }
+  return issues
+}
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/** The staging check talks to a server on this machine only: a URL elsewhere would send the requests (and their timing) off the runner. */
+function checkServe(spec: Spec): SpecIssue[] {
+  const serve = spec.serve
+  if (!serve) return []
+  const issues: SpecIssue[] = []
+  for (const key of ['ready', 'url'] as const) {
+    let url: URL | undefined
+    try {
+      url = new URL(serve[key].replaceAll('{port}', '1'))
+    } catch {
+      issues.push({ path: ['serve', key], atKey: false, message: `serve.${key} "${serve[key]}" is not a URL; e.g. "http://127.0.0.1:{port}/health"` })
+      continue
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') issues.push({ path: ['serve', key], atKey: false, message: `serve.${key} must be an http:// URL, not ${url.protocol}` })
+    else if (!LOCAL_HOSTS.has(url.hostname)) issues.push({ path: ['serve', key], atKey: false, message: `serve.${key} must be on this machine (127.0.0.1, localhost or [::1]), not "${url.hostname}"` })
+    else if (!serve[key].includes('{port}') && url.port === '') issues.push({ path: ['serve', key], atKey: false, message: `serve.${key} names no port; use {port}, the free port mlops gives the server as MLOPS_SERVE_PORT` })
   }
   return issues
 }

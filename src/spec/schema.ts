@@ -174,6 +174,24 @@ export const EvaluationSchema = z
   })
   .describe('Metrics the engine computes from a predictions file, overall and per slice')
 
+/** The server may only be reached on this machine: `{port}` is replaced by a free port mlops picks. */
+const LocalUrl = z.string().min(1).describe('http://127.0.0.1:{port}/… (localhost only); {port} is a free port, also given to the command as MLOPS_SERVE_PORT')
+
+export const ServeSchema = z
+  .strictObject({
+    run: z.string().min(1).describe('Shell command that starts the model server (in the foreground), run at the directory of mlops.yml'),
+    ready: LocalUrl.describe('URL polled with GET until it answers 2xx; then the requests start'),
+    url: LocalUrl.describe('URL the requests are POSTed to'),
+    requests: RepoPath.describe('JSON Lines file: each line is one JSON request body, sent in turn (and again from the top)'),
+    count: z.number().int().positive().max(100_000).default(200).describe('Requests measured'),
+    warmup: z.number().int().nonnegative().default(10).describe('Requests sent first and not measured'),
+    concurrency: z.number().int().positive().max(64).default(1).describe('Requests in flight at once'),
+    'startup-seconds': z.number().positive().default(60).describe('How long the server may take to become ready'),
+    'request-timeout-ms': z.number().positive().default(10_000).describe('A request taking longer counts as failed'),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and "_", not starting with a digit'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  })
+  .describe('The staging check: start the model server, measure latency and throughput through real HTTP, always stop it')
+
 export const SpecSchema = z.strictObject({
   version: z.literal(1).describe('Schema version of this file'),
   model: z.strictObject({
@@ -186,6 +204,7 @@ export const SpecSchema = z.strictObject({
   stages: z.record(Name, StageSchema).refine((s) => Object.keys(s).length > 0, 'at least one stage is needed'),
   metrics: z.record(z.string().min(1), MetricSettingsSchema).default({}).describe('Per-metric settings'),
   evaluation: EvaluationSchema.optional(),
+  serve: ServeSchema.optional(),
   gates: z.record(z.string().min(1), GateSchema).default({}).describe('Conditions a run must meet to be promoted'),
   promote: PromoteSchema.optional(),
 })
@@ -199,6 +218,7 @@ export type DataDrift = z.infer<typeof DataDriftSchema>
 export type DataFormat = z.infer<typeof DataFormat>
 export type Gate = z.infer<typeof GateSchema>
 export type EvaluationSpec = z.infer<typeof EvaluationSchema>
+export type ServeSpec = z.infer<typeof ServeSchema>
 export type Plot = z.infer<typeof PlotSchema>
 export type Promote = z.infer<typeof PromoteSchema>
 export type MetricDirection = z.infer<typeof Direction>

@@ -25,7 +25,7 @@ describe('mlops on the penguins example', () => {
     const run = repo.mlops('run')
     expect(run.status, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/\[train\] /)
-    expect(run.stdout).toContain('All 6 gates pass')
+    expect(run.stdout).toContain('All 7 gates pass')
     const record = latestRun()
     expect(record.stages.map((s) => [s.name, s.status])).toEqual([['prepare', 'succeeded'], ['train', 'succeeded'], ['evaluate', 'succeeded']])
     expect(record.metrics.accuracy!.value).toBeGreaterThan(0.9)

@@ -62,7 +62,7 @@ describe('a pull request', () => {
     s.openPullRequest(9, epochs(150), { fork: true })
     const run = await s.runOnPullRequest(9, { token: 'ghs_fake_fork_pr_token' })
     expect(run.status, run.stderr).toBe(0)
-    expect(run.summary).toContain('All 6 gates pass')
+    expect(run.summary).toContain('All 7 gates pass')
     expect(apiWrites(s.fake)).toBe(0)
     expect(comments(9)).toHaveLength(0)
     expect(s.fake.state.artifacts.size).toBe(1)

@@ -88,7 +88,20 @@ describe('the penguins example', () => {
       agg: 'worst_case',
     })
     expect(spec.metrics).toEqual({})
+    expect(spec.serve).toEqual({
+      run: 'python3 src/serve.py',
+      ready: 'http://127.0.0.1:{port}/health',
+      url: 'http://127.0.0.1:{port}/predict',
+      requests: 'data/requests.jsonl',
+      count: 200,
+      warmup: 10,
+      concurrency: 1,
+      'startup-seconds': 60,
+      'request-timeout-ms': 10_000,
+      env: {},
+    })
     expect(spec.gates).toEqual({
+      latency_p95_ms: { max: 50 },
       accuracy: { min: 0.9, per_slice: { min: 0.85 } },
       f1_macro: { min: 0.85, max_drop: 0.02 },
       equalized_odds_difference: { max: 0.2, slices: ['sex'] },
