@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path25) {
-      const ctrl = callVisitor(key, node2, visitor, path25);
+    function visit_(key, node2, visitor, path26) {
+      const ctrl = callVisitor(key, node2, visitor, path26);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path25, ctrl);
-        return visit_(key, ctrl, visitor, path25);
+        replaceNode(key, path26, ctrl);
+        return visit_(key, ctrl, visitor, path26);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
+          path26 = Object.freeze(path26.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path25);
+            const ci = visit_(i, node2.items[i], visitor, path26);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path25);
+          path26 = Object.freeze(path26.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path26);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path25);
+          const cv = visit_("value", node2.value, visitor, path26);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path25) {
-      const ctrl = await callVisitor(key, node2, visitor, path25);
+    async function visitAsync_(key, node2, visitor, path26) {
+      const ctrl = await callVisitor(key, node2, visitor, path26);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path25, ctrl);
-        return visitAsync_(key, ctrl, visitor, path25);
+        replaceNode(key, path26, ctrl);
+        return visitAsync_(key, ctrl, visitor, path26);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
+          path26 = Object.freeze(path26.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path25);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path26);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path25);
+          path26 = Object.freeze(path26.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path26);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path25);
+          const cv = await visitAsync_("value", node2.value, visitor, path26);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path25) {
+    function callVisitor(key, node2, visitor, path26) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path25);
+        return visitor(key, node2, path26);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path25);
+        return visitor.Map?.(key, node2, path26);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path25);
+        return visitor.Seq?.(key, node2, path26);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path25);
+        return visitor.Pair?.(key, node2, path26);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path25);
+        return visitor.Scalar?.(key, node2, path26);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path25);
+        return visitor.Alias?.(key, node2, path26);
       return void 0;
     }
-    function replaceNode(key, path25, node2) {
-      const parent = path25[path25.length - 1];
+    function replaceNode(key, path26, node2) {
+      const parent = path26[path26.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path25, value) {
+    function collectionFromPath(schema, path26, value) {
       let v = value;
-      for (let i = path25.length - 1; i >= 0; --i) {
-        const k = path25[i];
+      for (let i = path26.length - 1; i >= 0; --i) {
+        const k = path26[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path25) => path25 == null || typeof path25 === "object" && !!path25[Symbol.iterator]().next().done;
+    var isEmptyPath = (path26) => path26 == null || typeof path26 === "object" && !!path26[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path25, value) {
-        if (isEmptyPath(path25))
+      addIn(path26, value) {
+        if (isEmptyPath(path26))
           this.add(value);
         else {
-          const [key, ...rest] = path25;
+          const [key, ...rest] = path26;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path25) {
-        const [key, ...rest] = path25;
+      deleteIn(path26) {
+        const [key, ...rest] = path26;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path25, keepScalar) {
-        const [key, ...rest] = path25;
+      getIn(path26, keepScalar) {
+        const [key, ...rest] = path26;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path25) {
-        const [key, ...rest] = path25;
+      hasIn(path26) {
+        const [key, ...rest] = path26;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path25, value) {
-        const [key, ...rest] = path25;
+      setIn(path26, value) {
+        const [key, ...rest] = path26;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path25, value) {
+      addIn(path26, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path25, value);
+          this.contents.addIn(path26, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path25) {
-        if (Collection.isEmptyPath(path25)) {
+      deleteIn(path26) {
+        if (Collection.isEmptyPath(path26)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path25) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path26) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path25, keepScalar) {
-        if (Collection.isEmptyPath(path25))
+      getIn(path26, keepScalar) {
+        if (Collection.isEmptyPath(path26))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path25, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path26, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path25) {
-        if (Collection.isEmptyPath(path25))
+      hasIn(path26) {
+        if (Collection.isEmptyPath(path26))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path25) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path26) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path25, value) {
-        if (Collection.isEmptyPath(path25)) {
+      setIn(path26, value) {
+        if (Collection.isEmptyPath(path26)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path25), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path26), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path25, value);
+          this.contents.setIn(path26, value);
         }
       }
       /**
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    visit3.itemAtPath = (cst, path25) => {
+    visit3.itemAtPath = (cst, path26) => {
       let item = cst;
-      for (const [field, index] of path25) {
+      for (const [field, index] of path26) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit3.parentCollection = (cst, path25) => {
-      const parent = visit3.itemAtPath(cst, path25.slice(0, -1));
-      const field = path25[path25.length - 1][0];
+    visit3.parentCollection = (cst, path26) => {
+      const parent = visit3.itemAtPath(cst, path26.slice(0, -1));
+      const field = path26[path26.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path25, item, visitor) {
-      let ctrl = visitor(item, path25);
+    function _visit(path26, item, visitor) {
+      let ctrl = visitor(item, path26);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path25.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path26.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path25);
+            ctrl = ctrl(item, path26);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path25) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path26) : ctrl;
     }
     exports.visit = visit3;
   }
@@ -9634,8 +9634,9 @@ function didYouMean(word, candidates) {
 var UsageError = class extends Error {
   name = "UsageError";
 };
-var COMMANDS = ["init", "validate", "run", "report", "promote", "versions", "rollback", "profile", "infer", "help"];
+var COMMANDS = ["init", "validate", "run", "report", "promote", "versions", "rollback", "profile", "infer", "monitor", "help"];
 var FILE_COMMANDS = ["profile", "infer"];
+var OPTIONAL_FILE_COMMANDS = ["monitor"];
 var FORMATS = ["csv", "tsv", "jsonl", "json", "parquet"];
 function parseCliArgs(argv) {
   let parsed;
@@ -9661,6 +9662,8 @@ function parseCliArgs(argv) {
         baseline: { type: "string" },
         format: { type: "string" },
         threads: { type: "string" },
+        data: { type: "string" },
+        predictions: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
     });
@@ -9671,7 +9674,9 @@ function parseCliArgs(argv) {
   const word = values.help ? "help" : positionals[0] ?? "help";
   if (!COMMANDS.includes(word)) throw new UsageError(`unknown command "${word}"${didYouMean(word, COMMANDS)}`);
   const files = positionals.slice(1);
-  if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
+  if (OPTIONAL_FILE_COMMANDS.includes(word)) {
+    if (files.length > 1) throw new UsageError(`${word} takes at most one file, received ${files.length}`);
+  } else if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
   if (FILE_COMMANDS.includes(word) && files.length === 0) throw new UsageError(`${word} needs at least one file`);
   if (word === "infer" && files.length > 1) throw new UsageError(`infer takes one file, received ${files.length}`);
   if (values.format !== void 0 && !FORMATS.includes(values.format)) throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, received "${values.format}"`);
@@ -9698,7 +9703,9 @@ function parseCliArgs(argv) {
     merge: values.merge ?? false,
     baseline: values.baseline || void 0,
     format: values.format,
-    threads
+    threads,
+    data: values.data || void 0,
+    predictions: values.predictions || void 0
   };
 }
 var HELP = `mlops: train, check, report and promote a model from mlops.yml
@@ -9715,6 +9722,8 @@ Commands:
   rollback    move the stage back to the previous (or --to) version
   profile     profile data files (parts of one table) into a JSON profile; --merge merges profiles
   infer       propose a columns: block for mlops.yml from a data file
+  monitor     check new data (and labelled predictions) against the production version;
+              exit 1 on drift or degraded metrics
 
 Options:
   -C, --cwd DIR        directory with mlops.yml (default: current directory)
@@ -9733,7 +9742,9 @@ Options:
       --merge          profile: the files are profile JSONs to merge
       --baseline FILE  profile: print drift against this profile; exit 1 when the data drifted
       --format FMT     profile/infer: csv, tsv, jsonl, json or parquet (default: by extension)
-      --threads N      profile/infer/run: worker threads for large CSV files (default: one per core)
+      --threads N      profile/infer/run/monitor: worker threads for large CSV files (default: one per core)
+      --data NAME      monitor: the data entry to check, e.g. to pass it a new FILE
+      --predictions F  monitor: labelled predictions to gate with evaluation: settings
 
 Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was refused,
 2 invalid spec or usage.
@@ -10608,10 +10619,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path25) {
-  if (!path25)
+function getElementAtPath(obj, path26) {
+  if (!path26)
     return obj;
-  return path25.reduce((acc, key) => acc?.[key], obj);
+  return path26.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -10951,11 +10962,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path25, issues) {
+function prefixIssues(path26, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path25);
+    iss.path.unshift(path26);
     return iss;
   });
 }
@@ -11417,16 +11428,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path25 = []) => {
+  const processError = (error63, path26 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else {
-        const fullpath = [...path25, ...issue2.path];
+        const fullpath = [...path26, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -11465,17 +11476,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path25 = []) => {
+  const processError = (error63, path26 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else {
-        const fullpath = [...path25, ...issue2.path];
+        const fullpath = [...path26, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -11514,8 +11525,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path25 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path25) {
+  const path26 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path26) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -28653,13 +28664,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path25 = ref.slice(1).split("/").filter(Boolean);
-  if (path25.length === 0) {
+  const path26 = ref.slice(1).split("/").filter(Boolean);
+  if (path26.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path25[0] === defsKey) {
-    const key = path25[1] === void 0 ? void 0 : decodeJSONPointerSegment(path25[1]);
+  if (path26[0] === defsKey) {
+    const key = path26[1] === void 0 ? void 0 : decodeJSONPointerSegment(path26[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -30213,8 +30224,8 @@ var ColumnProfileJson = external_exports.object({
   const { types } = profile;
   const numeric2 = types.integer + types.number;
   const text = types.boolean + types.date + types.datetime + types.string;
-  const expect = (actual, expected, path25, what) => {
-    if (actual !== expected) ctx.addIssue({ code: "custom", path: path25.split("."), message: `${what} is ${actual}, expected ${expected}` });
+  const expect = (actual, expected, path26, what) => {
+    if (actual !== expected) ctx.addIssue({ code: "custom", path: path26.split("."), message: `${what} is ${actual}, expected ${expected}` });
   };
   expect(profile.count, profile.nulls + numeric2 + text, "count", "count (nulls plus typed values)");
   expect(profile.numeric.count, numeric2, "numeric.count", "numeric count (integer plus number values)");
@@ -31088,8 +31099,8 @@ function summarize(result, failed) {
   if (failed === 0) return `${rows}, ${total} ${total === 1 ? "check" : "checks"} passed`;
   return `${rows}, ${failed} of ${total} ${total === 1 ? "check" : "checks"} failed`;
 }
-function describeExample(path25, check2, example2) {
-  const where = `${path25}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
+function describeExample(path26, check2, example2) {
+  const where = `${path26}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
   const column = example2.column ?? check2.column;
   const parts = [where, ...column === void 0 ? [] : [`column ${JSON.stringify(column)}`], quote(example2.value)];
   if (example2.detail) parts.push(`(${example2.detail})`);
@@ -32598,32 +32609,32 @@ function parseFloat16(bytes) {
 }
 
 // node_modules/hyparquet/src/schema.js
-function schemaTree(schema, rootIndex, path25) {
+function schemaTree(schema, rootIndex, path26) {
   const element = schema[rootIndex];
   const children = [];
   let count = 1;
   if (element.num_children) {
     while (children.length < element.num_children) {
       const childElement = schema[rootIndex + count];
-      const child = schemaTree(schema, rootIndex + count, [...path25, childElement.name]);
+      const child = schemaTree(schema, rootIndex + count, [...path26, childElement.name]);
       count += child.count;
       children.push(child);
     }
   }
-  return { count, element, children, path: path25 };
+  return { count, element, children, path: path26 };
 }
 function getSchemaPath(schema, name) {
   return getTreePath(schemaTree(schema, 0, []), name);
 }
 function getTreePath(tree, name) {
-  const path25 = [tree];
+  const path26 = [tree];
   for (const part of name) {
     const child = tree.children.find((child2) => child2.element.name === part);
     if (!child) throw new Error(`parquet schema element not found: ${name}`);
-    path25.push(child);
+    path26.push(child);
     tree = child;
   }
-  return path25;
+  return path26;
 }
 function getPhysicalColumns(schemaTree2) {
   const columns = [];
@@ -33357,7 +33368,7 @@ function pathsNeededForFilter(filter) {
   return [...new Set(paths)];
 }
 function columnsNeededForFilter(filter) {
-  return [...new Set(pathsNeededForFilter(filter).map((path25) => path25.split(".")[0]))];
+  return [...new Set(pathsNeededForFilter(filter).map((path26) => path26.split(".")[0]))];
 }
 function matchFilter(record2, filter, strict = true) {
   if ("$and" in filter && Array.isArray(filter.$and)) {
@@ -33562,9 +33573,9 @@ function unionRanges(a, b) {
   }
   return out;
 }
-function resolve(record2, path25) {
+function resolve(record2, path26) {
   let value = record2;
-  for (const part of path25.split(".")) {
+  for (const part of path26.split(".")) {
     value = value?.[part];
   }
   return value;
@@ -34224,7 +34235,7 @@ function assembleLists(output2, definitionLevels, repetitionLevels, values, sche
   return output2;
 }
 function assembleNested(subcolumnData, schema, parsers, depth = 0) {
-  const path25 = schema.path.join(".");
+  const path26 = schema.path.join(".");
   const optional2 = schema.element.repetition_type === "OPTIONAL";
   const nextDepth = optional2 ? depth + 1 : depth;
   if (isListLike(schema)) {
@@ -34239,7 +34250,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const values = subcolumnData.get(subcolumn);
     if (!values) throw new Error("parquet list column missing values");
     if (optional2) flattenAtDepth(values, depth);
-    subcolumnData.set(path25, values);
+    subcolumnData.set(path26, values);
     subcolumnData.delete(subcolumn);
     return;
   }
@@ -34247,8 +34258,8 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const mapName = schema.children[0].element.name;
     assembleNested(subcolumnData, schema.children[0].children[0], parsers, nextDepth + 1);
     assembleNested(subcolumnData, schema.children[0].children[1], parsers, nextDepth + 1);
-    const keys = subcolumnData.get(`${path25}.${mapName}.key`);
-    const values = subcolumnData.get(`${path25}.${mapName}.value`);
+    const keys = subcolumnData.get(`${path26}.${mapName}.key`);
+    const values = subcolumnData.get(`${path26}.${mapName}.value`);
     if (!keys) throw new Error("parquet map column missing keys");
     if (!values) throw new Error("parquet map column missing values");
     if (keys.length !== values.length) {
@@ -34256,9 +34267,9 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     }
     const out = assembleMaps(keys, values, nextDepth);
     if (optional2) flattenAtDepth(out, depth);
-    subcolumnData.delete(`${path25}.${mapName}.key`);
-    subcolumnData.delete(`${path25}.${mapName}.value`);
-    subcolumnData.set(path25, out);
+    subcolumnData.delete(`${path26}.${mapName}.key`);
+    subcolumnData.delete(`${path26}.${mapName}.value`);
+    subcolumnData.set(path26, out);
     return;
   }
   if (schema.children.length) {
@@ -34278,7 +34289,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
       inverted = decodeVariantColumn(inverted, parsers);
     }
     if (optional2) flattenAtDepth(inverted, depth);
-    subcolumnData.set(path25, inverted);
+    subcolumnData.set(path26, inverted);
   }
 }
 function flattenAtDepth(arr, depth) {
@@ -40851,12 +40862,12 @@ var FORMAT_BY_EXTENSION = {
   ".json": "json",
   ".parquet": "parquet"
 };
-function detectFormat(path25, explicit) {
+function detectFormat(path26, explicit) {
   if (explicit) return explicit;
-  const format = FORMAT_BY_EXTENSION[extname(path25).toLowerCase()];
+  const format = FORMAT_BY_EXTENSION[extname(path26).toLowerCase()];
   if (!format) {
     throw new DataError(
-      `cannot tell the format of ${path25} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
+      `cannot tell the format of ${path26} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
     );
   }
   return format;
@@ -41544,10 +41555,10 @@ async function validateData(root, name, entry, options = {}) {
 function readFailure(message) {
   return fileCheck("read", false, message);
 }
-function resolveInside(root, path25) {
-  const absPath = resolve2(root, path25);
+function resolveInside(root, path26) {
+  const absPath = resolve2(root, path26);
   const inside = relative(resolve2(root), absPath);
-  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path25} is outside the repository`);
+  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path26} is outside the repository`);
   return absPath;
 }
 function hashFile(absPath) {
@@ -41556,19 +41567,19 @@ function hashFile(absPath) {
     createReadStream(absPath, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash2.update(chunk)).on("error", failed).on("end", () => done(hash2.digest("hex")));
   });
 }
-function describeReadError(error62, path25) {
+function describeReadError(error62, path26) {
   if (error62 instanceof DataError) return error62.message;
   if (!isFileSystemError(error62)) throw error62;
   switch (error62.code) {
     case "ENOENT":
-      return `file not found: ${path25}`;
+      return `file not found: ${path26}`;
     case "EACCES":
     case "EPERM":
-      return `cannot read ${path25}: permission denied`;
+      return `cannot read ${path26}: permission denied`;
     case "EISDIR":
-      return `${path25} is not a file`;
+      return `${path26} is not a file`;
     default:
-      return `cannot read ${path25}: ${error62.message}`;
+      return `cannot read ${path26}: ${error62.message}`;
   }
 }
 function isFileSystemError(error62) {
@@ -42023,139 +42034,164 @@ async function inferCommand(settings) {
   return 0;
 }
 
-// src/cli/commands/init.ts
-import { access, writeFile as writeFile3 } from "node:fs/promises";
-import path11 from "node:path";
+// src/cli/commands/monitor.ts
+import path12 from "node:path";
 
-// src/pipeline/run-store.ts
-import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir2, readFile as readFile3, writeFile as writeFile2 } from "node:fs/promises";
-import path4 from "node:path";
-var RunNotFoundError = class extends Error {
-  name = "RunNotFoundError";
-};
-var runsDir = (root) => path4.join(root, ".mlops", "runs");
-var runProfileFile = (data) => `profiles/${data}.json`;
-async function writeRunProfile(root, runId, data, profile) {
-  const rel = runProfileFile(data);
-  const text = `${JSON.stringify(profile)}
-`;
-  await mkdir2(path4.join(runsDir(root), runId, "profiles"), { recursive: true });
-  await writeFile2(path4.join(runsDir(root), runId, rel), text);
-  return { path: rel, sha256: createHash2("sha256").update(text).digest("hex") };
-}
-async function ignoreStateDir(root) {
-  await mkdir2(path4.join(root, ".mlops"), { recursive: true });
-  return writeFile2(path4.join(root, ".mlops", ".gitignore"), "*\n", { flag: "wx" }).then(
-    () => true,
-    (error62) => {
-      if (error62.code === "EEXIST") return false;
-      throw error62;
-    }
-  );
-}
-function newRunId(now = /* @__PURE__ */ new Date()) {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${randomBytes2(2).toString("hex")}`;
-}
-async function writeRunRecord(root, record2) {
-  const file2 = path4.join(runsDir(root), record2.id, "run.json");
-  await writeJsonAtomic(file2, RunRecord.parse(record2));
-  await writeFile2(path4.join(runsDir(root), "latest"), `${record2.id}
-`);
-  return file2;
-}
-async function readRunRecord(root, ref = "latest") {
-  let file2;
-  if (ref.endsWith(".json")) {
-    file2 = path4.resolve(root, ref);
-  } else {
-    const id = ref === "latest" ? await readFile3(path4.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
-    if (!id) throw new RunNotFoundError('no run recorded yet; run "mlops run" first');
-    if (!/^[\w.-]+$/.test(id)) throw new RunNotFoundError(`invalid run id "${id}"`);
-    file2 = path4.join(runsDir(root), id, "run.json");
+// src/monitor/format-monitor.ts
+function formatMonitor(result) {
+  const lines = [`${monitorVerdict(result)} (${result.model} v${result.version} in production)`];
+  for (const d of result.datasets) {
+    lines.push("", `${d.name} (${d.path}, ${d.rows.toLocaleString("en-US")} rows):`);
+    lines.push(d.drift ? formatDrift(d.drift) : `  drift not computed: ${d.skipped ?? "the data could not be read"}`);
   }
-  let text;
-  try {
-    text = await readFile3(file2, "utf8");
-  } catch (error62) {
-    throw new RunNotFoundError(`run record not found: "${path4.relative(root, file2)}"`, { cause: error62 });
+  const performance2 = result.performance;
+  if (performance2) {
+    lines.push("", `performance on ${performance2.file}${performance2.evaluation ? ` (${performance2.evaluation.rows.toLocaleString("en-US")} rows)` : ""}:`);
+    if (performance2.gates.length === 0) lines.push("  no gate applies to the metrics the evaluation computes");
+    for (const g of performance2.gates) lines.push(`  ${g.status === "pass" ? "\u2713" : g.status === "fail" ? "\u2717" : "-"} ${g.metric} ${g.rule.replaceAll("_", " ")} ${g.threshold}${g.slice ? ` in ${g.slice}` : ""}: ${g.message}`);
   }
-  const parsed = RunRecord.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new RunNotFoundError(`"${path4.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
-  return { record: parsed.data, file: file2 };
+  if (result.problems.length > 0) lines.push("", ...result.problems.map((p) => `\u26A0 ${p}`));
+  return lines.join("\n");
+}
+function monitorVerdict(result) {
+  const drifted = result.datasets.filter((d) => d.drift?.drifted).map((d) => d.name);
+  const failed = result.performance?.gates.filter((g) => g.status === "fail").map((g) => `${g.metric}${g.slice ? ` in ${g.slice}` : ""}`) ?? [];
+  const found = [
+    ...drifted.length > 0 ? [`drift in ${drifted.join(", ")}`] : [],
+    ...failed.length > 0 ? [`${failed.length === 1 ? "a gate fails" : `${failed.length} gates fail`}: ${[...new Set(failed)].join(", ")}`] : [],
+    ...result.problems.length > 0 ? [`${result.problems.length === 1 ? "an input" : `${result.problems.length} inputs`} could not be read`] : []
+  ];
+  return found.length > 0 ? `\u2717 ${found.join("; ")}` : "\u2713 no drift, no degradation";
 }
 
-// src/spec/load-spec.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-import { createHash as createHash3 } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
-import path7 from "node:path";
-
-// src/spec/diagnostics.ts
-function formatDiagnostic(d) {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
-  return d.severity === "warning" ? `${where}: warning: ${d.message}` : `${where}: ${d.message}`;
-}
-function sortDiagnostics(list) {
-  return [...list].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
-}
-
-// src/spec/rules.ts
-import path6 from "node:path";
-
-// src/pipeline/dag.ts
-import path5 from "node:path";
-var stageId = (name) => `stage:${name}`;
-var dataId = (name) => `data:${name}`;
-function normalizePath(p) {
-  return path5.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
-}
-function pathsOverlap(a, b) {
-  const x = normalizePath(a);
-  const y = normalizePath(b);
-  return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
-}
-function buildDag(spec) {
-  const nodes = /* @__PURE__ */ new Map();
-  const stages = Object.entries(spec.stages);
-  const writers = (file2) => stages.filter(([, s]) => s.outs.some((o) => pathsOverlap(o, file2))).map(([n]) => n);
-  for (const [name, stage] of stages) {
-    const after = new Set(stage.needs.filter((n) => Object.hasOwn(spec.stages, n) && n !== name).map(stageId));
-    for (const dep of stage.deps) for (const writer of writers(dep)) if (writer !== name) after.add(stageId(writer));
-    nodes.set(stageId(name), { id: stageId(name), kind: "stage", name, after: [...after] });
+// src/data/drift/drift-settings.ts
+function driftSettings(entry, baseline) {
+  const excluded = new Set(Object.entries(entry.columns).flatMap(([name, spec]) => spec.drift === false ? [name] : []));
+  const columns = entry.drift?.columns ?? [...baseline.columns.keys()];
+  const perColumn = /* @__PURE__ */ new Map();
+  for (const [name, spec] of Object.entries(entry.columns)) {
+    if (spec.drift) perColumn.set(name, { ...spec.drift.method ? { method: spec.drift.method } : {}, ...spec.drift.threshold === void 0 ? {} : { threshold: spec.drift.threshold } });
   }
-  for (const [name, entry] of Object.entries(spec.data)) {
-    const after = writers(entry.path).map(stageId);
-    nodes.set(dataId(name), { id: dataId(name), kind: "data", name, after });
-    for (const [stageName, stage] of stages) {
-      const reads = stage.deps.some((d) => pathsOverlap(d, entry.path));
-      const writes = stage.outs.some((o) => pathsOverlap(o, entry.path));
-      if (reads && !writes) nodes.get(stageId(stageName)).after.push(dataId(name));
-    }
-  }
-  return nodes;
-}
-function findCycle(nodes) {
-  const state = /* @__PURE__ */ new Map();
-  const trail = [];
-  const visit3 = (id) => {
-    if (state.get(id) === "done") return void 0;
-    if (state.get(id) === "open") return [...trail.slice(trail.indexOf(id)), id];
-    state.set(id, "open");
-    trail.push(id);
-    for (const before of nodes.get(id)?.after ?? []) {
-      const cycle = visit3(before);
-      if (cycle) return cycle;
-    }
-    trail.pop();
-    state.set(id, "done");
-    return void 0;
+  return {
+    columns: columns.filter((name) => !excluded.has(name)),
+    perColumn,
+    ...entry.drift?.method ? { method: entry.drift.method } : {},
+    ...entry.drift?.threshold === void 0 ? {} : { threshold: entry.drift.threshold },
+    share: entry.drift?.share ?? 0.5
   };
-  for (const id of nodes.keys()) {
-    const cycle = visit3(id);
-    if (cycle) return cycle.reverse();
+}
+function driftFromStored(entry, stored, current) {
+  const reference = parseTableProfile(stored);
+  return compareProfiles(reference, current, driftSettings(entry, reference));
+}
+
+// src/metrics/evaluation/evaluate-predictions.ts
+import path4 from "node:path";
+
+// src/metrics/evaluation/classification.ts
+var MAX_CLASSES = 1e3;
+var EPSILON = 1e-15;
+function scoreLogs(score2, into = { logP: 0, log1mP: 0 }) {
+  const clipped = Math.min(Math.max(score2, EPSILON), 1 - EPSILON);
+  into.logP = Math.log(clipped);
+  into.log1mP = Math.log(1 - clipped);
+  return into;
+}
+var ClassificationTally = class {
+  rows = 0;
+  /** counts[t][p]: rows of true class t predicted as p; rows grow as classes are met. */
+  counts = [];
+  scored = [];
+  logP = [];
+  log1mP = [];
+  sumP = [];
+  sumP2 = [];
+  /**
+   * One row: true class t, predicted class p, and the score (NaN when there is none) with
+   * its logs from scoreLogs, which a row's several tallies share.
+   */
+  add(t, p, score2 = Number.NaN, logs = scoreLogs(score2)) {
+    this.rows++;
+    const row = this.counts[t] ??= [];
+    row[p] = (row[p] ?? 0) + 1;
+    if (Number.isNaN(score2)) return;
+    this.scored[t] = (this.scored[t] ?? 0) + 1;
+    this.logP[t] = (this.logP[t] ?? 0) + logs.logP;
+    this.log1mP[t] = (this.log1mP[t] ?? 0) + logs.log1mP;
+    this.sumP[t] = (this.sumP[t] ?? 0) + score2;
+    this.sumP2[t] = (this.sumP2[t] ?? 0) + score2 * score2;
   }
+  /** matrix[t][p] over `classes` classes. */
+  matrix(classes) {
+    return Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_2, p) => this.counts[t]?.[p] ?? 0));
+  }
+};
+function classificationMetrics(tally2, options) {
+  const k = options.classes.length;
+  const tp = new Array(k).fill(0);
+  const predicted = new Array(k).fill(0);
+  const support = new Array(k).fill(0);
+  tally2.counts.forEach((row, t) => {
+    row.forEach((n2, p) => {
+      support[t] += n2;
+      predicted[p] += n2;
+      if (t === p) tp[t] += n2;
+    });
+  });
+  const n = tally2.rows;
+  const present = [];
+  for (let c = 0; c < k; c++) if (support[c] > 0 || predicted[c] > 0) present.push(c);
+  const precision = (c) => predicted[c] > 0 ? tp[c] / predicted[c] : 0;
+  const recall = (c) => support[c] > 0 ? tp[c] / support[c] : 0;
+  const f1 = (c) => 2 * tp[c] / (predicted[c] + support[c]);
+  const mean = (xs) => xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+  const correct = tp.reduce((a, b) => a + b, 0);
+  const metrics = {
+    accuracy: n > 0 ? correct / n : null,
+    balanced_accuracy: mean(present.filter((c) => support[c] > 0).map(recall)),
+    f1_macro: mean(present.map(f1)),
+    precision_macro: mean(present.map(precision)),
+    recall_macro: mean(present.map(recall))
+  };
+  const pos = options.positive;
+  if (pos !== void 0) {
+    const negatives = n - support[pos];
+    metrics.selection_rate = n > 0 ? predicted[pos] / n : null;
+    metrics.true_positive_rate = support[pos] > 0 ? tp[pos] / support[pos] : null;
+    metrics.false_positive_rate = negatives > 0 ? (predicted[pos] - tp[pos]) / negatives : null;
+    if (options.scored) Object.assign(metrics, scoreMetrics(tally2, pos));
+  }
+  if (options.perClass) {
+    for (const c of present) {
+      const name = options.classes[c];
+      metrics[`per_class.${name}.precision`] = precision(c);
+      metrics[`per_class.${name}.recall`] = recall(c);
+      metrics[`per_class.${name}.f1`] = f1(c);
+    }
+  }
+  return metrics;
+}
+function scoreMetrics(tally2, positive) {
+  let n = 0;
+  let logLoss = 0;
+  let brier = 0;
+  tally2.scored.forEach((count, t) => {
+    n += count;
+    if (t === positive) {
+      logLoss -= tally2.logP[t];
+      brier += count - 2 * tally2.sumP[t] + tally2.sumP2[t];
+    } else {
+      logLoss -= tally2.log1mP[t];
+      brier += tally2.sumP2[t];
+    }
+  });
+  return n === 0 ? { log_loss: null, brier_score: null } : { log_loss: logLoss / n, brier_score: brier / n };
+}
+function defaultPositive(classes) {
+  if (classes.length === 0 || classes.length > 2) return void 0;
+  if (classes.every((c) => c === "0" || c === "1")) return classes.includes("1") ? "1" : void 0;
+  const lower = classes.map((c) => c.toLowerCase());
+  if (lower.every((c) => c === "true" || c === "false")) return classes.find((c) => c.toLowerCase() === "true");
   return void 0;
 }
 
@@ -42189,6 +42225,34 @@ function ratio(values) {
   const max = Math.max(...values);
   return max === 0 ? null : Math.min(...values) / max;
 }
+
+// src/metrics/evaluation/regression.ts
+var RegressionTally = class {
+  rows = 0;
+  #absError = 0;
+  #squaredError = 0;
+  #maxError = 0;
+  // Welford's mean and sum of squares of the labels, for R²'s total sum of squares.
+  #mean = 0;
+  #m2 = 0;
+  /** The score arguments are for the classification tally's signature and are ignored. */
+  add(y, predicted, _score, _logs) {
+    const error62 = y - predicted;
+    this.rows++;
+    this.#absError += Math.abs(error62);
+    this.#squaredError += error62 * error62;
+    if (Math.abs(error62) > this.#maxError) this.#maxError = Math.abs(error62);
+    const delta = y - this.#mean;
+    this.#mean += delta / this.rows;
+    this.#m2 += delta * (y - this.#mean);
+  }
+  metrics() {
+    const n = this.rows;
+    if (n === 0) return { rmse: null, mae: null, r2: null, max_error: null };
+    const r2 = this.#m2 > 0 ? 1 - this.#squaredError / this.#m2 : this.#squaredError === 0 ? 1 : 0;
+    return { rmse: Math.sqrt(this.#squaredError / n), mae: this.#absError / n, r2, max_error: this.#maxError };
+  }
+};
 
 // src/metrics/compare.ts
 function tolerance(a, b) {
@@ -42331,6 +42395,559 @@ function sliceName(slice2) {
 function groupMetricNames(settings) {
   if (settings.task === "regression") return ["rmse", "mae", "r2", "max_error"];
   return ["accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro", "selection_rate", "true_positive_rate", "false_positive_rate", ...settings.score ? ["log_loss", "brier_score"] : []];
+}
+
+// src/metrics/evaluation/evaluate-predictions.ts
+var MAX_GROUPS = 1e3;
+var EXAMPLES = 5;
+var ID_BASE = 1024;
+async function evaluatePredictions(root, spec) {
+  const file2 = spec.predictions;
+  const regression = spec.task === "regression";
+  const newTally2 = () => regression ? new RegressionTally() : new ClassificationTally();
+  const classes = /* @__PURE__ */ new Map();
+  const overall = newTally2();
+  const sliced = [];
+  const slices = spec.slices.map((slice2) => {
+    const columns2 = typeof slice2 === "string" ? [slice2] : slice2;
+    const parts = columns2.map((name) => {
+      let at2 = sliced.findIndex((c) => c.name === name);
+      if (at2 === -1) at2 = sliced.push({ name, index: -1, ids: /* @__PURE__ */ new Map(), values: [] }) - 1;
+      return at2;
+    });
+    return { name: sliceName(columns2), columns: columns2, parts, groups: /* @__PURE__ */ new Map() };
+  });
+  const tooManyGroups = (slice2) => new TooMany(`slice "${slice2}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
+  const skipped = /* @__PURE__ */ new Map();
+  const skip = (why, line) => {
+    const entry = skipped.get(why) ?? { count: 0, lines: [] };
+    entry.count++;
+    if (entry.lines.length < EXAMPLES) entry.lines.push(line);
+    skipped.set(why, entry);
+  };
+  const fatal = (message) => ({ errors: [`${file2}: ${message}`] });
+  let reader;
+  let json2 = false;
+  try {
+    const format = detectFormat(file2, spec.format);
+    json2 = format === "json" || format === "jsonl";
+    reader = openDataReader(path4.join(root, file2), format, format === "csv" || format === "tsv" ? csvOptions(format, {}) : {});
+  } catch (error62) {
+    return fatal(error62.message);
+  }
+  const wanted = [spec.label, spec.prediction, ...spec.score ? [spec.score] : [], ...slices.flatMap((s) => s.columns)];
+  let columns = [];
+  let label = -1;
+  let prediction = -1;
+  let score2 = -1;
+  let rows = 0;
+  const classOf = (text) => {
+    let index = classes.get(text);
+    if (index === void 0) {
+      if (classes.size >= MAX_CLASSES) throw new TooMany(`more than ${MAX_CLASSES.toLocaleString("en-US")} distinct labels and predictions; for a numeric target set evaluation.task: regression`);
+      classes.set(text, index = classes.size);
+    }
+    return index;
+  };
+  try {
+    for await (const batch of reader.batches()) {
+      for (const defect of batch.defects) skip(`${defect.kind === "ragged" ? "the row has the wrong number of fields" : `the row cannot be read (${defect.kind})`}`, defect.line);
+      if (batch.columns.length !== columns.length) {
+        columns = batch.columns;
+        label = columns.indexOf(spec.label);
+        prediction = columns.indexOf(spec.prediction);
+        score2 = spec.score ? columns.indexOf(spec.score) : -1;
+        for (const column of sliced) column.index = columns.indexOf(column.name);
+      }
+      if (!json2 && missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns));
+      const truths = batch.cells[label];
+      const guesses = batch.cells[prediction];
+      const scores = score2 === -1 ? void 0 : batch.cells[score2];
+      const logs = { logP: 0, log1mP: 0 };
+      const slicedCells = sliced.map((column) => column.index === -1 ? void 0 : batch.cells[column.index]);
+      const ids = new Array(sliced.length).fill(0);
+      for (let r = 0; r < batch.length; r++) {
+        const truth = cellOf(truths, r);
+        const guess = cellOf(guesses, r);
+        if (truth === null || guess === null) {
+          skip(`column "${truth === null ? spec.label : spec.prediction}" is empty`, batch.lines[r]);
+          continue;
+        }
+        let a;
+        let b;
+        let s = Number.NaN;
+        if (regression) {
+          a = toNumber(truth);
+          b = toNumber(guess);
+          if (Number.isNaN(a) || Number.isNaN(b)) {
+            skip(`column "${Number.isNaN(a) ? spec.label : spec.prediction}" is not a number`, batch.lines[r]);
+            continue;
+          }
+        } else {
+          a = classOf(cellText(truth));
+          b = classOf(cellText(guess));
+          if (scores !== void 0) {
+            const cell = cellOf(scores, r);
+            s = cell === null ? Number.NaN : toNumber(cell);
+            if (!(s >= 0 && s <= 1)) {
+              skip(`column "${spec.score}" is not a probability between 0 and 1`, batch.lines[r]);
+              continue;
+            }
+          }
+        }
+        if (!Number.isNaN(s)) scoreLogs(s, logs);
+        rows++;
+        overall.add(a, b, s, logs);
+        for (let k = 0; k < sliced.length; k++) {
+          const column = sliced[k];
+          const value = textOrNull(cellOf(slicedCells[k], r));
+          let id = column.ids.get(value);
+          if (id === void 0) {
+            if (column.values.length >= MAX_GROUPS) throw tooManyGroups(slices.find((slice2) => slice2.columns.includes(column.name)).name);
+            column.ids.set(value, id = column.values.push(value) - 1);
+          }
+          ids[k] = id;
+        }
+        for (const slice2 of slices) {
+          const parts = slice2.parts;
+          let key = 0;
+          for (let j = parts.length - 1; j >= 0; j--) key = key * ID_BASE + ids[parts[j]];
+          let group = slice2.groups.get(key);
+          if (!group) {
+            if (slice2.groups.size >= MAX_GROUPS) throw tooManyGroups(slice2.name);
+            slice2.groups.set(key, group = { values: parts.map((k) => sliced[k].values[ids[k]] ?? null), tally: newTally2() });
+          }
+          group.tally.add(a, b, s, logs);
+        }
+      }
+    }
+  } catch (error62) {
+    if (error62 instanceof TooMany) return fatal(error62.message);
+    if (error62 instanceof DataError) return fatal(`${error62.line === void 0 ? "" : `line ${error62.line}: `}${error62.message.replace(/^line \d+: /, "")}`);
+    if (error62.code === "ENOENT") return fatal("does not exist");
+    return fatal(error62.message);
+  }
+  if (missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns));
+  const errors = [...skipped].map(([why, { count, lines }]) => {
+    const more = count > lines.length ? ` and ${(count - lines.length).toLocaleString("en-US")} more` : "";
+    return `${file2}:${lines[0]}: ${why}; ${count.toLocaleString("en-US")} ${count === 1 ? "row" : "rows"} left out of the evaluation (lines ${lines.join(", ")}${more})`;
+  });
+  if (rows === 0) return { errors: [...errors, `${file2}: no rows to evaluate`] };
+  const sorted2 = [...classes.keys()].sort();
+  let positive;
+  if (!regression) {
+    positive = spec.positive ?? defaultPositive(sorted2);
+    if (spec.positive !== void 0 && !classes.has(spec.positive)) errors.push(`${file2}: evaluation.positive "${spec.positive}" is neither a label nor a prediction (classes: ${sorted2.slice(0, 10).join(", ")})`);
+    if (spec.score && positive === void 0) errors.push(`${file2}: evaluation.score needs evaluation.positive, the class whose probability the score is (classes: ${sorted2.slice(0, 10).join(", ")})`);
+  }
+  const order = [...classes.keys()];
+  const options = { classes: order, ...positive !== void 0 && classes.has(positive) ? { positive: classes.get(positive) } : {}, scored: spec.score !== void 0 };
+  const metricsOf = (tally2, perClass) => tally2 instanceof RegressionTally ? tally2.metrics() : classificationMetrics(tally2, { ...options, perClass });
+  const evaluationSlices = slices.map((slice2) => {
+    const groups = [...slice2.groups.values()].map(({ values, tally: tally2 }) => ({ values, rows: tally2.rows, metrics: metricsOf(tally2, false) })).sort((a, b) => b.rows - a.rows);
+    const gated = groups.filter((g) => g.rows >= spec.min_group).map((g) => g.metrics);
+    return { name: slice2.name, columns: slice2.columns, groups, fairness: regression || options.positive === void 0 ? {} : fairnessMetrics(gated, spec.agg) };
+  });
+  const evaluation = {
+    file: file2,
+    task: spec.task,
+    rows,
+    minGroup: spec.min_group,
+    overall: metricsOf(overall, true),
+    slices: evaluationSlices
+  };
+  if (overall instanceof ClassificationTally) {
+    const full = overall.matrix(order.length);
+    const index = sorted2.map((c) => classes.get(c));
+    evaluation.classes = sorted2;
+    evaluation.confusion = index.map((t) => index.map((p) => full[t][p]));
+    if (positive !== void 0) evaluation.positive = positive;
+  }
+  return { evaluation, errors };
+}
+var TooMany = class extends Error {
+};
+function missingColumns(wanted, columns) {
+  return wanted.some((c) => !columns.includes(c));
+}
+function describeMissing(wanted, columns) {
+  const missing = [...new Set(wanted.filter((c) => !columns.includes(c)))];
+  const listed = `${columns.slice(0, 20).join(", ")}${columns.length > 20 ? ", \u2026" : ""}`;
+  return `no column ${missing.map((c) => `"${c}"`).join(", ")}${didYouMean(missing[0], [...columns])} (columns: ${listed || "none"})`;
+}
+function cellOf(cells, row) {
+  return cells !== void 0 && row < cells.length ? cells[row] ?? null : null;
+}
+function cellText(cell) {
+  return typeof cell === "string" ? cell : String(cell);
+}
+function textOrNull(cell) {
+  return cell === null ? null : cellText(cell);
+}
+var NUMERIC = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+function toNumber(cell) {
+  if (typeof cell === "number") return Number.isFinite(cell) ? cell : Number.NaN;
+  return typeof cell === "string" && NUMERIC.test(cell) ? Number(cell) : Number.NaN;
+}
+
+// src/metrics/direction.ts
+var LOWER_IS_BETTER = /* @__PURE__ */ new Set([
+  "loss",
+  "losses",
+  "logloss",
+  "nll",
+  "entropy",
+  "crossentropy",
+  "error",
+  "errors",
+  "err",
+  "eer",
+  "ece",
+  "mce",
+  "rmse",
+  "mse",
+  "mae",
+  "mape",
+  "smape",
+  "rmsle",
+  "msle",
+  "medae",
+  "mad",
+  "wer",
+  "cer",
+  "ter",
+  "fpr",
+  "fnr",
+  "far",
+  "frr",
+  "fdr",
+  "miss",
+  "brier",
+  "hamming",
+  "perplexity",
+  "ppl",
+  "kl",
+  "kld",
+  "divergence",
+  "fid",
+  "distance",
+  "latency",
+  "time",
+  "duration",
+  "runtime",
+  "elapsed",
+  "seconds",
+  "secs",
+  "sec",
+  "ms",
+  "size",
+  "bytes",
+  "kb",
+  "mb",
+  "gb",
+  "memory",
+  "mem",
+  "cost",
+  "regret",
+  "drift"
+]);
+var HIGHER_IS_BETTER = /* @__PURE__ */ new Set([
+  "accuracy",
+  "acc",
+  "f1",
+  "f2",
+  "fbeta",
+  "fscore",
+  "auc",
+  "auroc",
+  "auprc",
+  "roc",
+  "ap",
+  "precision",
+  "recall",
+  "r2",
+  "rsquared",
+  "map",
+  "mrr",
+  "ndcg",
+  "hits",
+  "hit",
+  "iou",
+  "miou",
+  "dice",
+  "bleu",
+  "rouge",
+  "meteor",
+  "chrf",
+  "bertscore",
+  "throughput",
+  "qps",
+  "fps",
+  "tpr",
+  "tnr",
+  "specificity",
+  "sensitivity",
+  "kappa",
+  "mcc",
+  "coverage",
+  "success"
+]);
+var PHRASES = [
+  [/(?:^|_)per_(?:s|sec|second|seconds|min|minute|hour)$/, "higher"],
+  [/(?:^|_)false_(?:positive|negative|alarm|acceptance|rejection)s?(?:_|$)/, "lower"],
+  [/(?:^|_)true_(?:positive|negative)s?(?:_|$)/, "higher"],
+  [/(?:^|_)log_loss(?:_|$)/, "lower"],
+  [/(?:^|_)cross_entropy(?:_|$)/, "lower"]
+];
+function splitWords(segment) {
+  return segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "");
+}
+function lookUpWord(word) {
+  for (const candidate of [word, word.replace(/\d+$/, "")]) {
+    if (LOWER_IS_BETTER.has(candidate)) return "lower";
+    if (HIGHER_IS_BETTER.has(candidate)) return "higher";
+  }
+  return void 0;
+}
+function inferDirection(name) {
+  const segments = name.split(".").reverse();
+  for (const segment of segments) {
+    const words = splitWords(segment);
+    const joined = words.join("_");
+    for (const [pattern, direction] of PHRASES) {
+      if (pattern.test(joined)) return direction;
+    }
+    for (const word of words.reverse()) {
+      const direction = lookUpWord(word);
+      if (direction !== void 0) return direction;
+    }
+  }
+  return "higher";
+}
+function directionOf(name, overrides = {}) {
+  const override = Object.hasOwn(overrides, name) ? overrides[name] : void 0;
+  return override?.direction ?? inferDirection(name);
+}
+
+// src/metrics/evaluation/evaluation-metrics.ts
+function evaluationMetrics(evaluation, overrides = {}) {
+  const metrics = {};
+  for (const [name, value] of Object.entries(evaluation.overall)) {
+    if (value !== null) metrics[name] = { value, file: evaluation.file, direction: directionOf(name, overrides) };
+  }
+  return metrics;
+}
+
+// src/metrics/gates.ts
+var RULES = ["min", "max", "max_drop", "max_rise"];
+function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = "production") {
+  const results = [];
+  for (const [metric, gate] of Object.entries(gates)) {
+    for (const rule of RULES) {
+      const threshold = gate[rule];
+      if (threshold === void 0) continue;
+      const value = Object.hasOwn(metrics, metric) ? metrics[metric]?.value : void 0;
+      if (value === void 0) {
+        results.push({ metric, rule, threshold, status: "fail", message: describeMissing2(metric, readFiles) });
+        continue;
+      }
+      results.push(evaluateRule(rule, { metric, threshold, value, baseline, baselineStage }));
+    }
+  }
+  return {
+    passed: results.every((r) => r.status !== "fail"),
+    results,
+    ...baseline ? { baseline: { version: baseline.version, stage: baseline.stage } } : {}
+  };
+}
+function withGates(verdict, gates) {
+  if (gates.length === 0) return verdict;
+  const results = [...verdict.results, ...gates];
+  return { ...verdict, passed: results.every((r) => r.status !== "fail"), results };
+}
+function evaluateRule(rule, ctx) {
+  switch (rule) {
+    case "min":
+      return checkMin(ctx);
+    case "max":
+      return checkMax(ctx);
+    case "max_drop":
+    case "max_rise":
+      return checkRelative(rule, ctx);
+  }
+}
+function checkMin({ metric, threshold, value }) {
+  const ok = value >= threshold - tolerance(value, threshold);
+  const message = `${formatNumber2(value)} ${ok ? "\u2265" : "<"} ${formatNumber2(threshold)}`;
+  return { metric, rule: "min", threshold, value, status: ok ? "pass" : "fail", message };
+}
+function checkMax({ metric, threshold, value }) {
+  const ok = value <= threshold + tolerance(value, threshold);
+  const message = `${formatNumber2(value)} ${ok ? "\u2264" : ">"} ${formatNumber2(threshold)}`;
+  return { metric, rule: "max", threshold, value, status: ok ? "pass" : "fail", message };
+}
+function checkRelative(rule, ctx) {
+  const { metric, threshold, value, baseline, baselineStage } = ctx;
+  const base = baseline && Object.hasOwn(baseline.metrics, metric) ? baseline.metrics[metric]?.value : void 0;
+  if (base === void 0) {
+    const message = baseline ? `baseline v${baseline.version} has no ${metric}` : `no baseline yet (no version in stage '${baselineStage}')`;
+    return { metric, rule, threshold, value, status: "skipped", message };
+  }
+  const moved = rule === "max_drop" ? base - value : value - base;
+  const ok = moved <= threshold + tolerance(value, base);
+  return {
+    metric,
+    rule,
+    threshold,
+    value,
+    baseline: base,
+    status: ok ? "pass" : "fail",
+    message: describeMove(rule, moved, base, threshold, tolerance(value, base))
+  };
+}
+function describeMove(rule, moved, base, threshold, eps) {
+  const from = formatNumber2(base);
+  if (Math.abs(moved) <= eps) return `unchanged from ${from}`;
+  const forbidden = rule === "max_drop" ? "dropped" : "rose";
+  const allowed = rule === "max_drop" ? "rose" : "dropped";
+  if (moved > 0) return `${forbidden} ${formatNumber2(moved)} from ${from} (max ${formatNumber2(threshold)})`;
+  return `${allowed} ${formatNumber2(-moved)} from ${from}`;
+}
+function describeMissing2(metric, readFiles) {
+  const read = readFiles.length > 0 ? `read ${readFiles.join(", ")}` : "no metrics files were read";
+  return `metric "${metric}" was not produced; ${read}`;
+}
+
+// src/monitor/run-monitor.ts
+async function runMonitor(options) {
+  const { spec, production, root } = options;
+  const names = options.paths ? Object.keys(options.paths) : Object.keys(spec.data);
+  const datasets = [];
+  const problems = [];
+  for (const name of names) {
+    const entry = { ...spec.data[name], ...options.paths?.[name] ? { path: options.paths[name] } : {} };
+    const { result, profile } = await validateData(root, name, entry, { threads: options.threads, onProgress: options.onProgress?.(name) });
+    const check2 = { name, path: entry.path, rows: result.rows };
+    datasets.push(check2);
+    if (!profile) {
+      problems.push(`${entry.path}: cannot be profiled: ${result.checks.find((c) => !c.passed)?.message ?? "unreadable"}`);
+      continue;
+    }
+    let stored;
+    try {
+      stored = await options.readProfile(name);
+    } catch (error62) {
+      check2.skipped = `cannot read the profile of v${production.version}: ${error62.message}`;
+      continue;
+    }
+    if (stored === void 0) {
+      check2.skipped = `v${production.version} has no stored profile of "${name}"`;
+      continue;
+    }
+    try {
+      check2.drift = driftFromStored(entry, stored, profile);
+    } catch (error62) {
+      check2.skipped = `the profile of v${production.version} is unreadable: ${error62.message}`;
+    }
+  }
+  const performance2 = options.predictions === void 0 ? void 0 : await checkPerformance(options, options.predictions, problems);
+  return {
+    model: spec.model.name,
+    version: production.version,
+    datasets,
+    ...performance2 ? { performance: performance2 } : {},
+    problems,
+    drifted: datasets.some((d) => d.drift?.drifted),
+    degraded: performance2?.gates.some((g) => g.status === "fail") ?? false
+  };
+}
+async function checkPerformance(options, file2, problems) {
+  const { spec, production, root } = options;
+  const settings = spec.evaluation;
+  const { evaluation, errors } = await evaluatePredictions(root, { ...settings, predictions: file2 });
+  problems.push(...errors);
+  const metrics = evaluation ? evaluationMetrics(evaluation, spec.metrics) : {};
+  const computed = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)));
+  const stage = spec.promote?.stage ?? "production";
+  const verdict = evaluateGates(computed, metrics, { version: production.version, stage, metrics: production.metrics }, [file2], stage);
+  const gates = [...verdict.results, ...sliceGates(spec, evaluation, production)];
+  return { file: file2, ...evaluation ? { evaluation } : {}, metrics, gates };
+}
+
+// src/cli/load-project.ts
+import path8 from "node:path";
+
+// src/spec/load-spec.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+import { createHash as createHash2 } from "node:crypto";
+import { readFile as readFile3 } from "node:fs/promises";
+import path7 from "node:path";
+
+// src/spec/diagnostics.ts
+function formatDiagnostic(d) {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  return d.severity === "warning" ? `${where}: warning: ${d.message}` : `${where}: ${d.message}`;
+}
+function sortDiagnostics(list) {
+  return [...list].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+}
+
+// src/spec/rules.ts
+import path6 from "node:path";
+
+// src/pipeline/dag.ts
+import path5 from "node:path";
+var stageId = (name) => `stage:${name}`;
+var dataId = (name) => `data:${name}`;
+function normalizePath(p) {
+  return path5.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
+}
+function pathsOverlap(a, b) {
+  const x = normalizePath(a);
+  const y = normalizePath(b);
+  return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
+}
+function buildDag(spec) {
+  const nodes = /* @__PURE__ */ new Map();
+  const stages = Object.entries(spec.stages);
+  const writers = (file2) => stages.filter(([, s]) => s.outs.some((o) => pathsOverlap(o, file2))).map(([n]) => n);
+  for (const [name, stage] of stages) {
+    const after = new Set(stage.needs.filter((n) => Object.hasOwn(spec.stages, n) && n !== name).map(stageId));
+    for (const dep of stage.deps) for (const writer of writers(dep)) if (writer !== name) after.add(stageId(writer));
+    nodes.set(stageId(name), { id: stageId(name), kind: "stage", name, after: [...after] });
+  }
+  for (const [name, entry] of Object.entries(spec.data)) {
+    const after = writers(entry.path).map(stageId);
+    nodes.set(dataId(name), { id: dataId(name), kind: "data", name, after });
+    for (const [stageName, stage] of stages) {
+      const reads = stage.deps.some((d) => pathsOverlap(d, entry.path));
+      const writes = stage.outs.some((o) => pathsOverlap(o, entry.path));
+      if (reads && !writes) nodes.get(stageId(stageName)).after.push(dataId(name));
+    }
+  }
+  return nodes;
+}
+function findCycle(nodes) {
+  const state = /* @__PURE__ */ new Map();
+  const trail = [];
+  const visit3 = (id) => {
+    if (state.get(id) === "done") return void 0;
+    if (state.get(id) === "open") return [...trail.slice(trail.indexOf(id)), id];
+    state.set(id, "open");
+    trail.push(id);
+    for (const before of nodes.get(id)?.after ?? []) {
+      const cycle = visit3(before);
+      if (cycle) return cycle;
+    }
+    trail.pop();
+    state.set(id, "done");
+    return void 0;
+  };
+  for (const id of nodes.keys()) {
+    const cycle = visit3(id);
+    if (cycle) return cycle.reverse();
+  }
+  return void 0;
 }
 
 // src/spec/rules.ts
@@ -42556,59 +43173,59 @@ function describeIssues(issues, schema, input2) {
   return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
 }
 function describeIssue(issue2, schema, input2) {
-  const path25 = [...issue2.path];
-  const where = path25.length ? `"${path25.map(String).join(".")}"` : "the file";
-  const received = valueAt(input2, path25);
+  const path26 = [...issue2.path];
+  const where = path26.length ? `"${path26.map(String).join(".")}"` : "the file";
+  const received = valueAt(input2, path26);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(schema, path25);
+      const known = knownKeys(schema, path26);
       return issue2.keys.map((key) => ({
-        path: [...path25, key],
+        path: [...path26, key],
         atKey: true,
         message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
       }));
     }
     case "invalid_type": {
       if (received === void 0) {
-        return [{ path: path25.slice(0, -1), atKey: path25.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
+        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
       }
-      return [{ path: path25, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
+      return [{ path: path26, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
     }
     case "invalid_value": {
       const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
       if (received === void 0) {
-        return [{ path: path25.slice(0, -1), atKey: path25.length > 1, message: `missing required key ${where}: expected ${expected}` }];
+        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${expected}` }];
       }
-      return [{ path: path25, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
+      return [{ path: path26, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
     }
     case "invalid_format":
-      return [{ path: path25, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
+      return [{ path: path26, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
     case "too_small":
     case "too_big": {
       const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
       const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const what = issue2.origin === "array" ? plural2(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural2(Number(limit), "character", "characters") : "";
       const got = Array.isArray(received) ? `${received.length} ${plural2(received.length, "entry", "entries")}` : describeValue(received);
-      return [{ path: path25, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
+      return [{ path: path26, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
     }
     case "invalid_key": {
-      const parent = path25.length > 1 ? `"${path25.slice(0, -1).map(String).join(".")}"` : "the file";
-      return [{ path: path25, atKey: true, message: `invalid name "${String(path25.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
+      const parent = path26.length > 1 ? `"${path26.slice(0, -1).map(String).join(".")}"` : "the file";
+      return [{ path: path26, atKey: true, message: `invalid name "${String(path26.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
     }
     case "invalid_union": {
       const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
-      if (expected.length < 2) return [{ path: path25, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
-      return [{ path: path25, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
+      if (expected.length < 2) return [{ path: path26, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
+      return [{ path: path26, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
     }
     case "invalid_element":
-      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path25, issue2.key, ...inner.path] }, schema, input2));
+      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path26, issue2.key, ...inner.path] }, schema, input2));
     default:
-      return [{ path: path25, atKey: false, message: `${where}: ${issue2.message}` }];
+      return [{ path: path26, atKey: false, message: `${where}: ${issue2.message}` }];
   }
 }
-function valueAt(input2, path25) {
+function valueAt(input2, path26) {
   let value = input2;
-  for (const segment of path25) {
+  for (const segment of path26) {
     if (value === null || typeof value !== "object") return void 0;
     value = value[segment];
   }
@@ -42633,9 +43250,9 @@ function example(expected) {
   const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
   return examples[expected] ?? "";
 }
-function knownKeys(schema, path25) {
+function knownKeys(schema, path26) {
   let node2 = schema;
-  for (const segment of [...path25, void 0]) {
+  for (const segment of [...path26, void 0]) {
     node2 = unwrap(node2);
     const def = defOf(node2);
     if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
@@ -42661,14 +43278,14 @@ function defOf(node2) {
 
 // src/spec/yaml-positions.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-function locate2(doc, lines, path25, key = false) {
+function locate2(doc, lines, path26, key = false) {
   let node2 = doc.contents;
   let offset = rangeStart(node2) ?? 0;
-  for (const [i, segment] of path25.entries()) {
+  for (const [i, segment] of path26.entries()) {
     if ((0, import_yaml2.isMap)(node2)) {
       const pair = node2.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
-      const last = i === path25.length - 1;
+      const last = i === path26.length - 1;
       const target = key && last ? pair.key : pair.value ?? pair.key;
       offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
       node2 = pair.value;
@@ -42694,7 +43311,7 @@ var MAX_ALIAS_COUNT = 100;
 async function loadSpecFile(absPath, displayName = path7.basename(absPath)) {
   let text;
   try {
-    const bytes = await readFile4(absPath);
+    const bytes = await readFile3(absPath);
     if (bytes.length > MAX_SPEC_BYTES) return failure2(displayName, `file is ${bytes.length} bytes; a spec may be at most ${MAX_SPEC_BYTES}`);
     text = bytes.toString("utf8");
   } catch (error62) {
@@ -42737,7 +43354,7 @@ function parseSpec(text, file2) {
   const { errors, warnings } = checkRules(parsed.data);
   const diagnostics = sortDiagnostics([...errors.map(toDiagnostic("error")), ...warnings.map(toDiagnostic("warning")), ...yamlWarnings]);
   if (errors.length > 0) return { ok: false, diagnostics };
-  return { ok: true, spec: parsed.data, sha256: createHash3("sha256").update(text).digest("hex"), diagnostics };
+  return { ok: true, spec: parsed.data, sha256: createHash2("sha256").update(text).digest("hex"), diagnostics };
 }
 function failure2(file2, message, line = 0) {
   return { ok: false, diagnostics: [{ file: file2, line, col: line ? 1 : 0, severity: "error", message }] };
@@ -42786,70 +43403,294 @@ function dedupe(list) {
   });
 }
 
-// src/spec/json-schema.ts
-var SCHEMA_ID = "https://raw.githubusercontent.com/mlops-action/mlops-action/main/schema/mlops.schema.json";
-
-// src/spec/starter.ts
-function renderStarterSpec(modelName) {
-  return `# yaml-language-server: $schema=${SCHEMA_ID}
-# mlops.yml: how this repository trains, checks and promotes its model.
-# Every path is relative to this file. Reference: see the mlops-action README.
-version: 1
-
-model:
-  name: ${modelName}                 # lowercase letters, digits and "-"; tags are ${modelName}@vX.Y.Z
-  description: What the model predicts
-  artifacts: [models/model.pkl]      # the files that make up one model version
-
-params: params.yaml                  # optional; stages read keys such as train.epochs
-
-# Data checks run before the first stage that reads the file.
-data:
-  training:
-    path: data/train.csv             # .csv .tsv (json, jsonl, parquet: see the README)
-    rows: { min: 100 }
-    columns:
-      label: { type: category, values: [yes, no], nullable: false }
-      age: { type: integer, min: 0, max: 120, mostly: 0.99 }
-
-# Stages run in dependency order: "needs", or reading (deps) what another stage writes (outs).
-# A stage is skipped when its command, deps and params are unchanged (--force reruns it).
-stages:
-  train:
-    run: python3 train.py            # runs in a shell, in this directory
-    deps: [data/train.csv, train.py]
-    params: [train.epochs]           # exposed as MLOPS_PARAM_TRAIN_EPOCHS
-    outs: [models/model.pkl]
-    timeout-minutes: 60
-  evaluate:
-    run: python3 evaluate.py
-    deps: [models/model.pkl, evaluate.py]
-    metrics: [reports/metrics.json]  # JSON, YAML, CSV or TSV; nested keys become a.b
-
-# A run passes when every gate holds; promotion refuses a failing run.
-gates:
-  accuracy: { min: 0.80 }
-  # max_drop compares with the version currently in promote.stage
-  f1: { min: 0.75, max_drop: 0.02 }
-
-promote:
-  branch: main                       # pushes to this branch promote
-  bump: minor                        # major | minor | patch
-  stage: production                  # also the baseline for max_drop / max_rise
-`;
+// src/cli/load-project.ts
+var SpecInvalidError = class extends Error {
+  constructor(diagnostics) {
+    super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n"));
+    this.diagnostics = diagnostics;
+  }
+  diagnostics;
+  name = "SpecInvalidError";
+};
+async function loadProject(settings) {
+  const specPath = path8.resolve(settings.cwd, settings.spec);
+  const display = path8.relative(process.cwd(), specPath) || path8.basename(specPath);
+  const result = await loadSpecFile(specPath, display);
+  if (!result.ok) throw new SpecInvalidError(result.diagnostics);
+  return {
+    root: path8.dirname(specPath),
+    spec: result.spec,
+    specFile: path8.basename(specPath),
+    specSha256: result.sha256,
+    warnings: result.diagnostics.filter((d) => d.severity === "warning")
+  };
 }
 
-// src/cli/gitignore-advice.ts
-import path10 from "node:path";
+// src/cli/open-registry.ts
+import os3 from "node:os";
+import path11 from "node:path";
 
-// src/pipeline/dirty-files.ts
-import { stat as stat3 } from "node:fs/promises";
+// src/registry/local-registry.ts
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join4, resolve as resolve4 } from "node:path";
+
+// src/pipeline/run-store.ts
+import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir2, readFile as readFile4, writeFile as writeFile2 } from "node:fs/promises";
 import path9 from "node:path";
+var RunNotFoundError = class extends Error {
+  name = "RunNotFoundError";
+};
+var runsDir = (root) => path9.join(root, ".mlops", "runs");
+var runProfileFile = (data) => `profiles/${data}.json`;
+async function writeRunProfile(root, runId, data, profile) {
+  const rel = runProfileFile(data);
+  const text = `${JSON.stringify(profile)}
+`;
+  await mkdir2(path9.join(runsDir(root), runId, "profiles"), { recursive: true });
+  await writeFile2(path9.join(runsDir(root), runId, rel), text);
+  return { path: rel, sha256: createHash3("sha256").update(text).digest("hex") };
+}
+async function ignoreStateDir(root) {
+  await mkdir2(path9.join(root, ".mlops"), { recursive: true });
+  return writeFile2(path9.join(root, ".mlops", ".gitignore"), "*\n", { flag: "wx" }).then(
+    () => true,
+    (error62) => {
+      if (error62.code === "EEXIST") return false;
+      throw error62;
+    }
+  );
+}
+function newRunId(now = /* @__PURE__ */ new Date()) {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${randomBytes2(2).toString("hex")}`;
+}
+async function writeRunRecord(root, record2) {
+  const file2 = path9.join(runsDir(root), record2.id, "run.json");
+  await writeJsonAtomic(file2, RunRecord.parse(record2));
+  await writeFile2(path9.join(runsDir(root), "latest"), `${record2.id}
+`);
+  return file2;
+}
+async function readRunRecord(root, ref = "latest") {
+  let file2;
+  if (ref.endsWith(".json")) {
+    file2 = path9.resolve(root, ref);
+  } else {
+    const id = ref === "latest" ? await readFile4(path9.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
+    if (!id) throw new RunNotFoundError('no run recorded yet; run "mlops run" first');
+    if (!/^[\w.-]+$/.test(id)) throw new RunNotFoundError(`invalid run id "${id}"`);
+    file2 = path9.join(runsDir(root), id, "run.json");
+  }
+  let text;
+  try {
+    text = await readFile4(file2, "utf8");
+  } catch (error62) {
+    throw new RunNotFoundError(`run record not found: "${path9.relative(root, file2)}"`, { cause: error62 });
+  }
+  const parsed = RunRecord.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new RunNotFoundError(`"${path9.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
+  return { record: parsed.data, file: file2 };
+}
+
+// src/registry/artifact-store.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile5, rename as rename2, rm, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname, isAbsolute as isAbsolute2, join as join2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+
+// src/registry/manifest.ts
+var MANIFEST_SCHEMA_VERSION = 1;
+var Manifest = external_exports.object({
+  schema: external_exports.literal(MANIFEST_SCHEMA_VERSION),
+  model: external_exports.string(),
+  description: external_exports.string().optional(),
+  /** Semver without the leading v, e.g. "0.2.0". */
+  version: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  runId: external_exports.string(),
+  createdAt: external_exports.string(),
+  createdBy: external_exports.string(),
+  artifacts: external_exports.array(ArtifactRecord),
+  metrics: Metrics,
+  params: Params,
+  data: external_exports.array(
+    external_exports.object({
+      name: external_exports.string(),
+      path: external_exports.string(),
+      sha256: external_exports.string().optional(),
+      rows: external_exports.number().int(),
+      /** The dataset's profile stored with the version (a file beside the manifest, a release asset), for drift. */
+      profile: external_exports.object({ file: external_exports.string(), sha256: external_exports.string() }).optional()
+    })
+  ),
+  /** Per-slice metrics of the version, which the next pull request's slices are compared with. */
+  evaluation: Evaluation.optional(),
+  gates: GateVerdict,
+  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
+  source: external_exports.object({
+    repository: external_exports.string().optional(),
+    pullRequest: external_exports.number().int().optional(),
+    /** Logins whose latest review of the pull request approved it. */
+    approvers: external_exports.array(external_exports.string()).default([]),
+    workflowRunUrl: external_exports.string().optional(),
+    /** The workflow run whose artifact was reviewed and promoted. */
+    reviewedRunUrl: external_exports.string().optional()
+  }).optional()
+});
+var profileFileName = (data) => `profile-${data}.json`;
+
+// src/registry/registry.ts
+var Assignment = external_exports.object({
+  model: external_exports.string(),
+  version: external_exports.string(),
+  stage: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  at: external_exports.string(),
+  /** Version that held the stage before, if any. */
+  previous: external_exports.string().optional()
+});
+var Registration = external_exports.object({
+  manifest: Manifest,
+  tag: external_exports.string(),
+  /** Directory holding the stored artifacts and manifest.json, when the registry keeps files. */
+  path: external_exports.string().optional(),
+  assignment: Assignment.optional()
+});
+var VersionInfo = external_exports.object({
+  model: external_exports.string(),
+  version: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  createdAt: external_exports.string(),
+  createdBy: external_exports.string(),
+  /** Stages this version holds now (GTO: the latest active assignment per stage wins). */
+  stages: external_exports.array(external_exports.string()),
+  /** Absent when neither the store nor the tag message has a readable manifest. */
+  manifest: Manifest.optional()
+});
+var HistoryEventKind = external_exports.enum(["registration", "deregistration", "assignment", "unassignment", "deprecation"]);
+var HistoryEvent = external_exports.object({
+  kind: HistoryEventKind,
+  model: external_exports.string(),
+  /** Absent for deprecations and for assignments to a commit that has no registered version. */
+  version: external_exports.string().optional(),
+  stage: external_exports.string().optional(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  at: external_exports.string(),
+  actor: external_exports.string(),
+  message: external_exports.string()
+});
+var RegistryError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "RegistryError";
+  }
+};
+var AlreadyRegisteredError = class extends RegistryError {
+  constructor(model, version2, commit) {
+    super(`${model} ${version2} already registers commit ${commit.slice(0, 7)} with the same artifacts; nothing to register`);
+    this.model = model;
+    this.version = version2;
+    this.commit = commit;
+    this.name = "AlreadyRegisteredError";
+  }
+  model;
+  version;
+  commit;
+};
+
+// src/registry/artifact-store.ts
+var MANIFEST_FILE = "manifest.json";
+function createArtifactStore(options) {
+  const sourceDir = resolve3(options.sourceDir);
+  const storeDir = resolve3(options.storeDir);
+  const versionDir = (model, version2) => join2(storeDir, model, version2);
+  return {
+    versionDir,
+    add: (manifest, profiles = []) => addVersion(sourceDir, join2(storeDir, manifest.model), manifest, profiles),
+    async readManifest(model, version2) {
+      const parsed = Manifest.safeParse(await tryReadJson(join2(versionDir(model, version2), MANIFEST_FILE)));
+      return parsed.success ? parsed.data : void 0;
+    },
+    async remove(model, version2) {
+      await rm(versionDir(model, version2), { recursive: true, force: true });
+    }
+  };
+}
+async function addVersion(sourceDir, modelDir, manifest, profiles) {
+  await mkdir3(modelDir, { recursive: true });
+  const temp = await mkdtemp(join2(modelDir, `.tmp-${manifest.version}-`));
+  try {
+    for (const artifact of manifest.artifacts) {
+      const rel = insideRelative(sourceDir, artifact.path);
+      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
+      const source = join2(sourceDir, rel);
+      const info = await stat2(source).catch((error62) => {
+        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
+      });
+      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
+      const target = join2(temp, rel);
+      await mkdir3(dirname(target), { recursive: true });
+      await copyFile(source, target).catch((error62) => {
+        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
+      });
+      const actual = await sha256File(target);
+      if (actual !== artifact.sha256) {
+        throw new RegistryError(
+          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
+        );
+      }
+    }
+    for (const profile of profiles) await copyProfile(profile, temp, manifest);
+    await writeFile3(join2(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+    const final = join2(modelDir, manifest.version);
+    await rm(final, { recursive: true, force: true });
+    await rename2(temp, final);
+    return final;
+  } catch (error62) {
+    await rm(temp, { recursive: true, force: true });
+    throw error62;
+  }
+}
+async function copyProfile(profile, temp, manifest) {
+  if (manifest.artifacts.some((a) => a.path === profile.file)) throw new RegistryError(`artifact "${profile.file}" has the name of a data profile; rename it`);
+  const target = join2(temp, profile.file);
+  await copyFile(profile.source, target).catch((error62) => {
+    throw new RegistryError(`the data profile of run ${manifest.runId} is missing at ${profile.source}; run the pipeline again`, { cause: error62 });
+  });
+  if (await sha256File(target) !== profile.sha256) {
+    throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
+  }
+}
+function insideRelative(root, path26) {
+  const rel = relative2(root, resolve3(root, path26));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
+    throw new RegistryError(`artifact path "${path26}" leaves the project directory ${root}`);
+  }
+  return rel;
+}
+async function sha256File(path26) {
+  const hash2 = createHash4("sha256");
+  for await (const chunk of createReadStream2(path26)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function tryReadJson(path26) {
+  try {
+    return JSON.parse(await readFile5(path26, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
 
 // src/registry/git.ts
 import { spawn } from "node:child_process";
-import { stat as stat2 } from "node:fs/promises";
-import path8 from "node:path";
+import { stat as stat3 } from "node:fs/promises";
+import path10 from "node:path";
 var GitError = class extends Error {
   constructor(args, exitCode, stderr, message, options) {
     super(message ?? `git ${args.join(" ")} failed (exit code ${exitCode}): ${stderr.trim() || "no error output"}`, options);
@@ -42990,7 +43831,7 @@ function createGit(cwd) {
       ]);
       const fromTop = parseStatusPaths(out);
       const base = prefix2.trim();
-      return fromTop.map((p) => base ? path8.posix.relative(base, p) : p);
+      return fromTop.map((p) => base ? path10.posix.relative(base, p) : p);
     },
     async untrackedFiles(pathspecs) {
       if (pathspecs.length === 0) return [];
@@ -43078,338 +43919,11 @@ function parseTagRecords(out) {
 }
 async function explainSpawnFailure(cwd, error62) {
   if (error62.code !== "ENOENT") return error62.message;
-  const exists = await stat2(cwd).then(
+  const exists = await stat3(cwd).then(
     (s) => s.isDirectory(),
     () => false
   );
   return exists ? "git is not installed or not on PATH" : `directory "${cwd}" does not exist`;
-}
-
-// src/pipeline/dirty-files.ts
-var MAX_RECORDED_DIRTY_FILES = 100;
-var STATE_DIR = ".mlops";
-function declaredPaths(spec, specFile) {
-  const stages = Object.values(spec.stages);
-  const outputs = [
-    ...stages.flatMap((s) => [...s.outs, ...s.metrics, ...s.plots.map((p) => p.file)]),
-    ...spec.model.artifacts
-  ];
-  const inputs = [specFile, ...spec.params ? [spec.params] : [], ...Object.values(spec.data).map((d) => d.path), ...stages.flatMap((s) => s.deps)];
-  return { outputs: unique(outputs.map(normalizePath)), inputs: unique(inputs.map(normalizePath)) };
-}
-async function gitRunOptions(root, spec, specFile) {
-  const paths = declaredPaths(spec, specFile);
-  return { git: await readGitState(root, paths), dirtyFilesAfterRun: () => findDirtyFiles(root, paths) };
-}
-async function readGitState(root, paths) {
-  const git = await openRepository(root);
-  if (!git) return { commit: null, branch: null, dirty: false };
-  const [commit, branch] = await Promise.all([git.tryRevParse("HEAD^{commit}"), git.currentBranch()]);
-  const files = commit ? await listDirtyFiles(git, paths) : [];
-  return { commit: commit ?? null, branch, ...summarizeDirtyFiles(files) };
-}
-async function findDirtyFiles(root, paths) {
-  const git = await openRepository(root);
-  if (!git || !await git.tryRevParse("HEAD^{commit}")) return [];
-  return listDirtyFiles(git, paths);
-}
-function summarizeDirtyFiles(files) {
-  if (files.length === 0) return { dirty: false };
-  return { dirty: true, dirtyFiles: [...files].sort().slice(0, MAX_RECORDED_DIRTY_FILES), dirtyCount: files.length };
-}
-function mergeDirtyFiles(before, after) {
-  const files = unique([...before.dirtyFiles ?? [], ...after]);
-  if (files.length === 0) return before;
-  return { ...before, ...summarizeDirtyFiles(files), dirtyCount: Math.max(before.dirtyCount ?? 0, files.length) };
-}
-async function listDirtyFiles(git, paths) {
-  const [tracked, untracked] = await Promise.all([git.trackedChanges(), git.untrackedFiles(paths.inputs)]);
-  const counts = (file2) => !isUnder(file2, STATE_DIR) && !paths.outputs.some((out) => isUnder(file2, out));
-  return unique([...tracked, ...untracked].map(normalizePath).filter(counts)).sort();
-}
-async function findUnignoredOutputs(root, paths) {
-  const git = await openRepository(root);
-  if (!git) return [];
-  const outputs = paths.outputs.filter((p) => !isUnder(p, STATE_DIR));
-  const forms = await Promise.all(
-    outputs.map(async (p) => {
-      const isFile = await stat3(path9.join(root, p)).then((s) => s.isFile(), () => false);
-      return isFile ? [p] : [p, `${p}/`];
-    })
-  );
-  const [ignored, tracked] = await Promise.all([git.ignoredPaths(forms.flat()), git.trackedFiles(outputs)]);
-  return outputs.filter((p, i) => !forms[i].some((f) => ignored.has(f)) && !tracked.some((t) => isUnder(t, p)));
-}
-function gitignoreFix(outputs, gitignoreFile) {
-  const patterns = outputs.map((p) => shellQuote(`/${p.replace(/[\\*?[\]]/g, "\\$&")}`));
-  return `printf '%s\\n' ${patterns.join(" ")} >> ${shellQuote(gitignoreFile)}`;
-}
-function shellQuote(text) {
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-function isUnder(file2, dir) {
-  return dir === "." || file2 === dir || file2.startsWith(`${dir}/`);
-}
-function unique(list) {
-  return [...new Set(list)];
-}
-
-// src/cli/gitignore-advice.ts
-async function adviseGitignore(root, spec, specFile) {
-  const outputs = await findUnignoredOutputs(root, declaredPaths(spec, specFile));
-  if (outputs.length === 0) return "";
-  const gitignore = path10.relative(process.cwd(), path10.join(root, ".gitignore")) || ".gitignore";
-  return `
-These declared outputs are neither tracked nor gitignored: ${outputs.join(", ")}
-To keep them out of commits, run:
-  ${gitignoreFix(outputs, gitignore)}
-`;
-}
-
-// src/cli/commands/init.ts
-async function initCommand(settings) {
-  const file2 = path11.resolve(settings.cwd, settings.spec);
-  const exists = await access(file2).then(() => true, () => false);
-  if (exists && !settings.force) throw new UsageError(`${path11.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
-  await writeFile3(file2, renderStarterSpec(modelNameFor(settings.cwd)));
-  const root = path11.dirname(file2);
-  await ignoreStateDir(root);
-  process.stdout.write(`wrote ${path11.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
-`);
-  const loaded = await loadSpecFile(file2, path11.basename(file2));
-  if (loaded.ok) process.stdout.write(await adviseGitignore(root, loaded.spec, path11.basename(file2)));
-  return 0;
-}
-function modelNameFor(dir) {
-  const name = path11.basename(path11.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  return name || "my-model";
-}
-
-// src/cli/commands/promote.ts
-import path14 from "node:path";
-
-// src/registry/manifest.ts
-var MANIFEST_SCHEMA_VERSION = 1;
-var Manifest = external_exports.object({
-  schema: external_exports.literal(MANIFEST_SCHEMA_VERSION),
-  model: external_exports.string(),
-  description: external_exports.string().optional(),
-  /** Semver without the leading v, e.g. "0.2.0". */
-  version: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  runId: external_exports.string(),
-  createdAt: external_exports.string(),
-  createdBy: external_exports.string(),
-  artifacts: external_exports.array(ArtifactRecord),
-  metrics: Metrics,
-  params: Params,
-  data: external_exports.array(
-    external_exports.object({
-      name: external_exports.string(),
-      path: external_exports.string(),
-      sha256: external_exports.string().optional(),
-      rows: external_exports.number().int(),
-      /** The dataset's profile stored with the version (a file beside the manifest, a release asset), for drift. */
-      profile: external_exports.object({ file: external_exports.string(), sha256: external_exports.string() }).optional()
-    })
-  ),
-  /** Per-slice metrics of the version, which the next pull request's slices are compared with. */
-  evaluation: Evaluation.optional(),
-  gates: GateVerdict,
-  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
-  source: external_exports.object({
-    repository: external_exports.string().optional(),
-    pullRequest: external_exports.number().int().optional(),
-    /** Logins whose latest review of the pull request approved it. */
-    approvers: external_exports.array(external_exports.string()).default([]),
-    workflowRunUrl: external_exports.string().optional(),
-    /** The workflow run whose artifact was reviewed and promoted. */
-    reviewedRunUrl: external_exports.string().optional()
-  }).optional()
-});
-var profileFileName = (data) => `profile-${data}.json`;
-
-// src/registry/registry.ts
-var Assignment = external_exports.object({
-  model: external_exports.string(),
-  version: external_exports.string(),
-  stage: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  at: external_exports.string(),
-  /** Version that held the stage before, if any. */
-  previous: external_exports.string().optional()
-});
-var Registration = external_exports.object({
-  manifest: Manifest,
-  tag: external_exports.string(),
-  /** Directory holding the stored artifacts and manifest.json, when the registry keeps files. */
-  path: external_exports.string().optional(),
-  assignment: Assignment.optional()
-});
-var VersionInfo = external_exports.object({
-  model: external_exports.string(),
-  version: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  createdAt: external_exports.string(),
-  createdBy: external_exports.string(),
-  /** Stages this version holds now (GTO: the latest active assignment per stage wins). */
-  stages: external_exports.array(external_exports.string()),
-  /** Absent when neither the store nor the tag message has a readable manifest. */
-  manifest: Manifest.optional()
-});
-var HistoryEventKind = external_exports.enum(["registration", "deregistration", "assignment", "unassignment", "deprecation"]);
-var HistoryEvent = external_exports.object({
-  kind: HistoryEventKind,
-  model: external_exports.string(),
-  /** Absent for deprecations and for assignments to a commit that has no registered version. */
-  version: external_exports.string().optional(),
-  stage: external_exports.string().optional(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  at: external_exports.string(),
-  actor: external_exports.string(),
-  message: external_exports.string()
-});
-var RegistryError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "RegistryError";
-  }
-};
-var AlreadyRegisteredError = class extends RegistryError {
-  constructor(model, version2, commit) {
-    super(`${model} ${version2} already registers commit ${commit.slice(0, 7)} with the same artifacts; nothing to register`);
-    this.model = model;
-    this.version = version2;
-    this.commit = commit;
-    this.name = "AlreadyRegisteredError";
-  }
-  model;
-  version;
-  commit;
-};
-
-// src/cli/load-project.ts
-import path12 from "node:path";
-var SpecInvalidError = class extends Error {
-  constructor(diagnostics) {
-    super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n"));
-    this.diagnostics = diagnostics;
-  }
-  diagnostics;
-  name = "SpecInvalidError";
-};
-async function loadProject(settings) {
-  const specPath = path12.resolve(settings.cwd, settings.spec);
-  const display = path12.relative(process.cwd(), specPath) || path12.basename(specPath);
-  const result = await loadSpecFile(specPath, display);
-  if (!result.ok) throw new SpecInvalidError(result.diagnostics);
-  return {
-    root: path12.dirname(specPath),
-    spec: result.spec,
-    specFile: path12.basename(specPath),
-    specSha256: result.sha256,
-    warnings: result.diagnostics.filter((d) => d.severity === "warning")
-  };
-}
-
-// src/cli/open-registry.ts
-import os3 from "node:os";
-import path13 from "node:path";
-
-// src/registry/local-registry.ts
-import { readFile as readFile6 } from "node:fs/promises";
-import { join as join4, resolve as resolve4 } from "node:path";
-
-// src/registry/artifact-store.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
-import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile5, rename as rename2, rm, stat as stat4, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname, isAbsolute as isAbsolute2, join as join2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
-var MANIFEST_FILE = "manifest.json";
-function createArtifactStore(options) {
-  const sourceDir = resolve3(options.sourceDir);
-  const storeDir = resolve3(options.storeDir);
-  const versionDir = (model, version2) => join2(storeDir, model, version2);
-  return {
-    versionDir,
-    add: (manifest, profiles = []) => addVersion(sourceDir, join2(storeDir, manifest.model), manifest, profiles),
-    async readManifest(model, version2) {
-      const parsed = Manifest.safeParse(await tryReadJson(join2(versionDir(model, version2), MANIFEST_FILE)));
-      return parsed.success ? parsed.data : void 0;
-    },
-    async remove(model, version2) {
-      await rm(versionDir(model, version2), { recursive: true, force: true });
-    }
-  };
-}
-async function addVersion(sourceDir, modelDir, manifest, profiles) {
-  await mkdir3(modelDir, { recursive: true });
-  const temp = await mkdtemp(join2(modelDir, `.tmp-${manifest.version}-`));
-  try {
-    for (const artifact of manifest.artifacts) {
-      const rel = insideRelative(sourceDir, artifact.path);
-      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
-      const source = join2(sourceDir, rel);
-      const info = await stat4(source).catch((error62) => {
-        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
-      });
-      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
-      const target = join2(temp, rel);
-      await mkdir3(dirname(target), { recursive: true });
-      await copyFile(source, target).catch((error62) => {
-        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
-      });
-      const actual = await sha256File(target);
-      if (actual !== artifact.sha256) {
-        throw new RegistryError(
-          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
-        );
-      }
-    }
-    for (const profile of profiles) await copyProfile(profile, temp, manifest);
-    await writeFile4(join2(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
-`);
-    const final = join2(modelDir, manifest.version);
-    await rm(final, { recursive: true, force: true });
-    await rename2(temp, final);
-    return final;
-  } catch (error62) {
-    await rm(temp, { recursive: true, force: true });
-    throw error62;
-  }
-}
-async function copyProfile(profile, temp, manifest) {
-  if (manifest.artifacts.some((a) => a.path === profile.file)) throw new RegistryError(`artifact "${profile.file}" has the name of a data profile; rename it`);
-  const target = join2(temp, profile.file);
-  await copyFile(profile.source, target).catch((error62) => {
-    throw new RegistryError(`the data profile of run ${manifest.runId} is missing at ${profile.source}; run the pipeline again`, { cause: error62 });
-  });
-  if (await sha256File(target) !== profile.sha256) {
-    throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
-  }
-}
-function insideRelative(root, path25) {
-  const rel = relative2(root, resolve3(root, path25));
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
-    throw new RegistryError(`artifact path "${path25}" leaves the project directory ${root}`);
-  }
-  return rel;
-}
-async function sha256File(path25) {
-  const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream2(path25)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function tryReadJson(path25) {
-  try {
-    return JSON.parse(await readFile5(path25, "utf8"));
-  } catch {
-    return void 0;
-  }
 }
 
 // src/registry/registration.ts
@@ -43796,17 +44310,17 @@ function createLocalRegistry(options) {
       const tag = formatRegistrationTag(model, version2);
       const createdAt = wholeSeconds(now());
       const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path25 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
+      const path26 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
       } catch (error62) {
         await store.remove(model, version2);
         throw error62;
       }
-      if (!opts.stage) return { manifest, tag, path: path25 };
+      if (!opts.stage) return { manifest, tag, path: path26 };
       try {
         const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path25, assignment };
+        return { manifest, tag, path: path26, assignment };
       } catch (error62) {
         await git.deleteTag(tag).catch(() => {
         });
@@ -43833,7 +44347,7 @@ async function createTag(git, tag, commit, message, date5) {
 
 // src/cli/open-registry.ts
 function openRegistry(project, settings) {
-  return createLocalRegistry({ repoDir: project.root, storeDir: path13.resolve(settings.cwd, settings.registry) });
+  return createLocalRegistry({ repoDir: project.root, storeDir: path11.resolve(settings.cwd, settings.registry) });
 }
 function localActor() {
   try {
@@ -43851,7 +44365,199 @@ async function tryFindVersion(registry2, model, version2) {
   return versions.find((v) => v.version === version2)?.manifest;
 }
 
+// src/cli/commands/monitor.ts
+async function monitorCommand(settings) {
+  const project = await loadProject(settings);
+  const { spec, root } = project;
+  const names = Object.keys(spec.data);
+  if (settings.data !== void 0 && !Object.hasOwn(spec.data, settings.data)) throw new UsageError(`--data "${settings.data}" is not a data entry of ${project.specFile}${didYouMean(settings.data, names)}`);
+  const file2 = settings.files[0];
+  if (file2 !== void 0 && settings.data === void 0 && names.length !== 1) throw new UsageError(`say which data entry ${file2} is for with --data (${names.join(", ") || "the spec has none"})`);
+  if (settings.predictions !== void 0 && !spec.evaluation) throw new UsageError(`--predictions needs an evaluation: section in ${project.specFile} (label, prediction, slices)`);
+  const name = settings.data ?? (file2 !== void 0 ? names[0] : void 0);
+  const relative3 = (p) => path12.relative(root, path12.resolve(settings.cwd, p));
+  const registry2 = openRegistry(project, settings);
+  const production = await tryFindBaseline(registry2, spec);
+  if (!production) throw new UsageError(`no version of ${spec.model.name} is in stage "${spec.promote?.stage ?? "production"}" yet: promote one first (monitoring compares with it)`);
+  const result = await runMonitor({
+    root,
+    spec,
+    production,
+    readProfile: (data) => registry2.readProfile(production, data),
+    ...name !== void 0 ? { paths: { [name]: file2 !== void 0 ? relative3(file2) : spec.data[name].path } } : {},
+    ...settings.predictions !== void 0 ? { predictions: relative3(settings.predictions) } : {},
+    threads: settings.threads,
+    onProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true }).update
+  });
+  process.stdout.write(`${formatMonitor(result)}
+`);
+  return result.drifted || result.degraded || result.problems.length > 0 ? 1 : 0;
+}
+
+// src/cli/commands/init.ts
+import { access, writeFile as writeFile4 } from "node:fs/promises";
+import path15 from "node:path";
+
+// src/spec/json-schema.ts
+var SCHEMA_ID = "https://raw.githubusercontent.com/mlops-action/mlops-action/main/schema/mlops.schema.json";
+
+// src/spec/starter.ts
+function renderStarterSpec(modelName) {
+  return `# yaml-language-server: $schema=${SCHEMA_ID}
+# mlops.yml: how this repository trains, checks and promotes its model.
+# Every path is relative to this file. Reference: see the mlops-action README.
+version: 1
+
+model:
+  name: ${modelName}                 # lowercase letters, digits and "-"; tags are ${modelName}@vX.Y.Z
+  description: What the model predicts
+  artifacts: [models/model.pkl]      # the files that make up one model version
+
+params: params.yaml                  # optional; stages read keys such as train.epochs
+
+# Data checks run before the first stage that reads the file.
+data:
+  training:
+    path: data/train.csv             # .csv .tsv (json, jsonl, parquet: see the README)
+    rows: { min: 100 }
+    columns:
+      label: { type: category, values: [yes, no], nullable: false }
+      age: { type: integer, min: 0, max: 120, mostly: 0.99 }
+
+# Stages run in dependency order: "needs", or reading (deps) what another stage writes (outs).
+# A stage is skipped when its command, deps and params are unchanged (--force reruns it).
+stages:
+  train:
+    run: python3 train.py            # runs in a shell, in this directory
+    deps: [data/train.csv, train.py]
+    params: [train.epochs]           # exposed as MLOPS_PARAM_TRAIN_EPOCHS
+    outs: [models/model.pkl]
+    timeout-minutes: 60
+  evaluate:
+    run: python3 evaluate.py
+    deps: [models/model.pkl, evaluate.py]
+    metrics: [reports/metrics.json]  # JSON, YAML, CSV or TSV; nested keys become a.b
+
+# A run passes when every gate holds; promotion refuses a failing run.
+gates:
+  accuracy: { min: 0.80 }
+  # max_drop compares with the version currently in promote.stage
+  f1: { min: 0.75, max_drop: 0.02 }
+
+promote:
+  branch: main                       # pushes to this branch promote
+  bump: minor                        # major | minor | patch
+  stage: production                  # also the baseline for max_drop / max_rise
+`;
+}
+
+// src/cli/gitignore-advice.ts
+import path14 from "node:path";
+
+// src/pipeline/dirty-files.ts
+import { stat as stat4 } from "node:fs/promises";
+import path13 from "node:path";
+var MAX_RECORDED_DIRTY_FILES = 100;
+var STATE_DIR = ".mlops";
+function declaredPaths(spec, specFile) {
+  const stages = Object.values(spec.stages);
+  const outputs = [
+    ...stages.flatMap((s) => [...s.outs, ...s.metrics, ...s.plots.map((p) => p.file)]),
+    ...spec.model.artifacts
+  ];
+  const inputs = [specFile, ...spec.params ? [spec.params] : [], ...Object.values(spec.data).map((d) => d.path), ...stages.flatMap((s) => s.deps)];
+  return { outputs: unique(outputs.map(normalizePath)), inputs: unique(inputs.map(normalizePath)) };
+}
+async function gitRunOptions(root, spec, specFile) {
+  const paths = declaredPaths(spec, specFile);
+  return { git: await readGitState(root, paths), dirtyFilesAfterRun: () => findDirtyFiles(root, paths) };
+}
+async function readGitState(root, paths) {
+  const git = await openRepository(root);
+  if (!git) return { commit: null, branch: null, dirty: false };
+  const [commit, branch] = await Promise.all([git.tryRevParse("HEAD^{commit}"), git.currentBranch()]);
+  const files = commit ? await listDirtyFiles(git, paths) : [];
+  return { commit: commit ?? null, branch, ...summarizeDirtyFiles(files) };
+}
+async function findDirtyFiles(root, paths) {
+  const git = await openRepository(root);
+  if (!git || !await git.tryRevParse("HEAD^{commit}")) return [];
+  return listDirtyFiles(git, paths);
+}
+function summarizeDirtyFiles(files) {
+  if (files.length === 0) return { dirty: false };
+  return { dirty: true, dirtyFiles: [...files].sort().slice(0, MAX_RECORDED_DIRTY_FILES), dirtyCount: files.length };
+}
+function mergeDirtyFiles(before, after) {
+  const files = unique([...before.dirtyFiles ?? [], ...after]);
+  if (files.length === 0) return before;
+  return { ...before, ...summarizeDirtyFiles(files), dirtyCount: Math.max(before.dirtyCount ?? 0, files.length) };
+}
+async function listDirtyFiles(git, paths) {
+  const [tracked, untracked] = await Promise.all([git.trackedChanges(), git.untrackedFiles(paths.inputs)]);
+  const counts = (file2) => !isUnder(file2, STATE_DIR) && !paths.outputs.some((out) => isUnder(file2, out));
+  return unique([...tracked, ...untracked].map(normalizePath).filter(counts)).sort();
+}
+async function findUnignoredOutputs(root, paths) {
+  const git = await openRepository(root);
+  if (!git) return [];
+  const outputs = paths.outputs.filter((p) => !isUnder(p, STATE_DIR));
+  const forms = await Promise.all(
+    outputs.map(async (p) => {
+      const isFile = await stat4(path13.join(root, p)).then((s) => s.isFile(), () => false);
+      return isFile ? [p] : [p, `${p}/`];
+    })
+  );
+  const [ignored, tracked] = await Promise.all([git.ignoredPaths(forms.flat()), git.trackedFiles(outputs)]);
+  return outputs.filter((p, i) => !forms[i].some((f) => ignored.has(f)) && !tracked.some((t) => isUnder(t, p)));
+}
+function gitignoreFix(outputs, gitignoreFile) {
+  const patterns = outputs.map((p) => shellQuote(`/${p.replace(/[\\*?[\]]/g, "\\$&")}`));
+  return `printf '%s\\n' ${patterns.join(" ")} >> ${shellQuote(gitignoreFile)}`;
+}
+function shellQuote(text) {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+function isUnder(file2, dir) {
+  return dir === "." || file2 === dir || file2.startsWith(`${dir}/`);
+}
+function unique(list) {
+  return [...new Set(list)];
+}
+
+// src/cli/gitignore-advice.ts
+async function adviseGitignore(root, spec, specFile) {
+  const outputs = await findUnignoredOutputs(root, declaredPaths(spec, specFile));
+  if (outputs.length === 0) return "";
+  const gitignore = path14.relative(process.cwd(), path14.join(root, ".gitignore")) || ".gitignore";
+  return `
+These declared outputs are neither tracked nor gitignored: ${outputs.join(", ")}
+To keep them out of commits, run:
+  ${gitignoreFix(outputs, gitignore)}
+`;
+}
+
+// src/cli/commands/init.ts
+async function initCommand(settings) {
+  const file2 = path15.resolve(settings.cwd, settings.spec);
+  const exists = await access(file2).then(() => true, () => false);
+  if (exists && !settings.force) throw new UsageError(`${path15.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
+  await writeFile4(file2, renderStarterSpec(modelNameFor(settings.cwd)));
+  const root = path15.dirname(file2);
+  await ignoreStateDir(root);
+  process.stdout.write(`wrote ${path15.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
+`);
+  const loaded = await loadSpecFile(file2, path15.basename(file2));
+  if (loaded.ok) process.stdout.write(await adviseGitignore(root, loaded.spec, path15.basename(file2)));
+  return 0;
+}
+function modelNameFor(dir) {
+  const name = path15.basename(path15.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return name || "my-model";
+}
+
 // src/cli/commands/promote.ts
+import path16 from "node:path";
 async function promoteCommand(settings) {
   const project = await loadProject(settings);
   const { record: record2, file: file2 } = await readRunRecord(project.root, settings.run);
@@ -43866,7 +44572,7 @@ async function promoteCommand(settings) {
       version: settings.version,
       stages: promote?.stages,
       enforceOrder: promote?.stages !== void 0,
-      runDir: path14.dirname(file2)
+      runDir: path16.dirname(file2)
     });
   } catch (error62) {
     if (!(error62 instanceof AlreadyRegisteredError)) throw error62;
@@ -43886,7 +44592,7 @@ async function promoteCommand(settings) {
 
 // src/cli/commands/report.ts
 import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
-import path17 from "node:path";
+import path19 from "node:path";
 
 // src/report/escape.ts
 var ZWJ = "\u200D";
@@ -44023,145 +44729,6 @@ function formatScore(x) {
   return String(Number(x.toPrecision(3)));
 }
 
-// src/metrics/direction.ts
-var LOWER_IS_BETTER = /* @__PURE__ */ new Set([
-  "loss",
-  "losses",
-  "logloss",
-  "nll",
-  "entropy",
-  "crossentropy",
-  "error",
-  "errors",
-  "err",
-  "eer",
-  "ece",
-  "mce",
-  "rmse",
-  "mse",
-  "mae",
-  "mape",
-  "smape",
-  "rmsle",
-  "msle",
-  "medae",
-  "mad",
-  "wer",
-  "cer",
-  "ter",
-  "fpr",
-  "fnr",
-  "far",
-  "frr",
-  "fdr",
-  "miss",
-  "brier",
-  "hamming",
-  "perplexity",
-  "ppl",
-  "kl",
-  "kld",
-  "divergence",
-  "fid",
-  "distance",
-  "latency",
-  "time",
-  "duration",
-  "runtime",
-  "elapsed",
-  "seconds",
-  "secs",
-  "sec",
-  "ms",
-  "size",
-  "bytes",
-  "kb",
-  "mb",
-  "gb",
-  "memory",
-  "mem",
-  "cost",
-  "regret",
-  "drift"
-]);
-var HIGHER_IS_BETTER = /* @__PURE__ */ new Set([
-  "accuracy",
-  "acc",
-  "f1",
-  "f2",
-  "fbeta",
-  "fscore",
-  "auc",
-  "auroc",
-  "auprc",
-  "roc",
-  "ap",
-  "precision",
-  "recall",
-  "r2",
-  "rsquared",
-  "map",
-  "mrr",
-  "ndcg",
-  "hits",
-  "hit",
-  "iou",
-  "miou",
-  "dice",
-  "bleu",
-  "rouge",
-  "meteor",
-  "chrf",
-  "bertscore",
-  "throughput",
-  "qps",
-  "fps",
-  "tpr",
-  "tnr",
-  "specificity",
-  "sensitivity",
-  "kappa",
-  "mcc",
-  "coverage",
-  "success"
-]);
-var PHRASES = [
-  [/(?:^|_)per_(?:s|sec|second|seconds|min|minute|hour)$/, "higher"],
-  [/(?:^|_)false_(?:positive|negative|alarm|acceptance|rejection)s?(?:_|$)/, "lower"],
-  [/(?:^|_)true_(?:positive|negative)s?(?:_|$)/, "higher"],
-  [/(?:^|_)log_loss(?:_|$)/, "lower"],
-  [/(?:^|_)cross_entropy(?:_|$)/, "lower"]
-];
-function splitWords(segment) {
-  return segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "");
-}
-function lookUpWord(word) {
-  for (const candidate of [word, word.replace(/\d+$/, "")]) {
-    if (LOWER_IS_BETTER.has(candidate)) return "lower";
-    if (HIGHER_IS_BETTER.has(candidate)) return "higher";
-  }
-  return void 0;
-}
-function inferDirection(name) {
-  const segments = name.split(".").reverse();
-  for (const segment of segments) {
-    const words = splitWords(segment);
-    const joined = words.join("_");
-    for (const [pattern, direction] of PHRASES) {
-      if (pattern.test(joined)) return direction;
-    }
-    for (const word of words.reverse()) {
-      const direction = lookUpWord(word);
-      if (direction !== void 0) return direction;
-    }
-  }
-  return "higher";
-}
-function directionOf(name, overrides = {}) {
-  const override = Object.hasOwn(overrides, name) ? overrides[name] : void 0;
-  return override?.direction ?? inferDirection(name);
-}
-
 // src/report/render-slices.ts
 var MAX_COLUMNS = 5;
 var MAX_CLASSES_SHOWN = 12;
@@ -44240,11 +44807,11 @@ function renderConfusion(classes, matrix) {
 }
 
 // src/metrics/read-plot.ts
-import path16 from "node:path";
+import path18 from "node:path";
 
 // src/metrics/read-metrics.ts
 import { readFile as readFile7 } from "node:fs/promises";
-import path15 from "node:path";
+import path17 from "node:path";
 
 // node_modules/csv-parse/lib/api/CsvError.js
 var CsvError = class _CsvError extends Error {
@@ -45955,7 +46522,7 @@ var import_yaml4 = __toESM(require_dist(), 1);
 var MetricsFileError = class extends Error {
   name = "MetricsFileError";
 };
-var NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+var NUMERIC2 = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 var MAX_DEPTH = 32;
 var KEY_HEADERS = /* @__PURE__ */ new Set(["name", "metric", "metrics", "key", "metric_name"]);
 var VALUE_HEADERS = /* @__PURE__ */ new Set(["value", "val", "score", "metric_value"]);
@@ -45986,7 +46553,7 @@ async function readMetricsFile(root, file2) {
   try {
     const text = await readTextFile(root, file2);
     if (text.trim() === "") throw new MetricsFileError(`${file2}: the file is empty`);
-    const ext = path15.extname(file2).toLowerCase();
+    const ext = path17.extname(file2).toLowerCase();
     if (ext === ".csv" || ext === ".tsv") return readTable(file2, parseDelimited(file2, text, ext === ".tsv" ? "	" : ","));
     const data = ext === ".json" ? parseJson(file2, text) : parseYamlFile(file2, text);
     if (data === null || typeof data !== "object") {
@@ -46002,7 +46569,7 @@ async function readMetricsFile(root, file2) {
 }
 async function readTextFile(root, file2) {
   try {
-    return await readFile7(path15.resolve(root, file2), "utf8");
+    return await readFile7(path17.resolve(root, file2), "utf8");
   } catch (error62) {
     const code = error62.code;
     if (code === "ENOENT") throw new MetricsFileError(`${file2}: file not found (did the stage write it?)`);
@@ -46014,7 +46581,7 @@ function parseNumeric2(value) {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (typeof value !== "string") return null;
   const text = value.trim();
-  if (!NUMERIC.test(text)) return null;
+  if (!NUMERIC2.test(text)) return null;
   const n = Number(text);
   return Number.isFinite(n) ? n : null;
 }
@@ -46133,7 +46700,7 @@ function downsampleEvenly(items, max) {
   return Array.from({ length: max }, (_, k) => items[Math.round(k * step)]);
 }
 function parseRows(file2, text, wanted) {
-  const ext = path16.extname(file2).toLowerCase();
+  const ext = path18.extname(file2).toLowerCase();
   switch (ext) {
     case ".csv":
     case ".tsv": {
@@ -46565,10 +47132,10 @@ async function reportCommand(settings) {
   const baseline = against ? await tryFindVersion(openRegistry(project, settings), record2.model.name, against) : void 0;
   const markdown = renderReport({ run: record2, baseline });
   if (settings.output) {
-    const file2 = path17.resolve(settings.cwd, settings.output);
-    await mkdir4(path17.dirname(file2), { recursive: true });
+    const file2 = path19.resolve(settings.cwd, settings.output);
+    await mkdir4(path19.dirname(file2), { recursive: true });
     await writeFile5(file2, markdown);
-    process.stdout.write(`wrote ${path17.relative(process.cwd(), file2)}
+    process.stdout.write(`wrote ${path19.relative(process.cwd(), file2)}
 `);
   } else {
     process.stdout.write(markdown.endsWith("\n") ? markdown : `${markdown}
@@ -46608,7 +47175,7 @@ async function rollbackCommand(settings) {
 // src/pipeline/run-pipeline.ts
 import { stat as stat7 } from "node:fs/promises";
 import os4 from "node:os";
-import path23 from "node:path";
+import path24 from "node:path";
 
 // src/metrics/drift-gates.ts
 var LISTED2 = 5;
@@ -46628,426 +47195,6 @@ function driftGates(data, results) {
 }
 function percent2(share) {
   return `${Number((share * 100).toPrecision(4))}%`;
-}
-
-// src/metrics/evaluation/evaluate-predictions.ts
-import path18 from "node:path";
-
-// src/metrics/evaluation/classification.ts
-var MAX_CLASSES = 1e3;
-var EPSILON = 1e-15;
-function scoreLogs(score2, into = { logP: 0, log1mP: 0 }) {
-  const clipped = Math.min(Math.max(score2, EPSILON), 1 - EPSILON);
-  into.logP = Math.log(clipped);
-  into.log1mP = Math.log(1 - clipped);
-  return into;
-}
-var ClassificationTally = class {
-  rows = 0;
-  /** counts[t][p]: rows of true class t predicted as p; rows grow as classes are met. */
-  counts = [];
-  scored = [];
-  logP = [];
-  log1mP = [];
-  sumP = [];
-  sumP2 = [];
-  /**
-   * One row: true class t, predicted class p, and the score (NaN when there is none) with
-   * its logs from scoreLogs, which a row's several tallies share.
-   */
-  add(t, p, score2 = Number.NaN, logs = scoreLogs(score2)) {
-    this.rows++;
-    const row = this.counts[t] ??= [];
-    row[p] = (row[p] ?? 0) + 1;
-    if (Number.isNaN(score2)) return;
-    this.scored[t] = (this.scored[t] ?? 0) + 1;
-    this.logP[t] = (this.logP[t] ?? 0) + logs.logP;
-    this.log1mP[t] = (this.log1mP[t] ?? 0) + logs.log1mP;
-    this.sumP[t] = (this.sumP[t] ?? 0) + score2;
-    this.sumP2[t] = (this.sumP2[t] ?? 0) + score2 * score2;
-  }
-  /** matrix[t][p] over `classes` classes. */
-  matrix(classes) {
-    return Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_2, p) => this.counts[t]?.[p] ?? 0));
-  }
-};
-function classificationMetrics(tally2, options) {
-  const k = options.classes.length;
-  const tp = new Array(k).fill(0);
-  const predicted = new Array(k).fill(0);
-  const support = new Array(k).fill(0);
-  tally2.counts.forEach((row, t) => {
-    row.forEach((n2, p) => {
-      support[t] += n2;
-      predicted[p] += n2;
-      if (t === p) tp[t] += n2;
-    });
-  });
-  const n = tally2.rows;
-  const present = [];
-  for (let c = 0; c < k; c++) if (support[c] > 0 || predicted[c] > 0) present.push(c);
-  const precision = (c) => predicted[c] > 0 ? tp[c] / predicted[c] : 0;
-  const recall = (c) => support[c] > 0 ? tp[c] / support[c] : 0;
-  const f1 = (c) => 2 * tp[c] / (predicted[c] + support[c]);
-  const mean = (xs) => xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
-  const correct = tp.reduce((a, b) => a + b, 0);
-  const metrics = {
-    accuracy: n > 0 ? correct / n : null,
-    balanced_accuracy: mean(present.filter((c) => support[c] > 0).map(recall)),
-    f1_macro: mean(present.map(f1)),
-    precision_macro: mean(present.map(precision)),
-    recall_macro: mean(present.map(recall))
-  };
-  const pos = options.positive;
-  if (pos !== void 0) {
-    const negatives = n - support[pos];
-    metrics.selection_rate = n > 0 ? predicted[pos] / n : null;
-    metrics.true_positive_rate = support[pos] > 0 ? tp[pos] / support[pos] : null;
-    metrics.false_positive_rate = negatives > 0 ? (predicted[pos] - tp[pos]) / negatives : null;
-    if (options.scored) Object.assign(metrics, scoreMetrics(tally2, pos));
-  }
-  if (options.perClass) {
-    for (const c of present) {
-      const name = options.classes[c];
-      metrics[`per_class.${name}.precision`] = precision(c);
-      metrics[`per_class.${name}.recall`] = recall(c);
-      metrics[`per_class.${name}.f1`] = f1(c);
-    }
-  }
-  return metrics;
-}
-function scoreMetrics(tally2, positive) {
-  let n = 0;
-  let logLoss = 0;
-  let brier = 0;
-  tally2.scored.forEach((count, t) => {
-    n += count;
-    if (t === positive) {
-      logLoss -= tally2.logP[t];
-      brier += count - 2 * tally2.sumP[t] + tally2.sumP2[t];
-    } else {
-      logLoss -= tally2.log1mP[t];
-      brier += tally2.sumP2[t];
-    }
-  });
-  return n === 0 ? { log_loss: null, brier_score: null } : { log_loss: logLoss / n, brier_score: brier / n };
-}
-function defaultPositive(classes) {
-  if (classes.length === 0 || classes.length > 2) return void 0;
-  if (classes.every((c) => c === "0" || c === "1")) return classes.includes("1") ? "1" : void 0;
-  const lower = classes.map((c) => c.toLowerCase());
-  if (lower.every((c) => c === "true" || c === "false")) return classes.find((c) => c.toLowerCase() === "true");
-  return void 0;
-}
-
-// src/metrics/evaluation/regression.ts
-var RegressionTally = class {
-  rows = 0;
-  #absError = 0;
-  #squaredError = 0;
-  #maxError = 0;
-  // Welford's mean and sum of squares of the labels, for R²'s total sum of squares.
-  #mean = 0;
-  #m2 = 0;
-  /** The score arguments are for the classification tally's signature and are ignored. */
-  add(y, predicted, _score, _logs) {
-    const error62 = y - predicted;
-    this.rows++;
-    this.#absError += Math.abs(error62);
-    this.#squaredError += error62 * error62;
-    if (Math.abs(error62) > this.#maxError) this.#maxError = Math.abs(error62);
-    const delta = y - this.#mean;
-    this.#mean += delta / this.rows;
-    this.#m2 += delta * (y - this.#mean);
-  }
-  metrics() {
-    const n = this.rows;
-    if (n === 0) return { rmse: null, mae: null, r2: null, max_error: null };
-    const r2 = this.#m2 > 0 ? 1 - this.#squaredError / this.#m2 : this.#squaredError === 0 ? 1 : 0;
-    return { rmse: Math.sqrt(this.#squaredError / n), mae: this.#absError / n, r2, max_error: this.#maxError };
-  }
-};
-
-// src/metrics/evaluation/evaluate-predictions.ts
-var MAX_GROUPS = 1e3;
-var EXAMPLES = 5;
-var ID_BASE = 1024;
-async function evaluatePredictions(root, spec) {
-  const file2 = spec.predictions;
-  const regression = spec.task === "regression";
-  const newTally2 = () => regression ? new RegressionTally() : new ClassificationTally();
-  const classes = /* @__PURE__ */ new Map();
-  const overall = newTally2();
-  const sliced = [];
-  const slices = spec.slices.map((slice2) => {
-    const columns2 = typeof slice2 === "string" ? [slice2] : slice2;
-    const parts = columns2.map((name) => {
-      let at2 = sliced.findIndex((c) => c.name === name);
-      if (at2 === -1) at2 = sliced.push({ name, index: -1, ids: /* @__PURE__ */ new Map(), values: [] }) - 1;
-      return at2;
-    });
-    return { name: sliceName(columns2), columns: columns2, parts, groups: /* @__PURE__ */ new Map() };
-  });
-  const tooManyGroups = (slice2) => new TooMany(`slice "${slice2}" has more than ${MAX_GROUPS.toLocaleString("en-US")} groups; slice by a column with fewer distinct values`);
-  const skipped = /* @__PURE__ */ new Map();
-  const skip = (why, line) => {
-    const entry = skipped.get(why) ?? { count: 0, lines: [] };
-    entry.count++;
-    if (entry.lines.length < EXAMPLES) entry.lines.push(line);
-    skipped.set(why, entry);
-  };
-  const fatal = (message) => ({ errors: [`${file2}: ${message}`] });
-  let reader;
-  let json2 = false;
-  try {
-    const format = detectFormat(file2, spec.format);
-    json2 = format === "json" || format === "jsonl";
-    reader = openDataReader(path18.join(root, file2), format, format === "csv" || format === "tsv" ? csvOptions(format, {}) : {});
-  } catch (error62) {
-    return fatal(error62.message);
-  }
-  const wanted = [spec.label, spec.prediction, ...spec.score ? [spec.score] : [], ...slices.flatMap((s) => s.columns)];
-  let columns = [];
-  let label = -1;
-  let prediction = -1;
-  let score2 = -1;
-  let rows = 0;
-  const classOf = (text) => {
-    let index = classes.get(text);
-    if (index === void 0) {
-      if (classes.size >= MAX_CLASSES) throw new TooMany(`more than ${MAX_CLASSES.toLocaleString("en-US")} distinct labels and predictions; for a numeric target set evaluation.task: regression`);
-      classes.set(text, index = classes.size);
-    }
-    return index;
-  };
-  try {
-    for await (const batch of reader.batches()) {
-      for (const defect of batch.defects) skip(`${defect.kind === "ragged" ? "the row has the wrong number of fields" : `the row cannot be read (${defect.kind})`}`, defect.line);
-      if (batch.columns.length !== columns.length) {
-        columns = batch.columns;
-        label = columns.indexOf(spec.label);
-        prediction = columns.indexOf(spec.prediction);
-        score2 = spec.score ? columns.indexOf(spec.score) : -1;
-        for (const column of sliced) column.index = columns.indexOf(column.name);
-      }
-      if (!json2 && missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns));
-      const truths = batch.cells[label];
-      const guesses = batch.cells[prediction];
-      const scores = score2 === -1 ? void 0 : batch.cells[score2];
-      const logs = { logP: 0, log1mP: 0 };
-      const slicedCells = sliced.map((column) => column.index === -1 ? void 0 : batch.cells[column.index]);
-      const ids = new Array(sliced.length).fill(0);
-      for (let r = 0; r < batch.length; r++) {
-        const truth = cellOf(truths, r);
-        const guess = cellOf(guesses, r);
-        if (truth === null || guess === null) {
-          skip(`column "${truth === null ? spec.label : spec.prediction}" is empty`, batch.lines[r]);
-          continue;
-        }
-        let a;
-        let b;
-        let s = Number.NaN;
-        if (regression) {
-          a = toNumber(truth);
-          b = toNumber(guess);
-          if (Number.isNaN(a) || Number.isNaN(b)) {
-            skip(`column "${Number.isNaN(a) ? spec.label : spec.prediction}" is not a number`, batch.lines[r]);
-            continue;
-          }
-        } else {
-          a = classOf(cellText(truth));
-          b = classOf(cellText(guess));
-          if (scores !== void 0) {
-            const cell = cellOf(scores, r);
-            s = cell === null ? Number.NaN : toNumber(cell);
-            if (!(s >= 0 && s <= 1)) {
-              skip(`column "${spec.score}" is not a probability between 0 and 1`, batch.lines[r]);
-              continue;
-            }
-          }
-        }
-        if (!Number.isNaN(s)) scoreLogs(s, logs);
-        rows++;
-        overall.add(a, b, s, logs);
-        for (let k = 0; k < sliced.length; k++) {
-          const column = sliced[k];
-          const value = textOrNull(cellOf(slicedCells[k], r));
-          let id = column.ids.get(value);
-          if (id === void 0) {
-            if (column.values.length >= MAX_GROUPS) throw tooManyGroups(slices.find((slice2) => slice2.columns.includes(column.name)).name);
-            column.ids.set(value, id = column.values.push(value) - 1);
-          }
-          ids[k] = id;
-        }
-        for (const slice2 of slices) {
-          const parts = slice2.parts;
-          let key = 0;
-          for (let j = parts.length - 1; j >= 0; j--) key = key * ID_BASE + ids[parts[j]];
-          let group = slice2.groups.get(key);
-          if (!group) {
-            if (slice2.groups.size >= MAX_GROUPS) throw tooManyGroups(slice2.name);
-            slice2.groups.set(key, group = { values: parts.map((k) => sliced[k].values[ids[k]] ?? null), tally: newTally2() });
-          }
-          group.tally.add(a, b, s, logs);
-        }
-      }
-    }
-  } catch (error62) {
-    if (error62 instanceof TooMany) return fatal(error62.message);
-    if (error62 instanceof DataError) return fatal(`${error62.line === void 0 ? "" : `line ${error62.line}: `}${error62.message.replace(/^line \d+: /, "")}`);
-    if (error62.code === "ENOENT") return fatal("does not exist");
-    return fatal(error62.message);
-  }
-  if (missingColumns(wanted, columns)) return fatal(describeMissing(wanted, columns));
-  const errors = [...skipped].map(([why, { count, lines }]) => {
-    const more = count > lines.length ? ` and ${(count - lines.length).toLocaleString("en-US")} more` : "";
-    return `${file2}:${lines[0]}: ${why}; ${count.toLocaleString("en-US")} ${count === 1 ? "row" : "rows"} left out of the evaluation (lines ${lines.join(", ")}${more})`;
-  });
-  if (rows === 0) return { errors: [...errors, `${file2}: no rows to evaluate`] };
-  const sorted2 = [...classes.keys()].sort();
-  let positive;
-  if (!regression) {
-    positive = spec.positive ?? defaultPositive(sorted2);
-    if (spec.positive !== void 0 && !classes.has(spec.positive)) errors.push(`${file2}: evaluation.positive "${spec.positive}" is neither a label nor a prediction (classes: ${sorted2.slice(0, 10).join(", ")})`);
-    if (spec.score && positive === void 0) errors.push(`${file2}: evaluation.score needs evaluation.positive, the class whose probability the score is (classes: ${sorted2.slice(0, 10).join(", ")})`);
-  }
-  const order = [...classes.keys()];
-  const options = { classes: order, ...positive !== void 0 && classes.has(positive) ? { positive: classes.get(positive) } : {}, scored: spec.score !== void 0 };
-  const metricsOf = (tally2, perClass) => tally2 instanceof RegressionTally ? tally2.metrics() : classificationMetrics(tally2, { ...options, perClass });
-  const evaluationSlices = slices.map((slice2) => {
-    const groups = [...slice2.groups.values()].map(({ values, tally: tally2 }) => ({ values, rows: tally2.rows, metrics: metricsOf(tally2, false) })).sort((a, b) => b.rows - a.rows);
-    const gated = groups.filter((g) => g.rows >= spec.min_group).map((g) => g.metrics);
-    return { name: slice2.name, columns: slice2.columns, groups, fairness: regression || options.positive === void 0 ? {} : fairnessMetrics(gated, spec.agg) };
-  });
-  const evaluation = {
-    file: file2,
-    task: spec.task,
-    rows,
-    minGroup: spec.min_group,
-    overall: metricsOf(overall, true),
-    slices: evaluationSlices
-  };
-  if (overall instanceof ClassificationTally) {
-    const full = overall.matrix(order.length);
-    const index = sorted2.map((c) => classes.get(c));
-    evaluation.classes = sorted2;
-    evaluation.confusion = index.map((t) => index.map((p) => full[t][p]));
-    if (positive !== void 0) evaluation.positive = positive;
-  }
-  return { evaluation, errors };
-}
-var TooMany = class extends Error {
-};
-function missingColumns(wanted, columns) {
-  return wanted.some((c) => !columns.includes(c));
-}
-function describeMissing(wanted, columns) {
-  const missing = [...new Set(wanted.filter((c) => !columns.includes(c)))];
-  const listed = `${columns.slice(0, 20).join(", ")}${columns.length > 20 ? ", \u2026" : ""}`;
-  return `no column ${missing.map((c) => `"${c}"`).join(", ")}${didYouMean(missing[0], [...columns])} (columns: ${listed || "none"})`;
-}
-function cellOf(cells, row) {
-  return cells !== void 0 && row < cells.length ? cells[row] ?? null : null;
-}
-function cellText(cell) {
-  return typeof cell === "string" ? cell : String(cell);
-}
-function textOrNull(cell) {
-  return cell === null ? null : cellText(cell);
-}
-var NUMERIC2 = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-function toNumber(cell) {
-  if (typeof cell === "number") return Number.isFinite(cell) ? cell : Number.NaN;
-  return typeof cell === "string" && NUMERIC2.test(cell) ? Number(cell) : Number.NaN;
-}
-
-// src/metrics/evaluation/evaluation-metrics.ts
-function evaluationMetrics(evaluation, overrides = {}) {
-  const metrics = {};
-  for (const [name, value] of Object.entries(evaluation.overall)) {
-    if (value !== null) metrics[name] = { value, file: evaluation.file, direction: directionOf(name, overrides) };
-  }
-  return metrics;
-}
-
-// src/metrics/gates.ts
-var RULES = ["min", "max", "max_drop", "max_rise"];
-function evaluateGates(gates, metrics, baseline, readFiles, baselineStage = "production") {
-  const results = [];
-  for (const [metric, gate] of Object.entries(gates)) {
-    for (const rule of RULES) {
-      const threshold = gate[rule];
-      if (threshold === void 0) continue;
-      const value = Object.hasOwn(metrics, metric) ? metrics[metric]?.value : void 0;
-      if (value === void 0) {
-        results.push({ metric, rule, threshold, status: "fail", message: describeMissing2(metric, readFiles) });
-        continue;
-      }
-      results.push(evaluateRule(rule, { metric, threshold, value, baseline, baselineStage }));
-    }
-  }
-  return {
-    passed: results.every((r) => r.status !== "fail"),
-    results,
-    ...baseline ? { baseline: { version: baseline.version, stage: baseline.stage } } : {}
-  };
-}
-function withGates(verdict, gates) {
-  if (gates.length === 0) return verdict;
-  const results = [...verdict.results, ...gates];
-  return { ...verdict, passed: results.every((r) => r.status !== "fail"), results };
-}
-function evaluateRule(rule, ctx) {
-  switch (rule) {
-    case "min":
-      return checkMin(ctx);
-    case "max":
-      return checkMax(ctx);
-    case "max_drop":
-    case "max_rise":
-      return checkRelative(rule, ctx);
-  }
-}
-function checkMin({ metric, threshold, value }) {
-  const ok = value >= threshold - tolerance(value, threshold);
-  const message = `${formatNumber2(value)} ${ok ? "\u2265" : "<"} ${formatNumber2(threshold)}`;
-  return { metric, rule: "min", threshold, value, status: ok ? "pass" : "fail", message };
-}
-function checkMax({ metric, threshold, value }) {
-  const ok = value <= threshold + tolerance(value, threshold);
-  const message = `${formatNumber2(value)} ${ok ? "\u2264" : ">"} ${formatNumber2(threshold)}`;
-  return { metric, rule: "max", threshold, value, status: ok ? "pass" : "fail", message };
-}
-function checkRelative(rule, ctx) {
-  const { metric, threshold, value, baseline, baselineStage } = ctx;
-  const base = baseline && Object.hasOwn(baseline.metrics, metric) ? baseline.metrics[metric]?.value : void 0;
-  if (base === void 0) {
-    const message = baseline ? `baseline v${baseline.version} has no ${metric}` : `no baseline yet (no version in stage '${baselineStage}')`;
-    return { metric, rule, threshold, value, status: "skipped", message };
-  }
-  const moved = rule === "max_drop" ? base - value : value - base;
-  const ok = moved <= threshold + tolerance(value, base);
-  return {
-    metric,
-    rule,
-    threshold,
-    value,
-    baseline: base,
-    status: ok ? "pass" : "fail",
-    message: describeMove(rule, moved, base, threshold, tolerance(value, base))
-  };
-}
-function describeMove(rule, moved, base, threshold, eps) {
-  const from = formatNumber2(base);
-  if (Math.abs(moved) <= eps) return `unchanged from ${from}`;
-  const forbidden = rule === "max_drop" ? "dropped" : "rose";
-  const allowed = rule === "max_drop" ? "rose" : "dropped";
-  if (moved > 0) return `${forbidden} ${formatNumber2(moved)} from ${from} (max ${formatNumber2(threshold)})`;
-  return `${allowed} ${formatNumber2(-moved)} from ${from}`;
-}
-function describeMissing2(metric, readFiles) {
-  const read = readFiles.length > 0 ? `read ${readFiles.join(", ")}` : "no metrics files were read";
-  return `metric "${metric}" was not produced; ${read}`;
 }
 
 // src/serve/staging-check.ts
@@ -47154,13 +47301,13 @@ function summarizeLatency(durations, wallMs, failed) {
 
 // src/serve/read-requests.ts
 import { readFile as readFile8, stat as stat5 } from "node:fs/promises";
-import path19 from "node:path";
+import path20 from "node:path";
 var MAX_BYTES = 64 * 1024 * 1024;
 var RequestsFileError = class extends Error {
   name = "RequestsFileError";
 };
 async function readRequests(root, file2) {
-  const abs = path19.join(root, file2);
+  const abs = path20.join(root, file2);
   let text;
   try {
     const info = await stat5(abs);
@@ -47308,23 +47455,6 @@ function freePort() {
   });
 }
 
-// src/data/drift/drift-settings.ts
-function driftSettings(entry, baseline) {
-  const excluded = new Set(Object.entries(entry.columns).flatMap(([name, spec]) => spec.drift === false ? [name] : []));
-  const columns = entry.drift?.columns ?? [...baseline.columns.keys()];
-  const perColumn = /* @__PURE__ */ new Map();
-  for (const [name, spec] of Object.entries(entry.columns)) {
-    if (spec.drift) perColumn.set(name, { ...spec.drift.method ? { method: spec.drift.method } : {}, ...spec.drift.threshold === void 0 ? {} : { threshold: spec.drift.threshold } });
-  }
-  return {
-    columns: columns.filter((name) => !excluded.has(name)),
-    perColumn,
-    ...entry.drift?.method ? { method: entry.drift.method } : {},
-    ...entry.drift?.threshold === void 0 ? {} : { threshold: entry.drift.threshold },
-    share: entry.drift?.share ?? 0.5
-  };
-}
-
 // src/pipeline/check-dataset.ts
 async function checkDataset(root, runId, name, entry, baseline, options = {}) {
   const { result, profile } = await validateData(root, name, entry, options);
@@ -47339,8 +47469,7 @@ async function checkDataset(root, runId, name, entry, baseline, options = {}) {
   }
   if (stored === void 0) return { result };
   try {
-    const reference = parseTableProfile(stored);
-    result.drift = { version: baseline.version, report: compareProfiles(reference, profile, driftSettings(entry, reference)) };
+    result.drift = { version: baseline.version, report: driftFromStored(entry, stored, profile) };
   } catch (error62) {
     return { result, warning: `drift of "${name}" not computed against v${baseline.version}: ${error62.message}` };
   }
@@ -47351,7 +47480,7 @@ async function checkDataset(root, runId, name, entry, baseline, options = {}) {
 import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { readdir, realpath, stat as stat6 } from "node:fs/promises";
-import path20 from "node:path";
+import path21 from "node:path";
 async function hashFile2(absPath) {
   const hash2 = createHash5("sha256");
   for await (const chunk of createReadStream3(absPath)) hash2.update(chunk);
@@ -47363,25 +47492,25 @@ async function tryHashPath(absPath) {
   if (!info.isDirectory()) return hashFile2(absPath);
   const hash2 = createHash5("sha256");
   for (const rel of await listFiles(absPath)) {
-    hash2.update(`${rel}\0${await hashFile2(path20.join(absPath, rel))}
+    hash2.update(`${rel}\0${await hashFile2(path21.join(absPath, rel))}
 `);
   }
   return `dir:${hash2.digest("hex")}`;
 }
 async function hashPaths(root, paths) {
-  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path20.join(root, p))]));
+  const entries = await Promise.all(paths.map(async (p) => [p, await tryHashPath(path21.join(root, p))]));
   return Object.fromEntries(entries);
 }
 async function listFiles(dir, prefix2 = "", seen = /* @__PURE__ */ new Set()) {
-  const here = await realpath(path20.join(dir, prefix2));
+  const here = await realpath(path21.join(dir, prefix2));
   if (seen.has(here)) return [];
   seen.add(here);
-  const entries = await readdir(path20.join(dir, prefix2), { withFileTypes: true });
+  const entries = await readdir(path21.join(dir, prefix2), { withFileTypes: true });
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const files = [];
   for (const entry of entries) {
     const rel = prefix2 ? `${prefix2}/${entry.name}` : entry.name;
-    const target = entry.isSymbolicLink() ? await stat6(path20.join(dir, rel)).catch(() => void 0) : entry;
+    const target = entry.isSymbolicLink() ? await stat6(path21.join(dir, rel)).catch(() => void 0) : entry;
     if (target?.isDirectory()) files.push(...await listFiles(dir, rel, seen));
     else if (target?.isFile()) files.push(rel);
   }
@@ -47396,7 +47525,7 @@ function hashText(...parts) {
 // src/pipeline/params.ts
 var import_yaml5 = __toESM(require_dist(), 1);
 import { readFile as readFile9 } from "node:fs/promises";
-import path21 from "node:path";
+import path22 from "node:path";
 var DEFAULT_PARAMS_FILE = "params.yaml";
 var ParamsError = class extends Error {
   name = "ParamsError";
@@ -47405,7 +47534,7 @@ async function loadParams(root, file2) {
   const rel = file2 ?? DEFAULT_PARAMS_FILE;
   let text;
   try {
-    text = await readFile9(path21.join(root, rel), "utf8");
+    text = await readFile9(path22.join(root, rel), "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT" && file2 === void 0) return {};
     throw new ParamsError(`cannot read params file "${rel}": ${error62.message}`, { cause: error62 });
@@ -47447,7 +47576,7 @@ function paramEnvName(key) {
 
 // src/pipeline/run-stage.ts
 import { mkdir as mkdir5 } from "node:fs/promises";
-import path22 from "node:path";
+import path23 from "node:path";
 async function runStage(ctx) {
   const { root, name, stage } = ctx;
   const base = { name, command: stage.run, hash: "", deps: {}, outs: {}, params: {} };
@@ -47467,7 +47596,7 @@ async function runStage(ctx) {
     const unchanged = products.every((p) => hashes[p] === ctx.previous.outs[p] && (hashes[p] !== void 0 || !stage.outs.includes(p)));
     if (unchanged) return { ...base, hash: hash2, deps, outs: definedOnly(hashes), params, status: "cached" };
   }
-  await Promise.all(products.map((o) => mkdir5(path22.dirname(path22.join(root, o)), { recursive: true })));
+  await Promise.all(products.map((o) => mkdir5(path23.dirname(path23.join(root, o)), { recursive: true })));
   ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
@@ -47721,7 +47850,7 @@ async function hashArtifacts(root, paths) {
   const hashes = await hashPaths(root, paths);
   const records = await Promise.all(
     paths.map(async (p) => {
-      const info = hashes[p] === void 0 ? void 0 : await stat7(path23.join(root, p));
+      const info = hashes[p] === void 0 ? void 0 : await stat7(path24.join(root, p));
       return info?.isFile() ? [{ path: p, sha256: hashes[p], size: info.size }] : [];
     })
   );
@@ -47745,7 +47874,7 @@ function createConsoleLogger(options) {
 }
 
 // src/cli/commands/run.ts
-import path24 from "node:path";
+import path25 from "node:path";
 async function runCommand2(settings) {
   const project = await loadProject(settings);
   for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}
@@ -47778,7 +47907,7 @@ async function runCommand2(settings) {
     process.stdout.write(`${problems ? `
 ${problems}` : ""}
 ${renderVerdictLine(record2, { format: "text" })}
-run ${record2.id} recorded in ${path24.relative(process.cwd(), file2)}
+run ${record2.id} recorded in ${path25.relative(process.cwd(), file2)}
 `);
     if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile));
     return record2.status === "succeeded" && record2.gates.passed ? 0 : 1;
@@ -47909,6 +48038,7 @@ var handlers = {
   rollback: rollbackCommand,
   profile: profileCommand,
   infer: inferCommand,
+  monitor: monitorCommand,
   help: async () => {
     process.stdout.write(HELP);
     return 0;

@@ -8,9 +8,11 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-export const COMMANDS = ['init', 'validate', 'run', 'report', 'promote', 'versions', 'rollback', 'profile', 'infer', 'help'] as const
+export const COMMANDS = ['init', 'validate', 'run', 'report', 'promote', 'versions', 'rollback', 'profile', 'infer', 'monitor', 'help'] as const
 /** Commands that take file arguments. */
 const FILE_COMMANDS: readonly string[] = ['profile', 'infer']
+/** Commands that take one file argument or none. */
+const OPTIONAL_FILE_COMMANDS: readonly string[] = ['monitor']
 const FORMATS = ['csv', 'tsv', 'jsonl', 'json', 'parquet'] as const
 export type CommandName = (typeof COMMANDS)[number]
 
@@ -38,6 +40,10 @@ export interface CliSettings {
   format: (typeof FORMATS)[number] | undefined
   /** Worker threads for large CSV scans; undefined picks one per core. */
   threads: number | undefined
+  /** monitor: the data entry to check (default every entry, or the one a file is given for). */
+  data: string | undefined
+  /** monitor: a labelled predictions file to gate. */
+  predictions: string | undefined
 }
 
 export function parseCliArgs(argv: string[]): CliSettings {
@@ -64,6 +70,8 @@ export function parseCliArgs(argv: string[]): CliSettings {
         baseline: { type: 'string' },
         format: { type: 'string' },
         threads: { type: 'string' },
+        data: { type: 'string' },
+        predictions: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -74,7 +82,9 @@ export function parseCliArgs(argv: string[]): CliSettings {
   const word = values.help ? 'help' : (positionals[0] ?? 'help')
   if (!(COMMANDS as readonly string[]).includes(word)) throw new UsageError(`unknown command "${word}"${didYouMean(word, COMMANDS)}`)
   const files = positionals.slice(1)
-  if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`)
+  if (OPTIONAL_FILE_COMMANDS.includes(word)) {
+    if (files.length > 1) throw new UsageError(`${word} takes at most one file, received ${files.length}`)
+  } else if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`)
   if (FILE_COMMANDS.includes(word) && files.length === 0) throw new UsageError(`${word} needs at least one file`)
   if (word === 'infer' && files.length > 1) throw new UsageError(`infer takes one file, received ${files.length}`)
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, received "${values.format}"`)
@@ -102,6 +112,8 @@ export function parseCliArgs(argv: string[]): CliSettings {
     baseline: values.baseline || undefined,
     format: values.format as CliSettings['format'],
     threads,
+    data: values.data || undefined,
+    predictions: values.predictions || undefined,
   }
 }
 
@@ -119,6 +131,8 @@ Commands:
   rollback    move the stage back to the previous (or --to) version
   profile     profile data files (parts of one table) into a JSON profile; --merge merges profiles
   infer       propose a columns: block for mlops.yml from a data file
+  monitor     check new data (and labelled predictions) against the production version;
+              exit 1 on drift or degraded metrics
 
 Options:
   -C, --cwd DIR        directory with mlops.yml (default: current directory)
@@ -137,7 +151,9 @@ Options:
       --merge          profile: the files are profile JSONs to merge
       --baseline FILE  profile: print drift against this profile; exit 1 when the data drifted
       --format FMT     profile/infer: csv, tsv, jsonl, json or parquet (default: by extension)
-      --threads N      profile/infer/run: worker threads for large CSV files (default: one per core)
+      --threads N      profile/infer/run/monitor: worker threads for large CSV files (default: one per core)
+      --data NAME      monitor: the data entry to check, e.g. to pass it a new FILE
+      --predictions F  monitor: labelled predictions to gate with evaluation: settings
 
 Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was refused,
 2 invalid spec or usage.

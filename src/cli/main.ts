@@ -1,5 +1,6 @@
 import { type CliSettings, HELP, parseCliArgs, UsageError } from './args.js'
 import { inferCommand } from './commands/infer.js'
+import { monitorCommand } from './commands/monitor.js'
 import { initCommand } from './commands/init.js'
 import { profileCommand } from './commands/profile.js'
 import { promoteCommand } from './commands/promote.js'
@@ -23,6 +24,7 @@ const handlers: Record<CliSettings['command'], (settings: CliSettings) => Promis
   rollback: rollbackCommand,
   profile: profileCommand,
   infer: inferCommand,
+  monitor: monitorCommand,
   help: async () => {
     process.stdout.write(HELP)
     return 0

@@ -1,6 +1,5 @@
-import { compareProfiles } from '../data/drift/compare-profiles.js'
-import { driftSettings } from '../data/drift/drift-settings.js'
-import { parseTableProfile, tableProfileToJSON } from '../data/profile/table-profile.js'
+import { driftFromStored } from '../data/drift/drift-settings.js'
+import { tableProfileToJSON } from '../data/profile/table-profile.js'
 import type { DataResult } from '../data/result.js'
 import { type ValidateOptions, validateData } from '../data/validate-data.js'
 import type { DataEntry } from '../spec/schema.js'
@@ -36,8 +35,7 @@ export async function checkDataset(
   }
   if (stored === undefined) return { result }
   try {
-    const reference = parseTableProfile(stored)
-    result.drift = { version: baseline.version, report: compareProfiles(reference, profile, driftSettings(entry, reference)) }
+    result.drift = { version: baseline.version, report: driftFromStored(entry, stored, profile) }
   } catch (error) {
     return { result, warning: `drift of "${name}" not computed against v${baseline.version}: ${(error as Error).message}` }
   }

@@ -1,6 +1,6 @@
 import type { DataEntry } from '../../spec/schema.js'
-import type { TableProfile } from '../profile/table-profile.js'
-import type { DriftSettings } from './compare-profiles.js'
+import { parseTableProfile, type TableProfile } from '../profile/table-profile.js'
+import { compareProfiles, type DriftReport, type DriftSettings } from './compare-profiles.js'
 
 /**
  * The comparison a `data:` entry asks for: its drift.columns (or every column
@@ -22,4 +22,10 @@ export function driftSettings(entry: DataEntry, baseline: TableProfile): DriftSe
     ...(entry.drift?.threshold === undefined ? {} : { threshold: entry.drift.threshold }),
     share: entry.drift?.share ?? 0.5,
   }
+}
+
+/** Drift of `current` from a stored baseline profile (JSON), as the entry asks for it; throws when the stored profile is unreadable. */
+export function driftFromStored(entry: DataEntry, stored: unknown, current: TableProfile): DriftReport {
+  const reference = parseTableProfile(stored)
+  return compareProfiles(reference, current, driftSettings(entry, reference))
 }

@@ -1,0 +1,112 @@
+import { type DriftReport } from '../data/drift/compare-profiles.js'
+import { driftFromStored } from '../data/drift/drift-settings.js'
+import type { ScanProgress } from '../data/scan/progress.js'
+import { validateData } from '../data/validate-data.js'
+import { evaluatePredictions } from '../metrics/evaluation/evaluate-predictions.js'
+import { evaluationMetrics } from '../metrics/evaluation/evaluation-metrics.js'
+import type { Evaluation } from '../metrics/evaluation/evaluation-result.js'
+import { metricGates, sliceGates } from '../metrics/evaluation/slice-gates.js'
+import { evaluateGates } from '../metrics/gates.js'
+import type { GateResult, Metrics } from '../metrics/result.js'
+import type { Manifest } from '../registry/manifest.js'
+import type { Spec } from '../spec/schema.js'
+
+// The monitoring check, knowing nothing of GitHub: new data against the profile stored with
+// the production version (drift from the two profiles alone), and labelled production
+// predictions against the version's gates and the metrics its release recorded. A scheduled
+// workflow and `mlops monitor` both run it.
+
+export interface MonitorOptions {
+  root: string
+  spec: Spec
+  /** The version in production and a reader of the profiles stored with it. */
+  production: Manifest
+  readProfile: (data: string) => Promise<unknown>
+  /** Data files to check instead of the spec's paths, by data name; only these are checked when given. */
+  paths?: Record<string, string>
+  /** A labelled predictions file (relative to root) to evaluate with the spec's evaluation settings. */
+  predictions?: string
+  threads?: number
+  onProgress?: (data: string) => (progress: ScanProgress) => void
+}
+
+export interface DatasetCheck {
+  name: string
+  path: string
+  rows: number
+  drift?: DriftReport
+  /** Why there is no drift: the version stored no profile, or it could not be read. */
+  skipped?: string
+}
+
+export interface MonitorResult {
+  model: string
+  version: string
+  datasets: DatasetCheck[]
+  performance?: { file: string; evaluation?: Evaluation; metrics: Metrics; gates: GateResult[] }
+  /** Located problems reading the inputs: they make the check fail, like drift. */
+  problems: string[]
+  drifted: boolean
+  degraded: boolean
+}
+
+export async function runMonitor(options: MonitorOptions): Promise<MonitorResult> {
+  const { spec, production, root } = options
+  const names = options.paths ? Object.keys(options.paths) : Object.keys(spec.data)
+  const datasets: DatasetCheck[] = []
+  const problems: string[] = []
+  for (const name of names) {
+    const entry = { ...spec.data[name]!, ...(options.paths?.[name] ? { path: options.paths[name] } : {}) }
+    const { result, profile } = await validateData(root, name, entry, { threads: options.threads, onProgress: options.onProgress?.(name) })
+    const check: DatasetCheck = { name, path: entry.path, rows: result.rows }
+    datasets.push(check)
+    if (!profile) {
+      problems.push(`${entry.path}: cannot be profiled: ${result.checks.find((c) => !c.passed)?.message ?? 'unreadable'}`)
+      continue
+    }
+    let stored: unknown
+    try {
+      stored = await options.readProfile(name)
+    } catch (error) {
+      check.skipped = `cannot read the profile of v${production.version}: ${(error as Error).message}`
+      continue
+    }
+    if (stored === undefined) {
+      check.skipped = `v${production.version} has no stored profile of "${name}"`
+      continue
+    }
+    try {
+      check.drift = driftFromStored(entry, stored, profile)
+    } catch (error) {
+      check.skipped = `the profile of v${production.version} is unreadable: ${(error as Error).message}`
+    }
+  }
+  const performance = options.predictions === undefined ? undefined : await checkPerformance(options, options.predictions, problems)
+  return {
+    model: spec.model.name,
+    version: production.version,
+    datasets,
+    ...(performance ? { performance } : {}),
+    problems,
+    drifted: datasets.some((d) => d.drift?.drifted),
+    degraded: performance?.gates.some((g) => g.status === 'fail') ?? false,
+  }
+}
+
+/**
+ * Production predictions with labels, gated as a pull request is: floors (min/max) and the
+ * change from the metrics the version's release recorded (max_drop/max_rise), per slice too.
+ * Gates on metrics the evaluation does not compute (from a training stage's files) are left out.
+ */
+async function checkPerformance(options: MonitorOptions, file: string, problems: string[]): Promise<NonNullable<MonitorResult['performance']>> {
+  const { spec, production, root } = options
+  const settings = spec.evaluation!
+  const { evaluation, errors } = await evaluatePredictions(root, { ...settings, predictions: file })
+  problems.push(...errors)
+  const metrics = evaluation ? evaluationMetrics(evaluation, spec.metrics) : {}
+  const computed = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)))
+  const stage = spec.promote?.stage ?? 'production'
+  const verdict = evaluateGates(computed, metrics, { version: production.version, stage, metrics: production.metrics }, [file], stage)
+  const gates = [...verdict.results, ...sliceGates(spec, evaluation, production)]
+  return { file, ...(evaluation ? { evaluation } : {}), metrics, gates }
+}
