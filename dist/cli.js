@@ -47278,6 +47278,36 @@ function forwardLines(stream, onLine) {
   };
 }
 
+// src/serve/http-client.ts
+import http from "node:http";
+import https from "node:https";
+function createHttpClient() {
+  const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+  return {
+    request: (url2, options) => new Promise((resolve5, reject) => {
+      const https_ = url2.protocol === "https:";
+      const body = options.body === void 0 ? void 0 : Buffer.from(options.body);
+      const req = (https_ ? https : http).request(
+        url2,
+        { method: options.method, agent: https_ ? agents["https:"] : agents["http:"], headers: body ? { "content-type": "application/json", "content-length": body.length } : {} },
+        (res) => {
+          res.on("data", () => {
+          });
+          res.on("end", () => resolve5({ status: res.statusCode ?? 0 }));
+          res.on("error", reject);
+        }
+      );
+      req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+      req.on("error", reject);
+      req.end(body);
+    }),
+    close: () => {
+      agents["http:"].destroy();
+      agents["https:"].destroy();
+    }
+  };
+}
+
 // src/serve/latency.ts
 function percentile(sorted2, q) {
   if (sorted2.length === 0) return Number.NaN;
@@ -47350,6 +47380,7 @@ async function runStagingCheck(options) {
   options.signal?.addEventListener("abort", abort, { once: true });
   const startupMs = serve["startup-seconds"] * 1e3;
   const total = serve.warmup + serve.count;
+  const client = createHttpClient();
   let exit;
   const exited = runCommand({
     command: serve.run,
@@ -47362,31 +47393,32 @@ async function runStagingCheck(options) {
     graceMs: 2e3
   }).then((result) => exit = result);
   try {
-    const waited = await waitUntilReady(ready, startupMs, () => exit);
+    const waited = await waitUntilReady(client, ready, startupMs, () => exit);
     if (waited !== void 0) return { ok: false, message: waited };
-    await sendAll(url2, bodies, serve.warmup, serve, () => exit);
+    await sendAll(client, url2, bodies, serve.warmup, serve, () => exit);
     const started = performance.now();
-    const { durations, failed, firstFailure } = await sendAll(url2, bodies, serve.count, serve, () => exit);
+    const { durations, failed, firstFailure } = await sendAll(client, url2, bodies, serve.count, serve, () => exit);
     const wallMs = performance.now() - started;
     if (durations.length === 0) return { ok: false, message: `all ${serve.count} requests to ${url2} failed: ${firstFailure}` };
     return { ok: true, metrics: summarizeLatency(durations, wallMs, failed), requests: serve.count, failed, ...firstFailure ? { firstFailure } : {} };
   } finally {
     stop.abort();
     await exited;
+    client.close();
     options.signal?.removeEventListener("abort", abort);
   }
 }
-async function waitUntilReady(url2, timeoutMs, exit) {
+async function waitUntilReady(client, url2, timeoutMs, exit) {
   const deadline = performance.now() + timeoutMs;
+  const target = new URL(url2);
   let last = "no answer";
   while (performance.now() < deadline) {
     const ended = exit();
     if (ended) return `the server stopped before it was ready (${describeExit(ended)})`;
     try {
-      const response = await fetch(url2, { signal: AbortSignal.timeout(Math.ceil(Math.max(1, Math.min(2e3, deadline - performance.now())))) });
-      await response.arrayBuffer();
-      if (response.ok) return void 0;
-      last = `HTTP ${response.status}`;
+      const { status } = await client.request(target, { method: "GET", timeoutMs: Math.ceil(Math.max(1, Math.min(2e3, deadline - performance.now()))) });
+      if (status >= 200 && status < 300) return void 0;
+      last = `HTTP ${status}`;
     } catch (error62) {
       last = describeFetchError(error62);
     }
@@ -47394,11 +47426,12 @@ async function waitUntilReady(url2, timeoutMs, exit) {
   }
   return `the server was not ready at ${url2} after ${timeoutMs / 1e3}s (last: ${last})`;
 }
-async function sendAll(url2, bodies, count, serve, exit) {
+async function sendAll(client, url2, bodies, count, serve, exit) {
   const durations = [];
   let failed = 0;
   let firstFailure;
   let next = 0;
+  const target = new URL(url2);
   const worker = async () => {
     while (next < count) {
       const body = bodies[next++ % bodies.length];
@@ -47409,12 +47442,11 @@ async function sendAll(url2, bodies, count, serve, exit) {
       }
       const started = performance.now();
       try {
-        const response = await fetch(url2, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(serve["request-timeout-ms"]) });
-        await response.arrayBuffer();
-        if (response.ok) durations.push(performance.now() - started);
+        const { status } = await client.request(target, { method: "POST", body, timeoutMs: serve["request-timeout-ms"] });
+        if (status >= 200 && status < 300) durations.push(performance.now() - started);
         else {
           failed++;
-          firstFailure ??= `POST ${url2}: HTTP ${response.status}`;
+          firstFailure ??= `POST ${url2}: HTTP ${status}`;
         }
       } catch (error62) {
         failed++;
@@ -47441,8 +47473,7 @@ function describeExit(result) {
 }
 function describeFetchError(error62) {
   const err2 = error62;
-  if (err2.name === "TimeoutError") return "timed out";
-  return err2.cause?.code ?? err2.message;
+  return err2.code === "ETIMEDOUT" ? "timed out" : err2.code ?? err2.message;
 }
 function freePort() {
   return new Promise((resolve5, reject) => {

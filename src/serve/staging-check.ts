@@ -2,6 +2,7 @@ import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { runCommand, type CommandResult } from '../pipeline/process-runner.js'
 import type { ServeSpec } from '../spec/schema.js'
+import { createHttpClient, type HttpClient } from './http-client.js'
 import { type LatencySummary, summarizeLatency } from './latency.js'
 import { readRequests, RequestsFileError } from './read-requests.js'
 
@@ -39,6 +40,7 @@ export async function runStagingCheck(options: StagingOptions): Promise<StagingR
   options.signal?.addEventListener('abort', abort, { once: true })
   const startupMs = serve['startup-seconds'] * 1000
   const total = serve.warmup + serve.count
+  const client = createHttpClient()
   let exit: CommandResult | undefined
   const exited = runCommand({
     command: serve.run,
@@ -51,33 +53,34 @@ export async function runStagingCheck(options: StagingOptions): Promise<StagingR
     graceMs: 2000,
   }).then((result) => (exit = result))
   try {
-    const waited = await waitUntilReady(ready, startupMs, () => exit)
+    const waited = await waitUntilReady(client, ready, startupMs, () => exit)
     if (waited !== undefined) return { ok: false, message: waited }
-    await sendAll(url, bodies, serve.warmup, serve, () => exit)
+    await sendAll(client, url, bodies, serve.warmup, serve, () => exit)
     const started = performance.now()
-    const { durations, failed, firstFailure } = await sendAll(url, bodies, serve.count, serve, () => exit)
+    const { durations, failed, firstFailure } = await sendAll(client, url, bodies, serve.count, serve, () => exit)
     const wallMs = performance.now() - started
     if (durations.length === 0) return { ok: false, message: `all ${serve.count} requests to ${url} failed: ${firstFailure}` }
     return { ok: true, metrics: summarizeLatency(durations, wallMs, failed), requests: serve.count, failed, ...(firstFailure ? { firstFailure } : {}) }
   } finally {
     stop.abort()
     await exited
+    client.close()
     options.signal?.removeEventListener('abort', abort)
   }
 }
 
 /** Undefined once `url` answers 2xx; otherwise why it never did. */
-async function waitUntilReady(url: string, timeoutMs: number, exit: () => CommandResult | undefined): Promise<string | undefined> {
+async function waitUntilReady(client: HttpClient, url: string, timeoutMs: number, exit: () => CommandResult | undefined): Promise<string | undefined> {
   const deadline = performance.now() + timeoutMs
+  const target = new URL(url)
   let last = 'no answer'
   while (performance.now() < deadline) {
     const ended = exit()
     if (ended) return `the server stopped before it was ready (${describeExit(ended)})`
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(Math.ceil(Math.max(1, Math.min(2000, deadline - performance.now())))) })
-      await response.arrayBuffer()
-      if (response.ok) return undefined
-      last = `HTTP ${response.status}`
+      const { status } = await client.request(target, { method: 'GET', timeoutMs: Math.ceil(Math.max(1, Math.min(2000, deadline - performance.now()))) })
+      if (status >= 200 && status < 300) return undefined
+      last = `HTTP ${status}`
     } catch (error) {
       last = describeFetchError(error)
     }
@@ -86,11 +89,12 @@ async function waitUntilReady(url: string, timeoutMs: number, exit: () => Comman
   return `the server was not ready at ${url} after ${timeoutMs / 1000}s (last: ${last})`
 }
 
-async function sendAll(url: string, bodies: string[], count: number, serve: ServeSpec, exit: () => CommandResult | undefined) {
+async function sendAll(client: HttpClient, url: string, bodies: string[], count: number, serve: ServeSpec, exit: () => CommandResult | undefined) {
   const durations: number[] = []
   let failed = 0
   let firstFailure: string | undefined
   let next = 0
+  const target = new URL(url)
   const worker = async () => {
     while (next < count) {
       const body = bodies[next++ % bodies.length]!
@@ -101,12 +105,11 @@ async function sendAll(url: string, bodies: string[], count: number, serve: Serv
       }
       const started = performance.now()
       try {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(serve['request-timeout-ms']) })
-        await response.arrayBuffer()
-        if (response.ok) durations.push(performance.now() - started)
+        const { status } = await client.request(target, { method: 'POST', body, timeoutMs: serve['request-timeout-ms'] })
+        if (status >= 200 && status < 300) durations.push(performance.now() - started)
         else {
           failed++
-          firstFailure ??= `POST ${url}: HTTP ${response.status}`
+          firstFailure ??= `POST ${url}: HTTP ${status}`
         }
       } catch (error) {
         failed++
@@ -134,9 +137,8 @@ function describeExit(result: CommandResult): string {
 }
 
 function describeFetchError(error: unknown): string {
-  const err = error as Error & { cause?: { code?: string } }
-  if (err.name === 'TimeoutError') return 'timed out'
-  return err.cause?.code ?? err.message
+  const err = error as NodeJS.ErrnoException
+  return err.code === 'ETIMEDOUT' ? 'timed out' : (err.code ?? err.message)
 }
 
 /** A port nothing listens on now; the server binds it a moment later. */
