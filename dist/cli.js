@@ -44691,14 +44691,16 @@ var METHOD_NAMES = {
 function renderDriftSection(data, gates) {
   const compared = data.filter((d) => d.drift);
   if (compared.length === 0) return "";
-  return ["### Drift", ...compared.map((d) => renderDataset(d, gates.find((g) => g.metric === `drift.${d.name}`)))].join("\n\n");
+  return ["### Drift", ...compared.map((d) => renderDatasetDrift(d.name, d.drift, gateNote(gates.find((g) => g.metric === `drift.${d.name}`))))].join("\n\n");
 }
-function renderDataset(d, gate) {
-  const { version: version2, report } = d.drift;
-  const name = escapeMarkdown(d.name, { maxLength: 60 });
+function gateNote(gate) {
+  return gate ? ` \xB7 gate ${gate.status === "fail" ? "\u274C fails" : gate.status === "pass" ? "\u2705 passes" : "\u23ED\uFE0F skipped"}` : " \xB7 not gated";
+}
+function renderDatasetDrift(dataName, drift, note = "") {
+  const { version: version2, report } = drift;
+  const name = escapeMarkdown(dataName, { maxLength: 60 });
   const verdict = report.drifted ? "\u274C **drifted**" : "\u2705 no dataset drift";
-  const gateNote = gate ? ` \xB7 gate ${gate.status === "fail" ? "\u274C fails" : gate.status === "pass" ? "\u2705 passes" : "\u23ED\uFE0F skipped"}` : " \xB7 not gated";
-  const summary = `**${name}** against v${escapeMarkdown(version2, { maxLength: 40 })}: ${verdict}, ${report.driftedColumns} of ${report.totalColumns} columns drifted (${formatPercent(report.share)}; the dataset drifts at ${formatPercent(report.driftShare)})${gateNote}`;
+  const summary = `**${name}** against v${escapeMarkdown(version2, { maxLength: 40 })}: ${verdict}, ${report.driftedColumns} of ${report.totalColumns} columns drifted (${formatPercent(report.share)}; the dataset drifts at ${formatPercent(report.driftShare)})${note}`;
   const rows = report.columns.map((c) => [
     c.skipped ? "\u23ED\uFE0F" : c.drifted ? "\u274C" : "\u2705",
     escapeMarkdown(c.column, { maxLength: 60 }),

@@ -19,15 +19,19 @@ const METHOD_NAMES: Record<string, string> = {
 export function renderDriftSection(data: readonly DataResult[], gates: readonly GateResult[]): string {
   const compared = data.filter((d) => d.drift)
   if (compared.length === 0) return ''
-  return ['### Drift', ...compared.map((d) => renderDataset(d, gates.find((g) => g.metric === `drift.${d.name}`)))].join('\n\n')
+  return ['### Drift', ...compared.map((d) => renderDatasetDrift(d.name, d.drift!, gateNote(gates.find((g) => g.metric === `drift.${d.name}`))))].join('\n\n')
 }
 
-function renderDataset(d: DataResult, gate: GateResult | undefined): string {
-  const { version, report } = d.drift!
-  const name = escapeMarkdown(d.name, { maxLength: 60 })
+function gateNote(gate: GateResult | undefined): string {
+  return gate ? ` · gate ${gate.status === 'fail' ? '❌ fails' : gate.status === 'pass' ? '✅ passes' : '⏭️ skipped'}` : ' · not gated'
+}
+
+/** One dataset's drift against a version: the verdict line, then its columns worst first; `note` ends the verdict line. */
+export function renderDatasetDrift(dataName: string, drift: NonNullable<DataResult['drift']>, note = ''): string {
+  const { version, report } = drift
+  const name = escapeMarkdown(dataName, { maxLength: 60 })
   const verdict = report.drifted ? '❌ **drifted**' : '✅ no dataset drift'
-  const gateNote = gate ? ` · gate ${gate.status === 'fail' ? '❌ fails' : gate.status === 'pass' ? '✅ passes' : '⏭️ skipped'}` : ' · not gated'
-  const summary = `**${name}** against v${escapeMarkdown(version, { maxLength: 40 })}: ${verdict}, ${report.driftedColumns} of ${report.totalColumns} columns drifted (${formatPercent(report.share)}; the dataset drifts at ${formatPercent(report.driftShare)})${gateNote}`
+  const summary = `**${name}** against v${escapeMarkdown(version, { maxLength: 40 })}: ${verdict}, ${report.driftedColumns} of ${report.totalColumns} columns drifted (${formatPercent(report.share)}; the dataset drifts at ${formatPercent(report.driftShare)})${note}`
   const rows = report.columns.map((c) => [
     c.skipped ? '⏭️' : c.drifted ? '❌' : '✅',
     escapeMarkdown(c.column, { maxLength: 60 }),

@@ -1,4 +1,4 @@
-import type { ArtifactRec, AssetRec, CheckRunRec, CommentRec, FakeState, PullRec, ReleaseRec, ReviewRec, TagObjectRec, UserRec, WorkflowRunRec } from './state.js'
+import type { ArtifactRec, AssetRec, CheckRunRec, CommentRec, FakeState, IssueRec, PullRec, ReleaseRec, ReviewRec, TagObjectRec, UserRec, WorkflowRunRec } from './state.js'
 
 // Turns state records into the JSON GitHub answers with. Fields listed here are modelled; any other
 // required field of the operation's response schema is filled with a placeholder by the server.
@@ -77,6 +77,29 @@ function hash(s: string): number {
   let h = 0
   for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) >>> 0
   return h
+}
+
+export function issueJson(c: FakeContext, x: IssueRec) {
+  return {
+    id: x.number + 500_000,
+    node_id: nodeId('I', x.number),
+    number: x.number,
+    url: `${repoApi(c)}/issues/${x.number}`,
+    html_url: `${repoWeb(c)}/issues/${x.number}`,
+    comments_url: `${repoApi(c)}/issues/${x.number}/comments`,
+    title: x.title,
+    body: x.body,
+    state: x.state,
+    state_reason: x.state_reason,
+    labels: x.labels.map((name, i) => ({ id: x.number * 100 + i, node_id: nodeId('LA', name), name, color: 'ededed', default: false, description: null, url: `${repoApi(c)}/labels/${encodeURIComponent(name)}` })),
+    user: userJson(c, x.user),
+    comments: (c.state.comments.get(x.number) ?? []).length,
+    locked: false,
+    created_at: x.created_at,
+    updated_at: x.updated_at,
+    closed_at: x.closed_at,
+    author_association: x.user.type === 'Bot' ? 'NONE' : 'MEMBER',
+  }
 }
 
 export function commentJson(c: FakeContext, x: CommentRec) {

@@ -430,7 +430,7 @@ describe('violations', () => {
     await statusOf(gh.request('POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name}', { owner, repo, release_id: 1, name: 'x', data: 'x' }))
     await statusOf(gh.request('POST /repos/{owner}/{repo}/releases', { owner, repo, tag_name: 'v9', draft: 'yes' } as never))
     await statusOf(gh.rest.repos.get({ owner: 'someone', repo: 'else' }))
-    await statusOf(gh.rest.issues.listForRepo({ owner, repo }))
+    await statusOf(gh.rest.issues.listMilestones({ owner, repo }))
     expect(fake.violations.map((v) => v.kind)).toEqual(['body', 'unknown-query-param', 'unknown-route', 'wrong-host', 'body', 'unknown-repository', 'unimplemented'])
     expect(fake.violations[0]).toMatchObject({ operationId: 'git/create-ref', message: '/sha: "sha" wasn\'t supplied' })
     expect(fake.violations[4]?.message).toContain('is not a boolean')

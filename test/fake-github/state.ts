@@ -154,6 +154,29 @@ export interface CheckRunRec {
   app: string
 }
 
+/** An issue that is not a pull request (monitoring issues). */
+export interface IssueRec {
+  number: number
+  title: string
+  body: string | null
+  state: 'open' | 'closed'
+  state_reason: 'completed' | 'not_planned' | 'reopened' | null
+  labels: string[]
+  user: UserRec
+  created_at: string
+  updated_at: string
+  closed_at: string | null
+}
+
+/** A workflow_dispatch event created through the API. */
+export interface WorkflowDispatchRec {
+  workflow_id: string
+  ref: string
+  inputs: Record<string, unknown>
+  sender: string
+  at: string
+}
+
 export interface DispatchRec {
   event_type: string
   client_payload: Record<string, unknown> | undefined
@@ -207,6 +230,9 @@ export class FakeState {
   readonly artifacts = new Map<number, ArtifactRec>()
   readonly checkRuns = new Map<number, CheckRunRec>()
   readonly dispatches: DispatchRec[] = []
+  /** Issues proper, by number (pull requests live in `pulls`). */
+  readonly issueRecs = new Map<number, IssueRec>()
+  readonly workflowDispatches: WorkflowDispatchRec[] = []
 
   private lastId = 1_000_000
   private lastIssue = 0

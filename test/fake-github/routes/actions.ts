@@ -1,7 +1,7 @@
-import { HttpError, notFound, paginate } from '../http.js'
+import { HttpError, iso, notFound, paginate, validationFailed } from '../http.js'
 import { artifactJson, workflowRunJson } from '../present.js'
 import type { ArtifactRec } from '../state.js'
-import { intParam, type Handlers, type RouteContext } from './types.js'
+import { bodyOf, intParam, type Handlers, type RouteContext } from './types.js'
 
 const CONCLUSIONS = new Set(['action_required', 'cancelled', 'failure', 'neutral', 'skipped', 'stale', 'success', 'timed_out'])
 
@@ -19,6 +19,13 @@ function listArtifacts(ctx: RouteContext, artifacts: ArtifactRec[]) {
 }
 
 export const actionHandlers: Handlers = {
+  'actions/create-workflow-dispatch': (ctx) => {
+    const input = bodyOf<{ ref: string; inputs: Record<string, unknown> }>(ctx)
+    if (typeof input.ref !== 'string' || input.ref === '') throw validationFailed({ resource: 'WorkflowDispatch', code: 'missing_field', field: 'ref' })
+    if (!/^[\w.-]+\.ya?ml$|^\d+$/.test(ctx.params.workflow_id ?? '')) throw notFound()
+    ctx.fake.state.workflowDispatches.push({ workflow_id: ctx.params.workflow_id!, ref: input.ref, inputs: input.inputs ?? {}, sender: ctx.caller.user.login, at: iso() })
+    return { status: 204 }
+  },
   'actions/list-workflow-runs-for-repo': (ctx) => {
     const q = ctx.query
     const status = q.get('status')
