@@ -4,7 +4,7 @@ import type { RunContext } from './context.js'
 
 // Action inputs, read once into a typed settings object; nothing else reads INPUT_*.
 
-export const ACTION_COMMANDS = ['auto', 'validate', 'run', 'report', 'promote', 'rollback', 'post-report'] as const
+export const ACTION_COMMANDS = ['auto', 'validate', 'run', 'report', 'promote', 'rollback', 'post-report', 'monitor'] as const
 export type ActionCommand = (typeof ACTION_COMMANDS)[number]
 
 export interface ActionSettings {
@@ -25,6 +25,12 @@ export interface ActionSettings {
   reportRunId: number | undefined
   /** Login the token comments as, for GitHub App tokens (which cannot ask who they are). */
   commentAuthor: string | undefined
+  /** monitor: a data entry and the file to check for it instead of its spec path (workspace-relative). */
+  monitorData: { name: string; path: string } | undefined
+  /** monitor: labelled production predictions to gate (workspace-relative). */
+  predictions: string | undefined
+  /** monitor: the workflow file to start with workflow_dispatch on drift or degradation; undefined for none. */
+  retrainWorkflow: string | undefined
 }
 
 export class InputError extends Error {
@@ -45,6 +51,11 @@ export function readActionSettings(context: RunContext): ActionSettings {
   if (token) core.setSecret(token)
   const reportRunId = input('report-run-id')
   if (reportRunId !== undefined && !/^\d+$/.test(reportRunId)) throw new InputError(`input "report-run-id" must be a workflow run id; received "${reportRunId}"`)
+  const dataPath = insideWorkspace(context.workspace, 'data-path')
+  const dataName = input('data-name')
+  if (dataPath !== undefined && dataName === undefined) throw new InputError('input "data-path" needs "data-name", the data entry it is a new file for')
+  const retrainWorkflow = input('retrain-workflow')
+  if (retrainWorkflow !== undefined && !/^[\w.-]+\.ya?ml$/.test(retrainWorkflow)) throw new InputError(`input "retrain-workflow" must be a workflow file name such as train.yml; received "${retrainWorkflow}"`)
   return {
     command: command as ActionCommand,
     specPath,
@@ -56,7 +67,20 @@ export function readActionSettings(context: RunContext): ActionSettings {
     stage: input('stage'),
     reportRunId: reportRunId === undefined ? undefined : Number(reportRunId),
     commentAuthor: input('comment-author'),
+    monitorData: dataPath !== undefined && dataName !== undefined ? { name: dataName, path: dataPath } : undefined,
+    predictions: insideWorkspace(context.workspace, 'predictions'),
+    retrainWorkflow,
   }
+}
+
+/** A path input as an absolute path, refused when it leaves the checked-out repository. */
+function insideWorkspace(workspace: string, name: string): string | undefined {
+  const value = input(name)
+  if (value === undefined) return undefined
+  const abs = path.resolve(workspace, value)
+  const rel = path.relative(workspace, abs)
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new InputError(`input "${name}" ("${value}") is outside the workspace "${workspace}"`)
+  return abs
 }
 
 /** An empty input means absent. */

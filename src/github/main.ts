@@ -16,6 +16,10 @@ import { renderReport, renderVerdictLine } from '../report/render-report.js'
 import { loadSpecFile } from '../spec/load-spec.js'
 import type { Spec } from '../spec/schema.js'
 import { annotateData, annotateDiagnostics } from './annotations.js'
+import { dispatchRetraining, reportMonitorIssue } from './monitor-issue.js'
+import { formatMonitor, monitorVerdict } from '../monitor/format-monitor.js'
+import { runMonitor } from '../monitor/run-monitor.js'
+import { resolveTokenIdentity } from './token-identity.js'
 import { createGateCheckRun } from './check-run.js'
 import { readRunContext, type RunContext } from './context.js'
 import { createGitHubRegistry } from './github-registry.js'
@@ -78,6 +82,8 @@ export async function runAction(): Promise<void> {
         return await rollback(step)
       case 'post-report':
         return await postReport(step)
+      case 'monitor':
+        return await monitor(step)
     }
   } catch (error) {
     core.setFailed(describeHttpError(error))
@@ -245,4 +251,43 @@ export function stageEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Data-derived text (column names, values) must not start a runner command such as `::stop-commands::`. */
 export function neutralizeCommands(text: string): string {
   return text.replace(/^(\s*)::/gm, '$1: :')
+}
+
+/**
+ * The scheduled check: the spec's data (or data-path) against the production version's stored
+ * profile, and labelled predictions against its gates; the findings go into one issue per
+ * model, and optionally start the training workflow. Needs issues: write (actions: write to
+ * dispatch); the verdict output is drift, degraded or pass.
+ */
+async function monitor(step: Step): Promise<void> {
+  const { github, registry } = requireRegistry(step)
+  const { project, settings, context } = step
+  const { spec, root } = project
+  const production = await findBaseline(step)
+  if (!production) throw new Error(`no version of ${spec.model.name} is in "${spec.promote?.stage ?? 'production'}" yet: there is nothing to monitor (is there a promote section?)`)
+  const rel = (abs: string) => path.relative(root, abs)
+  if (settings.monitorData && !Object.hasOwn(spec.data, settings.monitorData.name)) throw new Error(`input "data-name": "${settings.monitorData.name}" is not a data entry of ${project.specFile}`)
+  if (settings.predictions && !spec.evaluation) throw new Error(`input "predictions" needs an evaluation: section in ${project.specFile}`)
+  const result = await runMonitor({
+    root,
+    spec,
+    production,
+    readProfile: (data) => registry.readProfile(production, data),
+    ...(settings.monitorData ? { paths: { [settings.monitorData.name]: rel(settings.monitorData.path) } } : {}),
+    ...(settings.predictions ? { predictions: rel(settings.predictions) } : {}),
+    onProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => core.info(text.trimEnd()), tty: false }).update,
+  })
+  core.info(neutralizeCommands(formatMonitor(result)))
+  const identity = await resolveTokenIdentity(github, { override: settings.commentAuthor })
+  const issue = await reportMonitorIssue(github, { owner: context.owner, repo: context.repo, model: spec.model.name, author: identity.login }, result, { runUrl: context.runUrl })
+  if (issue.url) core.setOutput('issue-url', issue.url)
+  const found = result.drifted || result.degraded || result.problems.length > 0
+  core.setOutput('verdict', result.drifted ? 'drift' : result.degraded ? 'degraded' : found ? 'fail' : 'pass')
+  if (found && settings.retrainWorkflow) {
+    const reason = monitorVerdict(result)
+    await dispatchRetraining(github, { owner: context.owner, repo: context.repo, workflow: settings.retrainWorkflow, ref: spec.promote?.branch ?? 'main' }, spec.model.name, reason)
+    core.info(`started ${settings.retrainWorkflow} for ${spec.model.name}: ${reason}`)
+  }
+  // Drift is a finding, not a broken step: the issue carries it; unreadable input fails the step.
+  if (result.problems.length > 0) throw new Error(`monitoring could not read its input: ${result.problems[0]}`)
 }

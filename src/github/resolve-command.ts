@@ -6,7 +6,7 @@ import type { ActionCommand } from './inputs.js'
 // merges and manual runs.
 
 export type ResolvedCommand =
-  | { kind: 'validate' | 'run' | 'report' | 'rollback' | 'post-report' }
+  | { kind: 'validate' | 'run' | 'report' | 'rollback' | 'post-report' | 'monitor' }
   | { kind: 'pull-request' }
   | { kind: 'promote' }
   | { kind: 'skip'; reason: string }
