@@ -32,11 +32,12 @@ export function resolveCommand(command: ActionCommand, context: RunContext, spec
       return { kind: 'post-report' }
     case 'workflow_dispatch': {
       const requested = String(context.event.inputs?.command ?? 'run')
-      if (!['validate', 'run', 'report', 'promote', 'rollback'].includes(requested)) return { kind: 'skip', reason: `workflow_dispatch input "command" must be validate, run, report, promote or rollback; received "${requested}"` }
+      if (!['validate', 'run', 'report', 'promote', 'rollback', 'monitor'].includes(requested)) return { kind: 'skip', reason: `workflow_dispatch input "command" must be validate, run, report, promote, rollback or monitor; received "${requested}"` }
       return { kind: requested as 'run' }
     }
     case 'schedule':
-      return { kind: 'validate' }
+      // A scheduled run watches the production model; with nothing to promote there is none.
+      return { kind: spec.promote ? 'monitor' : 'validate' }
     default:
       return { kind: 'run' }
   }
