@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { monitorVerdict } from '../monitor/format-monitor.js'
 import type { MonitorResult } from '../monitor/run-monitor.js'
 import type { PlotSeries } from '../pipeline/run-record.js'
@@ -26,14 +27,15 @@ export interface MonitorIssueTarget {
 }
 
 /** One monitoring run as the trend remembers it. */
-export interface HistoryEntry {
-  at: string
-  version: string
+export const HistoryEntry = z.object({
+  at: z.string(),
+  version: z.string(),
   /** Largest share of drifted columns over the datasets; null when no drift was computed. */
-  driftShare: number | null
+  driftShare: z.number().nullable(),
   /** Values of the gated metrics this run computed. */
-  metrics: Record<string, number>
-}
+  metrics: z.record(z.string(), z.number()),
+})
+export type HistoryEntry = z.infer<typeof HistoryEntry>
 
 export interface MonitorIssueResult {
   action: 'created' | 'updated' | 'closed' | 'none'
@@ -95,16 +97,12 @@ export function readHistory(body: string): HistoryEntry[] {
   const end = body.indexOf(HISTORY_CLOSE, start + HISTORY_OPEN.length)
   if (end === -1) return []
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(body.slice(start + HISTORY_OPEN.length, end), 'base64url').toString('utf8'))
-    return Array.isArray(parsed) ? parsed.filter(isEntry) : []
+    // base64url has no `-->` in it, so the payload cannot close the HTML comment early.
+    const parsed = z.array(HistoryEntry).safeParse(JSON.parse(Buffer.from(body.slice(start + HISTORY_OPEN.length, end), 'base64url').toString('utf8')))
+    return parsed.success ? parsed.data : []
   } catch {
     return []
   }
-}
-
-function isEntry(x: unknown): x is HistoryEntry {
-  const e = x as HistoryEntry
-  return typeof e === 'object' && e !== null && typeof e.at === 'string' && typeof e.version === 'string' && (e.driftShare === null || typeof e.driftShare === 'number') && typeof e.metrics === 'object' && e.metrics !== null
 }
 
 function issueTitle(result: MonitorResult): string {
