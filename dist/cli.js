@@ -42037,6 +42037,386 @@ async function inferCommand(settings) {
 // src/cli/commands/monitor.ts
 import path12 from "node:path";
 
+// src/metrics/compare.ts
+function tolerance(a, b) {
+  return 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+function compareMetrics(current, baseline) {
+  const names = /* @__PURE__ */ new Set([...Object.keys(current), ...Object.keys(baseline ?? {})]);
+  return [...names].sort(compareNames).map((name) => compareOne(name, current, baseline));
+}
+function compareOne(name, current, baseline) {
+  const now = Object.hasOwn(current, name) ? current[name] : void 0;
+  const before = baseline !== void 0 && Object.hasOwn(baseline, name) ? baseline[name] : void 0;
+  if (now === void 0) {
+    return { name, baseline: before?.value, change: "removed", direction: before?.direction ?? "higher" };
+  }
+  if (baseline === void 0) return { name, value: now.value, change: "no-baseline", direction: now.direction };
+  if (before === void 0) return { name, value: now.value, change: "new", direction: now.direction };
+  const delta = now.value - before.value;
+  return {
+    name,
+    value: now.value,
+    baseline: before.value,
+    delta,
+    change: classifyDelta(delta, now.value, before.value, now.direction),
+    direction: now.direction
+  };
+}
+function classifyDelta(delta, value, baseline, direction) {
+  if (Math.abs(delta) <= tolerance(value, baseline)) return "same";
+  return delta > 0 === (direction === "higher") ? "better" : "worse";
+}
+function compareNames(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function formatNumber2(n) {
+  if (!Number.isFinite(n)) return String(n);
+  if (n === 0) return "0";
+  const abs = Math.abs(n);
+  const text = abs >= 1 ? n.toFixed(4) : abs >= 1e-4 ? n.toPrecision(4) : n.toPrecision(3);
+  if (text.includes("e")) return text.replace(/\.?0+e/, "e");
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+function formatDelta(delta) {
+  const text = formatNumber2(Math.abs(delta));
+  if (text === "0") return "0";
+  return `${delta < 0 ? "\u2212" : "+"}${text}`;
+}
+
+// src/metrics/direction.ts
+var LOWER_IS_BETTER = /* @__PURE__ */ new Set([
+  "loss",
+  "losses",
+  "logloss",
+  "nll",
+  "entropy",
+  "crossentropy",
+  "error",
+  "errors",
+  "err",
+  "eer",
+  "ece",
+  "mce",
+  "rmse",
+  "mse",
+  "mae",
+  "mape",
+  "smape",
+  "rmsle",
+  "msle",
+  "medae",
+  "mad",
+  "wer",
+  "cer",
+  "ter",
+  "fpr",
+  "fnr",
+  "far",
+  "frr",
+  "fdr",
+  "miss",
+  "brier",
+  "hamming",
+  "perplexity",
+  "ppl",
+  "kl",
+  "kld",
+  "divergence",
+  "fid",
+  "distance",
+  "latency",
+  "time",
+  "duration",
+  "runtime",
+  "elapsed",
+  "seconds",
+  "secs",
+  "sec",
+  "ms",
+  "size",
+  "bytes",
+  "kb",
+  "mb",
+  "gb",
+  "memory",
+  "mem",
+  "cost",
+  "regret",
+  "drift"
+]);
+var HIGHER_IS_BETTER = /* @__PURE__ */ new Set([
+  "accuracy",
+  "acc",
+  "f1",
+  "f2",
+  "fbeta",
+  "fscore",
+  "auc",
+  "auroc",
+  "auprc",
+  "roc",
+  "ap",
+  "precision",
+  "recall",
+  "r2",
+  "rsquared",
+  "map",
+  "mrr",
+  "ndcg",
+  "hits",
+  "hit",
+  "iou",
+  "miou",
+  "dice",
+  "bleu",
+  "rouge",
+  "meteor",
+  "chrf",
+  "bertscore",
+  "throughput",
+  "qps",
+  "fps",
+  "tpr",
+  "tnr",
+  "specificity",
+  "sensitivity",
+  "kappa",
+  "mcc",
+  "coverage",
+  "success"
+]);
+var PHRASES = [
+  [/(?:^|_)per_(?:s|sec|second|seconds|min|minute|hour)$/, "higher"],
+  [/(?:^|_)false_(?:positive|negative|alarm|acceptance|rejection)s?(?:_|$)/, "lower"],
+  [/(?:^|_)true_(?:positive|negative)s?(?:_|$)/, "higher"],
+  [/(?:^|_)log_loss(?:_|$)/, "lower"],
+  [/(?:^|_)cross_entropy(?:_|$)/, "lower"]
+];
+function splitWords(segment) {
+  return segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "");
+}
+function lookUpWord(word) {
+  for (const candidate of [word, word.replace(/\d+$/, "")]) {
+    if (LOWER_IS_BETTER.has(candidate)) return "lower";
+    if (HIGHER_IS_BETTER.has(candidate)) return "higher";
+  }
+  return void 0;
+}
+function inferDirection(name) {
+  const segments = name.split(".").reverse();
+  for (const segment of segments) {
+    const words = splitWords(segment);
+    const joined = words.join("_");
+    for (const [pattern, direction] of PHRASES) {
+      if (pattern.test(joined)) return direction;
+    }
+    for (const word of words.reverse()) {
+      const direction = lookUpWord(word);
+      if (direction !== void 0) return direction;
+    }
+  }
+  return "higher";
+}
+function directionOf(name, overrides = {}) {
+  const override = Object.hasOwn(overrides, name) ? overrides[name] : void 0;
+  return override?.direction ?? inferDirection(name);
+}
+
+// src/metrics/evaluation/fairness.ts
+var FAIRNESS_METRICS = ["demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio"];
+var isRatio = (metric) => metric.endsWith("_ratio");
+function isFairnessMetric(name) {
+  return FAIRNESS_METRICS.includes(name);
+}
+function fairnessMetrics(groups, agg) {
+  const rates = (name) => groups.map((g) => g[name]).filter((v) => typeof v === "number");
+  const selection = rates("selection_rate");
+  const tpr = rates("true_positive_rate");
+  const fpr = rates("false_positive_rate");
+  const combine = (a, b, worst) => {
+    if (a === null || b === null) return a ?? b;
+    return agg === "worst_case" ? worst(a, b) : (a + b) / 2;
+  };
+  return {
+    demographic_parity_difference: difference(selection),
+    demographic_parity_ratio: ratio(selection),
+    equalized_odds_difference: combine(difference(tpr), difference(fpr), Math.max),
+    equalized_odds_ratio: combine(ratio(tpr), ratio(fpr), Math.min)
+  };
+}
+function difference(values) {
+  return values.length === 0 ? null : Math.max(...values) - Math.min(...values);
+}
+function ratio(values) {
+  if (values.length === 0) return null;
+  const max = Math.max(...values);
+  return max === 0 ? null : Math.min(...values) / max;
+}
+
+// src/report/escape.ts
+var ZWJ = "\u200D";
+var INVISIBLE_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+var LINE_BREAKS = /\r\n?|[\n\u2028\u2029]/g;
+var CONTROLS = /[\u0000-\u001F\u007F]/g;
+function toOneLine(text, maxLength) {
+  const line = String(text).replace(LINE_BREAKS, " ").replace(CONTROLS, " ").replace(INVISIBLE_CONTROLS, "");
+  return maxLength !== void 0 ? shorten(line, maxLength) : line;
+}
+function escapeMarkdown(text, options = {}) {
+  const escaped = toOneLine(text, options.maxLength).trim().replace(/[\\`*_~[\]|$#]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return defuseReferences(escapeBlockStart(escaped));
+}
+function escapeCode(text, options = {}) {
+  let body = toOneLine(text, options.maxLength);
+  if (options.table ?? true) body = body.replace(/\|/g, "\\|");
+  if (body === "") return "` `";
+  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") || /^ .* $/.test(body) ? " " : "";
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+function escapeHtml(text, options = {}) {
+  const escaped = toOneLine(text, options.maxLength).trim().replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return defuseReferences(escaped);
+}
+function shorten(text, maxLength) {
+  if (text.length <= maxLength) return text;
+  if (maxLength <= 1) return "\u2026".slice(0, Math.max(0, maxLength));
+  let end = maxLength - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 55296 && code <= 56319) end -= 1;
+  return `${text.slice(0, end)}\u2026`;
+}
+function escapeBlockStart(text) {
+  return text.replace(/^([-+])(?=\s|$|-)/, "\\$1").replace(/^=/, "\\=").replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
+}
+function defuseReferences(text) {
+  return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/(?<!&)#(?=\d)/g, `#${ZWJ}`);
+}
+
+// src/report/markdown.ts
+var TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._";
+function renderTable(header, rows, right = []) {
+  const rule = header.map((_, i) => right.includes(i) ? "---:" : "---");
+  return [header, rule, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+function fold(summary, body) {
+  return `<details><summary>${summary}</summary>
+
+${body}
+
+</details>`;
+}
+function formatOptional(value) {
+  return value === void 0 ? "\u2014" : formatNumber2(value);
+}
+function formatPercent(fraction) {
+  const percent3 = fraction * 100;
+  return percent3 > 0 && percent3 < 0.1 ? "&lt;0.1%" : `${Number(percent3.toFixed(1))}%`;
+}
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  if (ms < 6e4) return `${Number((ms / 1e3).toFixed(1))}s`;
+  const seconds = Math.round(ms / 1e3);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h ${String(Math.floor(seconds % 3600 / 60)).padStart(2, "0")}m`;
+}
+function plural2(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+function cutToLength(markdown, maxLength) {
+  const note = `
+
+${TRUNCATION_NOTE}
+`;
+  let kept = "";
+  for (const line of markdown.split("\n")) {
+    if (kept.length + line.length + 1 + note.length > maxLength) break;
+    kept += `${line}
+`;
+  }
+  return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength));
+}
+
+// src/report/render-slices.ts
+var MAX_COLUMNS = 5;
+var MAX_CLASSES_SHOWN = 12;
+function renderSlicesSection({ evaluation, baseline, gates, maxGroups, confusion }) {
+  if (!evaluation || evaluation.slices.length === 0 && !evaluation.confusion) return "";
+  const out = ["### Evaluation"];
+  const positive = evaluation.positive === void 0 ? "" : ` \xB7 positive class ${escapeMarkdown(evaluation.positive, { maxLength: 60 })}`;
+  out.push(`<sub>${escapeMarkdown(evaluation.file, { maxLength: 120 })} \xB7 ${plural2(evaluation.rows, "row")}${positive} \xB7 groups under ${evaluation.minGroup} rows are shown, not gated</sub>`);
+  const columns = metricColumns(evaluation, gates);
+  const before = baseline?.evaluation;
+  for (const slice2 of evaluation.slices) {
+    out.push(renderSlice(slice2, evaluation, columns, gates.filter((g) => g.slice === slice2.name), before?.slices.find((s) => s.name === slice2.name), baseline?.version, maxGroups));
+  }
+  if (confusion && evaluation.confusion && evaluation.classes && evaluation.classes.length <= MAX_CLASSES_SHOWN) {
+    out.push(fold("Confusion matrix (rows: label, columns: prediction)", renderConfusion(evaluation.classes, evaluation.confusion)));
+  }
+  return out.join("\n\n");
+}
+function metricColumns(evaluation, gates) {
+  const gated = gates.filter((g) => g.slice !== void 0 && (g.rule === "per_slice_min" || g.rule === "per_slice_max" || g.rule === "max_gap")).map((g) => g.metric);
+  const usual = evaluation.task === "regression" ? ["rmse", "mae", "r2"] : ["accuracy", "f1_macro", ...evaluation.positive === void 0 ? [] : ["selection_rate", "true_positive_rate", "false_positive_rate"]];
+  return [.../* @__PURE__ */ new Set([...gated, ...usual])].slice(0, MAX_COLUMNS);
+}
+function renderSlice(slice2, evaluation, columns, gates, before, version2, maxGroups) {
+  const primary = columns[0];
+  const lowerIsBetter = inferDirection(primary) === "lower";
+  const value = (g) => g.metrics[primary];
+  const ranked = [...slice2.groups].sort((a, b) => {
+    const small = Number(a.rows < evaluation.minGroup) - Number(b.rows < evaluation.minGroup);
+    if (small !== 0) return small;
+    const x = value(a);
+    const y = value(b);
+    if (x == null || y == null) return Number(x == null) - Number(y == null);
+    return lowerIsBetter ? y - x : x - y;
+  });
+  const previous = new Map((before?.groups ?? []).map((g) => [groupKey(g.values), g]));
+  const header = ["Group", "Rows", ...columns.map((c) => escapeMarkdown(c, { maxLength: 40 }))];
+  if (before) header.push(`\u0394 ${escapeMarkdown(primary, { maxLength: 40 })} vs v${escapeMarkdown(version2 ?? "", { maxLength: 40 })}`);
+  const rows = ranked.map((g) => {
+    const small = g.rows < evaluation.minGroup ? " _(not gated)_" : "";
+    const cells = [escapeMarkdown(groupLabel(g.values), { maxLength: 80 }) || "(empty)", `${g.rows}${small}`, ...columns.map((c) => formatOptional(g.metrics[c] ?? void 0))];
+    if (before) cells.push(describeChange(value(g), previous.get(groupKey(g.values))?.metrics[primary], lowerIsBetter));
+    return cells;
+  });
+  const present = new Set(slice2.groups.map((g) => groupKey(g.values)));
+  const gone = (before?.groups ?? []).filter((g) => !present.has(groupKey(g.values)));
+  for (const g of gone) rows.push([escapeMarkdown(groupLabel(g.values), { maxLength: 80 }), `\u26A0\uFE0F missing now (${g.rows} in v${escapeMarkdown(version2 ?? "", { maxLength: 40 })})`, ...columns.map(() => "\u2014"), ...before ? ["\u2014"] : []]);
+  const right = [1, ...columns.map((_, i) => i + 2)];
+  const table = renderTable(header, rows.slice(0, maxGroups), right);
+  const rest = rows.length > maxGroups ? `
+
+${fold(`${rows.length - maxGroups} more groups`, renderTable(header, rows.slice(maxGroups), right))}` : "";
+  const fairness = FAIRNESS_METRICS.flatMap((m) => typeof slice2.fairness[m] === "number" ? [`${m.replaceAll("_", " ")} ${formatNumber2(slice2.fairness[m])}`] : []);
+  const lines = [`**${escapeMarkdown(slice2.name, { maxLength: 80 })}** (${plural2(slice2.groups.length, "group")})${fairness.length > 0 ? ` \xB7 ${fairness.join(" \xB7 ")}` : ""}`, `${table}${rest}`];
+  if (gates.length > 0) lines.push(gates.map((g) => renderGateLine(g)).join("\n"));
+  return lines.join("\n\n");
+}
+function describeChange(now, then, lowerIsBetter) {
+  if (now == null || then == null) return "\u2014";
+  const delta = now - then;
+  if (formatDelta(delta) === "0") return "0";
+  const worse = lowerIsBetter ? delta > 0 : delta < 0;
+  return `${formatDelta(delta)} ${delta > 0 ? "\u25B2" : "\u25BC"}${worse ? " **worse**" : ""}`;
+}
+function renderGateLine(r, options = {}) {
+  const icon = r.status === "pass" ? "\u2705" : r.status === "fail" ? "\u274C" : "\u23ED\uFE0F";
+  const label = r.rule === "group_present" ? "groups of the baseline" : `${escapeMarkdown(r.metric, { maxLength: 60 })} ${gateRuleLabel(r)}`;
+  const slice2 = options.withSlice && r.slice ? ` in ${escapeMarkdown(r.slice, { maxLength: 60 })}` : "";
+  return `- ${icon} ${label}${slice2}: ${escapeMarkdown(r.message, { maxLength: 300 })}`;
+}
+function gateRuleLabel(r) {
+  return `${r.rule.replaceAll("_", " ")} ${formatNumber2(r.threshold)}`;
+}
+function renderConfusion(classes, matrix) {
+  const names = classes.map((c) => escapeMarkdown(c, { maxLength: 40 }) || "(empty)");
+  return renderTable(["", ...names], matrix.map((row, t) => [`**${names[t]}**`, ...row.map(String)]), names.map((_, i) => i + 1));
+}
+
 // src/monitor/format-monitor.ts
 function formatMonitor(result) {
   const lines = [`${monitorVerdict(result)} (${result.model} v${result.version} in production)`];
@@ -42048,7 +42428,7 @@ function formatMonitor(result) {
   if (performance2) {
     lines.push("", `performance on ${performance2.file}${performance2.evaluation ? ` (${performance2.evaluation.rows.toLocaleString("en-US")} rows)` : ""}:`);
     if (performance2.gates.length === 0) lines.push("  no gate applies to the metrics the evaluation computes");
-    for (const g of performance2.gates) lines.push(`  ${g.status === "pass" ? "\u2713" : g.status === "fail" ? "\u2717" : "-"} ${g.metric} ${g.rule.replaceAll("_", " ")} ${g.threshold}${g.slice ? ` in ${g.slice}` : ""}: ${g.message}`);
+    for (const g of performance2.gates) lines.push(`  ${g.status === "pass" ? "\u2713" : g.status === "fail" ? "\u2717" : "-"} ${g.metric} ${gateRuleLabel(g)}${g.slice ? ` in ${g.slice}` : ""}: ${g.message}`);
   }
   if (result.problems.length > 0) lines.push("", ...result.problems.map((p) => `\u26A0 ${p}`));
   return lines.join("\n");
@@ -42195,37 +42575,6 @@ function defaultPositive(classes) {
   return void 0;
 }
 
-// src/metrics/evaluation/fairness.ts
-var FAIRNESS_METRICS = ["demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio"];
-var isRatio = (metric) => metric.endsWith("_ratio");
-function isFairnessMetric(name) {
-  return FAIRNESS_METRICS.includes(name);
-}
-function fairnessMetrics(groups, agg) {
-  const rates = (name) => groups.map((g) => g[name]).filter((v) => typeof v === "number");
-  const selection = rates("selection_rate");
-  const tpr = rates("true_positive_rate");
-  const fpr = rates("false_positive_rate");
-  const combine = (a, b, worst) => {
-    if (a === null || b === null) return a ?? b;
-    return agg === "worst_case" ? worst(a, b) : (a + b) / 2;
-  };
-  return {
-    demographic_parity_difference: difference(selection),
-    demographic_parity_ratio: ratio(selection),
-    equalized_odds_difference: combine(difference(tpr), difference(fpr), Math.max),
-    equalized_odds_ratio: combine(ratio(tpr), ratio(fpr), Math.min)
-  };
-}
-function difference(values) {
-  return values.length === 0 ? null : Math.max(...values) - Math.min(...values);
-}
-function ratio(values) {
-  if (values.length === 0) return null;
-  const max = Math.max(...values);
-  return max === 0 ? null : Math.min(...values) / max;
-}
-
 // src/metrics/evaluation/regression.ts
 var RegressionTally = class {
   rows = 0;
@@ -42253,53 +42602,6 @@ var RegressionTally = class {
     return { rmse: Math.sqrt(this.#squaredError / n), mae: this.#absError / n, r2, max_error: this.#maxError };
   }
 };
-
-// src/metrics/compare.ts
-function tolerance(a, b) {
-  return 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-function compareMetrics(current, baseline) {
-  const names = /* @__PURE__ */ new Set([...Object.keys(current), ...Object.keys(baseline ?? {})]);
-  return [...names].sort(compareNames).map((name) => compareOne(name, current, baseline));
-}
-function compareOne(name, current, baseline) {
-  const now = Object.hasOwn(current, name) ? current[name] : void 0;
-  const before = baseline !== void 0 && Object.hasOwn(baseline, name) ? baseline[name] : void 0;
-  if (now === void 0) {
-    return { name, baseline: before?.value, change: "removed", direction: before?.direction ?? "higher" };
-  }
-  if (baseline === void 0) return { name, value: now.value, change: "no-baseline", direction: now.direction };
-  if (before === void 0) return { name, value: now.value, change: "new", direction: now.direction };
-  const delta = now.value - before.value;
-  return {
-    name,
-    value: now.value,
-    baseline: before.value,
-    delta,
-    change: classifyDelta(delta, now.value, before.value, now.direction),
-    direction: now.direction
-  };
-}
-function classifyDelta(delta, value, baseline, direction) {
-  if (Math.abs(delta) <= tolerance(value, baseline)) return "same";
-  return delta > 0 === (direction === "higher") ? "better" : "worse";
-}
-function compareNames(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function formatNumber2(n) {
-  if (!Number.isFinite(n)) return String(n);
-  if (n === 0) return "0";
-  const abs = Math.abs(n);
-  const text = abs >= 1 ? n.toFixed(4) : abs >= 1e-4 ? n.toPrecision(4) : n.toPrecision(3);
-  if (text.includes("e")) return text.replace(/\.?0+e/, "e");
-  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
-}
-function formatDelta(delta) {
-  const text = formatNumber2(Math.abs(delta));
-  if (text === "0") return "0";
-  return `${delta < 0 ? "\u2212" : "+"}${text}`;
-}
 
 // src/metrics/evaluation/slice-gates.ts
 function metricGates(spec) {
@@ -42590,150 +42892,11 @@ function toNumber(cell) {
   return typeof cell === "string" && NUMERIC.test(cell) ? Number(cell) : Number.NaN;
 }
 
-// src/metrics/direction.ts
-var LOWER_IS_BETTER = /* @__PURE__ */ new Set([
-  "loss",
-  "losses",
-  "logloss",
-  "nll",
-  "entropy",
-  "crossentropy",
-  "error",
-  "errors",
-  "err",
-  "eer",
-  "ece",
-  "mce",
-  "rmse",
-  "mse",
-  "mae",
-  "mape",
-  "smape",
-  "rmsle",
-  "msle",
-  "medae",
-  "mad",
-  "wer",
-  "cer",
-  "ter",
-  "fpr",
-  "fnr",
-  "far",
-  "frr",
-  "fdr",
-  "miss",
-  "brier",
-  "hamming",
-  "perplexity",
-  "ppl",
-  "kl",
-  "kld",
-  "divergence",
-  "fid",
-  "distance",
-  "latency",
-  "time",
-  "duration",
-  "runtime",
-  "elapsed",
-  "seconds",
-  "secs",
-  "sec",
-  "ms",
-  "size",
-  "bytes",
-  "kb",
-  "mb",
-  "gb",
-  "memory",
-  "mem",
-  "cost",
-  "regret",
-  "drift"
-]);
-var HIGHER_IS_BETTER = /* @__PURE__ */ new Set([
-  "accuracy",
-  "acc",
-  "f1",
-  "f2",
-  "fbeta",
-  "fscore",
-  "auc",
-  "auroc",
-  "auprc",
-  "roc",
-  "ap",
-  "precision",
-  "recall",
-  "r2",
-  "rsquared",
-  "map",
-  "mrr",
-  "ndcg",
-  "hits",
-  "hit",
-  "iou",
-  "miou",
-  "dice",
-  "bleu",
-  "rouge",
-  "meteor",
-  "chrf",
-  "bertscore",
-  "throughput",
-  "qps",
-  "fps",
-  "tpr",
-  "tnr",
-  "specificity",
-  "sensitivity",
-  "kappa",
-  "mcc",
-  "coverage",
-  "success"
-]);
-var PHRASES = [
-  [/(?:^|_)per_(?:s|sec|second|seconds|min|minute|hour)$/, "higher"],
-  [/(?:^|_)false_(?:positive|negative|alarm|acceptance|rejection)s?(?:_|$)/, "lower"],
-  [/(?:^|_)true_(?:positive|negative)s?(?:_|$)/, "higher"],
-  [/(?:^|_)log_loss(?:_|$)/, "lower"],
-  [/(?:^|_)cross_entropy(?:_|$)/, "lower"]
-];
-function splitWords(segment) {
-  return segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "");
-}
-function lookUpWord(word) {
-  for (const candidate of [word, word.replace(/\d+$/, "")]) {
-    if (LOWER_IS_BETTER.has(candidate)) return "lower";
-    if (HIGHER_IS_BETTER.has(candidate)) return "higher";
-  }
-  return void 0;
-}
-function inferDirection(name) {
-  const segments = name.split(".").reverse();
-  for (const segment of segments) {
-    const words = splitWords(segment);
-    const joined = words.join("_");
-    for (const [pattern, direction] of PHRASES) {
-      if (pattern.test(joined)) return direction;
-    }
-    for (const word of words.reverse()) {
-      const direction = lookUpWord(word);
-      if (direction !== void 0) return direction;
-    }
-  }
-  return "higher";
-}
-function directionOf(name, overrides = {}) {
-  const override = Object.hasOwn(overrides, name) ? overrides[name] : void 0;
-  return override?.direction ?? inferDirection(name);
-}
-
-// src/metrics/evaluation/evaluation-metrics.ts
-function evaluationMetrics(evaluation, overrides = {}) {
+// src/metrics/computed-metrics.ts
+function computedMetrics(values, file2, overrides = {}) {
   const metrics = {};
-  for (const [name, value] of Object.entries(evaluation.overall)) {
-    if (value !== null) metrics[name] = { value, file: evaluation.file, direction: directionOf(name, overrides) };
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== null) metrics[name] = { value, file: file2, direction: directionOf(name, overrides) };
   }
   return metrics;
 }
@@ -42866,7 +43029,7 @@ async function checkPerformance(options, file2, problems) {
   const settings = spec.evaluation;
   const { evaluation, errors } = await evaluatePredictions(root, { ...settings, predictions: file2 });
   problems.push(...errors);
-  const metrics = evaluation ? evaluationMetrics(evaluation, spec.metrics) : {};
+  const metrics = evaluation ? computedMetrics(evaluation.overall, evaluation.file, spec.metrics) : {};
   const computed = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)));
   const stage = spec.promote?.stage ?? "production";
   const verdict = evaluateGates(computed, metrics, { version: production.version, stage, metrics: production.metrics }, [file2], stage);
@@ -43204,8 +43367,8 @@ function describeIssue(issue2, schema, input2) {
     case "too_big": {
       const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
       const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
-      const what = issue2.origin === "array" ? plural2(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural2(Number(limit), "character", "characters") : "";
-      const got = Array.isArray(received) ? `${received.length} ${plural2(received.length, "entry", "entries")}` : describeValue(received);
+      const what = issue2.origin === "array" ? plural3(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural3(Number(limit), "character", "characters") : "";
+      const got = Array.isArray(received) ? `${received.length} ${plural3(received.length, "entry", "entries")}` : describeValue(received);
       return [{ path: path26, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
     }
     case "invalid_key": {
@@ -43231,7 +43394,7 @@ function valueAt(input2, path26) {
   }
   return value;
 }
-function plural2(count, one, many) {
+function plural3(count, one, many) {
   return count === 1 ? one : many;
 }
 function describeValue(value) {
@@ -44594,91 +44757,6 @@ async function promoteCommand(settings) {
 import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
 import path19 from "node:path";
 
-// src/report/escape.ts
-var ZWJ = "\u200D";
-var INVISIBLE_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
-var LINE_BREAKS = /\r\n?|[\n\u2028\u2029]/g;
-var CONTROLS = /[\u0000-\u001F\u007F]/g;
-function toOneLine(text, maxLength) {
-  const line = String(text).replace(LINE_BREAKS, " ").replace(CONTROLS, " ").replace(INVISIBLE_CONTROLS, "");
-  return maxLength !== void 0 ? shorten(line, maxLength) : line;
-}
-function escapeMarkdown(text, options = {}) {
-  const escaped = toOneLine(text, options.maxLength).trim().replace(/[\\`*_~[\]|$#]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  return defuseReferences(escapeBlockStart(escaped));
-}
-function escapeCode(text, options = {}) {
-  let body = toOneLine(text, options.maxLength);
-  if (options.table ?? true) body = body.replace(/\|/g, "\\|");
-  if (body === "") return "` `";
-  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longestRun + 1);
-  const pad = body.startsWith("`") || body.endsWith("`") || /^ .* $/.test(body) ? " " : "";
-  return `${fence}${pad}${body}${pad}${fence}`;
-}
-function escapeHtml(text, options = {}) {
-  const escaped = toOneLine(text, options.maxLength).trim().replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-  return defuseReferences(escaped);
-}
-function shorten(text, maxLength) {
-  if (text.length <= maxLength) return text;
-  if (maxLength <= 1) return "\u2026".slice(0, Math.max(0, maxLength));
-  let end = maxLength - 1;
-  const code = text.charCodeAt(end - 1);
-  if (code >= 55296 && code <= 56319) end -= 1;
-  return `${text.slice(0, end)}\u2026`;
-}
-function escapeBlockStart(text) {
-  return text.replace(/^([-+])(?=\s|$|-)/, "\\$1").replace(/^=/, "\\=").replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
-}
-function defuseReferences(text) {
-  return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/(?<!&)#(?=\d)/g, `#${ZWJ}`);
-}
-
-// src/report/markdown.ts
-var TRUNCATION_NOTE = "_Report truncated to fit GitHub's limit; the full report is in the job summary/artifact._";
-function renderTable(header, rows, right = []) {
-  const rule = header.map((_, i) => right.includes(i) ? "---:" : "---");
-  return [header, rule, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
-}
-function fold(summary, body) {
-  return `<details><summary>${summary}</summary>
-
-${body}
-
-</details>`;
-}
-function formatOptional(value) {
-  return value === void 0 ? "\u2014" : formatNumber2(value);
-}
-function formatPercent(fraction) {
-  const percent3 = fraction * 100;
-  return percent3 > 0 && percent3 < 0.1 ? "&lt;0.1%" : `${Number(percent3.toFixed(1))}%`;
-}
-function formatDuration(ms) {
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  if (ms < 6e4) return `${Number((ms / 1e3).toFixed(1))}s`;
-  const seconds = Math.round(ms / 1e3);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
-  return `${Math.floor(seconds / 3600)}h ${String(Math.floor(seconds % 3600 / 60)).padStart(2, "0")}m`;
-}
-function plural3(n, noun) {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-function cutToLength(markdown, maxLength) {
-  const note = `
-
-${TRUNCATION_NOTE}
-`;
-  let kept = "";
-  for (const line of markdown.split("\n")) {
-    if (kept.length + line.length + 1 + note.length > maxLength) break;
-    kept += `${line}
-`;
-  }
-  return `${kept.trimEnd()}${note}`.slice(0, Math.max(0, maxLength));
-}
-
 // src/report/render-drift.ts
 var SHOWN_COLUMNS = 15;
 var METHOD_NAMES = {
@@ -44729,83 +44807,6 @@ function formatScore(x) {
   if (x === 0) return "0";
   if (Math.abs(x) < 1e-3) return x.toExponential(1);
   return String(Number(x.toPrecision(3)));
-}
-
-// src/report/render-slices.ts
-var MAX_COLUMNS = 5;
-var MAX_CLASSES_SHOWN = 12;
-function renderSlicesSection({ evaluation, baseline, gates, maxGroups, confusion }) {
-  if (!evaluation || evaluation.slices.length === 0 && !evaluation.confusion) return "";
-  const out = ["### Evaluation"];
-  const positive = evaluation.positive === void 0 ? "" : ` \xB7 positive class ${escapeMarkdown(evaluation.positive, { maxLength: 60 })}`;
-  out.push(`<sub>${escapeMarkdown(evaluation.file, { maxLength: 120 })} \xB7 ${plural3(evaluation.rows, "row")}${positive} \xB7 groups under ${evaluation.minGroup} rows are shown, not gated</sub>`);
-  const columns = metricColumns(evaluation, gates);
-  const before = baseline?.evaluation;
-  for (const slice2 of evaluation.slices) {
-    out.push(renderSlice(slice2, evaluation, columns, gates.filter((g) => g.slice === slice2.name), before?.slices.find((s) => s.name === slice2.name), baseline?.version, maxGroups));
-  }
-  if (confusion && evaluation.confusion && evaluation.classes && evaluation.classes.length <= MAX_CLASSES_SHOWN) {
-    out.push(fold("Confusion matrix (rows: label, columns: prediction)", renderConfusion(evaluation.classes, evaluation.confusion)));
-  }
-  return out.join("\n\n");
-}
-function metricColumns(evaluation, gates) {
-  const gated = gates.filter((g) => g.slice !== void 0 && (g.rule === "per_slice_min" || g.rule === "per_slice_max" || g.rule === "max_gap")).map((g) => g.metric);
-  const usual = evaluation.task === "regression" ? ["rmse", "mae", "r2"] : ["accuracy", "f1_macro", ...evaluation.positive === void 0 ? [] : ["selection_rate", "true_positive_rate", "false_positive_rate"]];
-  return [.../* @__PURE__ */ new Set([...gated, ...usual])].slice(0, MAX_COLUMNS);
-}
-function renderSlice(slice2, evaluation, columns, gates, before, version2, maxGroups) {
-  const primary = columns[0];
-  const lowerIsBetter = inferDirection(primary) === "lower";
-  const value = (g) => g.metrics[primary];
-  const ranked = [...slice2.groups].sort((a, b) => {
-    const small = Number(a.rows < evaluation.minGroup) - Number(b.rows < evaluation.minGroup);
-    if (small !== 0) return small;
-    const x = value(a);
-    const y = value(b);
-    if (x == null || y == null) return Number(x == null) - Number(y == null);
-    return lowerIsBetter ? y - x : x - y;
-  });
-  const previous = new Map((before?.groups ?? []).map((g) => [groupKey(g.values), g]));
-  const header = ["Group", "Rows", ...columns.map((c) => escapeMarkdown(c, { maxLength: 40 }))];
-  if (before) header.push(`\u0394 ${escapeMarkdown(primary, { maxLength: 40 })} vs v${escapeMarkdown(version2 ?? "", { maxLength: 40 })}`);
-  const rows = ranked.map((g) => {
-    const small = g.rows < evaluation.minGroup ? " _(not gated)_" : "";
-    const cells = [escapeMarkdown(groupLabel(g.values), { maxLength: 80 }) || "(empty)", `${g.rows}${small}`, ...columns.map((c) => formatOptional(g.metrics[c] ?? void 0))];
-    if (before) cells.push(describeChange(value(g), previous.get(groupKey(g.values))?.metrics[primary], lowerIsBetter));
-    return cells;
-  });
-  const present = new Set(slice2.groups.map((g) => groupKey(g.values)));
-  const gone = (before?.groups ?? []).filter((g) => !present.has(groupKey(g.values)));
-  for (const g of gone) rows.push([escapeMarkdown(groupLabel(g.values), { maxLength: 80 }), `\u26A0\uFE0F missing now (${g.rows} in v${escapeMarkdown(version2 ?? "", { maxLength: 40 })})`, ...columns.map(() => "\u2014"), ...before ? ["\u2014"] : []]);
-  const right = [1, ...columns.map((_, i) => i + 2)];
-  const table = renderTable(header, rows.slice(0, maxGroups), right);
-  const rest = rows.length > maxGroups ? `
-
-${fold(`${rows.length - maxGroups} more groups`, renderTable(header, rows.slice(maxGroups), right))}` : "";
-  const fairness = FAIRNESS_METRICS.flatMap((m) => typeof slice2.fairness[m] === "number" ? [`${m.replaceAll("_", " ")} ${formatNumber2(slice2.fairness[m])}`] : []);
-  const lines = [`**${escapeMarkdown(slice2.name, { maxLength: 80 })}** (${plural3(slice2.groups.length, "group")})${fairness.length > 0 ? ` \xB7 ${fairness.join(" \xB7 ")}` : ""}`, `${table}${rest}`];
-  if (gates.length > 0) lines.push(gates.map(renderSliceGate).join("\n"));
-  return lines.join("\n\n");
-}
-function describeChange(now, then, lowerIsBetter) {
-  if (now == null || then == null) return "\u2014";
-  const delta = now - then;
-  if (formatDelta(delta) === "0") return "0";
-  const worse = lowerIsBetter ? delta > 0 : delta < 0;
-  return `${formatDelta(delta)} ${delta > 0 ? "\u25B2" : "\u25BC"}${worse ? " **worse**" : ""}`;
-}
-function renderSliceGate(r) {
-  const icon = r.status === "pass" ? "\u2705" : r.status === "fail" ? "\u274C" : "\u23ED\uFE0F";
-  const label = r.rule === "group_present" ? "groups of the baseline" : `${escapeMarkdown(r.metric, { maxLength: 60 })} ${sliceRuleLabel(r)}`;
-  return `- ${icon} ${label}: ${escapeMarkdown(r.message, { maxLength: 300 })}`;
-}
-function sliceRuleLabel(r) {
-  return `${r.rule.replaceAll("_", " ")} ${formatNumber2(r.threshold)}`;
-}
-function renderConfusion(classes, matrix) {
-  const names = classes.map((c) => escapeMarkdown(c, { maxLength: 40 }) || "(empty)");
-  return renderTable(["", ...names], matrix.map((row, t) => [`**${names[t]}**`, ...row.map(String)]), names.map((_, i) => i + 1));
 }
 
 // src/metrics/read-plot.ts
@@ -46997,7 +46998,7 @@ function renderVerdictLine(run, options = {}) {
   const problems = [];
   if (failed.length > 0) {
     const verb = failed.length === 1 ? "fails" : "fail";
-    problems.push(`${bold(`${failed.length} of ${plural3(results.length, "gate")} ${verb}:`)} ${listFailedGates(failed, text)}`);
+    problems.push(`${bold(`${failed.length} of ${plural2(results.length, "gate")} ${verb}:`)} ${listFailedGates(failed, text)}`);
   }
   for (const stage of run.stages) {
     if (stage.status === "failed") problems.push(`Stage ${code(stage.name)} failed: ${text(describeStageFailure(stage))}`);
@@ -47123,7 +47124,7 @@ function renderGateBadge(r) {
 }
 function ruleLabel(r) {
   if (r.rule === "group_present") return `groups of the baseline missing in ${r.slice}`;
-  return r.slice === void 0 ? `${r.rule.replaceAll("_", " ")} ${formatNumber2(r.threshold)}` : `${sliceRuleLabel(r)} in ${r.slice}`;
+  return r.slice === void 0 ? gateRuleLabel(r) : `${gateRuleLabel(r)} in ${r.slice}`;
 }
 
 // src/cli/commands/report.ts
@@ -47773,7 +47774,7 @@ async function runPipeline(options) {
   const metricFiles = usable.flatMap((name) => spec.stages[name].metrics);
   const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics);
   const evaluation = await evaluate(root, spec, ordered, metricErrors);
-  const evaluated = evaluation ? withComputedMetrics(evaluationMetrics(evaluation, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics;
+  const evaluated = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics;
   const metricsFailed = metricErrors.length > 0;
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
@@ -47849,7 +47850,7 @@ async function stagingCheck(options, stages, artifacts, errors) {
   const m = result.metrics;
   const failures = result.failed > 0 ? `, ${result.failed} failed (first: ${result.firstFailure})` : "";
   logger.info(`\u2713 serve: p50 ${m.latency_p50_ms.toFixed(1)} ms, p95 ${m.latency_p95_ms.toFixed(1)} ms, p99 ${m.latency_p99_ms.toFixed(1)} ms, ${m.throughput_rps.toFixed(0)} requests/s${failures}`);
-  return Object.fromEntries(Object.entries(m).map(([name, value]) => [name, { value, file: serve.requests, direction: directionOf(name, spec.metrics) }]));
+  return computedMetrics({ ...m }, serve.requests, spec.metrics);
 }
 function describeCause(id) {
   const [kind, name] = id.split(/:(.*)/s);

@@ -6,7 +6,7 @@ import { renderMermaidLineChart } from '../report/chart.js'
 import { escapeMarkdown } from '../report/escape.js'
 import { GITHUB_COMMENT_LIMIT } from '../report/render-report.js'
 import { renderDatasetDrift } from '../report/render-drift.js'
-import { sliceRuleLabel } from '../report/render-slices.js'
+import { renderGateLine } from '../report/render-slices.js'
 import type { GitHubClient } from './octokit.js'
 import { sameLogin } from './token-identity.js'
 
@@ -119,7 +119,7 @@ export function renderIssueBody(marker: string, result: MonitorResult, history: 
   const gates = result.performance?.gates ?? []
   if (gates.length > 0) {
     parts.push(`### Performance on ${escapeMarkdown(result.performance!.file, { maxLength: 120 })}`)
-    parts.push(gates.map((g) => `- ${g.status === 'pass' ? '✅' : g.status === 'fail' ? '❌' : '⏭️'} ${escapeMarkdown(g.metric, { maxLength: 60 })} ${sliceRuleLabel(g)}${g.slice ? ` in ${escapeMarkdown(g.slice, { maxLength: 60 })}` : ''}: ${escapeMarkdown(g.message, { maxLength: 200 })}`).join('\n'))
+    parts.push(gates.map((g) => renderGateLine(g, { withSlice: true })).join('\n'))
   }
   if (result.problems.length > 0) parts.push(result.problems.map((p) => `- ⚠️ ${escapeMarkdown(p, { maxLength: 300 })}`).join('\n'))
   const chart = renderTrend(history)

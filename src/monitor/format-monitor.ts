@@ -1,4 +1,5 @@
 import { formatDrift } from '../data/format-drift.js'
+import { gateRuleLabel } from '../report/render-slices.js'
 import type { MonitorResult } from './run-monitor.js'
 
 // The monitoring check as plain text for the terminal and CI logs: the verdict, then per
@@ -14,7 +15,7 @@ export function formatMonitor(result: MonitorResult): string {
   if (performance) {
     lines.push('', `performance on ${performance.file}${performance.evaluation ? ` (${performance.evaluation.rows.toLocaleString('en-US')} rows)` : ''}:`)
     if (performance.gates.length === 0) lines.push('  no gate applies to the metrics the evaluation computes')
-    for (const g of performance.gates) lines.push(`  ${g.status === 'pass' ? '✓' : g.status === 'fail' ? '✗' : '-'} ${g.metric} ${g.rule.replaceAll('_', ' ')} ${g.threshold}${g.slice ? ` in ${g.slice}` : ''}: ${g.message}`)
+    for (const g of performance.gates) lines.push(`  ${g.status === 'pass' ? '✓' : g.status === 'fail' ? '✗' : '-'} ${g.metric} ${gateRuleLabel(g)}${g.slice ? ` in ${g.slice}` : ''}: ${g.message}`)
   }
   if (result.problems.length > 0) lines.push('', ...result.problems.map((p) => `⚠ ${p}`))
   return lines.join('\n')

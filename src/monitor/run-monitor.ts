@@ -3,7 +3,7 @@ import { driftFromStored } from '../data/drift/drift-settings.js'
 import type { ScanProgress } from '../data/scan/progress.js'
 import { validateData } from '../data/validate-data.js'
 import { evaluatePredictions } from '../metrics/evaluation/evaluate-predictions.js'
-import { evaluationMetrics } from '../metrics/evaluation/evaluation-metrics.js'
+import { computedMetrics } from '../metrics/computed-metrics.js'
 import type { Evaluation } from '../metrics/evaluation/evaluation-result.js'
 import { metricGates, sliceGates } from '../metrics/evaluation/slice-gates.js'
 import { evaluateGates } from '../metrics/gates.js'
@@ -103,7 +103,7 @@ async function checkPerformance(options: MonitorOptions, file: string, problems:
   const settings = spec.evaluation!
   const { evaluation, errors } = await evaluatePredictions(root, { ...settings, predictions: file })
   problems.push(...errors)
-  const metrics = evaluation ? evaluationMetrics(evaluation, spec.metrics) : {}
+  const metrics = evaluation ? computedMetrics(evaluation.overall, evaluation.file, spec.metrics) : {}
   const computed = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)))
   const stage = spec.promote?.stage ?? 'production'
   const verdict = evaluateGates(computed, metrics, { version: production.version, stage, metrics: production.metrics }, [file], stage)

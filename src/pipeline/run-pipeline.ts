@@ -5,12 +5,11 @@ import type { ScanProgress } from '../data/scan/progress.js'
 import type { DataResult } from '../data/result.js'
 import { driftGates } from '../metrics/drift-gates.js'
 import { evaluatePredictions } from '../metrics/evaluation/evaluate-predictions.js'
-import { evaluationMetrics } from '../metrics/evaluation/evaluation-metrics.js'
+import { computedMetrics } from '../metrics/computed-metrics.js'
 import type { Evaluation } from '../metrics/evaluation/evaluation-result.js'
 import { metricGates, sliceGates } from '../metrics/evaluation/slice-gates.js'
 import { evaluateGates, withGates } from '../metrics/gates.js'
 import { type MetricsReadError, readMetrics } from '../metrics/read-metrics.js'
-import { directionOf } from '../metrics/direction.js'
 import { readPlot } from '../metrics/read-plot.js'
 import { runStagingCheck } from '../serve/staging-check.js'
 import type { Metrics } from '../metrics/result.js'
@@ -135,7 +134,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const metricFiles = usable.flatMap((name) => spec.stages[name]!.metrics)
   const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics)
   const evaluation = await evaluate(root, spec, ordered, metricErrors)
-  const evaluated = evaluation ? withComputedMetrics(evaluationMetrics(evaluation, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics
+  const evaluated = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics
   // A missing or unreadable metrics file, or one metric defined twice, makes every verdict
   // built on the metrics doubtful: the run fails rather than pass on the wrong number.
   const metricsFailed = metricErrors.length > 0
@@ -228,7 +227,7 @@ async function stagingCheck(options: PipelineOptions, stages: StageRecord[], art
   const m = result.metrics
   const failures = result.failed > 0 ? `, ${result.failed} failed (first: ${result.firstFailure})` : ''
   logger.info(`✓ serve: p50 ${m.latency_p50_ms.toFixed(1)} ms, p95 ${m.latency_p95_ms.toFixed(1)} ms, p99 ${m.latency_p99_ms.toFixed(1)} ms, ${m.throughput_rps.toFixed(0)} requests/s${failures}`)
-  return Object.fromEntries(Object.entries(m).map(([name, value]) => [name, { value, file: serve.requests, direction: directionOf(name, spec.metrics) }]))
+  return computedMetrics({ ...m }, serve.requests, spec.metrics)
 }
 
 function describeCause(id: string): string {

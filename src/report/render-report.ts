@@ -1,11 +1,11 @@
-import { compareMetrics, formatDelta, formatNumber, type MetricComparison } from '../metrics/compare.js'
+import { compareMetrics, formatDelta, type MetricComparison } from '../metrics/compare.js'
 import type { GateResult } from '../metrics/result.js'
 import type { RunRecord } from '../pipeline/run-record.js'
 import type { Manifest } from '../registry/manifest.js'
 import { escapeCode, escapeMarkdown, toOneLine } from './escape.js'
 import { cutToLength, fold, TRUNCATION_NOTE, formatDuration, formatOptional, plural, renderTable } from './markdown.js'
 import { renderDriftSection } from './render-drift.js'
-import { renderSlicesSection, sliceRuleLabel } from './render-slices.js'
+import { renderSlicesSection, gateRuleLabel } from './render-slices.js'
 import { describeStageFailure, renderDataSection, renderParamsSection, renderPlotsSection, renderStagesSection } from './render-sections.js'
 
 export { formatDuration }
@@ -218,5 +218,5 @@ function renderGateBadge(r: GateResult): string {
 
 function ruleLabel(r: GateResult): string {
   if (r.rule === 'group_present') return `groups of the baseline missing in ${r.slice}`
-  return r.slice === undefined ? `${r.rule.replaceAll('_', ' ')} ${formatNumber(r.threshold)}` : `${sliceRuleLabel(r)} in ${r.slice}`
+  return r.slice === undefined ? gateRuleLabel(r) : `${gateRuleLabel(r)} in ${r.slice}`
 }

@@ -76,7 +76,7 @@ function renderSlice(slice: EvaluationSlice, evaluation: Evaluation, columns: st
   const rest = rows.length > maxGroups ? `\n\n${fold(`${rows.length - maxGroups} more groups`, renderTable(header, rows.slice(maxGroups), right))}` : ''
   const fairness = FAIRNESS_METRICS.flatMap((m) => (typeof slice.fairness[m] === 'number' ? [`${m.replaceAll('_', ' ')} ${formatNumber(slice.fairness[m])}`] : []))
   const lines = [`**${escapeMarkdown(slice.name, { maxLength: 80 })}** (${plural(slice.groups.length, 'group')})${fairness.length > 0 ? ` · ${fairness.join(' · ')}` : ''}`, `${table}${rest}`]
-  if (gates.length > 0) lines.push(gates.map(renderSliceGate).join('\n'))
+  if (gates.length > 0) lines.push(gates.map((g) => renderGateLine(g)).join('\n'))
   return lines.join('\n\n')
 }
 
@@ -88,14 +88,16 @@ function describeChange(now: number | null | undefined, then: number | null | un
   return `${formatDelta(delta)} ${delta > 0 ? '▲' : '▼'}${worse ? ' **worse**' : ''}`
 }
 
-function renderSliceGate(r: GateResult): string {
+/** A gate result as a list item; `withSlice` names its slice (where no slice table heads the list). */
+export function renderGateLine(r: GateResult, options: { withSlice?: boolean } = {}): string {
   const icon = r.status === 'pass' ? '✅' : r.status === 'fail' ? '❌' : '⏭️'
-  const label = r.rule === 'group_present' ? 'groups of the baseline' : `${escapeMarkdown(r.metric, { maxLength: 60 })} ${sliceRuleLabel(r)}`
-  return `- ${icon} ${label}: ${escapeMarkdown(r.message, { maxLength: 300 })}`
+  const label = r.rule === 'group_present' ? 'groups of the baseline' : `${escapeMarkdown(r.metric, { maxLength: 60 })} ${gateRuleLabel(r)}`
+  const slice = options.withSlice && r.slice ? ` in ${escapeMarkdown(r.slice, { maxLength: 60 })}` : ''
+  return `- ${icon} ${label}${slice}: ${escapeMarkdown(r.message, { maxLength: 300 })}`
 }
 
-/** "per slice min 0.85", "max gap 0.05", "max 0.1". */
-export function sliceRuleLabel(r: GateResult): string {
+/** A gate's rule and threshold: "min 0.9", "max drop 0.02", "per slice min 0.85", "max gap 0.05". */
+export function gateRuleLabel(r: GateResult): string {
   return `${r.rule.replaceAll('_', ' ')} ${formatNumber(r.threshold)}`
 }
 
