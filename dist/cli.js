@@ -9664,6 +9664,7 @@ function parseCliArgs(argv) {
         threads: { type: "string" },
         data: { type: "string" },
         predictions: { type: "string" },
+        metrics: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
     });
@@ -9678,6 +9679,7 @@ function parseCliArgs(argv) {
     if (files.length > 1) throw new UsageError(`${word} takes at most one file, received ${files.length}`);
   } else if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
   if (FILE_COMMANDS.includes(word) && files.length === 0) throw new UsageError(`${word} needs at least one file`);
+  if (values.predictions && values.metrics) throw new UsageError("give --predictions or --metrics, not both");
   if (word === "infer" && files.length > 1) throw new UsageError(`infer takes one file, received ${files.length}`);
   if (values.format !== void 0 && !FORMATS.includes(values.format)) throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, received "${values.format}"`);
   const threads = values.threads === void 0 ? void 0 : Number(values.threads);
@@ -9705,7 +9707,8 @@ function parseCliArgs(argv) {
     format: values.format,
     threads,
     data: values.data || void 0,
-    predictions: values.predictions || void 0
+    predictions: values.predictions || void 0,
+    metrics: values.metrics || void 0
   };
 }
 var HELP = `mlops: train, check, report and promote a model from mlops.yml
@@ -9745,6 +9748,7 @@ Options:
       --threads N      profile/infer/run/monitor: worker threads for large CSV files (default: one per core)
       --data NAME      monitor: the data entry to check, e.g. to pass it a new FILE
       --predictions F  monitor: labelled predictions to gate with evaluation: settings
+      --metrics FILE   monitor: or a metrics file a scoring job wrote from production data
 
 Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was refused,
 2 invalid spec or usage.
@@ -42035,7 +42039,7 @@ async function inferCommand(settings) {
 }
 
 // src/cli/commands/monitor.ts
-import path12 from "node:path";
+import path13 from "node:path";
 
 // src/metrics/compare.ts
 function tolerance(a, b) {
@@ -42981,1840 +42985,9 @@ function describeMissing2(metric, readFiles) {
   return `metric "${metric}" was not produced; ${read}`;
 }
 
-// src/monitor/run-monitor.ts
-async function runMonitor(options) {
-  const { spec, production, root } = options;
-  const names = options.paths ? Object.keys(options.paths) : Object.keys(spec.data);
-  const datasets = [];
-  const problems = [];
-  for (const name of names) {
-    const entry = { ...spec.data[name], ...options.paths?.[name] ? { path: options.paths[name] } : {} };
-    const { result, profile } = await validateData(root, name, entry, { threads: options.threads, onProgress: options.onProgress?.(name) });
-    const check2 = { name, path: entry.path, rows: result.rows };
-    datasets.push(check2);
-    if (!profile) {
-      problems.push(`${entry.path}: cannot be profiled: ${result.checks.find((c) => !c.passed)?.message ?? "unreadable"}`);
-      continue;
-    }
-    let stored;
-    try {
-      stored = await options.readProfile(name);
-    } catch (error62) {
-      check2.skipped = `cannot read the profile of v${production.version}: ${error62.message}`;
-      continue;
-    }
-    if (stored === void 0) {
-      check2.skipped = `v${production.version} has no stored profile of "${name}"`;
-      continue;
-    }
-    try {
-      check2.drift = driftFromStored(entry, stored, profile);
-    } catch (error62) {
-      check2.skipped = `the profile of v${production.version} is unreadable: ${error62.message}`;
-    }
-  }
-  const performance2 = options.predictions === void 0 ? void 0 : await checkPerformance(options, options.predictions, problems);
-  return {
-    model: spec.model.name,
-    version: production.version,
-    datasets,
-    ...performance2 ? { performance: performance2 } : {},
-    problems,
-    drifted: datasets.some((d) => d.drift?.drifted),
-    degraded: performance2?.gates.some((g) => g.status === "fail") ?? false
-  };
-}
-async function checkPerformance(options, file2, problems) {
-  const { spec, production, root } = options;
-  const settings = spec.evaluation;
-  const { evaluation, errors } = await evaluatePredictions(root, { ...settings, predictions: file2 });
-  problems.push(...errors);
-  const metrics = evaluation ? computedMetrics(evaluation.overall, evaluation.file, spec.metrics) : {};
-  const computed = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)));
-  const stage = spec.promote?.stage ?? "production";
-  const verdict = evaluateGates(computed, metrics, { version: production.version, stage, metrics: production.metrics }, [file2], stage);
-  const gates = [...verdict.results, ...sliceGates(spec, evaluation, production)];
-  return { file: file2, ...evaluation ? { evaluation } : {}, metrics, gates };
-}
-
-// src/cli/load-project.ts
-import path8 from "node:path";
-
-// src/spec/load-spec.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-import { createHash as createHash2 } from "node:crypto";
-import { readFile as readFile3 } from "node:fs/promises";
-import path7 from "node:path";
-
-// src/spec/diagnostics.ts
-function formatDiagnostic(d) {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
-  return d.severity === "warning" ? `${where}: warning: ${d.message}` : `${where}: ${d.message}`;
-}
-function sortDiagnostics(list) {
-  return [...list].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
-}
-
-// src/spec/rules.ts
-import path6 from "node:path";
-
-// src/pipeline/dag.ts
-import path5 from "node:path";
-var stageId = (name) => `stage:${name}`;
-var dataId = (name) => `data:${name}`;
-function normalizePath(p) {
-  return path5.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
-}
-function pathsOverlap(a, b) {
-  const x = normalizePath(a);
-  const y = normalizePath(b);
-  return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
-}
-function buildDag(spec) {
-  const nodes = /* @__PURE__ */ new Map();
-  const stages = Object.entries(spec.stages);
-  const writers = (file2) => stages.filter(([, s]) => s.outs.some((o) => pathsOverlap(o, file2))).map(([n]) => n);
-  for (const [name, stage] of stages) {
-    const after = new Set(stage.needs.filter((n) => Object.hasOwn(spec.stages, n) && n !== name).map(stageId));
-    for (const dep of stage.deps) for (const writer of writers(dep)) if (writer !== name) after.add(stageId(writer));
-    nodes.set(stageId(name), { id: stageId(name), kind: "stage", name, after: [...after] });
-  }
-  for (const [name, entry] of Object.entries(spec.data)) {
-    const after = writers(entry.path).map(stageId);
-    nodes.set(dataId(name), { id: dataId(name), kind: "data", name, after });
-    for (const [stageName, stage] of stages) {
-      const reads = stage.deps.some((d) => pathsOverlap(d, entry.path));
-      const writes = stage.outs.some((o) => pathsOverlap(o, entry.path));
-      if (reads && !writes) nodes.get(stageId(stageName)).after.push(dataId(name));
-    }
-  }
-  return nodes;
-}
-function findCycle(nodes) {
-  const state = /* @__PURE__ */ new Map();
-  const trail = [];
-  const visit3 = (id) => {
-    if (state.get(id) === "done") return void 0;
-    if (state.get(id) === "open") return [...trail.slice(trail.indexOf(id)), id];
-    state.set(id, "open");
-    trail.push(id);
-    for (const before of nodes.get(id)?.after ?? []) {
-      const cycle = visit3(before);
-      if (cycle) return cycle;
-    }
-    trail.pop();
-    state.set(id, "done");
-    return void 0;
-  };
-  for (const id of nodes.keys()) {
-    const cycle = visit3(id);
-    if (cycle) return cycle.reverse();
-  }
-  return void 0;
-}
-
-// src/spec/rules.ts
-var DATA_EXTENSIONS = /* @__PURE__ */ new Set([".csv", ".tsv", ".jsonl", ".json", ".parquet"]);
-function checkRules(spec) {
-  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec)];
-  return { errors, warnings: checkArtifacts(spec) };
-}
-function* pathFields(spec) {
-  for (const [i, p] of spec.model.artifacts.entries()) yield [p, ["model", "artifacts", i]];
-  if (spec.params) yield [spec.params, ["params"]];
-  for (const [name, entry] of Object.entries(spec.data)) yield [entry.path, ["data", name, "path"]];
-  if (spec.evaluation) yield [spec.evaluation.predictions, ["evaluation", "predictions"]];
-  if (spec.serve) yield [spec.serve.requests, ["serve", "requests"]];
-  for (const [name, stage] of Object.entries(spec.stages)) {
-    for (const key of ["deps", "outs", "metrics"]) {
-      for (const [i, p] of stage[key].entries()) yield [p, ["stages", name, key, i]];
-    }
-    for (const [i, plot] of stage.plots.entries()) yield [plot.file, ["stages", name, "plots", i, "file"]];
-  }
-}
-function leavesWorkspace(p) {
-  if (path6.posix.isAbsolute(p) || path6.win32.isAbsolute(p) || p.includes("\0")) return true;
-  const normal = path6.posix.normalize(p.replaceAll("\\", "/"));
-  return normal === ".." || normal.startsWith("../");
-}
-function checkPaths(spec) {
-  const issues = [];
-  for (const [p, at2] of pathFields(spec)) {
-    if (leavesWorkspace(p)) issues.push({ path: at2, atKey: false, message: `path "${p}" leaves the repository; use a path relative to mlops.yml, e.g. "data/train.csv"` });
-  }
-  return issues;
-}
-function checkNeeds(spec) {
-  const names = Object.keys(spec.stages);
-  const issues = [];
-  for (const [name, stage] of Object.entries(spec.stages)) {
-    for (const [i, need] of stage.needs.entries()) {
-      if (need === name) issues.push({ path: ["stages", name, "needs", i], atKey: false, message: `stage "${name}" needs itself` });
-      else if (!Object.hasOwn(spec.stages, need)) issues.push({ path: ["stages", name, "needs", i], atKey: false, message: `stage "${name}" needs "${need}", which is not a stage${didYouMean(need, names)}` });
-    }
-  }
-  return issues;
-}
-function checkOuts(spec) {
-  const seen = [];
-  const issues = [];
-  for (const [name, stage] of Object.entries(spec.stages)) {
-    for (const [i, out] of stage.outs.entries()) {
-      const clash = seen.find((s) => s.stage !== name && pathsOverlap(s.out, out));
-      if (clash) issues.push({ path: ["stages", name, "outs", i], atKey: false, message: `"${out}" is also written by stage "${clash.stage}"${normalizePath(clash.out) === normalizePath(out) ? "" : ` ("${clash.out}")`}; each output must have one stage that writes it` });
-      seen.push({ stage: name, out });
-    }
-  }
-  return issues;
-}
-function checkCycle(spec) {
-  const cycle = findCycle(buildDag({ stages: spec.stages, data: {} }));
-  if (!cycle) return [];
-  const names = cycle.map((id) => id.replace(/^stage:/, ""));
-  return [{ path: ["stages", names[0]], atKey: true, message: `stages form a cycle: ${names.join(" -> ")} (through needs or deps on another stage's outs)` }];
-}
-function checkGates(spec) {
-  const issues = [];
-  for (const [metric, gate] of Object.entries(spec.gates)) {
-    for (const rule of ["max_drop", "max_rise"]) {
-      if (gate[rule] !== void 0 && !spec.promote) {
-        issues.push({ path: ["gates", metric, rule], atKey: true, message: `gate "${metric}.${rule}" compares with the promoted baseline, but there is no promote section to say which stage holds it; add e.g. "promote: { stage: production }"` });
-      }
-    }
-    if (gate.min !== void 0 && gate.max !== void 0 && gate.min > gate.max) {
-      issues.push({ path: ["gates", metric, "min"], atKey: false, message: `gate "${metric}": min ${gate.min} is greater than max ${gate.max}` });
-    }
-  }
-  return issues;
-}
-function checkEvaluation(spec) {
-  const issues = [];
-  const evaluation = spec.evaluation;
-  for (const [metric, gate] of Object.entries(spec.gates)) {
-    const at3 = ["gates", metric];
-    const sliceRule = gate.per_slice !== void 0 ? "per_slice" : gate.max_gap !== void 0 ? "max_gap" : void 0;
-    if (isFairnessMetric(metric) && evaluation) {
-      const other = ["max_drop", "max_rise", "per_slice", "max_gap"].find((rule) => gate[rule] !== void 0);
-      if (other) issues.push({ path: [...at3, other], atKey: true, message: `gate "${metric}": a fairness metric is gated with min or max on each slice, not ${other}` });
-      if (evaluation.task === "regression") issues.push({ path: at3, atKey: true, message: `gate "${metric}": fairness metrics are for classifiers; evaluation.task is regression` });
-    }
-    if (sliceRule === void 0 && !(isFairnessMetric(metric) && evaluation)) {
-      if (gate.slices) issues.push({ path: [...at3, "slices"], atKey: true, message: `gate "${metric}": slices applies to per_slice, max_gap and fairness gates; this gate has none` });
-      continue;
-    }
-    if (!evaluation) {
-      issues.push({ path: [...at3, sliceRule], atKey: true, message: `gate "${metric}.${sliceRule}" gates evaluation slices, but there is no evaluation section; add e.g. "evaluation: { predictions: reports/predictions.csv, label: y, prediction: pred, slices: [group] }"` });
-      continue;
-    }
-    if (evaluation.slices.length === 0) issues.push({ path: at3, atKey: true, message: `gate "${metric}" gates slices, but evaluation.slices is empty; add e.g. "slices: [sex]"` });
-    const listed = new Set(evaluation.slices.map(sliceName));
-    for (const [i, slice2] of (gate.slices ?? []).entries()) {
-      if (!listed.has(sliceName(slice2))) issues.push({ path: [...at3, "slices", i], atKey: false, message: `gate "${metric}": slice ${sliceName(slice2)} is not in evaluation.slices${didYouMean(sliceName(slice2), [...listed])}` });
-    }
-    const names = groupMetricNames(evaluation);
-    if (sliceRule && !names.includes(metric)) {
-      issues.push({ path: at3, atKey: true, message: `gate "${metric}.${sliceRule}": the evaluation computes ${names.join(", ")} per group, not "${metric}"${didYouMean(metric, names)}` });
-    }
-  }
-  if (!evaluation) return issues;
-  const at2 = ["evaluation"];
-  const outs = Object.values(spec.stages).flatMap((s) => s.outs);
-  if (!outs.some((o) => pathsOverlap(o, evaluation.predictions))) {
-    issues.push({ path: [...at2, "predictions"], atKey: false, message: `"${evaluation.predictions}" is not in any stage's outs; list it under the outs of the stage that writes it` });
-  }
-  if (!evaluation.format && !DATA_EXTENSIONS.has(path6.extname(evaluation.predictions).toLowerCase())) {
-    issues.push({ path: [...at2, "predictions"], atKey: false, message: `cannot tell the format of "${evaluation.predictions}" from its extension; add format: csv|tsv|jsonl|json|parquet` });
-  }
-  if (evaluation.task === "regression") {
-    for (const key of ["score", "positive"]) {
-      if (evaluation[key] !== void 0) issues.push({ path: [...at2, key], atKey: true, message: `evaluation.${key} is for classifiers; evaluation.task is regression` });
-    }
-  }
-  const seen = /* @__PURE__ */ new Set();
-  for (const [i, slice2] of evaluation.slices.entries()) {
-    const columns = typeof slice2 === "string" ? [slice2] : slice2;
-    const key = JSON.stringify(columns);
-    if (seen.has(key)) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice ${columns.join(" \xD7 ")} is listed twice` });
-    seen.add(key);
-    if (new Set(columns).size !== columns.length) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice ${columns.join(" \xD7 ")} names a column twice` });
-    for (const column of columns) {
-      if (column === evaluation.label || column === evaluation.prediction) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice by "${column}" is the ${column === evaluation.label ? "label" : "prediction"} column; slice by a feature or group column` });
-    }
-  }
-  return issues;
-}
-var LOCAL_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
-function checkServe(spec) {
-  const serve = spec.serve;
-  if (!serve) return [];
-  const issues = [];
-  for (const key of ["ready", "url"]) {
-    let url2;
-    try {
-      url2 = new URL(serve[key].replaceAll("{port}", "1"));
-    } catch {
-      issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} "${serve[key]}" is not a URL; e.g. "http://127.0.0.1:{port}/health"` });
-      continue;
-    }
-    if (url2.protocol !== "http:" && url2.protocol !== "https:") issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} must be an http:// URL, not ${url2.protocol}` });
-    else if (!LOCAL_HOSTS.has(url2.hostname)) issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} must be on this machine (127.0.0.1, localhost or [::1]), not "${url2.hostname}"` });
-    else if (!serve[key].includes("{port}") && url2.port === "") issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} names no port; use {port}, the free port mlops gives the server as MLOPS_SERVE_PORT` });
-  }
-  return issues;
-}
-function checkData(spec) {
-  const issues = [];
-  for (const [name, entry] of Object.entries(spec.data)) {
-    const ext = path6.extname(entry.path).toLowerCase();
-    if (!entry.format && !DATA_EXTENSIONS.has(ext)) {
-      issues.push({ path: ["data", name, "path"], atKey: false, message: `cannot tell the format of "${entry.path}" from its extension; add format: csv|tsv|jsonl|json|parquet` });
-    }
-    if (entry.rows?.min !== void 0 && entry.rows.max !== void 0 && entry.rows.min > entry.rows.max) {
-      issues.push({ path: ["data", name, "rows", "min"], atKey: false, message: `rows.min ${entry.rows.min} is greater than rows.max ${entry.rows.max}` });
-    }
-    for (const [column, spec_] of Object.entries(entry.columns)) {
-      const at2 = ["data", name, "columns", column];
-      if (spec_.min !== void 0 && spec_.max !== void 0 && spec_.min > spec_.max) {
-        issues.push({ path: [...at2, "min"], atKey: false, message: `column "${column}": min ${spec_.min} is greater than max ${spec_.max}` });
-      }
-      if (spec_.pattern !== void 0) {
-        try {
-          new RegExp(spec_.pattern);
-        } catch (error62) {
-          issues.push({ path: [...at2, "pattern"], atKey: false, message: `column "${column}": invalid regular expression: ${error62.message.replace(/^Invalid regular expression: /, "")}` });
-        }
-      }
-      const aggregate = ["mean", "stddev", "quantiles"].find((key) => spec_[key] !== void 0);
-      if (aggregate && spec_.type && !NUMERIC_TYPES.includes(spec_.type)) {
-        issues.push({ path: [...at2, aggregate], atKey: true, message: `column "${column}": ${aggregate} needs type number or integer, not "${spec_.type}"` });
-      }
-      if ((spec_.min !== void 0 || spec_.max !== void 0) && spec_.type && !["number", "integer", "date"].includes(spec_.type)) {
-        issues.push({ path: [...at2, "type"], atKey: false, message: `column "${column}": min/max need type number, integer or date, not "${spec_.type}"` });
-      }
-    }
-    issues.push(...checkDrift(name, entry));
-    for (const [i, column] of (entry.drift?.columns ?? []).entries()) {
-      if (Object.keys(entry.columns).length > 0 && !Object.hasOwn(entry.columns, column)) {
-        issues.push({ path: ["data", name, "drift", "columns", i], atKey: false, message: `drift column "${column}" is not declared under columns${didYouMean(column, Object.keys(entry.columns))}` });
-      }
-    }
-  }
-  return issues;
-}
-var NUMERIC_TYPES = ["number", "integer"];
-var CATEGORICAL_TYPES = ["string", "category", "boolean", "date", "datetime"];
-function checkDrift(name, entry) {
-  const issues = [];
-  const check2 = (at2, method, threshold, type, column) => {
-    const where = column === void 0 ? "drift" : `column "${column}": drift`;
-    if (threshold !== void 0 && method === void 0 && column === void 0) {
-      issues.push({ path: [...at2, "threshold"], atKey: true, message: `${where} threshold needs a method: it is a p-value for ks and chisquare, a distance for the others` });
-    }
-    if (method && threshold !== void 0 && isPValueMethod(method) && threshold > 1) {
-      issues.push({ path: [...at2, "threshold"], atKey: false, message: `${where} threshold ${threshold} for ${method} is a p-value and must be at most 1` });
-    }
-    if (method && type && (method === "ks" || method === "wasserstein") && CATEGORICAL_TYPES.includes(type)) {
-      issues.push({ path: [...at2, "method"], atKey: false, message: `${where} method ${method} compares numbers; column "${column}" has type ${type}: use jensenshannon, chisquare or psi` });
-    }
-  };
-  if (entry.drift) check2(["data", name, "drift"], entry.drift.method, entry.drift.threshold, void 0);
-  for (const [column, spec_] of Object.entries(entry.columns)) {
-    const drift = spec_.drift;
-    if (!drift) continue;
-    const method = drift.method ?? entry.drift?.method;
-    check2(["data", name, "columns", column, "drift"], method, drift.threshold ?? entry.drift?.threshold, spec_.type, column);
-  }
-  return issues;
-}
-function checkArtifacts(spec) {
-  const outs = Object.values(spec.stages).flatMap((s) => s.outs);
-  return spec.model.artifacts.map((artifact, i) => ({ artifact, i })).filter(({ artifact }) => !outs.some((o) => pathsOverlap(o, artifact))).map(({ artifact, i }) => ({ path: ["model", "artifacts", i], atKey: false, message: `artifact "${artifact}" is not in any stage's outs, so no stage is known to produce it` }));
-}
-
-// src/spec/zod-issues.ts
-function describeIssues(issues, schema, input2) {
-  return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
-}
-function describeIssue(issue2, schema, input2) {
-  const path26 = [...issue2.path];
-  const where = path26.length ? `"${path26.map(String).join(".")}"` : "the file";
-  const received = valueAt(input2, path26);
-  switch (issue2.code) {
-    case "unrecognized_keys": {
-      const known = knownKeys(schema, path26);
-      return issue2.keys.map((key) => ({
-        path: [...path26, key],
-        atKey: true,
-        message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
-      }));
-    }
-    case "invalid_type": {
-      if (received === void 0) {
-        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
-      }
-      return [{ path: path26, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
-    }
-    case "invalid_value": {
-      const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
-      if (received === void 0) {
-        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${expected}` }];
-      }
-      return [{ path: path26, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
-    }
-    case "invalid_format":
-      return [{ path: path26, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
-    case "too_small":
-    case "too_big": {
-      const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
-      const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
-      const what = issue2.origin === "array" ? plural3(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural3(Number(limit), "character", "characters") : "";
-      const got = Array.isArray(received) ? `${received.length} ${plural3(received.length, "entry", "entries")}` : describeValue(received);
-      return [{ path: path26, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
-    }
-    case "invalid_key": {
-      const parent = path26.length > 1 ? `"${path26.slice(0, -1).map(String).join(".")}"` : "the file";
-      return [{ path: path26, atKey: true, message: `invalid name "${String(path26.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
-    }
-    case "invalid_union": {
-      const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
-      if (expected.length < 2) return [{ path: path26, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
-      return [{ path: path26, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
-    }
-    case "invalid_element":
-      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path26, issue2.key, ...inner.path] }, schema, input2));
-    default:
-      return [{ path: path26, atKey: false, message: `${where}: ${issue2.message}` }];
-  }
-}
-function valueAt(input2, path26) {
-  let value = input2;
-  for (const segment of path26) {
-    if (value === null || typeof value !== "object") return void 0;
-    value = value[segment];
-  }
-  return value;
-}
-function plural3(count, one, many) {
-  return count === 1 ? one : many;
-}
-function describeValue(value) {
-  if (value === void 0) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  const text = JSON.stringify(value) ?? String(value);
-  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 37)}...` : text}`;
-}
-function article(expected) {
-  const names = { array: "a list", object: "a mapping", record: "a mapping", string: "a string", number: "a number", boolean: "true or false" };
-  return names[expected] ?? expected;
-}
-function example(expected) {
-  const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
-  return examples[expected] ?? "";
-}
-function knownKeys(schema, path26) {
-  let node2 = schema;
-  for (const segment of [...path26, void 0]) {
-    node2 = unwrap(node2);
-    const def = defOf(node2);
-    if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
-    if (def?.type === "object") node2 = def.shape[String(segment)];
-    else if (def?.type === "record") node2 = def.valueType;
-    else if (def?.type === "array") node2 = def.element;
-    else return [];
-  }
-  return [];
-}
-function unwrap(node2) {
-  let current = node2;
-  for (let def = defOf(current); def; def = defOf(current)) {
-    if (["optional", "nullable", "default", "prefault", "readonly", "catch"].includes(def.type)) current = def.innerType;
-    else if (def.type === "pipe") current = def.in;
-    else break;
-  }
-  return current;
-}
-function defOf(node2) {
-  return node2?._zod?.def;
-}
-
-// src/spec/yaml-positions.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-function locate2(doc, lines, path26, key = false) {
-  let node2 = doc.contents;
-  let offset = rangeStart(node2) ?? 0;
-  for (const [i, segment] of path26.entries()) {
-    if ((0, import_yaml2.isMap)(node2)) {
-      const pair = node2.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === String(segment));
-      if (!pair) break;
-      const last = i === path26.length - 1;
-      const target = key && last ? pair.key : pair.value ?? pair.key;
-      offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
-      node2 = pair.value;
-    } else if ((0, import_yaml2.isSeq)(node2) && typeof segment === "number") {
-      const item = node2.items[segment];
-      if (item === void 0) break;
-      offset = rangeStart(item) ?? offset;
-      node2 = item;
-    } else {
-      break;
-    }
-  }
-  const { line, col } = lines.linePos(offset);
-  return { line, col };
-}
-function rangeStart(node2) {
-  return node2?.range?.[0];
-}
-
-// src/spec/load-spec.ts
-var MAX_SPEC_BYTES = 1024 * 1024;
-var MAX_ALIAS_COUNT = 100;
-async function loadSpecFile(absPath, displayName = path7.basename(absPath)) {
-  let text;
-  try {
-    const bytes = await readFile3(absPath);
-    if (bytes.length > MAX_SPEC_BYTES) return failure2(displayName, `file is ${bytes.length} bytes; a spec may be at most ${MAX_SPEC_BYTES}`);
-    text = bytes.toString("utf8");
-  } catch (error62) {
-    const code = error62.code;
-    return failure2(displayName, code === "ENOENT" ? 'file not found; run "mlops init" to write a starter spec' : `cannot read: ${error62.message}`);
-  }
-  return parseSpec(text, displayName);
-}
-function parseSpec(text, file2) {
-  const lines = new import_yaml3.LineCounter();
-  const doc = (0, import_yaml3.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
-  const at2 = (offset, severity2, message) => ({ file: file2, ...lines.linePos(offset), severity: severity2, message });
-  const yamlWarnings = doc.warnings.map((w) => at2(w.pos[0], "warning", `YAML: ${firstLine(w.message)}`));
-  if (doc.errors.length > 0) {
-    const errors2 = doc.errors.map((e) => {
-      const { offset, message } = describeYamlError(doc, text, e);
-      return at2(offset, "error", message);
-    });
-    return { ok: false, diagnostics: sortDiagnostics([...dedupe(errors2), ...yamlWarnings]) };
-  }
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error62) {
-    const unresolved = /^Unresolved alias .*: (.*)$/.exec(error62.message);
-    if (unresolved) {
-      const offset = findAlias(doc, unresolved[1]);
-      return { ok: false, diagnostics: [at2(offset, "error", `YAML: alias "*${unresolved[1]}" refers to no anchor; define "&${unresolved[1]}" before it`)] };
-    }
-    const message = error62 instanceof ReferenceError ? `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT}); refusing a possible alias bomb` : `YAML: ${error62.message}`;
-    return failure2(file2, message, 1);
-  }
-  if (value === null || value === void 0) return failure2(file2, 'the spec is empty; run "mlops init" for a starter', 1);
-  const toDiagnostic = (severity2) => (issue2) => ({ file: file2, ...locate2(doc, lines, issue2.path, issue2.atKey), severity: severity2, message: issue2.message });
-  const parsed = SpecSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = describeIssues(parsed.error.issues, SpecSchema, value);
-    return { ok: false, diagnostics: sortDiagnostics([...dedupe(issues.map(toDiagnostic("error"))), ...yamlWarnings]) };
-  }
-  const { errors, warnings } = checkRules(parsed.data);
-  const diagnostics = sortDiagnostics([...errors.map(toDiagnostic("error")), ...warnings.map(toDiagnostic("warning")), ...yamlWarnings]);
-  if (errors.length > 0) return { ok: false, diagnostics };
-  return { ok: true, spec: parsed.data, sha256: createHash2("sha256").update(text).digest("hex"), diagnostics };
-}
-function failure2(file2, message, line = 0) {
-  return { ok: false, diagnostics: [{ file: file2, line, col: line ? 1 : 0, severity: "error", message }] };
-}
-function describeYamlError(doc, text, error62) {
-  if (error62.code === "MULTIPLE_DOCS") {
-    return { offset: error62.pos[0], message: 'YAML: a spec is one document; remove this "---" and merge what follows into the part above' };
-  }
-  const flow = /^Flow (sequence|map)/.exec(error62.message);
-  if (flow) {
-    let start;
-    (0, import_yaml3.visit)(doc, {
-      Collection(_, node2) {
-        if (node2.flow && node2.range?.[1] === error62.pos[0]) start = node2.range[0];
-      }
-    });
-    if (start !== void 0) {
-      const [open5, close, what] = flow[1] === "map" ? ["{", "}", "mapping"] : ["[", "]", "list"];
-      return { offset: start, message: `YAML: the ${what} opened by "${open5}" here does not end with "${close}" (or a following line is not indented past its key)` };
-    }
-  }
-  let offset = error62.pos[0];
-  while (text[offset] === " ") offset++;
-  return { offset, message: `YAML: ${firstLine(error62.message)}` };
-}
-function findAlias(doc, name) {
-  let offset = 0;
-  (0, import_yaml3.visit)(doc, {
-    Alias(_, node2) {
-      if (node2.source === name && node2.range) {
-        offset = node2.range[0];
-        return import_yaml3.visit.BREAK;
-      }
-    }
-  });
-  return offset;
-}
-function firstLine(message) {
-  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-}
-function dedupe(list) {
-  const seen = /* @__PURE__ */ new Set();
-  return list.filter((d) => {
-    const key = `${d.line}:${d.col}:${d.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
-}
-
-// src/cli/load-project.ts
-var SpecInvalidError = class extends Error {
-  constructor(diagnostics) {
-    super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n"));
-    this.diagnostics = diagnostics;
-  }
-  diagnostics;
-  name = "SpecInvalidError";
-};
-async function loadProject(settings) {
-  const specPath = path8.resolve(settings.cwd, settings.spec);
-  const display = path8.relative(process.cwd(), specPath) || path8.basename(specPath);
-  const result = await loadSpecFile(specPath, display);
-  if (!result.ok) throw new SpecInvalidError(result.diagnostics);
-  return {
-    root: path8.dirname(specPath),
-    spec: result.spec,
-    specFile: path8.basename(specPath),
-    specSha256: result.sha256,
-    warnings: result.diagnostics.filter((d) => d.severity === "warning")
-  };
-}
-
-// src/cli/open-registry.ts
-import os3 from "node:os";
-import path11 from "node:path";
-
-// src/registry/local-registry.ts
-import { readFile as readFile6 } from "node:fs/promises";
-import { join as join4, resolve as resolve4 } from "node:path";
-
-// src/pipeline/run-store.ts
-import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir2, readFile as readFile4, writeFile as writeFile2 } from "node:fs/promises";
-import path9 from "node:path";
-var RunNotFoundError = class extends Error {
-  name = "RunNotFoundError";
-};
-var runsDir = (root) => path9.join(root, ".mlops", "runs");
-var runProfileFile = (data) => `profiles/${data}.json`;
-async function writeRunProfile(root, runId, data, profile) {
-  const rel = runProfileFile(data);
-  const text = `${JSON.stringify(profile)}
-`;
-  await mkdir2(path9.join(runsDir(root), runId, "profiles"), { recursive: true });
-  await writeFile2(path9.join(runsDir(root), runId, rel), text);
-  return { path: rel, sha256: createHash3("sha256").update(text).digest("hex") };
-}
-async function ignoreStateDir(root) {
-  await mkdir2(path9.join(root, ".mlops"), { recursive: true });
-  return writeFile2(path9.join(root, ".mlops", ".gitignore"), "*\n", { flag: "wx" }).then(
-    () => true,
-    (error62) => {
-      if (error62.code === "EEXIST") return false;
-      throw error62;
-    }
-  );
-}
-function newRunId(now = /* @__PURE__ */ new Date()) {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${randomBytes2(2).toString("hex")}`;
-}
-async function writeRunRecord(root, record2) {
-  const file2 = path9.join(runsDir(root), record2.id, "run.json");
-  await writeJsonAtomic(file2, RunRecord.parse(record2));
-  await writeFile2(path9.join(runsDir(root), "latest"), `${record2.id}
-`);
-  return file2;
-}
-async function readRunRecord(root, ref = "latest") {
-  let file2;
-  if (ref.endsWith(".json")) {
-    file2 = path9.resolve(root, ref);
-  } else {
-    const id = ref === "latest" ? await readFile4(path9.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
-    if (!id) throw new RunNotFoundError('no run recorded yet; run "mlops run" first');
-    if (!/^[\w.-]+$/.test(id)) throw new RunNotFoundError(`invalid run id "${id}"`);
-    file2 = path9.join(runsDir(root), id, "run.json");
-  }
-  let text;
-  try {
-    text = await readFile4(file2, "utf8");
-  } catch (error62) {
-    throw new RunNotFoundError(`run record not found: "${path9.relative(root, file2)}"`, { cause: error62 });
-  }
-  const parsed = RunRecord.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new RunNotFoundError(`"${path9.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
-  return { record: parsed.data, file: file2 };
-}
-
-// src/registry/artifact-store.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
-import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile5, rename as rename2, rm, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname, isAbsolute as isAbsolute2, join as join2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
-
-// src/registry/manifest.ts
-var MANIFEST_SCHEMA_VERSION = 1;
-var Manifest = external_exports.object({
-  schema: external_exports.literal(MANIFEST_SCHEMA_VERSION),
-  model: external_exports.string(),
-  description: external_exports.string().optional(),
-  /** Semver without the leading v, e.g. "0.2.0". */
-  version: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  runId: external_exports.string(),
-  createdAt: external_exports.string(),
-  createdBy: external_exports.string(),
-  artifacts: external_exports.array(ArtifactRecord),
-  metrics: Metrics,
-  params: Params,
-  data: external_exports.array(
-    external_exports.object({
-      name: external_exports.string(),
-      path: external_exports.string(),
-      sha256: external_exports.string().optional(),
-      rows: external_exports.number().int(),
-      /** The dataset's profile stored with the version (a file beside the manifest, a release asset), for drift. */
-      profile: external_exports.object({ file: external_exports.string(), sha256: external_exports.string() }).optional()
-    })
-  ),
-  /** Per-slice metrics of the version, which the next pull request's slices are compared with. */
-  evaluation: Evaluation.optional(),
-  gates: GateVerdict,
-  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
-  source: external_exports.object({
-    repository: external_exports.string().optional(),
-    pullRequest: external_exports.number().int().optional(),
-    /** Logins whose latest review of the pull request approved it. */
-    approvers: external_exports.array(external_exports.string()).default([]),
-    workflowRunUrl: external_exports.string().optional(),
-    /** The workflow run whose artifact was reviewed and promoted. */
-    reviewedRunUrl: external_exports.string().optional()
-  }).optional()
-});
-var profileFileName = (data) => `profile-${data}.json`;
-
-// src/registry/registry.ts
-var Assignment = external_exports.object({
-  model: external_exports.string(),
-  version: external_exports.string(),
-  stage: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  at: external_exports.string(),
-  /** Version that held the stage before, if any. */
-  previous: external_exports.string().optional()
-});
-var Registration = external_exports.object({
-  manifest: Manifest,
-  tag: external_exports.string(),
-  /** Directory holding the stored artifacts and manifest.json, when the registry keeps files. */
-  path: external_exports.string().optional(),
-  assignment: Assignment.optional()
-});
-var VersionInfo = external_exports.object({
-  model: external_exports.string(),
-  version: external_exports.string(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  createdAt: external_exports.string(),
-  createdBy: external_exports.string(),
-  /** Stages this version holds now (GTO: the latest active assignment per stage wins). */
-  stages: external_exports.array(external_exports.string()),
-  /** Absent when neither the store nor the tag message has a readable manifest. */
-  manifest: Manifest.optional()
-});
-var HistoryEventKind = external_exports.enum(["registration", "deregistration", "assignment", "unassignment", "deprecation"]);
-var HistoryEvent = external_exports.object({
-  kind: HistoryEventKind,
-  model: external_exports.string(),
-  /** Absent for deprecations and for assignments to a commit that has no registered version. */
-  version: external_exports.string().optional(),
-  stage: external_exports.string().optional(),
-  tag: external_exports.string(),
-  commit: external_exports.string(),
-  at: external_exports.string(),
-  actor: external_exports.string(),
-  message: external_exports.string()
-});
-var RegistryError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "RegistryError";
-  }
-};
-var AlreadyRegisteredError = class extends RegistryError {
-  constructor(model, version2, commit) {
-    super(`${model} ${version2} already registers commit ${commit.slice(0, 7)} with the same artifacts; nothing to register`);
-    this.model = model;
-    this.version = version2;
-    this.commit = commit;
-    this.name = "AlreadyRegisteredError";
-  }
-  model;
-  version;
-  commit;
-};
-
-// src/registry/artifact-store.ts
-var MANIFEST_FILE = "manifest.json";
-function createArtifactStore(options) {
-  const sourceDir = resolve3(options.sourceDir);
-  const storeDir = resolve3(options.storeDir);
-  const versionDir = (model, version2) => join2(storeDir, model, version2);
-  return {
-    versionDir,
-    add: (manifest, profiles = []) => addVersion(sourceDir, join2(storeDir, manifest.model), manifest, profiles),
-    async readManifest(model, version2) {
-      const parsed = Manifest.safeParse(await tryReadJson(join2(versionDir(model, version2), MANIFEST_FILE)));
-      return parsed.success ? parsed.data : void 0;
-    },
-    async remove(model, version2) {
-      await rm(versionDir(model, version2), { recursive: true, force: true });
-    }
-  };
-}
-async function addVersion(sourceDir, modelDir, manifest, profiles) {
-  await mkdir3(modelDir, { recursive: true });
-  const temp = await mkdtemp(join2(modelDir, `.tmp-${manifest.version}-`));
-  try {
-    for (const artifact of manifest.artifacts) {
-      const rel = insideRelative(sourceDir, artifact.path);
-      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
-      const source = join2(sourceDir, rel);
-      const info = await stat2(source).catch((error62) => {
-        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
-      });
-      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
-      const target = join2(temp, rel);
-      await mkdir3(dirname(target), { recursive: true });
-      await copyFile(source, target).catch((error62) => {
-        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
-      });
-      const actual = await sha256File(target);
-      if (actual !== artifact.sha256) {
-        throw new RegistryError(
-          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
-        );
-      }
-    }
-    for (const profile of profiles) await copyProfile(profile, temp, manifest);
-    await writeFile3(join2(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
-`);
-    const final = join2(modelDir, manifest.version);
-    await rm(final, { recursive: true, force: true });
-    await rename2(temp, final);
-    return final;
-  } catch (error62) {
-    await rm(temp, { recursive: true, force: true });
-    throw error62;
-  }
-}
-async function copyProfile(profile, temp, manifest) {
-  if (manifest.artifacts.some((a) => a.path === profile.file)) throw new RegistryError(`artifact "${profile.file}" has the name of a data profile; rename it`);
-  const target = join2(temp, profile.file);
-  await copyFile(profile.source, target).catch((error62) => {
-    throw new RegistryError(`the data profile of run ${manifest.runId} is missing at ${profile.source}; run the pipeline again`, { cause: error62 });
-  });
-  if (await sha256File(target) !== profile.sha256) {
-    throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
-  }
-}
-function insideRelative(root, path26) {
-  const rel = relative2(root, resolve3(root, path26));
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
-    throw new RegistryError(`artifact path "${path26}" leaves the project directory ${root}`);
-  }
-  return rel;
-}
-async function sha256File(path26) {
-  const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream2(path26)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function tryReadJson(path26) {
-  try {
-    return JSON.parse(await readFile5(path26, "utf8"));
-  } catch {
-    return void 0;
-  }
-}
-
-// src/registry/git.ts
-import { spawn } from "node:child_process";
-import { stat as stat3 } from "node:fs/promises";
-import path10 from "node:path";
-var GitError = class extends Error {
-  constructor(args, exitCode, stderr, message, options) {
-    super(message ?? `git ${args.join(" ")} failed (exit code ${exitCode}): ${stderr.trim() || "no error output"}`, options);
-    this.args = args;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.name = "GitError";
-  }
-  args;
-  exitCode;
-  stderr;
-};
-var TagExistsError = class extends GitError {
-  constructor(args, tag) {
-    super(args, null, "", `tag "${tag}" already exists`);
-    this.tag = tag;
-    this.name = "TagExistsError";
-  }
-  tag;
-};
-var SAFE_CONFIG = [
-  "-c",
-  "tag.gpgSign=false",
-  "-c",
-  "tag.forceSignAnnotated=false",
-  "-c",
-  "commit.gpgSign=false",
-  "-c",
-  "core.hooksPath=/dev/null",
-  "-c",
-  "color.ui=false",
-  "-c",
-  "core.quotePath=false",
-  "-c",
-  "log.showSignature=false"
-];
-var LOCATION_VARIABLES = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX"];
-var LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: "1" };
-var FALLBACK_NAME = "mlops";
-var FALLBACK_EMAIL = "mlops@localhost";
-var TAG_FIELDS = [
-  "%(refname)",
-  "%(objecttype)",
-  "%(objectname)",
-  "%(*objecttype)",
-  "%(*objectname)",
-  "%(taggername)",
-  "%(taggeremail)",
-  "%(taggerdate:iso-strict)",
-  "%(contents:signature)",
-  "%(contents)"
-];
-function createGit(cwd) {
-  let identity;
-  const baseEnv = () => {
-    const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" };
-    for (const name of LOCATION_VARIABLES) delete env[name];
-    return env;
-  };
-  const exec = (args, input2, extraEnv = {}) => new Promise((resolve5, reject) => {
-    const child = spawn("git", [...SAFE_CONFIG, ...args], {
-      cwd,
-      env: { ...baseEnv(), ...extraEnv },
-      stdio: ["pipe", "pipe", "pipe"],
-      windowsHide: true
-    });
-    const out = [];
-    const err2 = [];
-    child.stdout.on("data", (chunk) => out.push(chunk));
-    child.stderr.on("data", (chunk) => err2.push(chunk));
-    let spawnFailed = false;
-    child.on("error", (error62) => {
-      spawnFailed = true;
-      void explainSpawnFailure(cwd, error62).then(
-        (message) => reject(new GitError(args, null, "", `git ${args.join(" ")}: ${message}`, { cause: error62 }))
-      );
-    });
-    child.on("close", (code, signal) => {
-      if (spawnFailed) return;
-      const stderr = Buffer.concat(err2).toString("utf8");
-      if (code === null) {
-        reject(new GitError(args, null, stderr, `git ${args.join(" ")} was killed by ${signal ?? "a signal"}`));
-        return;
-      }
-      resolve5({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
-    });
-    child.stdin.on("error", () => {
-    });
-    child.stdin.end(input2 ?? "");
-  });
-  const must = async (args, input2, extraEnv) => {
-    const result = await exec(args, input2, extraEnv);
-    if (result.code !== 0) throw new GitError(args, result.code, result.stderr);
-    return result.stdout;
-  };
-  const tryConfig = async (key) => {
-    const result = await exec(["config", "--get", key]);
-    const value = result.stdout.trim();
-    return result.code === 0 && value !== "" ? value : void 0;
-  };
-  const identityArgs = () => identity ??= (async () => {
-    const args = [];
-    if (!process.env.GIT_COMMITTER_NAME && !await tryConfig("user.name")) args.push("-c", `user.name=${FALLBACK_NAME}`);
-    if (!process.env.GIT_COMMITTER_EMAIL && !process.env.EMAIL && !await tryConfig("user.email")) {
-      args.push("-c", `user.email=${FALLBACK_EMAIL}`);
-    }
-    return args;
-  })();
-  const tryRevParse = async (ref) => {
-    if (ref.startsWith("-")) return void 0;
-    const result = await exec(["rev-parse", "--verify", "--quiet", ref]);
-    return result.code === 0 ? result.stdout.trim() : void 0;
-  };
-  return {
-    cwd,
-    async isRepository() {
-      const args = ["rev-parse", "--is-inside-work-tree"];
-      const result = await exec(args);
-      if (result.code === 0) return result.stdout.trim() === "true";
-      if (/not a git repository/i.test(result.stderr)) return false;
-      throw new GitError(args, result.code, result.stderr);
-    },
-    tryRevParse,
-    async headCommit() {
-      return (await must(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
-    },
-    async currentBranch() {
-      const args = ["symbolic-ref", "--quiet", "--short", "HEAD"];
-      const result = await exec(args);
-      if (result.code === 0) return result.stdout.trim();
-      if (result.code === 1) return null;
-      throw new GitError(args, result.code, result.stderr);
-    },
-    async trackedChanges() {
-      const [out, prefix2] = await Promise.all([
-        must(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=untracked"]),
-        must(["rev-parse", "--show-prefix"])
-      ]);
-      const fromTop = parseStatusPaths(out);
-      const base = prefix2.trim();
-      return fromTop.map((p) => base ? path10.posix.relative(base, p) : p);
-    },
-    async untrackedFiles(pathspecs) {
-      if (pathspecs.length === 0) return [];
-      return splitNul(await must(["ls-files", "--others", "--exclude-standard", "-z", "--", ...pathspecs], void 0, LITERAL_PATHSPECS));
-    },
-    async trackedFiles(pathspecs) {
-      if (pathspecs.length === 0) return [];
-      return splitNul(await must(["ls-files", "--cached", "-z", "--", ...pathspecs], void 0, LITERAL_PATHSPECS));
-    },
-    async ignoredPaths(paths) {
-      if (paths.length === 0) return /* @__PURE__ */ new Set();
-      const args = ["check-ignore", "--no-index", "--stdin", "-z"];
-      const result = await exec(args, paths.map((p) => `${p}\0`).join(""));
-      if (result.code !== 0 && result.code !== 1) throw new GitError(args, result.code, result.stderr);
-      return new Set(splitNul(result.stdout));
-    },
-    async listTags(patterns = "*") {
-      const globs = (typeof patterns === "string" ? [patterns] : patterns).map((p) => `refs/tags/${p}`);
-      const out = await must(["for-each-ref", `--format=${TAG_FIELDS.join("%00")}%00`, ...globs]);
-      return parseTagRecords(out);
-    },
-    async createAnnotatedTag(name, commit, message, options = {}) {
-      const args = ["tag", "--annotate", "--no-sign", "--cleanup=whitespace", "--file=-", "--end-of-options", name, commit];
-      if (await tryRevParse(`refs/tags/${name}`)) throw new TagExistsError(args, name);
-      const env = {};
-      if (options.date) env.GIT_COMMITTER_DATE = `${Math.floor(options.date.getTime() / 1e3)} +0000`;
-      const result = await exec([...await identityArgs(), ...args], message, env);
-      if (result.code === 0) return;
-      if (/already exists/.test(result.stderr)) throw new TagExistsError(args, name);
-      throw new GitError(args, result.code, result.stderr);
-    },
-    async deleteTag(name) {
-      await must(["tag", "--delete", "--end-of-options", name]);
-    },
-    userName() {
-      return tryConfig("user.name");
-    }
-  };
-}
-async function openRepository(cwd) {
-  const git = createGit(cwd);
-  try {
-    return await git.isRepository() ? git : void 0;
-  } catch (error62) {
-    const cause = error62 instanceof GitError ? error62.cause : void 0;
-    if (cause?.code === "ENOENT") return void 0;
-    throw error62;
-  }
-}
-function splitNul(out) {
-  return out.split("\0").filter((p) => p !== "");
-}
-function parseStatusPaths(out) {
-  const fields = out.split("\0");
-  const paths = [];
-  for (let i = 0; i < fields.length; i++) {
-    const entry = fields[i];
-    if (entry.length < 4) continue;
-    paths.push(entry.slice(3));
-    if (/[RC]/.test(entry.slice(0, 2))) paths.push(fields[++i] ?? "");
-  }
-  return paths.filter((p) => p !== "");
-}
-function parseTagRecords(out) {
-  const fields = out.split("\0");
-  const tags = [];
-  for (let i = 0; i + TAG_FIELDS.length <= fields.length; i += TAG_FIELDS.length) {
-    const [ref, type, object2, peeledType, peeled, tagger, email3, date5, signature, contents] = fields.slice(i, i + TAG_FIELDS.length).map((f) => f ?? "");
-    const refname = (ref ?? "").replace(/^\n/, "");
-    if (!refname.startsWith("refs/tags/")) continue;
-    const annotated = type === "tag";
-    const body = signature && contents?.endsWith(signature) ? contents.slice(0, -signature.length) : contents ?? "";
-    tags.push({
-      name: refname.slice("refs/tags/".length),
-      annotated,
-      target: (annotated ? peeled : object2) ?? "",
-      targetType: (annotated ? peeledType : type) ?? "",
-      message: annotated ? body.trim() : "",
-      tagger: tagger ?? "",
-      taggerEmail: (email3 ?? "").replace(/^<|>$/g, ""),
-      taggedAt: date5 || void 0
-    });
-  }
-  return tags;
-}
-async function explainSpawnFailure(cwd, error62) {
-  if (error62.code !== "ENOENT") return error62.message;
-  const exists = await stat3(cwd).then(
-    (s) => s.isDirectory(),
-    () => false
-  );
-  return exists ? "git is not installed or not on PATH" : `directory "${cwd}" does not exist`;
-}
-
-// src/registry/registration.ts
-import { join as join3 } from "node:path";
-
-// src/registry/registry-state.ts
-var import_semver2 = __toESM(require_semver2(), 1);
-
-// src/registry/tag-format.ts
-var import_semver = __toESM(require_semver2(), 1);
-var TagFormatError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "TagFormatError";
-  }
-};
-var NAME = "[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?";
-var IDENT = "(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)";
-var SEMVER = `(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)(?:-${IDENT}(?:\\.${IDENT})*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?`;
-var NAME_RE = new RegExp(`^${NAME}$`);
-var TAG_RE = new RegExp(
-  `^(?<model>${NAME})(?:(?:#(?<stage>${NAME})|@v(?<version>${SEMVER}))(?<cancel>!?)|@(?<deprecated>deprecated))(?:#(?<counter>[0-9]+))?$`
-);
-function isValidName(value) {
-  return NAME_RE.test(value);
-}
-function assertValidName(value, what) {
-  if (!isValidName(value)) {
-    throw new TagFormatError(
-      `invalid ${what} name "${value}": GTO tags allow letters, digits, "-", "_" and "/", starting and ending with a letter or digit`
-    );
-  }
-}
-function isValidVersion(value) {
-  return import_semver.default.valid(value) === value;
-}
-function assertValidVersion(value) {
-  if (!isValidVersion(value)) {
-    throw new TagFormatError(`invalid version "${value}": expected semver such as "1.2.3" (no leading "v", no "+build")`);
-  }
-}
-function tryNormalizeVersion(value) {
-  const bare = value.startsWith("v") ? value.slice(1) : value;
-  return isValidVersion(bare) ? bare : void 0;
-}
-function formatRegistrationTag(model, version2) {
-  assertValidName(model, "model");
-  assertValidVersion(version2);
-  return `${model}@v${version2}`;
-}
-function formatAssignmentTag(model, stage, counter) {
-  return `${stageTagPrefix(model, stage)}#${checkCounter(counter)}`;
-}
-function tryParseTag(name) {
-  const groups = TAG_RE.exec(name)?.groups;
-  if (!groups) return void 0;
-  const model = groups.model ?? "";
-  const counter = groups.counter === void 0 ? {} : { counter: Number(groups.counter) };
-  const cancelled = groups.cancel === "!";
-  if (groups.deprecated) return { action: "deprecate", model, ...counter };
-  if (groups.version !== void 0) {
-    return { action: cancelled ? "deregister" : "register", model, version: groups.version, ...counter };
-  }
-  if (groups.stage !== void 0) return { action: cancelled ? "unassign" : "assign", model, stage: groups.stage, ...counter };
-  return void 0;
-}
-function nextCounter(model, tagNames) {
-  let highest = 0;
-  for (const name of tagNames) {
-    const parsed = tryParseTag(name);
-    if (parsed?.model === model && parsed.counter !== void 0 && parsed.counter > highest) highest = parsed.counter;
-  }
-  return highest + 1;
-}
-function formatRegistrationMessage(manifest) {
-  return `Registering artifact ${manifest.model} version v${manifest.version}
-
-${JSON.stringify(manifest, null, 2)}
-`;
-}
-function formatAssignmentMessage(model, version2, stage, actor) {
-  return `Assigning stage ${stage} to artifact ${model} version v${version2}
-
-Actor: ${actor}
-`;
-}
-function tryParseManifestMessage(message) {
-  const start = message.search(/^\{/m);
-  if (start < 0) return void 0;
-  const end = message.lastIndexOf("}");
-  try {
-    const parsed = Manifest.safeParse(JSON.parse(message.slice(start, end + 1)));
-    return parsed.success ? parsed.data : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function tryParseActor(message) {
-  return /^Actor: (.+)$/m.exec(message)?.[1]?.trim() || void 0;
-}
-function stageTagPrefix(model, stage) {
-  assertValidName(model, "model");
-  assertValidName(stage, "stage");
-  return `${model}#${stage}`;
-}
-function checkCounter(counter) {
-  if (!Number.isSafeInteger(counter) || counter < 1) throw new TagFormatError(`invalid tag counter ${counter}: expected a positive integer`);
-  return counter;
-}
-
-// src/registry/registry-state.ts
-function computeModelState(model, tags) {
-  const mine = tags.map((tag) => ({ tag, parsed: tryParseTag(tag.name) })).filter((t) => t.parsed?.model === model);
-  const versions = /* @__PURE__ */ new Map();
-  const events = [];
-  const pairs = /* @__PURE__ */ new Map();
-  const ordered = mine.filter((t) => t.tag.annotated).sort((a, b) => compareTags(a.tag, a.parsed, b.tag, b.parsed));
-  ordered.forEach(({ tag, parsed }, order) => {
-    const base = { model, tag: tag.name, commit: tag.target, at: toIso(tag.taggedAt), message: tag.message };
-    if (parsed.action === "deprecate") {
-      events.push({ ...base, kind: "deprecation", actor: tryParseActor(tag.message) ?? tag.tagger });
-      return;
-    }
-    if ("version" in parsed) {
-      const registering = parsed.action === "register";
-      if (registering && !versions.has(parsed.version)) {
-        versions.set(parsed.version, { version: parsed.version, tag, commit: tag.target, active: true });
-      }
-      const v = versions.get(parsed.version);
-      if (v && !registering) v.active = false;
-      const actor = (registering ? tryParseManifestMessage(tag.message)?.createdBy : tryParseActor(tag.message)) ?? tag.tagger;
-      events.push({ ...base, kind: registering ? "registration" : "deregistration", version: parsed.version, actor });
-      return;
-    }
-    const version2 = findVersionAtCommit(versions, tag.target);
-    const key = `${version2 ?? tag.target}\0${parsed.stage}`;
-    const assigning = parsed.action === "assign";
-    const pair = pairs.get(key) ?? { version: version2, stage: parsed.stage, active: false, order };
-    pairs.set(key, { ...pair, active: assigning, order: assigning ? order : pair.order });
-    events.push({
-      ...base,
-      kind: assigning ? "assignment" : "unassignment",
-      stage: parsed.stage,
-      ...version2 ? { version: version2 } : {},
-      actor: tryParseActor(tag.message) ?? tag.tagger
-    });
-  });
-  const best = /* @__PURE__ */ new Map();
-  for (const pair of pairs.values()) {
-    const live = pair.active && (pair.version === void 0 || versions.get(pair.version)?.active);
-    const current = best.get(pair.stage);
-    if (live && (!current || pair.order > current.order)) best.set(pair.stage, pair);
-  }
-  const holders = new Map([...best].map(([stage, { version: version2 }]) => [stage, version2]));
-  return { model, tagNames: mine.map((t) => t.tag.name), versions, holders, events };
-}
-function activeVersions(state) {
-  return [...state.versions.values()].filter((v) => v.active);
-}
-function requireActiveVersion(state, version2) {
-  const normalized = tryNormalizeVersion(version2);
-  const v = normalized === void 0 ? void 0 : state.versions.get(normalized);
-  if (v?.active) return v;
-  const known = activeVersions(state).map((x) => x.version);
-  throw new RegistryError(
-    `${state.model} ${version2} is not registered` + (known.length ? ` (registered: ${known.join(", ")})` : " (no versions registered yet)")
-  );
-}
-function versionInStage(state, stage) {
-  const version2 = state.holders.get(stage);
-  return version2 === void 0 ? void 0 : state.versions.get(version2);
-}
-function resolveManifest(model, v, stored) {
-  const matches = (m) => m?.model === model && m.version === v.version && m.commit === v.commit;
-  if (matches(stored)) return stored;
-  const carried = tryParseManifestMessage(v.tag.message);
-  return matches(carried) ? carried : void 0;
-}
-function describeVersions(state, manifests) {
-  const held = /* @__PURE__ */ new Map();
-  for (const [stage, version2] of state.holders) if (version2) held.set(version2, [...held.get(version2) ?? [], stage]);
-  const infos = activeVersions(state).map((v) => {
-    const manifest = manifests.get(v.version);
-    return {
-      model: state.model,
-      version: v.version,
-      tag: v.tag.name,
-      commit: v.commit,
-      createdAt: toIso(v.tag.taggedAt),
-      createdBy: manifest?.createdBy ?? v.tag.tagger,
-      stages: (held.get(v.version) ?? []).sort(),
-      ...manifest ? { manifest } : {}
-    };
-  });
-  return infos.sort((a, b) => import_semver2.default.rcompare(a.version, b.version));
-}
-function nextVersion(state, request) {
-  const taken = state.tagNames.flatMap((name) => {
-    const parsed = tryParseTag(name);
-    return parsed?.action === "register" ? [parsed.version] : [];
-  });
-  if (request.version !== void 0) {
-    const version2 = tryNormalizeVersion(request.version);
-    if (version2 === void 0) throw new RegistryError(`invalid version "${request.version}": expected semver such as 1.2.0`);
-    if (taken.includes(version2)) throw new RegistryError(`${state.model} ${version2} is registered already (tag ${state.model}@v${version2})`);
-    return version2;
-  }
-  const highest = import_semver2.default.rsort(taken)[0] ?? "0.0.0";
-  const next = import_semver2.default.inc(highest, request.bump);
-  if (!next) throw new RegistryError(`cannot apply a ${request.bump} bump to ${state.model} ${highest}`);
-  return next;
-}
-function nextAssignmentTag(state, stage) {
-  return formatAssignmentTag(state.model, stage, nextCounter(state.model, state.tagNames));
-}
-function checkStageOrder(state, version2, stage, order) {
-  if (!order.enforceOrder || !order.stages) return;
-  const index = order.stages.indexOf(stage);
-  if (index < 0) throw new RegistryError(`stage "${stage}" is not one of the ordered stages [${order.stages.join(", ")}]`);
-  const previous = order.stages[index - 1];
-  if (previous === void 0) return;
-  const wasThere = state.events.some((e) => e.kind === "assignment" && e.version === version2 && e.stage === previous);
-  if (!wasThere) {
-    throw new RegistryError(
-      `${state.model} ${version2} has never been in stage "${previous}", which comes before "${stage}"; assign it to "${previous}" first`
-    );
-  }
-}
-function findVersionAtCommit(versions, commit) {
-  const candidates = [...versions.values()].filter((v) => v.active && v.commit === commit).map((v) => v.version);
-  return import_semver2.default.rsort(candidates)[0];
-}
-function compareTags(a, pa, b, pb) {
-  const rank = (p) => p.action === "register" ? 0 : 1;
-  return toSeconds(a.taggedAt) - toSeconds(b.taggedAt) || rank(pa) - rank(pb) || (pa.counter ?? 0) - (pb.counter ?? 0) || a.name.localeCompare(b.name);
-}
-function toSeconds(iso) {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1e3);
-}
-function toIso(iso) {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
-}
-
-// src/registry/registration.ts
-function validateNames(model, stage) {
-  try {
-    assertValidName(model, "model");
-    if (stage !== void 0) assertValidName(stage, "stage");
-  } catch (error62) {
-    if (error62 instanceof TagFormatError) throw new RegistryError(error62.message, { cause: error62 });
-    throw error62;
-  }
-}
-function refuseUnregistrable(run) {
-  if (run.status === "failed") {
-    const failed = run.stages.filter((s) => s.status !== "succeeded" && s.status !== "cached").map((s) => `${s.name} (${s.status})`);
-    throw new RegistryError(`run ${run.id} failed${failed.length ? `: ${failed.join(", ")}` : ""}; only a successful run can be registered`);
-  }
-  if (!run.gates.passed) {
-    const failing = run.gates.results.filter((r) => r.status === "fail").map((r) => `${r.metric} ${r.rule} ${r.threshold} (${r.value === void 0 ? "not produced" : `got ${r.value}`})`);
-    throw new RegistryError(`run ${run.id} did not pass its gates${failing.length ? `: ${failing.join("; ")}` : ""}`);
-  }
-  if (run.git.commit === null) {
-    throw new RegistryError(`run ${run.id} has no git commit (not run in a git repository with a commit); a version is a tag on a commit`);
-  }
-  if (run.git.dirty) {
-    throw new RegistryError(
-      `run ${run.id} was made with uncommitted changes on top of ${run.git.commit.slice(0, 7)}${describeDirtyFiles(run.git)}, so that commit would not describe the model; commit (or gitignore) the changes and run the pipeline again`
-    );
-  }
-  if (run.artifacts.length === 0) throw new RegistryError(`run ${run.id} recorded no artifacts to register`);
-  return run.git.commit;
-}
-var LISTED_DIRTY_FILES = 10;
-function describeDirtyFiles(git) {
-  const files = git.dirtyFiles ?? [];
-  if (files.length === 0) return "";
-  const more = (git.dirtyCount ?? files.length) - Math.min(files.length, LISTED_DIRTY_FILES);
-  return ` (${files.slice(0, LISTED_DIRTY_FILES).map((f) => JSON.stringify(f)).join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
-}
-async function refuseDuplicate(state, run, commit, readManifest) {
-  const existing = activeVersions(state).find((v) => v.commit === commit);
-  if (!existing) return;
-  const manifest = await readManifest(existing);
-  if (manifest && sameArtifacts(manifest.artifacts, run.artifacts)) throw new AlreadyRegisteredError(run.model.name, existing.version, commit);
-  throw new RegistryError(
-    `commit ${commit.slice(0, 7)} already has ${run.model.name} ${existing.version}` + (manifest ? " with different artifacts" : "") + "; GTO allows one version per commit, so commit the change that produced the new model and run again"
-  );
-}
-function profileSources(run, runDir) {
-  return run.data.flatMap((d) => d.profileFile ? [{ file: profileFileName(d.name), source: join3(runDir, d.profileFile.path), sha256: d.profileFile.sha256 }] : []);
-}
-function sameArtifacts(a, b) {
-  const key = (list) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort());
-  return key(a) === key(b);
-}
-function buildManifest(run, ids, source) {
-  return {
-    schema: MANIFEST_SCHEMA_VERSION,
-    model: run.model.name,
-    ...run.model.description ? { description: run.model.description } : {},
-    ...ids,
-    runId: run.id,
-    artifacts: run.artifacts,
-    metrics: run.metrics,
-    params: run.params,
-    data: run.data.map((d) => ({
-      name: d.name,
-      path: d.path,
-      ...d.sha256 ? { sha256: d.sha256 } : {},
-      rows: d.rows,
-      ...d.profileFile ? { profile: { file: profileFileName(d.name), sha256: d.profileFile.sha256 } } : {}
-    })),
-    ...run.evaluation ? { evaluation: run.evaluation } : {},
-    gates: run.gates,
-    ...source ? { source } : {}
-  };
-}
-function wholeSeconds(date5) {
-  return new Date(Math.floor(date5.getTime() / 1e3) * 1e3);
-}
-
-// src/registry/registry-reads.ts
-function createRegistryReads(source) {
-  return {
-    async listVersions(model) {
-      const state = await source.readState(model);
-      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await source.readManifest(model, v)]));
-      return describeVersions(state, new Map(manifests));
-    },
-    async findInStage(model, stage) {
-      const v = versionInStage(await source.readState(model), stage);
-      return v ? source.readManifest(model, v) : void 0;
-    },
-    async history(model) {
-      return [...(await source.readState(model)).events];
-    }
-  };
-}
-function requireAssignable(state, version2, stage, opts) {
-  const v = requireActiveVersion(state, version2);
-  if (state.holders.get(stage) === v.version) throw new RegistryError(`${state.model} ${v.version} is already in stage "${stage}"`);
-  checkStageOrder(state, v.version, stage, opts);
-  return v;
-}
-
-// src/registry/local-registry.ts
-var DEFAULT_STORE_DIR = ".mlops/registry";
-function createLocalRegistry(options) {
-  const repoDir = resolve4(options.repoDir);
-  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve4(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const git = createGit(repoDir);
-  const readState = async (model) => computeModelState(model, await git.listTags([`${model}@*`, `${model}#*`]));
-  const readManifest = async (model, v) => resolveManifest(model, v, await store.readManifest(model, v.version));
-  const assignStage = async (state, v, stage, actor) => {
-    const tag = nextAssignmentTag(state, stage);
-    const at2 = wholeSeconds(now());
-    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at2);
-    const previous = state.holders.get(stage);
-    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at2.toISOString(), ...previous ? { previous } : {} };
-  };
-  return {
-    ...createRegistryReads({ readState, readManifest }),
-    async readProfile(manifest, data) {
-      const entry = manifest.data.find((d) => d.name === data);
-      if (!entry?.profile) return void 0;
-      const text = await readFile6(join4(store.versionDir(manifest.model, manifest.version), entry.profile.file), "utf8");
-      return JSON.parse(text);
-    },
-    async register(run, opts) {
-      const model = run.model.name;
-      validateNames(model, opts.stage);
-      const commit = refuseUnregistrable(run);
-      if (!await git.tryRevParse(`${commit}^{commit}`)) {
-        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
-      }
-      const state = await readState(model);
-      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
-      const version2 = nextVersion(state, opts);
-      if (opts.stage) checkStageOrder(state, version2, opts.stage, opts);
-      const tag = formatRegistrationTag(model, version2);
-      const createdAt = wholeSeconds(now());
-      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path26 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
-      try {
-        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
-      } catch (error62) {
-        await store.remove(model, version2);
-        throw error62;
-      }
-      if (!opts.stage) return { manifest, tag, path: path26 };
-      try {
-        const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path26, assignment };
-      } catch (error62) {
-        await git.deleteTag(tag).catch(() => {
-        });
-        await store.remove(model, version2);
-        throw error62;
-      }
-    },
-    async assign(model, version2, stage, opts) {
-      validateNames(model, stage);
-      const state = await readState(model);
-      const v = requireAssignable(state, version2, stage, opts);
-      return assignStage(state, v, stage, opts.actor);
-    }
-  };
-}
-async function createTag(git, tag, commit, message, date5) {
-  try {
-    await git.createAnnotatedTag(tag, commit, message, { date: date5 });
-  } catch (error62) {
-    const hint = error62 instanceof TagExistsError ? " (another registry operation ran at the same time? try again)" : "";
-    throw new RegistryError(`could not create tag "${tag}" on ${commit.slice(0, 7)}${hint}: ${error62.message}`, { cause: error62 });
-  }
-}
-
-// src/cli/open-registry.ts
-function openRegistry(project, settings) {
-  return createLocalRegistry({ repoDir: project.root, storeDir: path11.resolve(settings.cwd, settings.registry) });
-}
-function localActor() {
-  try {
-    return os3.userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}
-async function tryFindBaseline(registry2, spec) {
-  if (!spec.promote) return void 0;
-  return registry2.findInStage(spec.model.name, spec.promote.stage).catch(() => void 0);
-}
-async function tryFindVersion(registry2, model, version2) {
-  const versions = await registry2.listVersions(model).catch(() => []);
-  return versions.find((v) => v.version === version2)?.manifest;
-}
-
-// src/cli/commands/monitor.ts
-async function monitorCommand(settings) {
-  const project = await loadProject(settings);
-  const { spec, root } = project;
-  const names = Object.keys(spec.data);
-  if (settings.data !== void 0 && !Object.hasOwn(spec.data, settings.data)) throw new UsageError(`--data "${settings.data}" is not a data entry of ${project.specFile}${didYouMean(settings.data, names)}`);
-  const file2 = settings.files[0];
-  if (file2 !== void 0 && settings.data === void 0 && names.length !== 1) throw new UsageError(`say which data entry ${file2} is for with --data (${names.join(", ") || "the spec has none"})`);
-  if (settings.predictions !== void 0 && !spec.evaluation) throw new UsageError(`--predictions needs an evaluation: section in ${project.specFile} (label, prediction, slices)`);
-  const name = settings.data ?? (file2 !== void 0 ? names[0] : void 0);
-  const relative3 = (p) => path12.relative(root, path12.resolve(settings.cwd, p));
-  const registry2 = openRegistry(project, settings);
-  const production = await tryFindBaseline(registry2, spec);
-  if (!production) throw new UsageError(`no version of ${spec.model.name} is in stage "${spec.promote?.stage ?? "production"}" yet: promote one first (monitoring compares with it)`);
-  const result = await runMonitor({
-    root,
-    spec,
-    production,
-    readProfile: (data) => registry2.readProfile(production, data),
-    ...name !== void 0 ? { paths: { [name]: file2 !== void 0 ? relative3(file2) : spec.data[name].path } } : {},
-    ...settings.predictions !== void 0 ? { predictions: relative3(settings.predictions) } : {},
-    threads: settings.threads,
-    onProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true }).update
-  });
-  process.stdout.write(`${formatMonitor(result)}
-`);
-  return result.drifted || result.degraded || result.problems.length > 0 ? 1 : 0;
-}
-
-// src/cli/commands/init.ts
-import { access, writeFile as writeFile4 } from "node:fs/promises";
-import path15 from "node:path";
-
-// src/spec/json-schema.ts
-var SCHEMA_ID = "https://raw.githubusercontent.com/mlops-action/mlops-action/main/schema/mlops.schema.json";
-
-// src/spec/starter.ts
-function renderStarterSpec(modelName) {
-  return `# yaml-language-server: $schema=${SCHEMA_ID}
-# mlops.yml: how this repository trains, checks and promotes its model.
-# Every path is relative to this file. Reference: see the mlops-action README.
-version: 1
-
-model:
-  name: ${modelName}                 # lowercase letters, digits and "-"; tags are ${modelName}@vX.Y.Z
-  description: What the model predicts
-  artifacts: [models/model.pkl]      # the files that make up one model version
-
-params: params.yaml                  # optional; stages read keys such as train.epochs
-
-# Data checks run before the first stage that reads the file.
-data:
-  training:
-    path: data/train.csv             # .csv .tsv (json, jsonl, parquet: see the README)
-    rows: { min: 100 }
-    columns:
-      label: { type: category, values: [yes, no], nullable: false }
-      age: { type: integer, min: 0, max: 120, mostly: 0.99 }
-
-# Stages run in dependency order: "needs", or reading (deps) what another stage writes (outs).
-# A stage is skipped when its command, deps and params are unchanged (--force reruns it).
-stages:
-  train:
-    run: python3 train.py            # runs in a shell, in this directory
-    deps: [data/train.csv, train.py]
-    params: [train.epochs]           # exposed as MLOPS_PARAM_TRAIN_EPOCHS
-    outs: [models/model.pkl]
-    timeout-minutes: 60
-  evaluate:
-    run: python3 evaluate.py
-    deps: [models/model.pkl, evaluate.py]
-    metrics: [reports/metrics.json]  # JSON, YAML, CSV or TSV; nested keys become a.b
-
-# A run passes when every gate holds; promotion refuses a failing run.
-gates:
-  accuracy: { min: 0.80 }
-  # max_drop compares with the version currently in promote.stage
-  f1: { min: 0.75, max_drop: 0.02 }
-
-promote:
-  branch: main                       # pushes to this branch promote
-  bump: minor                        # major | minor | patch
-  stage: production                  # also the baseline for max_drop / max_rise
-`;
-}
-
-// src/cli/gitignore-advice.ts
-import path14 from "node:path";
-
-// src/pipeline/dirty-files.ts
-import { stat as stat4 } from "node:fs/promises";
-import path13 from "node:path";
-var MAX_RECORDED_DIRTY_FILES = 100;
-var STATE_DIR = ".mlops";
-function declaredPaths(spec, specFile) {
-  const stages = Object.values(spec.stages);
-  const outputs = [
-    ...stages.flatMap((s) => [...s.outs, ...s.metrics, ...s.plots.map((p) => p.file)]),
-    ...spec.model.artifacts
-  ];
-  const inputs = [specFile, ...spec.params ? [spec.params] : [], ...Object.values(spec.data).map((d) => d.path), ...stages.flatMap((s) => s.deps)];
-  return { outputs: unique(outputs.map(normalizePath)), inputs: unique(inputs.map(normalizePath)) };
-}
-async function gitRunOptions(root, spec, specFile) {
-  const paths = declaredPaths(spec, specFile);
-  return { git: await readGitState(root, paths), dirtyFilesAfterRun: () => findDirtyFiles(root, paths) };
-}
-async function readGitState(root, paths) {
-  const git = await openRepository(root);
-  if (!git) return { commit: null, branch: null, dirty: false };
-  const [commit, branch] = await Promise.all([git.tryRevParse("HEAD^{commit}"), git.currentBranch()]);
-  const files = commit ? await listDirtyFiles(git, paths) : [];
-  return { commit: commit ?? null, branch, ...summarizeDirtyFiles(files) };
-}
-async function findDirtyFiles(root, paths) {
-  const git = await openRepository(root);
-  if (!git || !await git.tryRevParse("HEAD^{commit}")) return [];
-  return listDirtyFiles(git, paths);
-}
-function summarizeDirtyFiles(files) {
-  if (files.length === 0) return { dirty: false };
-  return { dirty: true, dirtyFiles: [...files].sort().slice(0, MAX_RECORDED_DIRTY_FILES), dirtyCount: files.length };
-}
-function mergeDirtyFiles(before, after) {
-  const files = unique([...before.dirtyFiles ?? [], ...after]);
-  if (files.length === 0) return before;
-  return { ...before, ...summarizeDirtyFiles(files), dirtyCount: Math.max(before.dirtyCount ?? 0, files.length) };
-}
-async function listDirtyFiles(git, paths) {
-  const [tracked, untracked] = await Promise.all([git.trackedChanges(), git.untrackedFiles(paths.inputs)]);
-  const counts = (file2) => !isUnder(file2, STATE_DIR) && !paths.outputs.some((out) => isUnder(file2, out));
-  return unique([...tracked, ...untracked].map(normalizePath).filter(counts)).sort();
-}
-async function findUnignoredOutputs(root, paths) {
-  const git = await openRepository(root);
-  if (!git) return [];
-  const outputs = paths.outputs.filter((p) => !isUnder(p, STATE_DIR));
-  const forms = await Promise.all(
-    outputs.map(async (p) => {
-      const isFile = await stat4(path13.join(root, p)).then((s) => s.isFile(), () => false);
-      return isFile ? [p] : [p, `${p}/`];
-    })
-  );
-  const [ignored, tracked] = await Promise.all([git.ignoredPaths(forms.flat()), git.trackedFiles(outputs)]);
-  return outputs.filter((p, i) => !forms[i].some((f) => ignored.has(f)) && !tracked.some((t) => isUnder(t, p)));
-}
-function gitignoreFix(outputs, gitignoreFile) {
-  const patterns = outputs.map((p) => shellQuote(`/${p.replace(/[\\*?[\]]/g, "\\$&")}`));
-  return `printf '%s\\n' ${patterns.join(" ")} >> ${shellQuote(gitignoreFile)}`;
-}
-function shellQuote(text) {
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-function isUnder(file2, dir) {
-  return dir === "." || file2 === dir || file2.startsWith(`${dir}/`);
-}
-function unique(list) {
-  return [...new Set(list)];
-}
-
-// src/cli/gitignore-advice.ts
-async function adviseGitignore(root, spec, specFile) {
-  const outputs = await findUnignoredOutputs(root, declaredPaths(spec, specFile));
-  if (outputs.length === 0) return "";
-  const gitignore = path14.relative(process.cwd(), path14.join(root, ".gitignore")) || ".gitignore";
-  return `
-These declared outputs are neither tracked nor gitignored: ${outputs.join(", ")}
-To keep them out of commits, run:
-  ${gitignoreFix(outputs, gitignore)}
-`;
-}
-
-// src/cli/commands/init.ts
-async function initCommand(settings) {
-  const file2 = path15.resolve(settings.cwd, settings.spec);
-  const exists = await access(file2).then(() => true, () => false);
-  if (exists && !settings.force) throw new UsageError(`${path15.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
-  await writeFile4(file2, renderStarterSpec(modelNameFor(settings.cwd)));
-  const root = path15.dirname(file2);
-  await ignoreStateDir(root);
-  process.stdout.write(`wrote ${path15.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
-`);
-  const loaded = await loadSpecFile(file2, path15.basename(file2));
-  if (loaded.ok) process.stdout.write(await adviseGitignore(root, loaded.spec, path15.basename(file2)));
-  return 0;
-}
-function modelNameFor(dir) {
-  const name = path15.basename(path15.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  return name || "my-model";
-}
-
-// src/cli/commands/promote.ts
-import path16 from "node:path";
-async function promoteCommand(settings) {
-  const project = await loadProject(settings);
-  const { record: record2, file: file2 } = await readRunRecord(project.root, settings.run);
-  const promote = project.spec.promote;
-  const stage = settings.stage ?? promote?.stage ?? "production";
-  let registration;
-  try {
-    registration = await openRegistry(project, settings).register(record2, {
-      bump: settings.bump ?? promote?.bump ?? "minor",
-      stage,
-      actor: localActor(),
-      version: settings.version,
-      stages: promote?.stages,
-      enforceOrder: promote?.stages !== void 0,
-      runDir: path16.dirname(file2)
-    });
-  } catch (error62) {
-    if (!(error62 instanceof AlreadyRegisteredError)) throw error62;
-    process.stdout.write(`nothing to promote: ${error62.message}
-`);
-    return 0;
-  }
-  const { manifest, tag, assignment } = registration;
-  process.stdout.write(`registered ${manifest.model} v${manifest.version} (tag ${tag}, commit ${manifest.commit.slice(0, 7)})
-`);
-  if (assignment) process.stdout.write(`assigned v${assignment.version} to ${assignment.stage}${assignment.previous ? ` (was v${assignment.previous})` : ""} (tag ${assignment.tag})
-`);
-  if (registration.path) process.stdout.write(`artifacts and manifest in ${registration.path}
-`);
-  return 0;
-}
-
-// src/cli/commands/report.ts
-import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
-import path19 from "node:path";
-
-// src/report/render-drift.ts
-var SHOWN_COLUMNS = 15;
-var METHOD_NAMES = {
-  ks: "Kolmogorov\u2013Smirnov",
-  wasserstein: "Wasserstein (normed)",
-  psi: "PSI",
-  jensenshannon: "Jensen\u2013Shannon",
-  chisquare: "chi-square"
-};
-function renderDriftSection(data, gates) {
-  const compared = data.filter((d) => d.drift);
-  if (compared.length === 0) return "";
-  return ["### Drift", ...compared.map((d) => renderDatasetDrift(d.name, d.drift, gateNote(gates.find((g) => g.metric === `drift.${d.name}`))))].join("\n\n");
-}
-function gateNote(gate) {
-  return gate ? ` \xB7 gate ${gate.status === "fail" ? "\u274C fails" : gate.status === "pass" ? "\u2705 passes" : "\u23ED\uFE0F skipped"}` : " \xB7 not gated";
-}
-function renderDatasetDrift(dataName, drift, note = "") {
-  const { version: version2, report } = drift;
-  const name = escapeMarkdown(dataName, { maxLength: 60 });
-  const verdict = report.drifted ? "\u274C **drifted**" : "\u2705 no dataset drift";
-  const summary = `**${name}** against v${escapeMarkdown(version2, { maxLength: 40 })}: ${verdict}, ${report.driftedColumns} of ${report.totalColumns} columns drifted (${formatPercent(report.share)}; the dataset drifts at ${formatPercent(report.driftShare)})${note}`;
-  const rows = report.columns.map((c) => [
-    c.skipped ? "\u23ED\uFE0F" : c.drifted ? "\u274C" : "\u2705",
-    escapeMarkdown(c.column, { maxLength: 60 }),
-    METHOD_NAMES[c.method] ?? c.method,
-    c.skipped ? "\u2014" : c.scoreKind === "p_value" ? `p = ${formatScore(c.score)}` : formatScore(c.score),
-    c.scoreKind === "p_value" ? `p < ${formatScore(c.threshold)}` : `\u2265 ${formatScore(c.threshold)}`,
-    escapeMarkdown(c.skipped ?? c.direction, { maxLength: 120 })
-  ]);
-  const header = ["", "Column", "Method", "Statistic", "Drift at", "Shift"];
-  const shown = renderTable(header, rows.slice(0, SHOWN_COLUMNS), [3]);
-  const rest = rows.length > SHOWN_COLUMNS ? `
-
-${fold(`${rows.length - SHOWN_COLUMNS} more columns`, renderTable(header, rows.slice(SHOWN_COLUMNS), [3]))}` : "";
-  const changes = [
-    ...report.missingColumns.map((c) => `${escapeCode(c, { table: false, maxLength: 60 })} is gone`),
-    ...report.newColumns.map((c) => `${escapeCode(c, { table: false, maxLength: 60 })} is new`)
-  ];
-  const columnNote = changes.length > 0 ? `
-
-Columns: ${changes.join(", ")}.` : "";
-  return `${summary}
-
-${shown}${rest}${columnNote}`;
-}
-function formatScore(x) {
-  if (x === 0) return "0";
-  if (Math.abs(x) < 1e-3) return x.toExponential(1);
-  return String(Number(x.toPrecision(3)));
-}
-
-// src/metrics/read-plot.ts
-import path18 from "node:path";
-
 // src/metrics/read-metrics.ts
-import { readFile as readFile7 } from "node:fs/promises";
-import path17 from "node:path";
+import { readFile as readFile3 } from "node:fs/promises";
+import path5 from "node:path";
 
 // node_modules/csv-parse/lib/api/CsvError.js
 var CsvError = class _CsvError extends Error {
@@ -46521,7 +44694,7 @@ var parse3 = function(data, opts = {}) {
 };
 
 // src/metrics/read-metrics.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 var MetricsFileError = class extends Error {
   name = "MetricsFileError";
 };
@@ -46556,7 +44729,7 @@ async function readMetricsFile(root, file2) {
   try {
     const text = await readTextFile(root, file2);
     if (text.trim() === "") throw new MetricsFileError(`${file2}: the file is empty`);
-    const ext = path17.extname(file2).toLowerCase();
+    const ext = path5.extname(file2).toLowerCase();
     if (ext === ".csv" || ext === ".tsv") return readTable(file2, parseDelimited(file2, text, ext === ".tsv" ? "	" : ","));
     const data = ext === ".json" ? parseJson(file2, text) : parseYamlFile(file2, text);
     if (data === null || typeof data !== "object") {
@@ -46572,7 +44745,7 @@ async function readMetricsFile(root, file2) {
 }
 async function readTextFile(root, file2) {
   try {
-    return await readFile7(path17.resolve(root, file2), "utf8");
+    return await readFile3(path5.resolve(root, file2), "utf8");
   } catch (error62) {
     const code = error62.code;
     if (code === "ENOENT") throw new MetricsFileError(`${file2}: file not found (did the stage write it?)`);
@@ -46608,7 +44781,7 @@ function describeJsonError(text, message) {
 }
 function parseYamlFile(file2, text) {
   try {
-    return (0, import_yaml4.parse)(text);
+    return (0, import_yaml2.parse)(text);
   } catch (error62) {
     const first = (error62.message.split("\n")[0] ?? "").replace(/:$/, "");
     throw new MetricsFileError(`${file2}: invalid YAML: ${first}`);
@@ -46673,7 +44846,1843 @@ function describeType(value) {
   return typeof value === "string" ? "a string" : `a ${typeof value}`;
 }
 
+// src/monitor/run-monitor.ts
+async function runMonitor(options) {
+  const { spec, production, root } = options;
+  const names = options.paths ? Object.keys(options.paths) : Object.keys(spec.data);
+  const datasets = [];
+  const problems = [];
+  for (const name of names) {
+    const entry = { ...spec.data[name], ...options.paths?.[name] ? { path: options.paths[name] } : {} };
+    const { result, profile } = await validateData(root, name, entry, { threads: options.threads, onProgress: options.onProgress?.(name) });
+    const check2 = { name, path: entry.path, rows: result.rows };
+    datasets.push(check2);
+    if (!profile) {
+      problems.push(`${entry.path}: cannot be profiled: ${result.checks.find((c) => !c.passed)?.message ?? "unreadable"}`);
+      continue;
+    }
+    let stored;
+    try {
+      stored = await options.readProfile(name);
+    } catch (error62) {
+      check2.skipped = `cannot read the profile of v${production.version}: ${error62.message}`;
+      continue;
+    }
+    if (stored === void 0) {
+      check2.skipped = `v${production.version} has no stored profile of "${name}"`;
+      continue;
+    }
+    try {
+      check2.drift = driftFromStored(entry, stored, profile);
+    } catch (error62) {
+      check2.skipped = `the profile of v${production.version} is unreadable: ${error62.message}`;
+    }
+  }
+  const performance2 = options.predictions !== void 0 ? await checkPredictions(options, options.predictions, problems) : options.metricsFile !== void 0 ? await checkMetricsFile(options, options.metricsFile, problems) : void 0;
+  return {
+    model: spec.model.name,
+    version: production.version,
+    datasets,
+    ...performance2 ? { performance: performance2 } : {},
+    problems,
+    drifted: datasets.some((d) => d.drift?.drifted),
+    degraded: performance2?.gates.some((g) => g.status === "fail") ?? false
+  };
+}
+async function checkPredictions(options, file2, problems) {
+  const { spec, production, root } = options;
+  const { evaluation, errors } = await evaluatePredictions(root, { ...spec.evaluation, predictions: file2 });
+  problems.push(...errors);
+  const metrics = evaluation ? computedMetrics(evaluation.overall, evaluation.file, spec.metrics) : {};
+  return { file: file2, ...evaluation ? { evaluation } : {}, metrics, gates: [...metricFloors(options, metrics, file2), ...sliceGates(spec, evaluation, production)] };
+}
+async function checkMetricsFile(options, file2, problems) {
+  const { metrics, errors } = await readMetrics(options.root, [file2], options.spec.metrics);
+  problems.push(...errors.map((e) => e.message));
+  return { file: file2, metrics, gates: metricFloors(options, metrics, file2) };
+}
+function metricFloors(options, metrics, file2) {
+  const { spec, production } = options;
+  const present = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)));
+  const stage = spec.promote?.stage ?? "production";
+  return evaluateGates(present, metrics, { version: production.version, stage, metrics: production.metrics }, [file2], stage).results;
+}
+
+// src/cli/load-project.ts
+import path9 from "node:path";
+
+// src/spec/load-spec.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+import { createHash as createHash2 } from "node:crypto";
+import { readFile as readFile4 } from "node:fs/promises";
+import path8 from "node:path";
+
+// src/spec/diagnostics.ts
+function formatDiagnostic(d) {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  return d.severity === "warning" ? `${where}: warning: ${d.message}` : `${where}: ${d.message}`;
+}
+function sortDiagnostics(list) {
+  return [...list].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+}
+
+// src/spec/rules.ts
+import path7 from "node:path";
+
+// src/pipeline/dag.ts
+import path6 from "node:path";
+var stageId = (name) => `stage:${name}`;
+var dataId = (name) => `data:${name}`;
+function normalizePath(p) {
+  return path6.posix.normalize(p.replaceAll("\\", "/")).replace(/\/+$/, "");
+}
+function pathsOverlap(a, b) {
+  const x = normalizePath(a);
+  const y = normalizePath(b);
+  return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
+}
+function buildDag(spec) {
+  const nodes = /* @__PURE__ */ new Map();
+  const stages = Object.entries(spec.stages);
+  const writers = (file2) => stages.filter(([, s]) => s.outs.some((o) => pathsOverlap(o, file2))).map(([n]) => n);
+  for (const [name, stage] of stages) {
+    const after = new Set(stage.needs.filter((n) => Object.hasOwn(spec.stages, n) && n !== name).map(stageId));
+    for (const dep of stage.deps) for (const writer of writers(dep)) if (writer !== name) after.add(stageId(writer));
+    nodes.set(stageId(name), { id: stageId(name), kind: "stage", name, after: [...after] });
+  }
+  for (const [name, entry] of Object.entries(spec.data)) {
+    const after = writers(entry.path).map(stageId);
+    nodes.set(dataId(name), { id: dataId(name), kind: "data", name, after });
+    for (const [stageName, stage] of stages) {
+      const reads = stage.deps.some((d) => pathsOverlap(d, entry.path));
+      const writes = stage.outs.some((o) => pathsOverlap(o, entry.path));
+      if (reads && !writes) nodes.get(stageId(stageName)).after.push(dataId(name));
+    }
+  }
+  return nodes;
+}
+function findCycle(nodes) {
+  const state = /* @__PURE__ */ new Map();
+  const trail = [];
+  const visit3 = (id) => {
+    if (state.get(id) === "done") return void 0;
+    if (state.get(id) === "open") return [...trail.slice(trail.indexOf(id)), id];
+    state.set(id, "open");
+    trail.push(id);
+    for (const before of nodes.get(id)?.after ?? []) {
+      const cycle = visit3(before);
+      if (cycle) return cycle;
+    }
+    trail.pop();
+    state.set(id, "done");
+    return void 0;
+  };
+  for (const id of nodes.keys()) {
+    const cycle = visit3(id);
+    if (cycle) return cycle.reverse();
+  }
+  return void 0;
+}
+
+// src/spec/rules.ts
+var DATA_EXTENSIONS = /* @__PURE__ */ new Set([".csv", ".tsv", ".jsonl", ".json", ".parquet"]);
+function checkRules(spec) {
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec)];
+  return { errors, warnings: checkArtifacts(spec) };
+}
+function* pathFields(spec) {
+  for (const [i, p] of spec.model.artifacts.entries()) yield [p, ["model", "artifacts", i]];
+  if (spec.params) yield [spec.params, ["params"]];
+  for (const [name, entry] of Object.entries(spec.data)) yield [entry.path, ["data", name, "path"]];
+  if (spec.evaluation) yield [spec.evaluation.predictions, ["evaluation", "predictions"]];
+  if (spec.serve) yield [spec.serve.requests, ["serve", "requests"]];
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    for (const key of ["deps", "outs", "metrics"]) {
+      for (const [i, p] of stage[key].entries()) yield [p, ["stages", name, key, i]];
+    }
+    for (const [i, plot] of stage.plots.entries()) yield [plot.file, ["stages", name, "plots", i, "file"]];
+  }
+}
+function leavesWorkspace(p) {
+  if (path7.posix.isAbsolute(p) || path7.win32.isAbsolute(p) || p.includes("\0")) return true;
+  const normal = path7.posix.normalize(p.replaceAll("\\", "/"));
+  return normal === ".." || normal.startsWith("../");
+}
+function checkPaths(spec) {
+  const issues = [];
+  for (const [p, at2] of pathFields(spec)) {
+    if (leavesWorkspace(p)) issues.push({ path: at2, atKey: false, message: `path "${p}" leaves the repository; use a path relative to mlops.yml, e.g. "data/train.csv"` });
+  }
+  return issues;
+}
+function checkNeeds(spec) {
+  const names = Object.keys(spec.stages);
+  const issues = [];
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    for (const [i, need] of stage.needs.entries()) {
+      if (need === name) issues.push({ path: ["stages", name, "needs", i], atKey: false, message: `stage "${name}" needs itself` });
+      else if (!Object.hasOwn(spec.stages, need)) issues.push({ path: ["stages", name, "needs", i], atKey: false, message: `stage "${name}" needs "${need}", which is not a stage${didYouMean(need, names)}` });
+    }
+  }
+  return issues;
+}
+function checkOuts(spec) {
+  const seen = [];
+  const issues = [];
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    for (const [i, out] of stage.outs.entries()) {
+      const clash = seen.find((s) => s.stage !== name && pathsOverlap(s.out, out));
+      if (clash) issues.push({ path: ["stages", name, "outs", i], atKey: false, message: `"${out}" is also written by stage "${clash.stage}"${normalizePath(clash.out) === normalizePath(out) ? "" : ` ("${clash.out}")`}; each output must have one stage that writes it` });
+      seen.push({ stage: name, out });
+    }
+  }
+  return issues;
+}
+function checkCycle(spec) {
+  const cycle = findCycle(buildDag({ stages: spec.stages, data: {} }));
+  if (!cycle) return [];
+  const names = cycle.map((id) => id.replace(/^stage:/, ""));
+  return [{ path: ["stages", names[0]], atKey: true, message: `stages form a cycle: ${names.join(" -> ")} (through needs or deps on another stage's outs)` }];
+}
+function checkGates(spec) {
+  const issues = [];
+  for (const [metric, gate] of Object.entries(spec.gates)) {
+    for (const rule of ["max_drop", "max_rise"]) {
+      if (gate[rule] !== void 0 && !spec.promote) {
+        issues.push({ path: ["gates", metric, rule], atKey: true, message: `gate "${metric}.${rule}" compares with the promoted baseline, but there is no promote section to say which stage holds it; add e.g. "promote: { stage: production }"` });
+      }
+    }
+    if (gate.min !== void 0 && gate.max !== void 0 && gate.min > gate.max) {
+      issues.push({ path: ["gates", metric, "min"], atKey: false, message: `gate "${metric}": min ${gate.min} is greater than max ${gate.max}` });
+    }
+  }
+  return issues;
+}
+function checkEvaluation(spec) {
+  const issues = [];
+  const evaluation = spec.evaluation;
+  for (const [metric, gate] of Object.entries(spec.gates)) {
+    const at3 = ["gates", metric];
+    const sliceRule = gate.per_slice !== void 0 ? "per_slice" : gate.max_gap !== void 0 ? "max_gap" : void 0;
+    if (isFairnessMetric(metric) && evaluation) {
+      const other = ["max_drop", "max_rise", "per_slice", "max_gap"].find((rule) => gate[rule] !== void 0);
+      if (other) issues.push({ path: [...at3, other], atKey: true, message: `gate "${metric}": a fairness metric is gated with min or max on each slice, not ${other}` });
+      if (evaluation.task === "regression") issues.push({ path: at3, atKey: true, message: `gate "${metric}": fairness metrics are for classifiers; evaluation.task is regression` });
+    }
+    if (sliceRule === void 0 && !(isFairnessMetric(metric) && evaluation)) {
+      if (gate.slices) issues.push({ path: [...at3, "slices"], atKey: true, message: `gate "${metric}": slices applies to per_slice, max_gap and fairness gates; this gate has none` });
+      continue;
+    }
+    if (!evaluation) {
+      issues.push({ path: [...at3, sliceRule], atKey: true, message: `gate "${metric}.${sliceRule}" gates evaluation slices, but there is no evaluation section; add e.g. "evaluation: { predictions: reports/predictions.csv, label: y, prediction: pred, slices: [group] }"` });
+      continue;
+    }
+    if (evaluation.slices.length === 0) issues.push({ path: at3, atKey: true, message: `gate "${metric}" gates slices, but evaluation.slices is empty; add e.g. "slices: [sex]"` });
+    const listed = new Set(evaluation.slices.map(sliceName));
+    for (const [i, slice2] of (gate.slices ?? []).entries()) {
+      if (!listed.has(sliceName(slice2))) issues.push({ path: [...at3, "slices", i], atKey: false, message: `gate "${metric}": slice ${sliceName(slice2)} is not in evaluation.slices${didYouMean(sliceName(slice2), [...listed])}` });
+    }
+    const names = groupMetricNames(evaluation);
+    if (sliceRule && !names.includes(metric)) {
+      issues.push({ path: at3, atKey: true, message: `gate "${metric}.${sliceRule}": the evaluation computes ${names.join(", ")} per group, not "${metric}"${didYouMean(metric, names)}` });
+    }
+  }
+  if (!evaluation) return issues;
+  const at2 = ["evaluation"];
+  const outs = Object.values(spec.stages).flatMap((s) => s.outs);
+  if (!outs.some((o) => pathsOverlap(o, evaluation.predictions))) {
+    issues.push({ path: [...at2, "predictions"], atKey: false, message: `"${evaluation.predictions}" is not in any stage's outs; list it under the outs of the stage that writes it` });
+  }
+  if (!evaluation.format && !DATA_EXTENSIONS.has(path7.extname(evaluation.predictions).toLowerCase())) {
+    issues.push({ path: [...at2, "predictions"], atKey: false, message: `cannot tell the format of "${evaluation.predictions}" from its extension; add format: csv|tsv|jsonl|json|parquet` });
+  }
+  if (evaluation.task === "regression") {
+    for (const key of ["score", "positive"]) {
+      if (evaluation[key] !== void 0) issues.push({ path: [...at2, key], atKey: true, message: `evaluation.${key} is for classifiers; evaluation.task is regression` });
+    }
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (const [i, slice2] of evaluation.slices.entries()) {
+    const columns = typeof slice2 === "string" ? [slice2] : slice2;
+    const key = JSON.stringify(columns);
+    if (seen.has(key)) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice ${columns.join(" \xD7 ")} is listed twice` });
+    seen.add(key);
+    if (new Set(columns).size !== columns.length) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice ${columns.join(" \xD7 ")} names a column twice` });
+    for (const column of columns) {
+      if (column === evaluation.label || column === evaluation.prediction) issues.push({ path: [...at2, "slices", i], atKey: false, message: `slice by "${column}" is the ${column === evaluation.label ? "label" : "prediction"} column; slice by a feature or group column` });
+    }
+  }
+  return issues;
+}
+var LOCAL_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
+function checkServe(spec) {
+  const serve = spec.serve;
+  if (!serve) return [];
+  const issues = [];
+  for (const key of ["ready", "url"]) {
+    let url2;
+    try {
+      url2 = new URL(serve[key].replaceAll("{port}", "1"));
+    } catch {
+      issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} "${serve[key]}" is not a URL; e.g. "http://127.0.0.1:{port}/health"` });
+      continue;
+    }
+    if (url2.protocol !== "http:" && url2.protocol !== "https:") issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} must be an http:// URL, not ${url2.protocol}` });
+    else if (!LOCAL_HOSTS.has(url2.hostname)) issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} must be on this machine (127.0.0.1, localhost or [::1]), not "${url2.hostname}"` });
+    else if (!serve[key].includes("{port}") && url2.port === "") issues.push({ path: ["serve", key], atKey: false, message: `serve.${key} names no port; use {port}, the free port mlops gives the server as MLOPS_SERVE_PORT` });
+  }
+  return issues;
+}
+function checkData(spec) {
+  const issues = [];
+  for (const [name, entry] of Object.entries(spec.data)) {
+    const ext = path7.extname(entry.path).toLowerCase();
+    if (!entry.format && !DATA_EXTENSIONS.has(ext)) {
+      issues.push({ path: ["data", name, "path"], atKey: false, message: `cannot tell the format of "${entry.path}" from its extension; add format: csv|tsv|jsonl|json|parquet` });
+    }
+    if (entry.rows?.min !== void 0 && entry.rows.max !== void 0 && entry.rows.min > entry.rows.max) {
+      issues.push({ path: ["data", name, "rows", "min"], atKey: false, message: `rows.min ${entry.rows.min} is greater than rows.max ${entry.rows.max}` });
+    }
+    for (const [column, spec_] of Object.entries(entry.columns)) {
+      const at2 = ["data", name, "columns", column];
+      if (spec_.min !== void 0 && spec_.max !== void 0 && spec_.min > spec_.max) {
+        issues.push({ path: [...at2, "min"], atKey: false, message: `column "${column}": min ${spec_.min} is greater than max ${spec_.max}` });
+      }
+      if (spec_.pattern !== void 0) {
+        try {
+          new RegExp(spec_.pattern);
+        } catch (error62) {
+          issues.push({ path: [...at2, "pattern"], atKey: false, message: `column "${column}": invalid regular expression: ${error62.message.replace(/^Invalid regular expression: /, "")}` });
+        }
+      }
+      const aggregate = ["mean", "stddev", "quantiles"].find((key) => spec_[key] !== void 0);
+      if (aggregate && spec_.type && !NUMERIC_TYPES.includes(spec_.type)) {
+        issues.push({ path: [...at2, aggregate], atKey: true, message: `column "${column}": ${aggregate} needs type number or integer, not "${spec_.type}"` });
+      }
+      if ((spec_.min !== void 0 || spec_.max !== void 0) && spec_.type && !["number", "integer", "date"].includes(spec_.type)) {
+        issues.push({ path: [...at2, "type"], atKey: false, message: `column "${column}": min/max need type number, integer or date, not "${spec_.type}"` });
+      }
+    }
+    issues.push(...checkDrift(name, entry));
+    for (const [i, column] of (entry.drift?.columns ?? []).entries()) {
+      if (Object.keys(entry.columns).length > 0 && !Object.hasOwn(entry.columns, column)) {
+        issues.push({ path: ["data", name, "drift", "columns", i], atKey: false, message: `drift column "${column}" is not declared under columns${didYouMean(column, Object.keys(entry.columns))}` });
+      }
+    }
+  }
+  return issues;
+}
+var NUMERIC_TYPES = ["number", "integer"];
+var CATEGORICAL_TYPES = ["string", "category", "boolean", "date", "datetime"];
+function checkDrift(name, entry) {
+  const issues = [];
+  const check2 = (at2, method, threshold, type, column) => {
+    const where = column === void 0 ? "drift" : `column "${column}": drift`;
+    if (threshold !== void 0 && method === void 0 && column === void 0) {
+      issues.push({ path: [...at2, "threshold"], atKey: true, message: `${where} threshold needs a method: it is a p-value for ks and chisquare, a distance for the others` });
+    }
+    if (method && threshold !== void 0 && isPValueMethod(method) && threshold > 1) {
+      issues.push({ path: [...at2, "threshold"], atKey: false, message: `${where} threshold ${threshold} for ${method} is a p-value and must be at most 1` });
+    }
+    if (method && type && (method === "ks" || method === "wasserstein") && CATEGORICAL_TYPES.includes(type)) {
+      issues.push({ path: [...at2, "method"], atKey: false, message: `${where} method ${method} compares numbers; column "${column}" has type ${type}: use jensenshannon, chisquare or psi` });
+    }
+  };
+  if (entry.drift) check2(["data", name, "drift"], entry.drift.method, entry.drift.threshold, void 0);
+  for (const [column, spec_] of Object.entries(entry.columns)) {
+    const drift = spec_.drift;
+    if (!drift) continue;
+    const method = drift.method ?? entry.drift?.method;
+    check2(["data", name, "columns", column, "drift"], method, drift.threshold ?? entry.drift?.threshold, spec_.type, column);
+  }
+  return issues;
+}
+function checkArtifacts(spec) {
+  const outs = Object.values(spec.stages).flatMap((s) => s.outs);
+  return spec.model.artifacts.map((artifact, i) => ({ artifact, i })).filter(({ artifact }) => !outs.some((o) => pathsOverlap(o, artifact))).map(({ artifact, i }) => ({ path: ["model", "artifacts", i], atKey: false, message: `artifact "${artifact}" is not in any stage's outs, so no stage is known to produce it` }));
+}
+
+// src/spec/zod-issues.ts
+function describeIssues(issues, schema, input2) {
+  return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
+}
+function describeIssue(issue2, schema, input2) {
+  const path26 = [...issue2.path];
+  const where = path26.length ? `"${path26.map(String).join(".")}"` : "the file";
+  const received = valueAt(input2, path26);
+  switch (issue2.code) {
+    case "unrecognized_keys": {
+      const known = knownKeys(schema, path26);
+      return issue2.keys.map((key) => ({
+        path: [...path26, key],
+        atKey: true,
+        message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
+      }));
+    }
+    case "invalid_type": {
+      if (received === void 0) {
+        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
+      }
+      return [{ path: path26, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
+    }
+    case "invalid_value": {
+      const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      if (received === void 0) {
+        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${expected}` }];
+      }
+      return [{ path: path26, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
+    }
+    case "invalid_format":
+      return [{ path: path26, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
+    case "too_small":
+    case "too_big": {
+      const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
+      const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
+      const what = issue2.origin === "array" ? plural3(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural3(Number(limit), "character", "characters") : "";
+      const got = Array.isArray(received) ? `${received.length} ${plural3(received.length, "entry", "entries")}` : describeValue(received);
+      return [{ path: path26, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
+    }
+    case "invalid_key": {
+      const parent = path26.length > 1 ? `"${path26.slice(0, -1).map(String).join(".")}"` : "the file";
+      return [{ path: path26, atKey: true, message: `invalid name "${String(path26.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
+    }
+    case "invalid_union": {
+      const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
+      if (expected.length < 2) return [{ path: path26, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
+      return [{ path: path26, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
+    }
+    case "invalid_element":
+      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path26, issue2.key, ...inner.path] }, schema, input2));
+    default:
+      return [{ path: path26, atKey: false, message: `${where}: ${issue2.message}` }];
+  }
+}
+function valueAt(input2, path26) {
+  let value = input2;
+  for (const segment of path26) {
+    if (value === null || typeof value !== "object") return void 0;
+    value = value[segment];
+  }
+  return value;
+}
+function plural3(count, one, many) {
+  return count === 1 ? one : many;
+}
+function describeValue(value) {
+  if (value === void 0) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  const text = JSON.stringify(value) ?? String(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 37)}...` : text}`;
+}
+function article(expected) {
+  const names = { array: "a list", object: "a mapping", record: "a mapping", string: "a string", number: "a number", boolean: "true or false" };
+  return names[expected] ?? expected;
+}
+function example(expected) {
+  const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
+  return examples[expected] ?? "";
+}
+function knownKeys(schema, path26) {
+  let node2 = schema;
+  for (const segment of [...path26, void 0]) {
+    node2 = unwrap(node2);
+    const def = defOf(node2);
+    if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
+    if (def?.type === "object") node2 = def.shape[String(segment)];
+    else if (def?.type === "record") node2 = def.valueType;
+    else if (def?.type === "array") node2 = def.element;
+    else return [];
+  }
+  return [];
+}
+function unwrap(node2) {
+  let current = node2;
+  for (let def = defOf(current); def; def = defOf(current)) {
+    if (["optional", "nullable", "default", "prefault", "readonly", "catch"].includes(def.type)) current = def.innerType;
+    else if (def.type === "pipe") current = def.in;
+    else break;
+  }
+  return current;
+}
+function defOf(node2) {
+  return node2?._zod?.def;
+}
+
+// src/spec/yaml-positions.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+function locate2(doc, lines, path26, key = false) {
+  let node2 = doc.contents;
+  let offset = rangeStart(node2) ?? 0;
+  for (const [i, segment] of path26.entries()) {
+    if ((0, import_yaml3.isMap)(node2)) {
+      const pair = node2.items.find((p) => (0, import_yaml3.isPair)(p) && (0, import_yaml3.isScalar)(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      const last = i === path26.length - 1;
+      const target = key && last ? pair.key : pair.value ?? pair.key;
+      offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
+      node2 = pair.value;
+    } else if ((0, import_yaml3.isSeq)(node2) && typeof segment === "number") {
+      const item = node2.items[segment];
+      if (item === void 0) break;
+      offset = rangeStart(item) ?? offset;
+      node2 = item;
+    } else {
+      break;
+    }
+  }
+  const { line, col } = lines.linePos(offset);
+  return { line, col };
+}
+function rangeStart(node2) {
+  return node2?.range?.[0];
+}
+
+// src/spec/load-spec.ts
+var MAX_SPEC_BYTES = 1024 * 1024;
+var MAX_ALIAS_COUNT = 100;
+async function loadSpecFile(absPath, displayName = path8.basename(absPath)) {
+  let text;
+  try {
+    const bytes = await readFile4(absPath);
+    if (bytes.length > MAX_SPEC_BYTES) return failure2(displayName, `file is ${bytes.length} bytes; a spec may be at most ${MAX_SPEC_BYTES}`);
+    text = bytes.toString("utf8");
+  } catch (error62) {
+    const code = error62.code;
+    return failure2(displayName, code === "ENOENT" ? 'file not found; run "mlops init" to write a starter spec' : `cannot read: ${error62.message}`);
+  }
+  return parseSpec(text, displayName);
+}
+function parseSpec(text, file2) {
+  const lines = new import_yaml4.LineCounter();
+  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
+  const at2 = (offset, severity2, message) => ({ file: file2, ...lines.linePos(offset), severity: severity2, message });
+  const yamlWarnings = doc.warnings.map((w) => at2(w.pos[0], "warning", `YAML: ${firstLine(w.message)}`));
+  if (doc.errors.length > 0) {
+    const errors2 = doc.errors.map((e) => {
+      const { offset, message } = describeYamlError(doc, text, e);
+      return at2(offset, "error", message);
+    });
+    return { ok: false, diagnostics: sortDiagnostics([...dedupe(errors2), ...yamlWarnings]) };
+  }
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error62) {
+    const unresolved = /^Unresolved alias .*: (.*)$/.exec(error62.message);
+    if (unresolved) {
+      const offset = findAlias(doc, unresolved[1]);
+      return { ok: false, diagnostics: [at2(offset, "error", `YAML: alias "*${unresolved[1]}" refers to no anchor; define "&${unresolved[1]}" before it`)] };
+    }
+    const message = error62 instanceof ReferenceError ? `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT}); refusing a possible alias bomb` : `YAML: ${error62.message}`;
+    return failure2(file2, message, 1);
+  }
+  if (value === null || value === void 0) return failure2(file2, 'the spec is empty; run "mlops init" for a starter', 1);
+  const toDiagnostic = (severity2) => (issue2) => ({ file: file2, ...locate2(doc, lines, issue2.path, issue2.atKey), severity: severity2, message: issue2.message });
+  const parsed = SpecSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error.issues, SpecSchema, value);
+    return { ok: false, diagnostics: sortDiagnostics([...dedupe(issues.map(toDiagnostic("error"))), ...yamlWarnings]) };
+  }
+  const { errors, warnings } = checkRules(parsed.data);
+  const diagnostics = sortDiagnostics([...errors.map(toDiagnostic("error")), ...warnings.map(toDiagnostic("warning")), ...yamlWarnings]);
+  if (errors.length > 0) return { ok: false, diagnostics };
+  return { ok: true, spec: parsed.data, sha256: createHash2("sha256").update(text).digest("hex"), diagnostics };
+}
+function failure2(file2, message, line = 0) {
+  return { ok: false, diagnostics: [{ file: file2, line, col: line ? 1 : 0, severity: "error", message }] };
+}
+function describeYamlError(doc, text, error62) {
+  if (error62.code === "MULTIPLE_DOCS") {
+    return { offset: error62.pos[0], message: 'YAML: a spec is one document; remove this "---" and merge what follows into the part above' };
+  }
+  const flow = /^Flow (sequence|map)/.exec(error62.message);
+  if (flow) {
+    let start;
+    (0, import_yaml4.visit)(doc, {
+      Collection(_, node2) {
+        if (node2.flow && node2.range?.[1] === error62.pos[0]) start = node2.range[0];
+      }
+    });
+    if (start !== void 0) {
+      const [open5, close, what] = flow[1] === "map" ? ["{", "}", "mapping"] : ["[", "]", "list"];
+      return { offset: start, message: `YAML: the ${what} opened by "${open5}" here does not end with "${close}" (or a following line is not indented past its key)` };
+    }
+  }
+  let offset = error62.pos[0];
+  while (text[offset] === " ") offset++;
+  return { offset, message: `YAML: ${firstLine(error62.message)}` };
+}
+function findAlias(doc, name) {
+  let offset = 0;
+  (0, import_yaml4.visit)(doc, {
+    Alias(_, node2) {
+      if (node2.source === name && node2.range) {
+        offset = node2.range[0];
+        return import_yaml4.visit.BREAK;
+      }
+    }
+  });
+  return offset;
+}
+function firstLine(message) {
+  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+}
+function dedupe(list) {
+  const seen = /* @__PURE__ */ new Set();
+  return list.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+// src/cli/load-project.ts
+var SpecInvalidError = class extends Error {
+  constructor(diagnostics) {
+    super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n"));
+    this.diagnostics = diagnostics;
+  }
+  diagnostics;
+  name = "SpecInvalidError";
+};
+async function loadProject(settings) {
+  const specPath = path9.resolve(settings.cwd, settings.spec);
+  const display = path9.relative(process.cwd(), specPath) || path9.basename(specPath);
+  const result = await loadSpecFile(specPath, display);
+  if (!result.ok) throw new SpecInvalidError(result.diagnostics);
+  return {
+    root: path9.dirname(specPath),
+    spec: result.spec,
+    specFile: path9.basename(specPath),
+    specSha256: result.sha256,
+    warnings: result.diagnostics.filter((d) => d.severity === "warning")
+  };
+}
+
+// src/cli/open-registry.ts
+import os3 from "node:os";
+import path12 from "node:path";
+
+// src/registry/local-registry.ts
+import { readFile as readFile7 } from "node:fs/promises";
+import { join as join4, resolve as resolve4 } from "node:path";
+
+// src/pipeline/run-store.ts
+import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir2, readFile as readFile5, writeFile as writeFile2 } from "node:fs/promises";
+import path10 from "node:path";
+var RunNotFoundError = class extends Error {
+  name = "RunNotFoundError";
+};
+var runsDir = (root) => path10.join(root, ".mlops", "runs");
+var runProfileFile = (data) => `profiles/${data}.json`;
+async function writeRunProfile(root, runId, data, profile) {
+  const rel = runProfileFile(data);
+  const text = `${JSON.stringify(profile)}
+`;
+  await mkdir2(path10.join(runsDir(root), runId, "profiles"), { recursive: true });
+  await writeFile2(path10.join(runsDir(root), runId, rel), text);
+  return { path: rel, sha256: createHash3("sha256").update(text).digest("hex") };
+}
+async function ignoreStateDir(root) {
+  await mkdir2(path10.join(root, ".mlops"), { recursive: true });
+  return writeFile2(path10.join(root, ".mlops", ".gitignore"), "*\n", { flag: "wx" }).then(
+    () => true,
+    (error62) => {
+      if (error62.code === "EEXIST") return false;
+      throw error62;
+    }
+  );
+}
+function newRunId(now = /* @__PURE__ */ new Date()) {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${randomBytes2(2).toString("hex")}`;
+}
+async function writeRunRecord(root, record2) {
+  const file2 = path10.join(runsDir(root), record2.id, "run.json");
+  await writeJsonAtomic(file2, RunRecord.parse(record2));
+  await writeFile2(path10.join(runsDir(root), "latest"), `${record2.id}
+`);
+  return file2;
+}
+async function readRunRecord(root, ref = "latest") {
+  let file2;
+  if (ref.endsWith(".json")) {
+    file2 = path10.resolve(root, ref);
+  } else {
+    const id = ref === "latest" ? await readFile5(path10.join(runsDir(root), "latest"), "utf8").then((s) => s.trim()).catch(() => void 0) : ref;
+    if (!id) throw new RunNotFoundError('no run recorded yet; run "mlops run" first');
+    if (!/^[\w.-]+$/.test(id)) throw new RunNotFoundError(`invalid run id "${id}"`);
+    file2 = path10.join(runsDir(root), id, "run.json");
+  }
+  let text;
+  try {
+    text = await readFile5(file2, "utf8");
+  } catch (error62) {
+    throw new RunNotFoundError(`run record not found: "${path10.relative(root, file2)}"`, { cause: error62 });
+  }
+  const parsed = RunRecord.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new RunNotFoundError(`"${path10.relative(root, file2)}" is not a valid run record: ${parsed.error.issues[0]?.message}`);
+  return { record: parsed.data, file: file2 };
+}
+
+// src/registry/artifact-store.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { copyFile, mkdir as mkdir3, mkdtemp, readFile as readFile6, rename as rename2, rm, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname, isAbsolute as isAbsolute2, join as join2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+
+// src/registry/manifest.ts
+var MANIFEST_SCHEMA_VERSION = 1;
+var Manifest = external_exports.object({
+  schema: external_exports.literal(MANIFEST_SCHEMA_VERSION),
+  model: external_exports.string(),
+  description: external_exports.string().optional(),
+  /** Semver without the leading v, e.g. "0.2.0". */
+  version: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  runId: external_exports.string(),
+  createdAt: external_exports.string(),
+  createdBy: external_exports.string(),
+  artifacts: external_exports.array(ArtifactRecord),
+  metrics: Metrics,
+  params: Params,
+  data: external_exports.array(
+    external_exports.object({
+      name: external_exports.string(),
+      path: external_exports.string(),
+      sha256: external_exports.string().optional(),
+      rows: external_exports.number().int(),
+      /** The dataset's profile stored with the version (a file beside the manifest, a release asset), for drift. */
+      profile: external_exports.object({ file: external_exports.string(), sha256: external_exports.string() }).optional()
+    })
+  ),
+  /** Per-slice metrics of the version, which the next pull request's slices are compared with. */
+  evaluation: Evaluation.optional(),
+  gates: GateVerdict,
+  /** Where the version came from when a front end knows more than git does (the GitHub Action). */
+  source: external_exports.object({
+    repository: external_exports.string().optional(),
+    pullRequest: external_exports.number().int().optional(),
+    /** Logins whose latest review of the pull request approved it. */
+    approvers: external_exports.array(external_exports.string()).default([]),
+    workflowRunUrl: external_exports.string().optional(),
+    /** The workflow run whose artifact was reviewed and promoted. */
+    reviewedRunUrl: external_exports.string().optional()
+  }).optional()
+});
+var profileFileName = (data) => `profile-${data}.json`;
+
+// src/registry/registry.ts
+var Assignment = external_exports.object({
+  model: external_exports.string(),
+  version: external_exports.string(),
+  stage: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  at: external_exports.string(),
+  /** Version that held the stage before, if any. */
+  previous: external_exports.string().optional()
+});
+var Registration = external_exports.object({
+  manifest: Manifest,
+  tag: external_exports.string(),
+  /** Directory holding the stored artifacts and manifest.json, when the registry keeps files. */
+  path: external_exports.string().optional(),
+  assignment: Assignment.optional()
+});
+var VersionInfo = external_exports.object({
+  model: external_exports.string(),
+  version: external_exports.string(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  createdAt: external_exports.string(),
+  createdBy: external_exports.string(),
+  /** Stages this version holds now (GTO: the latest active assignment per stage wins). */
+  stages: external_exports.array(external_exports.string()),
+  /** Absent when neither the store nor the tag message has a readable manifest. */
+  manifest: Manifest.optional()
+});
+var HistoryEventKind = external_exports.enum(["registration", "deregistration", "assignment", "unassignment", "deprecation"]);
+var HistoryEvent = external_exports.object({
+  kind: HistoryEventKind,
+  model: external_exports.string(),
+  /** Absent for deprecations and for assignments to a commit that has no registered version. */
+  version: external_exports.string().optional(),
+  stage: external_exports.string().optional(),
+  tag: external_exports.string(),
+  commit: external_exports.string(),
+  at: external_exports.string(),
+  actor: external_exports.string(),
+  message: external_exports.string()
+});
+var RegistryError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "RegistryError";
+  }
+};
+var AlreadyRegisteredError = class extends RegistryError {
+  constructor(model, version2, commit) {
+    super(`${model} ${version2} already registers commit ${commit.slice(0, 7)} with the same artifacts; nothing to register`);
+    this.model = model;
+    this.version = version2;
+    this.commit = commit;
+    this.name = "AlreadyRegisteredError";
+  }
+  model;
+  version;
+  commit;
+};
+
+// src/registry/artifact-store.ts
+var MANIFEST_FILE = "manifest.json";
+function createArtifactStore(options) {
+  const sourceDir = resolve3(options.sourceDir);
+  const storeDir = resolve3(options.storeDir);
+  const versionDir = (model, version2) => join2(storeDir, model, version2);
+  return {
+    versionDir,
+    add: (manifest, profiles = []) => addVersion(sourceDir, join2(storeDir, manifest.model), manifest, profiles),
+    async readManifest(model, version2) {
+      const parsed = Manifest.safeParse(await tryReadJson(join2(versionDir(model, version2), MANIFEST_FILE)));
+      return parsed.success ? parsed.data : void 0;
+    },
+    async remove(model, version2) {
+      await rm(versionDir(model, version2), { recursive: true, force: true });
+    }
+  };
+}
+async function addVersion(sourceDir, modelDir, manifest, profiles) {
+  await mkdir3(modelDir, { recursive: true });
+  const temp = await mkdtemp(join2(modelDir, `.tmp-${manifest.version}-`));
+  try {
+    for (const artifact of manifest.artifacts) {
+      const rel = insideRelative(sourceDir, artifact.path);
+      if (rel === MANIFEST_FILE) throw new RegistryError(`artifact "${artifact.path}" would overwrite the version's ${MANIFEST_FILE}; rename it`);
+      const source = join2(sourceDir, rel);
+      const info = await stat2(source).catch((error62) => {
+        throw new RegistryError(`artifact "${artifact.path}" of run ${manifest.runId} is missing at ${source}`, { cause: error62 });
+      });
+      if (!info.isFile()) throw new RegistryError(`artifact "${artifact.path}" is not a regular file; list the files it holds instead`);
+      const target = join2(temp, rel);
+      await mkdir3(dirname(target), { recursive: true });
+      await copyFile(source, target).catch((error62) => {
+        throw new RegistryError(`could not copy artifact "${artifact.path}" into the store: ${error62.message}`, { cause: error62 });
+      });
+      const actual = await sha256File(target);
+      if (actual !== artifact.sha256) {
+        throw new RegistryError(
+          `artifact "${artifact.path}" changed since run ${manifest.runId}: its sha256 is ${actual}, the run recorded ${artifact.sha256}; run the pipeline again`
+        );
+      }
+    }
+    for (const profile of profiles) await copyProfile(profile, temp, manifest);
+    await writeFile3(join2(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+    const final = join2(modelDir, manifest.version);
+    await rm(final, { recursive: true, force: true });
+    await rename2(temp, final);
+    return final;
+  } catch (error62) {
+    await rm(temp, { recursive: true, force: true });
+    throw error62;
+  }
+}
+async function copyProfile(profile, temp, manifest) {
+  if (manifest.artifacts.some((a) => a.path === profile.file)) throw new RegistryError(`artifact "${profile.file}" has the name of a data profile; rename it`);
+  const target = join2(temp, profile.file);
+  await copyFile(profile.source, target).catch((error62) => {
+    throw new RegistryError(`the data profile of run ${manifest.runId} is missing at ${profile.source}; run the pipeline again`, { cause: error62 });
+  });
+  if (await sha256File(target) !== profile.sha256) {
+    throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
+  }
+}
+function insideRelative(root, path26) {
+  const rel = relative2(root, resolve3(root, path26));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
+    throw new RegistryError(`artifact path "${path26}" leaves the project directory ${root}`);
+  }
+  return rel;
+}
+async function sha256File(path26) {
+  const hash2 = createHash4("sha256");
+  for await (const chunk of createReadStream2(path26)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function tryReadJson(path26) {
+  try {
+    return JSON.parse(await readFile6(path26, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+
+// src/registry/git.ts
+import { spawn } from "node:child_process";
+import { stat as stat3 } from "node:fs/promises";
+import path11 from "node:path";
+var GitError = class extends Error {
+  constructor(args, exitCode, stderr, message, options) {
+    super(message ?? `git ${args.join(" ")} failed (exit code ${exitCode}): ${stderr.trim() || "no error output"}`, options);
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.name = "GitError";
+  }
+  args;
+  exitCode;
+  stderr;
+};
+var TagExistsError = class extends GitError {
+  constructor(args, tag) {
+    super(args, null, "", `tag "${tag}" already exists`);
+    this.tag = tag;
+    this.name = "TagExistsError";
+  }
+  tag;
+};
+var SAFE_CONFIG = [
+  "-c",
+  "tag.gpgSign=false",
+  "-c",
+  "tag.forceSignAnnotated=false",
+  "-c",
+  "commit.gpgSign=false",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "color.ui=false",
+  "-c",
+  "core.quotePath=false",
+  "-c",
+  "log.showSignature=false"
+];
+var LOCATION_VARIABLES = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX"];
+var LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: "1" };
+var FALLBACK_NAME = "mlops";
+var FALLBACK_EMAIL = "mlops@localhost";
+var TAG_FIELDS = [
+  "%(refname)",
+  "%(objecttype)",
+  "%(objectname)",
+  "%(*objecttype)",
+  "%(*objectname)",
+  "%(taggername)",
+  "%(taggeremail)",
+  "%(taggerdate:iso-strict)",
+  "%(contents:signature)",
+  "%(contents)"
+];
+function createGit(cwd) {
+  let identity;
+  const baseEnv = () => {
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" };
+    for (const name of LOCATION_VARIABLES) delete env[name];
+    return env;
+  };
+  const exec = (args, input2, extraEnv = {}) => new Promise((resolve5, reject) => {
+    const child = spawn("git", [...SAFE_CONFIG, ...args], {
+      cwd,
+      env: { ...baseEnv(), ...extraEnv },
+      stdio: ["pipe", "pipe", "pipe"],
+      windowsHide: true
+    });
+    const out = [];
+    const err2 = [];
+    child.stdout.on("data", (chunk) => out.push(chunk));
+    child.stderr.on("data", (chunk) => err2.push(chunk));
+    let spawnFailed = false;
+    child.on("error", (error62) => {
+      spawnFailed = true;
+      void explainSpawnFailure(cwd, error62).then(
+        (message) => reject(new GitError(args, null, "", `git ${args.join(" ")}: ${message}`, { cause: error62 }))
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (spawnFailed) return;
+      const stderr = Buffer.concat(err2).toString("utf8");
+      if (code === null) {
+        reject(new GitError(args, null, stderr, `git ${args.join(" ")} was killed by ${signal ?? "a signal"}`));
+        return;
+      }
+      resolve5({ code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+    child.stdin.on("error", () => {
+    });
+    child.stdin.end(input2 ?? "");
+  });
+  const must = async (args, input2, extraEnv) => {
+    const result = await exec(args, input2, extraEnv);
+    if (result.code !== 0) throw new GitError(args, result.code, result.stderr);
+    return result.stdout;
+  };
+  const tryConfig = async (key) => {
+    const result = await exec(["config", "--get", key]);
+    const value = result.stdout.trim();
+    return result.code === 0 && value !== "" ? value : void 0;
+  };
+  const identityArgs = () => identity ??= (async () => {
+    const args = [];
+    if (!process.env.GIT_COMMITTER_NAME && !await tryConfig("user.name")) args.push("-c", `user.name=${FALLBACK_NAME}`);
+    if (!process.env.GIT_COMMITTER_EMAIL && !process.env.EMAIL && !await tryConfig("user.email")) {
+      args.push("-c", `user.email=${FALLBACK_EMAIL}`);
+    }
+    return args;
+  })();
+  const tryRevParse = async (ref) => {
+    if (ref.startsWith("-")) return void 0;
+    const result = await exec(["rev-parse", "--verify", "--quiet", ref]);
+    return result.code === 0 ? result.stdout.trim() : void 0;
+  };
+  return {
+    cwd,
+    async isRepository() {
+      const args = ["rev-parse", "--is-inside-work-tree"];
+      const result = await exec(args);
+      if (result.code === 0) return result.stdout.trim() === "true";
+      if (/not a git repository/i.test(result.stderr)) return false;
+      throw new GitError(args, result.code, result.stderr);
+    },
+    tryRevParse,
+    async headCommit() {
+      return (await must(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
+    },
+    async currentBranch() {
+      const args = ["symbolic-ref", "--quiet", "--short", "HEAD"];
+      const result = await exec(args);
+      if (result.code === 0) return result.stdout.trim();
+      if (result.code === 1) return null;
+      throw new GitError(args, result.code, result.stderr);
+    },
+    async trackedChanges() {
+      const [out, prefix2] = await Promise.all([
+        must(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=untracked"]),
+        must(["rev-parse", "--show-prefix"])
+      ]);
+      const fromTop = parseStatusPaths(out);
+      const base = prefix2.trim();
+      return fromTop.map((p) => base ? path11.posix.relative(base, p) : p);
+    },
+    async untrackedFiles(pathspecs) {
+      if (pathspecs.length === 0) return [];
+      return splitNul(await must(["ls-files", "--others", "--exclude-standard", "-z", "--", ...pathspecs], void 0, LITERAL_PATHSPECS));
+    },
+    async trackedFiles(pathspecs) {
+      if (pathspecs.length === 0) return [];
+      return splitNul(await must(["ls-files", "--cached", "-z", "--", ...pathspecs], void 0, LITERAL_PATHSPECS));
+    },
+    async ignoredPaths(paths) {
+      if (paths.length === 0) return /* @__PURE__ */ new Set();
+      const args = ["check-ignore", "--no-index", "--stdin", "-z"];
+      const result = await exec(args, paths.map((p) => `${p}\0`).join(""));
+      if (result.code !== 0 && result.code !== 1) throw new GitError(args, result.code, result.stderr);
+      return new Set(splitNul(result.stdout));
+    },
+    async listTags(patterns = "*") {
+      const globs = (typeof patterns === "string" ? [patterns] : patterns).map((p) => `refs/tags/${p}`);
+      const out = await must(["for-each-ref", `--format=${TAG_FIELDS.join("%00")}%00`, ...globs]);
+      return parseTagRecords(out);
+    },
+    async createAnnotatedTag(name, commit, message, options = {}) {
+      const args = ["tag", "--annotate", "--no-sign", "--cleanup=whitespace", "--file=-", "--end-of-options", name, commit];
+      if (await tryRevParse(`refs/tags/${name}`)) throw new TagExistsError(args, name);
+      const env = {};
+      if (options.date) env.GIT_COMMITTER_DATE = `${Math.floor(options.date.getTime() / 1e3)} +0000`;
+      const result = await exec([...await identityArgs(), ...args], message, env);
+      if (result.code === 0) return;
+      if (/already exists/.test(result.stderr)) throw new TagExistsError(args, name);
+      throw new GitError(args, result.code, result.stderr);
+    },
+    async deleteTag(name) {
+      await must(["tag", "--delete", "--end-of-options", name]);
+    },
+    userName() {
+      return tryConfig("user.name");
+    }
+  };
+}
+async function openRepository(cwd) {
+  const git = createGit(cwd);
+  try {
+    return await git.isRepository() ? git : void 0;
+  } catch (error62) {
+    const cause = error62 instanceof GitError ? error62.cause : void 0;
+    if (cause?.code === "ENOENT") return void 0;
+    throw error62;
+  }
+}
+function splitNul(out) {
+  return out.split("\0").filter((p) => p !== "");
+}
+function parseStatusPaths(out) {
+  const fields = out.split("\0");
+  const paths = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i];
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    if (/[RC]/.test(entry.slice(0, 2))) paths.push(fields[++i] ?? "");
+  }
+  return paths.filter((p) => p !== "");
+}
+function parseTagRecords(out) {
+  const fields = out.split("\0");
+  const tags = [];
+  for (let i = 0; i + TAG_FIELDS.length <= fields.length; i += TAG_FIELDS.length) {
+    const [ref, type, object2, peeledType, peeled, tagger, email3, date5, signature, contents] = fields.slice(i, i + TAG_FIELDS.length).map((f) => f ?? "");
+    const refname = (ref ?? "").replace(/^\n/, "");
+    if (!refname.startsWith("refs/tags/")) continue;
+    const annotated = type === "tag";
+    const body = signature && contents?.endsWith(signature) ? contents.slice(0, -signature.length) : contents ?? "";
+    tags.push({
+      name: refname.slice("refs/tags/".length),
+      annotated,
+      target: (annotated ? peeled : object2) ?? "",
+      targetType: (annotated ? peeledType : type) ?? "",
+      message: annotated ? body.trim() : "",
+      tagger: tagger ?? "",
+      taggerEmail: (email3 ?? "").replace(/^<|>$/g, ""),
+      taggedAt: date5 || void 0
+    });
+  }
+  return tags;
+}
+async function explainSpawnFailure(cwd, error62) {
+  if (error62.code !== "ENOENT") return error62.message;
+  const exists = await stat3(cwd).then(
+    (s) => s.isDirectory(),
+    () => false
+  );
+  return exists ? "git is not installed or not on PATH" : `directory "${cwd}" does not exist`;
+}
+
+// src/registry/registration.ts
+import { join as join3 } from "node:path";
+
+// src/registry/registry-state.ts
+var import_semver2 = __toESM(require_semver2(), 1);
+
+// src/registry/tag-format.ts
+var import_semver = __toESM(require_semver2(), 1);
+var TagFormatError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "TagFormatError";
+  }
+};
+var NAME = "[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?";
+var IDENT = "(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)";
+var SEMVER = `(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)(?:-${IDENT}(?:\\.${IDENT})*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?`;
+var NAME_RE = new RegExp(`^${NAME}$`);
+var TAG_RE = new RegExp(
+  `^(?<model>${NAME})(?:(?:#(?<stage>${NAME})|@v(?<version>${SEMVER}))(?<cancel>!?)|@(?<deprecated>deprecated))(?:#(?<counter>[0-9]+))?$`
+);
+function isValidName(value) {
+  return NAME_RE.test(value);
+}
+function assertValidName(value, what) {
+  if (!isValidName(value)) {
+    throw new TagFormatError(
+      `invalid ${what} name "${value}": GTO tags allow letters, digits, "-", "_" and "/", starting and ending with a letter or digit`
+    );
+  }
+}
+function isValidVersion(value) {
+  return import_semver.default.valid(value) === value;
+}
+function assertValidVersion(value) {
+  if (!isValidVersion(value)) {
+    throw new TagFormatError(`invalid version "${value}": expected semver such as "1.2.3" (no leading "v", no "+build")`);
+  }
+}
+function tryNormalizeVersion(value) {
+  const bare = value.startsWith("v") ? value.slice(1) : value;
+  return isValidVersion(bare) ? bare : void 0;
+}
+function formatRegistrationTag(model, version2) {
+  assertValidName(model, "model");
+  assertValidVersion(version2);
+  return `${model}@v${version2}`;
+}
+function formatAssignmentTag(model, stage, counter) {
+  return `${stageTagPrefix(model, stage)}#${checkCounter(counter)}`;
+}
+function tryParseTag(name) {
+  const groups = TAG_RE.exec(name)?.groups;
+  if (!groups) return void 0;
+  const model = groups.model ?? "";
+  const counter = groups.counter === void 0 ? {} : { counter: Number(groups.counter) };
+  const cancelled = groups.cancel === "!";
+  if (groups.deprecated) return { action: "deprecate", model, ...counter };
+  if (groups.version !== void 0) {
+    return { action: cancelled ? "deregister" : "register", model, version: groups.version, ...counter };
+  }
+  if (groups.stage !== void 0) return { action: cancelled ? "unassign" : "assign", model, stage: groups.stage, ...counter };
+  return void 0;
+}
+function nextCounter(model, tagNames) {
+  let highest = 0;
+  for (const name of tagNames) {
+    const parsed = tryParseTag(name);
+    if (parsed?.model === model && parsed.counter !== void 0 && parsed.counter > highest) highest = parsed.counter;
+  }
+  return highest + 1;
+}
+function formatRegistrationMessage(manifest) {
+  return `Registering artifact ${manifest.model} version v${manifest.version}
+
+${JSON.stringify(manifest, null, 2)}
+`;
+}
+function formatAssignmentMessage(model, version2, stage, actor) {
+  return `Assigning stage ${stage} to artifact ${model} version v${version2}
+
+Actor: ${actor}
+`;
+}
+function tryParseManifestMessage(message) {
+  const start = message.search(/^\{/m);
+  if (start < 0) return void 0;
+  const end = message.lastIndexOf("}");
+  try {
+    const parsed = Manifest.safeParse(JSON.parse(message.slice(start, end + 1)));
+    return parsed.success ? parsed.data : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function tryParseActor(message) {
+  return /^Actor: (.+)$/m.exec(message)?.[1]?.trim() || void 0;
+}
+function stageTagPrefix(model, stage) {
+  assertValidName(model, "model");
+  assertValidName(stage, "stage");
+  return `${model}#${stage}`;
+}
+function checkCounter(counter) {
+  if (!Number.isSafeInteger(counter) || counter < 1) throw new TagFormatError(`invalid tag counter ${counter}: expected a positive integer`);
+  return counter;
+}
+
+// src/registry/registry-state.ts
+function computeModelState(model, tags) {
+  const mine = tags.map((tag) => ({ tag, parsed: tryParseTag(tag.name) })).filter((t) => t.parsed?.model === model);
+  const versions = /* @__PURE__ */ new Map();
+  const events = [];
+  const pairs = /* @__PURE__ */ new Map();
+  const ordered = mine.filter((t) => t.tag.annotated).sort((a, b) => compareTags(a.tag, a.parsed, b.tag, b.parsed));
+  ordered.forEach(({ tag, parsed }, order) => {
+    const base = { model, tag: tag.name, commit: tag.target, at: toIso(tag.taggedAt), message: tag.message };
+    if (parsed.action === "deprecate") {
+      events.push({ ...base, kind: "deprecation", actor: tryParseActor(tag.message) ?? tag.tagger });
+      return;
+    }
+    if ("version" in parsed) {
+      const registering = parsed.action === "register";
+      if (registering && !versions.has(parsed.version)) {
+        versions.set(parsed.version, { version: parsed.version, tag, commit: tag.target, active: true });
+      }
+      const v = versions.get(parsed.version);
+      if (v && !registering) v.active = false;
+      const actor = (registering ? tryParseManifestMessage(tag.message)?.createdBy : tryParseActor(tag.message)) ?? tag.tagger;
+      events.push({ ...base, kind: registering ? "registration" : "deregistration", version: parsed.version, actor });
+      return;
+    }
+    const version2 = findVersionAtCommit(versions, tag.target);
+    const key = `${version2 ?? tag.target}\0${parsed.stage}`;
+    const assigning = parsed.action === "assign";
+    const pair = pairs.get(key) ?? { version: version2, stage: parsed.stage, active: false, order };
+    pairs.set(key, { ...pair, active: assigning, order: assigning ? order : pair.order });
+    events.push({
+      ...base,
+      kind: assigning ? "assignment" : "unassignment",
+      stage: parsed.stage,
+      ...version2 ? { version: version2 } : {},
+      actor: tryParseActor(tag.message) ?? tag.tagger
+    });
+  });
+  const best = /* @__PURE__ */ new Map();
+  for (const pair of pairs.values()) {
+    const live = pair.active && (pair.version === void 0 || versions.get(pair.version)?.active);
+    const current = best.get(pair.stage);
+    if (live && (!current || pair.order > current.order)) best.set(pair.stage, pair);
+  }
+  const holders = new Map([...best].map(([stage, { version: version2 }]) => [stage, version2]));
+  return { model, tagNames: mine.map((t) => t.tag.name), versions, holders, events };
+}
+function activeVersions(state) {
+  return [...state.versions.values()].filter((v) => v.active);
+}
+function requireActiveVersion(state, version2) {
+  const normalized = tryNormalizeVersion(version2);
+  const v = normalized === void 0 ? void 0 : state.versions.get(normalized);
+  if (v?.active) return v;
+  const known = activeVersions(state).map((x) => x.version);
+  throw new RegistryError(
+    `${state.model} ${version2} is not registered` + (known.length ? ` (registered: ${known.join(", ")})` : " (no versions registered yet)")
+  );
+}
+function versionInStage(state, stage) {
+  const version2 = state.holders.get(stage);
+  return version2 === void 0 ? void 0 : state.versions.get(version2);
+}
+function resolveManifest(model, v, stored) {
+  const matches = (m) => m?.model === model && m.version === v.version && m.commit === v.commit;
+  if (matches(stored)) return stored;
+  const carried = tryParseManifestMessage(v.tag.message);
+  return matches(carried) ? carried : void 0;
+}
+function describeVersions(state, manifests) {
+  const held = /* @__PURE__ */ new Map();
+  for (const [stage, version2] of state.holders) if (version2) held.set(version2, [...held.get(version2) ?? [], stage]);
+  const infos = activeVersions(state).map((v) => {
+    const manifest = manifests.get(v.version);
+    return {
+      model: state.model,
+      version: v.version,
+      tag: v.tag.name,
+      commit: v.commit,
+      createdAt: toIso(v.tag.taggedAt),
+      createdBy: manifest?.createdBy ?? v.tag.tagger,
+      stages: (held.get(v.version) ?? []).sort(),
+      ...manifest ? { manifest } : {}
+    };
+  });
+  return infos.sort((a, b) => import_semver2.default.rcompare(a.version, b.version));
+}
+function nextVersion(state, request) {
+  const taken = state.tagNames.flatMap((name) => {
+    const parsed = tryParseTag(name);
+    return parsed?.action === "register" ? [parsed.version] : [];
+  });
+  if (request.version !== void 0) {
+    const version2 = tryNormalizeVersion(request.version);
+    if (version2 === void 0) throw new RegistryError(`invalid version "${request.version}": expected semver such as 1.2.0`);
+    if (taken.includes(version2)) throw new RegistryError(`${state.model} ${version2} is registered already (tag ${state.model}@v${version2})`);
+    return version2;
+  }
+  const highest = import_semver2.default.rsort(taken)[0] ?? "0.0.0";
+  const next = import_semver2.default.inc(highest, request.bump);
+  if (!next) throw new RegistryError(`cannot apply a ${request.bump} bump to ${state.model} ${highest}`);
+  return next;
+}
+function nextAssignmentTag(state, stage) {
+  return formatAssignmentTag(state.model, stage, nextCounter(state.model, state.tagNames));
+}
+function checkStageOrder(state, version2, stage, order) {
+  if (!order.enforceOrder || !order.stages) return;
+  const index = order.stages.indexOf(stage);
+  if (index < 0) throw new RegistryError(`stage "${stage}" is not one of the ordered stages [${order.stages.join(", ")}]`);
+  const previous = order.stages[index - 1];
+  if (previous === void 0) return;
+  const wasThere = state.events.some((e) => e.kind === "assignment" && e.version === version2 && e.stage === previous);
+  if (!wasThere) {
+    throw new RegistryError(
+      `${state.model} ${version2} has never been in stage "${previous}", which comes before "${stage}"; assign it to "${previous}" first`
+    );
+  }
+}
+function findVersionAtCommit(versions, commit) {
+  const candidates = [...versions.values()].filter((v) => v.active && v.commit === commit).map((v) => v.version);
+  return import_semver2.default.rsort(candidates)[0];
+}
+function compareTags(a, pa, b, pb) {
+  const rank = (p) => p.action === "register" ? 0 : 1;
+  return toSeconds(a.taggedAt) - toSeconds(b.taggedAt) || rank(pa) - rank(pb) || (pa.counter ?? 0) - (pb.counter ?? 0) || a.name.localeCompare(b.name);
+}
+function toSeconds(iso) {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1e3);
+}
+function toIso(iso) {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
+}
+
+// src/registry/registration.ts
+function validateNames(model, stage) {
+  try {
+    assertValidName(model, "model");
+    if (stage !== void 0) assertValidName(stage, "stage");
+  } catch (error62) {
+    if (error62 instanceof TagFormatError) throw new RegistryError(error62.message, { cause: error62 });
+    throw error62;
+  }
+}
+function refuseUnregistrable(run) {
+  if (run.status === "failed") {
+    const failed = run.stages.filter((s) => s.status !== "succeeded" && s.status !== "cached").map((s) => `${s.name} (${s.status})`);
+    throw new RegistryError(`run ${run.id} failed${failed.length ? `: ${failed.join(", ")}` : ""}; only a successful run can be registered`);
+  }
+  if (!run.gates.passed) {
+    const failing = run.gates.results.filter((r) => r.status === "fail").map((r) => `${r.metric} ${r.rule} ${r.threshold} (${r.value === void 0 ? "not produced" : `got ${r.value}`})`);
+    throw new RegistryError(`run ${run.id} did not pass its gates${failing.length ? `: ${failing.join("; ")}` : ""}`);
+  }
+  if (run.git.commit === null) {
+    throw new RegistryError(`run ${run.id} has no git commit (not run in a git repository with a commit); a version is a tag on a commit`);
+  }
+  if (run.git.dirty) {
+    throw new RegistryError(
+      `run ${run.id} was made with uncommitted changes on top of ${run.git.commit.slice(0, 7)}${describeDirtyFiles(run.git)}, so that commit would not describe the model; commit (or gitignore) the changes and run the pipeline again`
+    );
+  }
+  if (run.artifacts.length === 0) throw new RegistryError(`run ${run.id} recorded no artifacts to register`);
+  return run.git.commit;
+}
+var LISTED_DIRTY_FILES = 10;
+function describeDirtyFiles(git) {
+  const files = git.dirtyFiles ?? [];
+  if (files.length === 0) return "";
+  const more = (git.dirtyCount ?? files.length) - Math.min(files.length, LISTED_DIRTY_FILES);
+  return ` (${files.slice(0, LISTED_DIRTY_FILES).map((f) => JSON.stringify(f)).join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
+}
+async function refuseDuplicate(state, run, commit, readManifest) {
+  const existing = activeVersions(state).find((v) => v.commit === commit);
+  if (!existing) return;
+  const manifest = await readManifest(existing);
+  if (manifest && sameArtifacts(manifest.artifacts, run.artifacts)) throw new AlreadyRegisteredError(run.model.name, existing.version, commit);
+  throw new RegistryError(
+    `commit ${commit.slice(0, 7)} already has ${run.model.name} ${existing.version}` + (manifest ? " with different artifacts" : "") + "; GTO allows one version per commit, so commit the change that produced the new model and run again"
+  );
+}
+function profileSources(run, runDir) {
+  return run.data.flatMap((d) => d.profileFile ? [{ file: profileFileName(d.name), source: join3(runDir, d.profileFile.path), sha256: d.profileFile.sha256 }] : []);
+}
+function sameArtifacts(a, b) {
+  const key = (list) => JSON.stringify(list.map((x) => [x.path, x.sha256]).sort());
+  return key(a) === key(b);
+}
+function buildManifest(run, ids, source) {
+  return {
+    schema: MANIFEST_SCHEMA_VERSION,
+    model: run.model.name,
+    ...run.model.description ? { description: run.model.description } : {},
+    ...ids,
+    runId: run.id,
+    artifacts: run.artifacts,
+    metrics: run.metrics,
+    params: run.params,
+    data: run.data.map((d) => ({
+      name: d.name,
+      path: d.path,
+      ...d.sha256 ? { sha256: d.sha256 } : {},
+      rows: d.rows,
+      ...d.profileFile ? { profile: { file: profileFileName(d.name), sha256: d.profileFile.sha256 } } : {}
+    })),
+    ...run.evaluation ? { evaluation: run.evaluation } : {},
+    gates: run.gates,
+    ...source ? { source } : {}
+  };
+}
+function wholeSeconds(date5) {
+  return new Date(Math.floor(date5.getTime() / 1e3) * 1e3);
+}
+
+// src/registry/registry-reads.ts
+function createRegistryReads(source) {
+  return {
+    async listVersions(model) {
+      const state = await source.readState(model);
+      const manifests = await Promise.all(activeVersions(state).map(async (v) => [v.version, await source.readManifest(model, v)]));
+      return describeVersions(state, new Map(manifests));
+    },
+    async findInStage(model, stage) {
+      const v = versionInStage(await source.readState(model), stage);
+      return v ? source.readManifest(model, v) : void 0;
+    },
+    async history(model) {
+      return [...(await source.readState(model)).events];
+    }
+  };
+}
+function requireAssignable(state, version2, stage, opts) {
+  const v = requireActiveVersion(state, version2);
+  if (state.holders.get(stage) === v.version) throw new RegistryError(`${state.model} ${v.version} is already in stage "${stage}"`);
+  checkStageOrder(state, v.version, stage, opts);
+  return v;
+}
+
+// src/registry/local-registry.ts
+var DEFAULT_STORE_DIR = ".mlops/registry";
+function createLocalRegistry(options) {
+  const repoDir = resolve4(options.repoDir);
+  const store = createArtifactStore({ sourceDir: repoDir, storeDir: resolve4(repoDir, options.storeDir ?? DEFAULT_STORE_DIR) });
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const git = createGit(repoDir);
+  const readState = async (model) => computeModelState(model, await git.listTags([`${model}@*`, `${model}#*`]));
+  const readManifest = async (model, v) => resolveManifest(model, v, await store.readManifest(model, v.version));
+  const assignStage = async (state, v, stage, actor) => {
+    const tag = nextAssignmentTag(state, stage);
+    const at2 = wholeSeconds(now());
+    await createTag(git, tag, v.commit, formatAssignmentMessage(state.model, v.version, stage, actor), at2);
+    const previous = state.holders.get(stage);
+    return { model: state.model, version: v.version, stage, tag, commit: v.commit, at: at2.toISOString(), ...previous ? { previous } : {} };
+  };
+  return {
+    ...createRegistryReads({ readState, readManifest }),
+    async readProfile(manifest, data) {
+      const entry = manifest.data.find((d) => d.name === data);
+      if (!entry?.profile) return void 0;
+      const text = await readFile7(join4(store.versionDir(manifest.model, manifest.version), entry.profile.file), "utf8");
+      return JSON.parse(text);
+    },
+    async register(run, opts) {
+      const model = run.model.name;
+      validateNames(model, opts.stage);
+      const commit = refuseUnregistrable(run);
+      if (!await git.tryRevParse(`${commit}^{commit}`)) {
+        throw new RegistryError(`commit ${commit} of run ${run.id} is not in the repository at ${repoDir}`);
+      }
+      const state = await readState(model);
+      await refuseDuplicate(state, run, commit, (v) => readManifest(model, v));
+      const version2 = nextVersion(state, opts);
+      if (opts.stage) checkStageOrder(state, version2, opts.stage, opts);
+      const tag = formatRegistrationTag(model, version2);
+      const createdAt = wholeSeconds(now());
+      const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
+      const path26 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
+      try {
+        await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
+      } catch (error62) {
+        await store.remove(model, version2);
+        throw error62;
+      }
+      if (!opts.stage) return { manifest, tag, path: path26 };
+      try {
+        const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
+        return { manifest, tag, path: path26, assignment };
+      } catch (error62) {
+        await git.deleteTag(tag).catch(() => {
+        });
+        await store.remove(model, version2);
+        throw error62;
+      }
+    },
+    async assign(model, version2, stage, opts) {
+      validateNames(model, stage);
+      const state = await readState(model);
+      const v = requireAssignable(state, version2, stage, opts);
+      return assignStage(state, v, stage, opts.actor);
+    }
+  };
+}
+async function createTag(git, tag, commit, message, date5) {
+  try {
+    await git.createAnnotatedTag(tag, commit, message, { date: date5 });
+  } catch (error62) {
+    const hint = error62 instanceof TagExistsError ? " (another registry operation ran at the same time? try again)" : "";
+    throw new RegistryError(`could not create tag "${tag}" on ${commit.slice(0, 7)}${hint}: ${error62.message}`, { cause: error62 });
+  }
+}
+
+// src/cli/open-registry.ts
+function openRegistry(project, settings) {
+  return createLocalRegistry({ repoDir: project.root, storeDir: path12.resolve(settings.cwd, settings.registry) });
+}
+function localActor() {
+  try {
+    return os3.userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+async function tryFindBaseline(registry2, spec) {
+  if (!spec.promote) return void 0;
+  return registry2.findInStage(spec.model.name, spec.promote.stage).catch(() => void 0);
+}
+async function tryFindVersion(registry2, model, version2) {
+  const versions = await registry2.listVersions(model).catch(() => []);
+  return versions.find((v) => v.version === version2)?.manifest;
+}
+
+// src/cli/commands/monitor.ts
+async function monitorCommand(settings) {
+  const project = await loadProject(settings);
+  const { spec, root } = project;
+  const names = Object.keys(spec.data);
+  if (settings.data !== void 0 && !Object.hasOwn(spec.data, settings.data)) throw new UsageError(`--data "${settings.data}" is not a data entry of ${project.specFile}${didYouMean(settings.data, names)}`);
+  const file2 = settings.files[0];
+  if (file2 !== void 0 && settings.data === void 0 && names.length !== 1) throw new UsageError(`say which data entry ${file2} is for with --data (${names.join(", ") || "the spec has none"})`);
+  if (settings.predictions !== void 0 && !spec.evaluation) throw new UsageError(`--predictions needs an evaluation: section in ${project.specFile} (label, prediction, slices)`);
+  const name = settings.data ?? (file2 !== void 0 ? names[0] : void 0);
+  const relative3 = (p) => path13.relative(root, path13.resolve(settings.cwd, p));
+  const registry2 = openRegistry(project, settings);
+  const production = await tryFindBaseline(registry2, spec);
+  if (!production) throw new UsageError(`no version of ${spec.model.name} is in stage "${spec.promote?.stage ?? "production"}" yet: promote one first (monitoring compares with it)`);
+  const result = await runMonitor({
+    root,
+    spec,
+    production,
+    readProfile: (data) => registry2.readProfile(production, data),
+    ...name !== void 0 ? { paths: { [name]: file2 !== void 0 ? relative3(file2) : spec.data[name].path } } : {},
+    ...settings.predictions !== void 0 ? { predictions: relative3(settings.predictions) } : {},
+    ...settings.metrics !== void 0 ? { metricsFile: relative3(settings.metrics) } : {},
+    threads: settings.threads,
+    onProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true }).update
+  });
+  process.stdout.write(`${formatMonitor(result)}
+`);
+  return result.drifted || result.degraded || result.problems.length > 0 ? 1 : 0;
+}
+
+// src/cli/commands/init.ts
+import { access, writeFile as writeFile4 } from "node:fs/promises";
+import path16 from "node:path";
+
+// src/spec/json-schema.ts
+var SCHEMA_ID = "https://raw.githubusercontent.com/mlops-action/mlops-action/main/schema/mlops.schema.json";
+
+// src/spec/starter.ts
+function renderStarterSpec(modelName) {
+  return `# yaml-language-server: $schema=${SCHEMA_ID}
+# mlops.yml: how this repository trains, checks and promotes its model.
+# Every path is relative to this file. Reference: see the mlops-action README.
+version: 1
+
+model:
+  name: ${modelName}                 # lowercase letters, digits and "-"; tags are ${modelName}@vX.Y.Z
+  description: What the model predicts
+  artifacts: [models/model.pkl]      # the files that make up one model version
+
+params: params.yaml                  # optional; stages read keys such as train.epochs
+
+# Data checks run before the first stage that reads the file.
+data:
+  training:
+    path: data/train.csv             # .csv .tsv (json, jsonl, parquet: see the README)
+    rows: { min: 100 }
+    columns:
+      label: { type: category, values: [yes, no], nullable: false }
+      age: { type: integer, min: 0, max: 120, mostly: 0.99 }
+
+# Stages run in dependency order: "needs", or reading (deps) what another stage writes (outs).
+# A stage is skipped when its command, deps and params are unchanged (--force reruns it).
+stages:
+  train:
+    run: python3 train.py            # runs in a shell, in this directory
+    deps: [data/train.csv, train.py]
+    params: [train.epochs]           # exposed as MLOPS_PARAM_TRAIN_EPOCHS
+    outs: [models/model.pkl]
+    timeout-minutes: 60
+  evaluate:
+    run: python3 evaluate.py
+    deps: [models/model.pkl, evaluate.py]
+    metrics: [reports/metrics.json]  # JSON, YAML, CSV or TSV; nested keys become a.b
+
+# A run passes when every gate holds; promotion refuses a failing run.
+gates:
+  accuracy: { min: 0.80 }
+  # max_drop compares with the version currently in promote.stage
+  f1: { min: 0.75, max_drop: 0.02 }
+
+promote:
+  branch: main                       # pushes to this branch promote
+  bump: minor                        # major | minor | patch
+  stage: production                  # also the baseline for max_drop / max_rise
+`;
+}
+
+// src/cli/gitignore-advice.ts
+import path15 from "node:path";
+
+// src/pipeline/dirty-files.ts
+import { stat as stat4 } from "node:fs/promises";
+import path14 from "node:path";
+var MAX_RECORDED_DIRTY_FILES = 100;
+var STATE_DIR = ".mlops";
+function declaredPaths(spec, specFile) {
+  const stages = Object.values(spec.stages);
+  const outputs = [
+    ...stages.flatMap((s) => [...s.outs, ...s.metrics, ...s.plots.map((p) => p.file)]),
+    ...spec.model.artifacts
+  ];
+  const inputs = [specFile, ...spec.params ? [spec.params] : [], ...Object.values(spec.data).map((d) => d.path), ...stages.flatMap((s) => s.deps)];
+  return { outputs: unique(outputs.map(normalizePath)), inputs: unique(inputs.map(normalizePath)) };
+}
+async function gitRunOptions(root, spec, specFile) {
+  const paths = declaredPaths(spec, specFile);
+  return { git: await readGitState(root, paths), dirtyFilesAfterRun: () => findDirtyFiles(root, paths) };
+}
+async function readGitState(root, paths) {
+  const git = await openRepository(root);
+  if (!git) return { commit: null, branch: null, dirty: false };
+  const [commit, branch] = await Promise.all([git.tryRevParse("HEAD^{commit}"), git.currentBranch()]);
+  const files = commit ? await listDirtyFiles(git, paths) : [];
+  return { commit: commit ?? null, branch, ...summarizeDirtyFiles(files) };
+}
+async function findDirtyFiles(root, paths) {
+  const git = await openRepository(root);
+  if (!git || !await git.tryRevParse("HEAD^{commit}")) return [];
+  return listDirtyFiles(git, paths);
+}
+function summarizeDirtyFiles(files) {
+  if (files.length === 0) return { dirty: false };
+  return { dirty: true, dirtyFiles: [...files].sort().slice(0, MAX_RECORDED_DIRTY_FILES), dirtyCount: files.length };
+}
+function mergeDirtyFiles(before, after) {
+  const files = unique([...before.dirtyFiles ?? [], ...after]);
+  if (files.length === 0) return before;
+  return { ...before, ...summarizeDirtyFiles(files), dirtyCount: Math.max(before.dirtyCount ?? 0, files.length) };
+}
+async function listDirtyFiles(git, paths) {
+  const [tracked, untracked] = await Promise.all([git.trackedChanges(), git.untrackedFiles(paths.inputs)]);
+  const counts = (file2) => !isUnder(file2, STATE_DIR) && !paths.outputs.some((out) => isUnder(file2, out));
+  return unique([...tracked, ...untracked].map(normalizePath).filter(counts)).sort();
+}
+async function findUnignoredOutputs(root, paths) {
+  const git = await openRepository(root);
+  if (!git) return [];
+  const outputs = paths.outputs.filter((p) => !isUnder(p, STATE_DIR));
+  const forms = await Promise.all(
+    outputs.map(async (p) => {
+      const isFile = await stat4(path14.join(root, p)).then((s) => s.isFile(), () => false);
+      return isFile ? [p] : [p, `${p}/`];
+    })
+  );
+  const [ignored, tracked] = await Promise.all([git.ignoredPaths(forms.flat()), git.trackedFiles(outputs)]);
+  return outputs.filter((p, i) => !forms[i].some((f) => ignored.has(f)) && !tracked.some((t) => isUnder(t, p)));
+}
+function gitignoreFix(outputs, gitignoreFile) {
+  const patterns = outputs.map((p) => shellQuote(`/${p.replace(/[\\*?[\]]/g, "\\$&")}`));
+  return `printf '%s\\n' ${patterns.join(" ")} >> ${shellQuote(gitignoreFile)}`;
+}
+function shellQuote(text) {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+function isUnder(file2, dir) {
+  return dir === "." || file2 === dir || file2.startsWith(`${dir}/`);
+}
+function unique(list) {
+  return [...new Set(list)];
+}
+
+// src/cli/gitignore-advice.ts
+async function adviseGitignore(root, spec, specFile) {
+  const outputs = await findUnignoredOutputs(root, declaredPaths(spec, specFile));
+  if (outputs.length === 0) return "";
+  const gitignore = path15.relative(process.cwd(), path15.join(root, ".gitignore")) || ".gitignore";
+  return `
+These declared outputs are neither tracked nor gitignored: ${outputs.join(", ")}
+To keep them out of commits, run:
+  ${gitignoreFix(outputs, gitignore)}
+`;
+}
+
+// src/cli/commands/init.ts
+async function initCommand(settings) {
+  const file2 = path16.resolve(settings.cwd, settings.spec);
+  const exists = await access(file2).then(() => true, () => false);
+  if (exists && !settings.force) throw new UsageError(`${path16.relative(process.cwd(), file2) || file2} already exists; pass --force to overwrite it`);
+  await writeFile4(file2, renderStarterSpec(modelNameFor(settings.cwd)));
+  const root = path16.dirname(file2);
+  await ignoreStateDir(root);
+  process.stdout.write(`wrote ${path16.relative(process.cwd(), file2) || file2}; edit it, then run "mlops validate"
+`);
+  const loaded = await loadSpecFile(file2, path16.basename(file2));
+  if (loaded.ok) process.stdout.write(await adviseGitignore(root, loaded.spec, path16.basename(file2)));
+  return 0;
+}
+function modelNameFor(dir) {
+  const name = path16.basename(path16.resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return name || "my-model";
+}
+
+// src/cli/commands/promote.ts
+import path17 from "node:path";
+async function promoteCommand(settings) {
+  const project = await loadProject(settings);
+  const { record: record2, file: file2 } = await readRunRecord(project.root, settings.run);
+  const promote = project.spec.promote;
+  const stage = settings.stage ?? promote?.stage ?? "production";
+  let registration;
+  try {
+    registration = await openRegistry(project, settings).register(record2, {
+      bump: settings.bump ?? promote?.bump ?? "minor",
+      stage,
+      actor: localActor(),
+      version: settings.version,
+      stages: promote?.stages,
+      enforceOrder: promote?.stages !== void 0,
+      runDir: path17.dirname(file2)
+    });
+  } catch (error62) {
+    if (!(error62 instanceof AlreadyRegisteredError)) throw error62;
+    process.stdout.write(`nothing to promote: ${error62.message}
+`);
+    return 0;
+  }
+  const { manifest, tag, assignment } = registration;
+  process.stdout.write(`registered ${manifest.model} v${manifest.version} (tag ${tag}, commit ${manifest.commit.slice(0, 7)})
+`);
+  if (assignment) process.stdout.write(`assigned v${assignment.version} to ${assignment.stage}${assignment.previous ? ` (was v${assignment.previous})` : ""} (tag ${assignment.tag})
+`);
+  if (registration.path) process.stdout.write(`artifacts and manifest in ${registration.path}
+`);
+  return 0;
+}
+
+// src/cli/commands/report.ts
+import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
+import path19 from "node:path";
+
+// src/report/render-drift.ts
+var SHOWN_COLUMNS = 15;
+var METHOD_NAMES = {
+  ks: "Kolmogorov\u2013Smirnov",
+  wasserstein: "Wasserstein (normed)",
+  psi: "PSI",
+  jensenshannon: "Jensen\u2013Shannon",
+  chisquare: "chi-square"
+};
+function renderDriftSection(data, gates) {
+  const compared = data.filter((d) => d.drift);
+  if (compared.length === 0) return "";
+  return ["### Drift", ...compared.map((d) => renderDatasetDrift(d.name, d.drift, gateNote(gates.find((g) => g.metric === `drift.${d.name}`))))].join("\n\n");
+}
+function gateNote(gate) {
+  return gate ? ` \xB7 gate ${gate.status === "fail" ? "\u274C fails" : gate.status === "pass" ? "\u2705 passes" : "\u23ED\uFE0F skipped"}` : " \xB7 not gated";
+}
+function renderDatasetDrift(dataName, drift, note = "") {
+  const { version: version2, report } = drift;
+  const name = escapeMarkdown(dataName, { maxLength: 60 });
+  const verdict = report.drifted ? "\u274C **drifted**" : "\u2705 no dataset drift";
+  const summary = `**${name}** against v${escapeMarkdown(version2, { maxLength: 40 })}: ${verdict}, ${report.driftedColumns} of ${report.totalColumns} columns drifted (${formatPercent(report.share)}; the dataset drifts at ${formatPercent(report.driftShare)})${note}`;
+  const rows = report.columns.map((c) => [
+    c.skipped ? "\u23ED\uFE0F" : c.drifted ? "\u274C" : "\u2705",
+    escapeMarkdown(c.column, { maxLength: 60 }),
+    METHOD_NAMES[c.method] ?? c.method,
+    c.skipped ? "\u2014" : c.scoreKind === "p_value" ? `p = ${formatScore(c.score)}` : formatScore(c.score),
+    c.scoreKind === "p_value" ? `p < ${formatScore(c.threshold)}` : `\u2265 ${formatScore(c.threshold)}`,
+    escapeMarkdown(c.skipped ?? c.direction, { maxLength: 120 })
+  ]);
+  const header = ["", "Column", "Method", "Statistic", "Drift at", "Shift"];
+  const shown = renderTable(header, rows.slice(0, SHOWN_COLUMNS), [3]);
+  const rest = rows.length > SHOWN_COLUMNS ? `
+
+${fold(`${rows.length - SHOWN_COLUMNS} more columns`, renderTable(header, rows.slice(SHOWN_COLUMNS), [3]))}` : "";
+  const changes = [
+    ...report.missingColumns.map((c) => `${escapeCode(c, { table: false, maxLength: 60 })} is gone`),
+    ...report.newColumns.map((c) => `${escapeCode(c, { table: false, maxLength: 60 })} is new`)
+  ];
+  const columnNote = changes.length > 0 ? `
+
+Columns: ${changes.join(", ")}.` : "";
+  return `${summary}
+
+${shown}${rest}${columnNote}`;
+}
+function formatScore(x) {
+  if (x === 0) return "0";
+  if (Math.abs(x) < 1e-3) return x.toExponential(1);
+  return String(Number(x.toPrecision(3)));
+}
+
 // src/metrics/read-plot.ts
+import path18 from "node:path";
 async function readPlot(root, stage, plot) {
   const { file: file2, x } = plot;
   const y = typeof plot.y === "string" ? [plot.y] : [...plot.y];

@@ -44,6 +44,8 @@ export interface CliSettings {
   data: string | undefined
   /** monitor: a labelled predictions file to gate. */
   predictions: string | undefined
+  /** monitor: a metrics file from production data to gate. */
+  metrics: string | undefined
 }
 
 export function parseCliArgs(argv: string[]): CliSettings {
@@ -72,6 +74,7 @@ export function parseCliArgs(argv: string[]): CliSettings {
         threads: { type: 'string' },
         data: { type: 'string' },
         predictions: { type: 'string' },
+        metrics: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -86,6 +89,7 @@ export function parseCliArgs(argv: string[]): CliSettings {
     if (files.length > 1) throw new UsageError(`${word} takes at most one file, received ${files.length}`)
   } else if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`)
   if (FILE_COMMANDS.includes(word) && files.length === 0) throw new UsageError(`${word} needs at least one file`)
+  if (values.predictions && values.metrics) throw new UsageError('give --predictions or --metrics, not both')
   if (word === 'infer' && files.length > 1) throw new UsageError(`infer takes one file, received ${files.length}`)
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, received "${values.format}"`)
   const threads = values.threads === undefined ? undefined : Number(values.threads)
@@ -114,6 +118,7 @@ export function parseCliArgs(argv: string[]): CliSettings {
     threads,
     data: values.data || undefined,
     predictions: values.predictions || undefined,
+    metrics: values.metrics || undefined,
   }
 }
 
@@ -154,6 +159,7 @@ Options:
       --threads N      profile/infer/run/monitor: worker threads for large CSV files (default: one per core)
       --data NAME      monitor: the data entry to check, e.g. to pass it a new FILE
       --predictions F  monitor: labelled predictions to gate with evaluation: settings
+      --metrics FILE   monitor: or a metrics file a scoring job wrote from production data
 
 Exit codes: 0 success, 1 a stage, data check or gate failed or promotion was refused,
 2 invalid spec or usage.

@@ -29,6 +29,8 @@ export interface ActionSettings {
   monitorData: { name: string; path: string } | undefined
   /** monitor: labelled production predictions to gate (workspace-relative). */
   predictions: string | undefined
+  /** monitor: or a metrics file a scoring job wrote from production data (workspace-relative). */
+  metricsFile: string | undefined
   /** monitor: the workflow file to start with workflow_dispatch on drift or degradation; undefined for none. */
   retrainWorkflow: string | undefined
 }
@@ -69,6 +71,7 @@ export function readActionSettings(context: RunContext): ActionSettings {
     commentAuthor: input('comment-author'),
     monitorData: dataPath !== undefined && dataName !== undefined ? { name: dataName, path: dataPath } : undefined,
     predictions: insideWorkspace(context.workspace, 'predictions'),
+    metricsFile: insideWorkspace(context.workspace, 'metrics-file'),
     retrainWorkflow,
   }
 }

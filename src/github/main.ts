@@ -274,7 +274,7 @@ async function monitor(step: Step): Promise<void> {
     production,
     readProfile: (data) => registry.readProfile(production, data),
     ...(settings.monitorData ? { paths: { [settings.monitorData.name]: rel(settings.monitorData.path) } } : {}),
-    ...(settings.predictions ? { predictions: rel(settings.predictions) } : {}),
+    ...(settings.predictions ? { predictions: rel(settings.predictions) } : settings.metricsFile ? { metricsFile: rel(settings.metricsFile) } : {}),
     onProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => core.info(text.trimEnd()), tty: false }).update,
   })
   core.info(neutralizeCommands(formatMonitor(result)))

@@ -7,6 +7,7 @@ import { computedMetrics } from '../metrics/computed-metrics.js'
 import type { Evaluation } from '../metrics/evaluation/evaluation-result.js'
 import { metricGates, sliceGates } from '../metrics/evaluation/slice-gates.js'
 import { evaluateGates } from '../metrics/gates.js'
+import { readMetrics } from '../metrics/read-metrics.js'
 import type { GateResult, Metrics } from '../metrics/result.js'
 import type { Manifest } from '../registry/manifest.js'
 import type { Spec } from '../spec/schema.js'
@@ -26,6 +27,8 @@ export interface MonitorOptions {
   paths?: Record<string, string>
   /** A labelled predictions file (relative to root) to evaluate with the spec's evaluation settings. */
   predictions?: string
+  /** Or a metrics file (JSON, YAML, CSV, TSV) a user's scoring job wrote from production data. */
+  metricsFile?: string
   threads?: number
   onProgress?: (data: string) => (progress: ScanProgress) => void
 }
@@ -81,7 +84,8 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
       check.skipped = `the profile of v${production.version} is unreadable: ${(error as Error).message}`
     }
   }
-  const performance = options.predictions === undefined ? undefined : await checkPerformance(options, options.predictions, problems)
+  const performance =
+    options.predictions !== undefined ? await checkPredictions(options, options.predictions, problems) : options.metricsFile !== undefined ? await checkMetricsFile(options, options.metricsFile, problems) : undefined
   return {
     model: spec.model.name,
     version: production.version,
@@ -94,19 +98,31 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
 }
 
 /**
- * Production predictions with labels, gated as a pull request is: floors (min/max) and the
- * change from the metrics the version's release recorded (max_drop/max_rise), per slice too.
- * Gates on metrics the evaluation does not compute (from a training stage's files) are left out.
+ * Production predictions with labels, or the metrics file of a user's scoring job, gated as a
+ * pull request is: floors (min/max) and the change from the metrics the version's release
+ * recorded (max_drop/max_rise), per slice too for predictions. Gates on metrics the file does
+ * not give (a training stage's, the staging check's) are left out.
  */
-async function checkPerformance(options: MonitorOptions, file: string, problems: string[]): Promise<NonNullable<MonitorResult['performance']>> {
+async function checkPredictions(options: MonitorOptions, file: string, problems: string[]): Promise<Performance> {
   const { spec, production, root } = options
-  const settings = spec.evaluation!
-  const { evaluation, errors } = await evaluatePredictions(root, { ...settings, predictions: file })
+  const { evaluation, errors } = await evaluatePredictions(root, { ...spec.evaluation!, predictions: file })
   problems.push(...errors)
   const metrics = evaluation ? computedMetrics(evaluation.overall, evaluation.file, spec.metrics) : {}
-  const computed = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)))
+  return { file, ...(evaluation ? { evaluation } : {}), metrics, gates: [...metricFloors(options, metrics, file), ...sliceGates(spec, evaluation, production)] }
+}
+
+async function checkMetricsFile(options: MonitorOptions, file: string, problems: string[]): Promise<Performance> {
+  const { metrics, errors } = await readMetrics(options.root, [file], options.spec.metrics)
+  problems.push(...errors.map((e) => e.message))
+  return { file, metrics, gates: metricFloors(options, metrics, file) }
+}
+
+type Performance = NonNullable<MonitorResult['performance']>
+
+/** The spec's metric gates on the metrics this file gave, against what the production version recorded. */
+function metricFloors(options: MonitorOptions, metrics: Metrics, file: string): GateResult[] {
+  const { spec, production } = options
+  const present = Object.fromEntries(Object.entries(metricGates(spec)).filter(([metric]) => Object.hasOwn(metrics, metric)))
   const stage = spec.promote?.stage ?? 'production'
-  const verdict = evaluateGates(computed, metrics, { version: production.version, stage, metrics: production.metrics }, [file], stage)
-  const gates = [...verdict.results, ...sliceGates(spec, evaluation, production)]
-  return { file, ...(evaluation ? { evaluation } : {}), metrics, gates }
+  return evaluateGates(present, metrics, { version: production.version, stage, metrics: production.metrics }, [file], stage).results
 }

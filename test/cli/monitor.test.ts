@@ -64,6 +64,14 @@ describe('mlops monitor', () => {
     expect(degraded.stdout).toContain('✗ accuracy per slice min 0.85 in island: 1 of 2 groups under 0.85, worst Dream 0.5714')
     // Gates on metrics the evaluation does not compute (the staging check's latency) are left out.
     expect(degraded.stdout).not.toContain('latency')
+
+    // A scoring job's own metrics file is gated the same way.
+    repo.write('prod-metrics.json', JSON.stringify({ accuracy: 0.97, f1_macro: 0.95 }))
+    const scored = repo.mlops('monitor', '--metrics', 'prod-metrics.json')
+    expect(scored.status).toBe(1)
+    expect(scored.stdout).toContain('✓ accuracy min 0.9: 0.97 ≥ 0.9')
+    expect(scored.stdout).toContain('✗ f1_macro max drop 0.02: dropped 0.03557 from 0.9856 (max 0.02)')
+    expect(repo.mlops('monitor', '--metrics', 'prod-metrics.json', '--predictions', 'labelled.csv').stderr).toContain('give --predictions or --metrics, not both')
   })
 
   it('names a bad file, entry or option, and locates unreadable predictions', () => {

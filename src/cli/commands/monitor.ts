@@ -30,6 +30,7 @@ export async function monitorCommand(settings: CliSettings): Promise<number> {
     readProfile: (data) => registry.readProfile(production, data),
     ...(name !== undefined ? { paths: { [name]: file !== undefined ? relative(file) : spec.data[name]!.path } } : {}),
     ...(settings.predictions !== undefined ? { predictions: relative(settings.predictions) } : {}),
+    ...(settings.metrics !== undefined ? { metricsFile: relative(settings.metrics) } : {}),
     threads: settings.threads,
     onProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true }).update,
   })
