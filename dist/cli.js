@@ -47432,7 +47432,7 @@ async function waitUntilReady(client, url2, timeoutMs, exit) {
       if (status >= 200 && status < 300) return void 0;
       last = `HTTP ${status}`;
     } catch (error62) {
-      last = describeFetchError(error62);
+      last = describeRequestError(error62);
     }
     await sleep(POLL_MS);
   }
@@ -47462,7 +47462,7 @@ async function sendAll(client, url2, bodies, count, serve, exit) {
         }
       } catch (error62) {
         failed++;
-        firstFailure ??= `POST ${url2}: ${describeFetchError(error62)}`;
+        firstFailure ??= `POST ${url2}: ${describeRequestError(error62)}`;
       }
     }
   };
@@ -47483,7 +47483,7 @@ function describeExit(result) {
       return `could not start: ${result.message}`;
   }
 }
-function describeFetchError(error62) {
+function describeRequestError(error62) {
   const err2 = error62;
   return err2.code === "ETIMEDOUT" ? "timed out" : err2.code ?? err2.message;
 }

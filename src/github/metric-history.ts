@@ -3,6 +3,7 @@ import { formatNumber } from '../metrics/compare.js'
 import type { RunRecord } from '../pipeline/run-record.js'
 import { renderSparkline } from '../report/chart.js'
 import { escapeHtml, escapeMarkdown } from '../report/escape.js'
+import { decodePayload, encodePayload } from '../report/hidden-payload.js'
 
 // The sticky PR comment remembers earlier pushes: a compact record in a hidden HTML comment at
 // the end of the body, read back on the next push. Anyone with write access can edit the
@@ -23,10 +24,7 @@ const MAX_NAME_LENGTH = 100
 /** A payload longer than this is not ours (ours stays under ~12 KB); it is ignored unread. */
 const MAX_PAYLOAD_CHARS = 64 * 1024
 
-const PREFIX = '<!-- mlops-history:v1:'
-const SUFFIX = ' -->'
-// base64url has no `-->` in it, so the payload cannot close the HTML comment early.
-const PAYLOAD_PATTERN = /<!-- mlops-history:v1:([A-Za-z0-9_-]*) -->/g
+const PAYLOAD_TAG = 'mlops-history:v1'
 
 export interface HistoryEntry {
   /** Head commit, 7 to 40 lowercase hex digits (12 are stored). */
@@ -90,7 +88,7 @@ export function encodeHistory(history: MetricHistory): string {
       }),
     ),
   }
-  return `${PREFIX}${Buffer.from(JSON.stringify(stored), 'utf8').toString('base64url')}${SUFFIX}`
+  return encodePayload(PAYLOAD_TAG, stored)
 }
 
 export interface DecodedHistory {
@@ -104,17 +102,10 @@ export interface DecodedHistory {
  * garbled or tampered payload yields what could be salvaged, with `problem` saying why.
  */
 export function decodeHistory(body: string | undefined): DecodedHistory {
-  const matches = body ? [...body.matchAll(PAYLOAD_PATTERN)] : []
-  const encoded = matches.at(-1)?.[1]
-  if (encoded === undefined) return { history: EMPTY_HISTORY }
-  if (encoded.length > MAX_PAYLOAD_CHARS) return { history: EMPTY_HISTORY, problem: 'the stored metric history is too large; starting a new one' }
-  let raw: unknown
-  try {
-    raw = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'))
-  } catch {
-    return { history: EMPTY_HISTORY, problem: 'the stored metric history is not readable; starting a new one' }
-  }
-  const parsed = StoredHistory.safeParse(raw)
+  const decoded = decodePayload(PAYLOAD_TAG, body, MAX_PAYLOAD_CHARS)
+  if (decoded === undefined) return { history: EMPTY_HISTORY }
+  if ('problem' in decoded) return { history: EMPTY_HISTORY, problem: `the stored metric history is ${decoded.problem === 'too-large' ? 'too large' : 'not readable'}; starting a new one` }
+  const parsed = StoredHistory.safeParse(decoded.value)
   if (!parsed.success) return { history: EMPTY_HISTORY, problem: 'the stored metric history is not valid; starting a new one' }
   const names = parsed.data.m
   if (new Set(names).size !== names.length) return { history: EMPTY_HISTORY, problem: 'the stored metric history names a metric twice; starting a new one' }

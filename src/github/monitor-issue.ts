@@ -5,6 +5,7 @@ import type { PlotSeries } from '../pipeline/run-record.js'
 import { renderMermaidLineChart } from '../report/chart.js'
 import { escapeMarkdown } from '../report/escape.js'
 import { GITHUB_COMMENT_LIMIT } from '../report/render-report.js'
+import { decodePayload, encodePayload } from '../report/hidden-payload.js'
 import { renderDatasetDrift } from '../report/render-drift.js'
 import { renderGateLine } from '../report/render-slices.js'
 import type { GitHubClient } from './octokit.js'
@@ -44,8 +45,9 @@ export interface MonitorIssueResult {
 }
 
 export const monitorMarker = (model: string) => `<!-- mlops-monitor model=${model.replace(/[^A-Za-z0-9._-]/g, '_')} -->`
-const HISTORY_OPEN = '<!-- mlops-monitor-history '
-const HISTORY_CLOSE = ' -->'
+const HISTORY_TAG = 'mlops-monitor-history:v1'
+/** Thirty entries stay far under this; a longer payload is not ours. */
+const MAX_HISTORY_CHARS = 64 * 1024
 
 export async function reportMonitorIssue(github: GitHubClient, target: MonitorIssueTarget, result: MonitorResult, options: { runUrl?: string; now?: Date } = {}): Promise<MonitorIssueResult> {
   const marker = monitorMarker(target.model)
@@ -92,17 +94,9 @@ function historyEntry(result: MonitorResult, now: Date): HistoryEntry {
 
 /** The runs recorded in an issue body; an edited or missing block starts the trend afresh. */
 export function readHistory(body: string): HistoryEntry[] {
-  const start = body.lastIndexOf(HISTORY_OPEN)
-  if (start === -1) return []
-  const end = body.indexOf(HISTORY_CLOSE, start + HISTORY_OPEN.length)
-  if (end === -1) return []
-  try {
-    // base64url has no `-->` in it, so the payload cannot close the HTML comment early.
-    const parsed = z.array(HistoryEntry).safeParse(JSON.parse(Buffer.from(body.slice(start + HISTORY_OPEN.length, end), 'base64url').toString('utf8')))
-    return parsed.success ? parsed.data : []
-  } catch {
-    return []
-  }
+  const decoded = decodePayload(HISTORY_TAG, body, MAX_HISTORY_CHARS)
+  const parsed = decoded && 'value' in decoded ? z.array(HistoryEntry).safeParse(decoded.value) : undefined
+  return parsed?.success ? parsed.data : []
 }
 
 function issueTitle(result: MonitorResult): string {
@@ -124,7 +118,7 @@ export function renderIssueBody(marker: string, result: MonitorResult, history: 
   if (result.problems.length > 0) parts.push(result.problems.map((p) => `- ⚠️ ${escapeMarkdown(p, { maxLength: 300 })}`).join('\n'))
   const chart = renderTrend(history)
   if (chart) parts.push('### Trend', chart)
-  parts.push(`${HISTORY_OPEN}${Buffer.from(JSON.stringify(history)).toString('base64url')}${HISTORY_CLOSE}`)
+  parts.push(encodePayload(HISTORY_TAG, history))
   const body = parts.join('\n\n')
   // The history block goes last and must survive: cut the tables instead.
   return body.length <= GITHUB_COMMENT_LIMIT ? body : [parts.slice(0, 3).join('\n\n'), '_Tables left out to fit GitHub’s limit; see the workflow log._', parts.at(-1)].join('\n\n')

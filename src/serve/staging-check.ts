@@ -82,7 +82,7 @@ async function waitUntilReady(client: HttpClient, url: string, timeoutMs: number
       if (status >= 200 && status < 300) return undefined
       last = `HTTP ${status}`
     } catch (error) {
-      last = describeFetchError(error)
+      last = describeRequestError(error)
     }
     await sleep(POLL_MS)
   }
@@ -113,7 +113,7 @@ async function sendAll(client: HttpClient, url: string, bodies: string[], count:
         }
       } catch (error) {
         failed++
-        firstFailure ??= `POST ${url}: ${describeFetchError(error)}`
+        firstFailure ??= `POST ${url}: ${describeRequestError(error)}`
       }
     }
   }
@@ -136,7 +136,7 @@ function describeExit(result: CommandResult): string {
   }
 }
 
-function describeFetchError(error: unknown): string {
+function describeRequestError(error: unknown): string {
   const err = error as NodeJS.ErrnoException
   return err.code === 'ETIMEDOUT' ? 'timed out' : (err.code ?? err.message)
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { RunRecord } from '../../src/pipeline/run-record.js'
-import { createExampleRepo, type ExampleRepo } from '../helpers/example-repo.js'
+import { createExampleRepo, type ExampleRepo, latestRun as latestRunOf } from '../helpers/example-repo.js'
 
 // The `mlops` bin (dist/cli.js) as a user runs it: a real git repository with the penguins
 // example, real Python stages, real tags.
@@ -11,7 +10,7 @@ beforeEach(() => {
 })
 afterEach(() => repo.remove())
 
-const latestRun = () => RunRecord.parse(JSON.parse(repo.read(`.mlops/runs/${repo.read('.mlops/runs/latest').trim()}/run.json`)))
+const latestRun = () => latestRunOf(repo)
 // The penguins separate so well that even 5 epochs reach 0.977 accuracy (f1_macro 0.9716,
 // against 0.9856 fully trained): the gate tests tighten the gates instead.
 const briefTraining = (params: string) => params.replace('epochs: 200', 'epochs: 5')

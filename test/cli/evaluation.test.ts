@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Manifest } from '../../src/registry/manifest.js'
-import { RunRecord } from '../../src/pipeline/run-record.js'
-import { createExampleRepo, type ExampleRepo } from '../helpers/example-repo.js'
+import { createExampleRepo, type ExampleRepo, latestRun as latestRunOf } from '../helpers/example-repo.js'
 
 // The engine's evaluation as a user meets it: the penguins example's evaluate stage writes
 // reports/predictions.csv, `mlops run` computes the metrics by island and sex and gates them,
@@ -13,7 +12,7 @@ beforeEach(() => {
 })
 afterEach(() => repo.remove())
 
-const latestRun = () => RunRecord.parse(JSON.parse(repo.read(`.mlops/runs/${repo.read('.mlops/runs/latest').trim()}/run.json`)))
+const latestRun = () => latestRunOf(repo)
 
 /** A filter after the evaluate stage's own script: the same stage then writes what it leaves. */
 function filterPredictions(python: string): void {

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { RunRecord } from '../../src/pipeline/run-record.js'
-import { createExampleRepo, type ExampleRepo } from '../helpers/example-repo.js'
+import { createExampleRepo, type ExampleRepo, latestRun as latestRunOf } from '../helpers/example-repo.js'
 
 // The staging check as a user meets it: `mlops run` starts the example's stdlib Python model
 // server, measures it through HTTP on 127.0.0.1, stops it, and gates on its latency.
@@ -13,7 +12,7 @@ beforeEach(() => {
 })
 afterEach(() => repo.remove())
 
-const latestRun = () => RunRecord.parse(JSON.parse(repo.read(`.mlops/runs/${repo.read('.mlops/runs/latest').trim()}/run.json`)))
+const latestRun = () => latestRunOf(repo)
 
 /** This repository's example servers still running (other tests may run theirs meanwhile). */
 function serversLeft(): string[] {

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { RunRecord } from '../../src/pipeline/run-record.js'
 
 // A disposable git repository holding a copy of the penguins example, and the bundled CLI run
 // against it as a real child process.
@@ -26,6 +27,11 @@ export interface CliResult {
   status: number | null
   stdout: string
   stderr: string
+}
+
+/** The record of the repository's latest `mlops run`. */
+export function latestRun(repo: ExampleRepo): RunRecord {
+  return RunRecord.parse(JSON.parse(repo.read(`.mlops/runs/${repo.read('.mlops/runs/latest').trim()}/run.json`)))
 }
 
 export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
