@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path26) {
-      const ctrl = callVisitor(key, node2, visitor, path26);
+    function visit_(key, node2, visitor, path27) {
+      const ctrl = callVisitor(key, node2, visitor, path27);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path26, ctrl);
-        return visit_(key, ctrl, visitor, path26);
+        replaceNode(key, path27, ctrl);
+        return visit_(key, ctrl, visitor, path27);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
+          path27 = Object.freeze(path27.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path26);
+            const ci = visit_(i, node2.items[i], visitor, path27);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path26);
+          path27 = Object.freeze(path27.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path27);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path26);
+          const cv = visit_("value", node2.value, visitor, path27);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path26) {
-      const ctrl = await callVisitor(key, node2, visitor, path26);
+    async function visitAsync_(key, node2, visitor, path27) {
+      const ctrl = await callVisitor(key, node2, visitor, path27);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path26, ctrl);
-        return visitAsync_(key, ctrl, visitor, path26);
+        replaceNode(key, path27, ctrl);
+        return visitAsync_(key, ctrl, visitor, path27);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
+          path27 = Object.freeze(path27.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path26);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path27);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path26);
+          path27 = Object.freeze(path27.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path27);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path26);
+          const cv = await visitAsync_("value", node2.value, visitor, path27);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path26) {
+    function callVisitor(key, node2, visitor, path27) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path26);
+        return visitor(key, node2, path27);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path26);
+        return visitor.Map?.(key, node2, path27);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path26);
+        return visitor.Seq?.(key, node2, path27);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path26);
+        return visitor.Pair?.(key, node2, path27);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path26);
+        return visitor.Scalar?.(key, node2, path27);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path26);
+        return visitor.Alias?.(key, node2, path27);
       return void 0;
     }
-    function replaceNode(key, path26, node2) {
-      const parent = path26[path26.length - 1];
+    function replaceNode(key, path27, node2) {
+      const parent = path27[path27.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path26, value) {
+    function collectionFromPath(schema, path27, value) {
       let v = value;
-      for (let i = path26.length - 1; i >= 0; --i) {
-        const k = path26[i];
+      for (let i = path27.length - 1; i >= 0; --i) {
+        const k = path27[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path26) => path26 == null || typeof path26 === "object" && !!path26[Symbol.iterator]().next().done;
+    var isEmptyPath = (path27) => path27 == null || typeof path27 === "object" && !!path27[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path26, value) {
-        if (isEmptyPath(path26))
+      addIn(path27, value) {
+        if (isEmptyPath(path27))
           this.add(value);
         else {
-          const [key, ...rest] = path26;
+          const [key, ...rest] = path27;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path26) {
-        const [key, ...rest] = path26;
+      deleteIn(path27) {
+        const [key, ...rest] = path27;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path26, keepScalar) {
-        const [key, ...rest] = path26;
+      getIn(path27, keepScalar) {
+        const [key, ...rest] = path27;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path26) {
-        const [key, ...rest] = path26;
+      hasIn(path27) {
+        const [key, ...rest] = path27;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path26, value) {
-        const [key, ...rest] = path26;
+      setIn(path27, value) {
+        const [key, ...rest] = path27;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path26, value) {
+      addIn(path27, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path26, value);
+          this.contents.addIn(path27, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path26) {
-        if (Collection.isEmptyPath(path26)) {
+      deleteIn(path27) {
+        if (Collection.isEmptyPath(path27)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path26) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path27) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path26, keepScalar) {
-        if (Collection.isEmptyPath(path26))
+      getIn(path27, keepScalar) {
+        if (Collection.isEmptyPath(path27))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path26, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path27, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path26) {
-        if (Collection.isEmptyPath(path26))
+      hasIn(path27) {
+        if (Collection.isEmptyPath(path27))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path26) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path27) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path26, value) {
-        if (Collection.isEmptyPath(path26)) {
+      setIn(path27, value) {
+        if (Collection.isEmptyPath(path27)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path26), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path27), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path26, value);
+          this.contents.setIn(path27, value);
         }
       }
       /**
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit3.BREAK = BREAK;
     visit3.SKIP = SKIP;
     visit3.REMOVE = REMOVE;
-    visit3.itemAtPath = (cst, path26) => {
+    visit3.itemAtPath = (cst, path27) => {
       let item = cst;
-      for (const [field, index] of path26) {
+      for (const [field, index] of path27) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit3.parentCollection = (cst, path26) => {
-      const parent = visit3.itemAtPath(cst, path26.slice(0, -1));
-      const field = path26[path26.length - 1][0];
+    visit3.parentCollection = (cst, path27) => {
+      const parent = visit3.itemAtPath(cst, path27.slice(0, -1));
+      const field = path27[path27.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path26, item, visitor) {
-      let ctrl = visitor(item, path26);
+    function _visit(path27, item, visitor) {
+      let ctrl = visitor(item, path27);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path26.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path27.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path26);
+            ctrl = ctrl(item, path27);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path26) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path27) : ctrl;
     }
     exports.visit = visit3;
   }
@@ -9634,7 +9634,7 @@ function didYouMean(word, candidates) {
 var UsageError = class extends Error {
   name = "UsageError";
 };
-var COMMANDS = ["init", "validate", "run", "report", "promote", "versions", "rollback", "profile", "infer", "monitor", "help"];
+var COMMANDS = ["init", "validate", "run", "report", "promote", "versions", "rollback", "profile", "infer", "monitor", "plan", "help"];
 var FILE_COMMANDS = ["profile", "infer"];
 var OPTIONAL_FILE_COMMANDS = ["monitor"];
 var FORMATS = ["csv", "tsv", "jsonl", "json", "parquet"];
@@ -9725,6 +9725,7 @@ Commands:
   rollback    move the stage back to the previous (or --to) version
   profile     profile data files (parts of one table) into a JSON profile; --merge merges profiles
   infer       propose a columns: block for mlops.yml from a data file
+  plan        print the workflow jobs the reusable workflow runs (JSON): data shards, stage levels, sweep
   monitor     check new data (and labelled predictions) against the production version;
               exit 1 on drift or degraded metrics
 
@@ -10623,10 +10624,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path26) {
-  if (!path26)
+function getElementAtPath(obj, path27) {
+  if (!path27)
     return obj;
-  return path26.reduce((acc, key) => acc?.[key], obj);
+  return path27.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -10966,11 +10967,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path26, issues) {
+function prefixIssues(path27, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path26);
+    iss.path.unshift(path27);
     return iss;
   });
 }
@@ -11432,16 +11433,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path26 = []) => {
+  const processError = (error63, path27 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path27, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else {
-        const fullpath = [...path26, ...issue2.path];
+        const fullpath = [...path27, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -11480,17 +11481,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path26 = []) => {
+  const processError = (error63, path27 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path27, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else {
-        const fullpath = [...path26, ...issue2.path];
+        const fullpath = [...path27, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -11529,8 +11530,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path26 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path26) {
+  const path27 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path27) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -28668,13 +28669,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path26 = ref.slice(1).split("/").filter(Boolean);
-  if (path26.length === 0) {
+  const path27 = ref.slice(1).split("/").filter(Boolean);
+  if (path27.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path26[0] === defsKey) {
-    const key = path26[1] === void 0 ? void 0 : decodeJSONPointerSegment(path26[1]);
+  if (path27[0] === defsKey) {
+    const key = path27[1] === void 0 ? void 0 : decodeJSONPointerSegment(path27[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -30228,8 +30229,8 @@ var ColumnProfileJson = external_exports.object({
   const { types } = profile;
   const numeric2 = types.integer + types.number;
   const text = types.boolean + types.date + types.datetime + types.string;
-  const expect = (actual, expected, path26, what) => {
-    if (actual !== expected) ctx.addIssue({ code: "custom", path: path26.split("."), message: `${what} is ${actual}, expected ${expected}` });
+  const expect = (actual, expected, path27, what) => {
+    if (actual !== expected) ctx.addIssue({ code: "custom", path: path27.split("."), message: `${what} is ${actual}, expected ${expected}` });
   };
   expect(profile.count, profile.nulls + numeric2 + text, "count", "count (nulls plus typed values)");
   expect(profile.numeric.count, numeric2, "numeric.count", "numeric count (integer plus number values)");
@@ -31103,8 +31104,8 @@ function summarize(result, failed) {
   if (failed === 0) return `${rows}, ${total} ${total === 1 ? "check" : "checks"} passed`;
   return `${rows}, ${failed} of ${total} ${total === 1 ? "check" : "checks"} failed`;
 }
-function describeExample(path26, check2, example2) {
-  const where = `${path26}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
+function describeExample(path27, check2, example2) {
+  const where = `${path27}:${example2.line}${example2.position === void 0 ? "" : `:${example2.position}`}`;
   const column = example2.column ?? check2.column;
   const parts = [where, ...column === void 0 ? [] : [`column ${JSON.stringify(column)}`], quote(example2.value)];
   if (example2.detail) parts.push(`(${example2.detail})`);
@@ -32613,32 +32614,32 @@ function parseFloat16(bytes) {
 }
 
 // node_modules/hyparquet/src/schema.js
-function schemaTree(schema, rootIndex, path26) {
+function schemaTree(schema, rootIndex, path27) {
   const element = schema[rootIndex];
   const children = [];
   let count = 1;
   if (element.num_children) {
     while (children.length < element.num_children) {
       const childElement = schema[rootIndex + count];
-      const child = schemaTree(schema, rootIndex + count, [...path26, childElement.name]);
+      const child = schemaTree(schema, rootIndex + count, [...path27, childElement.name]);
       count += child.count;
       children.push(child);
     }
   }
-  return { count, element, children, path: path26 };
+  return { count, element, children, path: path27 };
 }
 function getSchemaPath(schema, name) {
   return getTreePath(schemaTree(schema, 0, []), name);
 }
 function getTreePath(tree, name) {
-  const path26 = [tree];
+  const path27 = [tree];
   for (const part of name) {
     const child = tree.children.find((child2) => child2.element.name === part);
     if (!child) throw new Error(`parquet schema element not found: ${name}`);
-    path26.push(child);
+    path27.push(child);
     tree = child;
   }
-  return path26;
+  return path27;
 }
 function getPhysicalColumns(schemaTree2) {
   const columns = [];
@@ -33372,7 +33373,7 @@ function pathsNeededForFilter(filter) {
   return [...new Set(paths)];
 }
 function columnsNeededForFilter(filter) {
-  return [...new Set(pathsNeededForFilter(filter).map((path26) => path26.split(".")[0]))];
+  return [...new Set(pathsNeededForFilter(filter).map((path27) => path27.split(".")[0]))];
 }
 function matchFilter(record2, filter, strict = true) {
   if ("$and" in filter && Array.isArray(filter.$and)) {
@@ -33577,9 +33578,9 @@ function unionRanges(a, b) {
   }
   return out;
 }
-function resolve(record2, path26) {
+function resolve(record2, path27) {
   let value = record2;
-  for (const part of path26.split(".")) {
+  for (const part of path27.split(".")) {
     value = value?.[part];
   }
   return value;
@@ -34239,7 +34240,7 @@ function assembleLists(output2, definitionLevels, repetitionLevels, values, sche
   return output2;
 }
 function assembleNested(subcolumnData, schema, parsers, depth = 0) {
-  const path26 = schema.path.join(".");
+  const path27 = schema.path.join(".");
   const optional2 = schema.element.repetition_type === "OPTIONAL";
   const nextDepth = optional2 ? depth + 1 : depth;
   if (isListLike(schema)) {
@@ -34254,7 +34255,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const values = subcolumnData.get(subcolumn);
     if (!values) throw new Error("parquet list column missing values");
     if (optional2) flattenAtDepth(values, depth);
-    subcolumnData.set(path26, values);
+    subcolumnData.set(path27, values);
     subcolumnData.delete(subcolumn);
     return;
   }
@@ -34262,8 +34263,8 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     const mapName = schema.children[0].element.name;
     assembleNested(subcolumnData, schema.children[0].children[0], parsers, nextDepth + 1);
     assembleNested(subcolumnData, schema.children[0].children[1], parsers, nextDepth + 1);
-    const keys = subcolumnData.get(`${path26}.${mapName}.key`);
-    const values = subcolumnData.get(`${path26}.${mapName}.value`);
+    const keys = subcolumnData.get(`${path27}.${mapName}.key`);
+    const values = subcolumnData.get(`${path27}.${mapName}.value`);
     if (!keys) throw new Error("parquet map column missing keys");
     if (!values) throw new Error("parquet map column missing values");
     if (keys.length !== values.length) {
@@ -34271,9 +34272,9 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
     }
     const out = assembleMaps(keys, values, nextDepth);
     if (optional2) flattenAtDepth(out, depth);
-    subcolumnData.delete(`${path26}.${mapName}.key`);
-    subcolumnData.delete(`${path26}.${mapName}.value`);
-    subcolumnData.set(path26, out);
+    subcolumnData.delete(`${path27}.${mapName}.key`);
+    subcolumnData.delete(`${path27}.${mapName}.value`);
+    subcolumnData.set(path27, out);
     return;
   }
   if (schema.children.length) {
@@ -34293,7 +34294,7 @@ function assembleNested(subcolumnData, schema, parsers, depth = 0) {
       inverted = decodeVariantColumn(inverted, parsers);
     }
     if (optional2) flattenAtDepth(inverted, depth);
-    subcolumnData.set(path26, inverted);
+    subcolumnData.set(path27, inverted);
   }
 }
 function flattenAtDepth(arr, depth) {
@@ -40866,12 +40867,12 @@ var FORMAT_BY_EXTENSION = {
   ".json": "json",
   ".parquet": "parquet"
 };
-function detectFormat(path26, explicit) {
+function detectFormat(path27, explicit) {
   if (explicit) return explicit;
-  const format = FORMAT_BY_EXTENSION[extname(path26).toLowerCase()];
+  const format = FORMAT_BY_EXTENSION[extname(path27).toLowerCase()];
   if (!format) {
     throw new DataError(
-      `cannot tell the format of ${path26} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
+      `cannot tell the format of ${path27} from its extension; set format: to one of ${[...new Set(Object.values(FORMAT_BY_EXTENSION))].join(", ")}`
     );
   }
   return format;
@@ -41536,33 +41537,33 @@ async function validateData(root, name, entry, options = {}) {
   try {
     const format = detectFormat(entry.path, entry.format);
     base.format = format;
+    if (options.scanned) {
+      const scanned = await options.scanned();
+      if ("failed" in scanned) return { result: { ...base, passed: false, checks: [readFailure(scanned.failed)] } };
+      return { result: scannedResult(base, scanned.sha256, scanned.scanner), profile: scanned.scanner.profile };
+    }
     const absPath = resolveInside(root, entry.path);
     const info = await stat(absPath);
     if (!info.isFile()) throw new DataError(`${entry.path} is not a file`);
     const [hash2, scanner] = await Promise.all([hashFile(absPath), scanFile(absPath, format, entry, { ...options, size: info.size })]);
     sha256 = hash2;
-    const checks = scanner.results();
-    const result = {
-      ...base,
-      sha256,
-      rows: scanner.rows,
-      passed: checks.every((c) => c.passed),
-      checks,
-      profile: summarizeTable(scanner.profile)
-    };
-    return { result, profile: scanner.profile };
+    return { result: scannedResult(base, hash2, scanner), profile: scanner.profile };
   } catch (error62) {
     const result = { ...base, ...sha256 ? { sha256 } : {}, passed: false, checks: [readFailure(describeReadError(error62, entry.path))] };
     return { result };
   }
 }
+function scannedResult(base, sha256, scanner) {
+  const checks = scanner.results();
+  return { ...base, sha256, rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) };
+}
 function readFailure(message) {
   return fileCheck("read", false, message);
 }
-function resolveInside(root, path26) {
-  const absPath = resolve2(root, path26);
+function resolveInside(root, path27) {
+  const absPath = resolve2(root, path27);
   const inside = relative(resolve2(root), absPath);
-  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path26} is outside the repository`);
+  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path27} is outside the repository`);
   return absPath;
 }
 function hashFile(absPath) {
@@ -41571,19 +41572,19 @@ function hashFile(absPath) {
     createReadStream(absPath, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash2.update(chunk)).on("error", failed).on("end", () => done(hash2.digest("hex")));
   });
 }
-function describeReadError(error62, path26) {
+function describeReadError(error62, path27) {
   if (error62 instanceof DataError) return error62.message;
   if (!isFileSystemError(error62)) throw error62;
   switch (error62.code) {
     case "ENOENT":
-      return `file not found: ${path26}`;
+      return `file not found: ${path27}`;
     case "EACCES":
     case "EPERM":
-      return `cannot read ${path26}: permission denied`;
+      return `cannot read ${path27}: permission denied`;
     case "EISDIR":
-      return `${path26} is not a file`;
+      return `${path27} is not a file`;
     default:
-      return `cannot read ${path26}: ${error62.message}`;
+      return `cannot read ${path27}: ${error62.message}`;
   }
 }
 function isFileSystemError(error62) {
@@ -41756,13 +41757,19 @@ var DataEntrySchema = external_exports.strictObject({
   columns: external_exports.record(external_exports.string().min(1), ColumnSchema).default({}).describe("Expected columns, by header name"),
   strict: external_exports.boolean().default(false).describe("Fail when the file has columns not listed under columns"),
   duplicates: external_exports.boolean().default(true).describe("false fails when two rows are identical in every column"),
-  drift: DataDriftSchema.optional()
+  drift: DataDriftSchema.optional(),
+  shards: external_exports.number().int().min(1).max(256).default(1).describe("Validate and profile a CSV/TSV file in this many parallel jobs of the reusable workflow (byte ranges, merged into one verdict)")
 });
 var PlotSchema = external_exports.strictObject({
   file: RepoPath.describe("CSV/TSV/JSON file with one row per point"),
   x: external_exports.string().min(1).describe("Column for the x axis"),
   y: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]).describe("Column(s) for the y axis"),
   title: external_exports.string().optional()
+});
+var ParamScalar = external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]);
+var SelectSchema = external_exports.strictObject({
+  metric: external_exports.string().min(1).describe("The metric that ranks the combinations"),
+  goal: external_exports.enum(["max", "min"]).describe("Whether the highest or the lowest value wins")
 });
 var StageSchema = external_exports.strictObject({
   run: external_exports.string().min(1).describe("Shell command, run at the directory of mlops.yml"),
@@ -41775,7 +41782,10 @@ var StageSchema = external_exports.strictObject({
   plots: external_exports.array(PlotSchema).default([]).describe("Series to chart in the report"),
   env: external_exports.record(external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and "_", not starting with a digit'), external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]).transform(String)).default({}),
   "timeout-minutes": external_exports.number().positive().default(360).describe("Kill the stage (and its child processes) after this long"),
-  cache: external_exports.boolean().default(true).describe("Skip the stage when its command, deps and params are unchanged")
+  cache: external_exports.boolean().default(true).describe("Skip the stage when its command, deps and params are unchanged"),
+  "runs-on": external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]).default("ubuntu-latest").describe("Runner labels of the stage's job in the reusable workflow, e.g. [self-hosted, gpu]"),
+  matrix: external_exports.record(external_exports.string().min(1), external_exports.array(ParamScalar).min(1)).optional().describe("A sweep: values for params this stage declares, e.g. { train.learning_rate: [0.01, 0.1] }; every combination runs"),
+  select: SelectSchema.optional().describe("How the sweep picks the combination whose artifacts flow on")
 });
 var SliceSchema = external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1).max(3)]);
 var GateSchema = external_exports.strictObject({
@@ -41926,6 +41936,23 @@ var GitState = external_exports.object({
   dirtyFiles: external_exports.array(external_exports.string()).optional(),
   dirtyCount: external_exports.number().int().nonnegative().optional()
 });
+var SweepCombo = external_exports.object({
+  index: external_exports.number().int().positive(),
+  params: Params,
+  status: external_exports.enum(["succeeded", "failed"]),
+  reason: external_exports.string().optional(),
+  metrics: external_exports.record(external_exports.string(), external_exports.number())
+});
+var SweepRecord = external_exports.object({
+  /** The stage with the matrix, and it with every stage after it (run once per combination). */
+  stage: external_exports.string(),
+  stages: external_exports.array(external_exports.string()),
+  metric: external_exports.string(),
+  goal: external_exports.enum(["max", "min"]),
+  /** Index of the combination whose stages, files and metrics the run carries on with. */
+  winner: external_exports.number().int().positive().optional(),
+  combos: external_exports.array(SweepCombo)
+});
 var RunRecord = external_exports.object({
   schema: external_exports.literal(RUN_RECORD_SCHEMA_VERSION),
   id: external_exports.string(),
@@ -41943,6 +41970,8 @@ var RunRecord = external_exports.object({
   metricErrors: external_exports.array(external_exports.object({ file: external_exports.string(), message: external_exports.string() })).default([]),
   /** The engine's evaluation of the predictions file, overall and per slice (mlops.yml evaluation:). */
   evaluation: Evaluation.optional(),
+  /** A matrix sweep: every combination, and the winner the rest of the record is about. */
+  sweep: SweepRecord.optional(),
   gates: GateVerdict,
   plots: external_exports.array(PlotSeries),
   artifacts: external_exports.array(ArtifactRecord)
@@ -44984,10 +45013,106 @@ function findCycle(nodes) {
   return void 0;
 }
 
+// src/pipeline/job-plan.ts
+var MAX_MATRIX_JOBS = 256;
+var MAX_STAGE_LEVELS = 4;
+var stageJobId = (stage, combo) => combo === void 0 ? `stage.${stage}` : `stage.${stage}[c${combo}]`;
+var validateJobId = (data, shard, shards) => shards === 1 ? `data.${data}` : `data.${data}[${shard + 1}]`;
+function matrixCombos(matrix) {
+  let grid = [{}];
+  for (const [key, values] of Object.entries(matrix)) grid = grid.flatMap((params) => values.map((value) => ({ ...params, [key]: value })));
+  return grid.map((params, i) => ({ index: i + 1, params }));
+}
+function sweptStages(spec, swept) {
+  const nodes = buildDag({ stages: spec.stages, data: {} });
+  const inside = /* @__PURE__ */ new Set([swept]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const node2 of nodes.values()) {
+      if (!inside.has(node2.name) && node2.after.some((id) => inside.has(id.replace(/^stage:/, "")))) {
+        inside.add(node2.name);
+        grew = true;
+      }
+    }
+  }
+  return Object.keys(spec.stages).filter((name) => inside.has(name));
+}
+function planJobs(spec) {
+  const problems = [];
+  const nodes = buildDag(spec);
+  const matrixStages = Object.keys(spec.stages).filter((name) => spec.stages[name].matrix);
+  for (const name of matrixStages.slice(1)) problems.push({ path: ["stages", name, "matrix"], message: `only one stage may sweep a matrix; "${matrixStages[0]}" already does` });
+  const sweepStage = matrixStages[0];
+  const sweep = sweepStage ? { stage: sweepStage, stages: sweptStages(spec, sweepStage), combos: matrixCombos(spec.stages[sweepStage].matrix) } : void 0;
+  if (sweep && sweep.combos.length > MAX_MATRIX_JOBS) {
+    problems.push({ path: ["stages", sweep.stage, "matrix"], message: `the matrix has ${sweep.combos.length} combinations; GitHub runs at most ${MAX_MATRIX_JOBS} jobs per matrix` });
+  }
+  const writtenBy = /* @__PURE__ */ new Map();
+  for (const [name] of Object.entries(spec.data)) {
+    const writer = nodes.get(dataId(name)).after[0];
+    if (writer) writtenBy.set(name, writer.replace(/^stage:/, ""));
+  }
+  const validate2 = [];
+  for (const [name, entry] of Object.entries(spec.data)) {
+    if (writtenBy.has(name)) {
+      if (entry.shards > 1) problems.push({ path: ["data", name, "shards"], message: `"${name}" is written by stage "${writtenBy.get(name)}", so it is checked in that stage's job and cannot be split into shards` });
+      if (sweep?.stages.includes(writtenBy.get(name))) problems.push({ path: ["data", name, "path"], message: `"${name}" is written by stage "${writtenBy.get(name)}", which runs once per matrix combination; check the data a sweep reads, not what it writes` });
+      continue;
+    }
+    for (let shard = 0; shard < entry.shards; shard++) validate2.push({ job: validateJobId(name, shard, entry.shards), data: name, shard, shards: entry.shards });
+  }
+  if (validate2.length > MAX_MATRIX_JOBS) {
+    const widest = Object.entries(spec.data).sort(([, a], [, b]) => b.shards - a.shards)[0][0];
+    problems.push({ path: ["data", widest, "shards"], message: `the data checks need ${validate2.length} jobs (every shard of every dataset); GitHub runs at most ${MAX_MATRIX_JOBS} jobs per matrix` });
+  }
+  const level = /* @__PURE__ */ new Map();
+  const levelOf = (name) => {
+    const known = level.get(name);
+    if (known !== void 0) return known;
+    level.set(name, 0);
+    const before = nodes.get(stageId(name)).after.flatMap((id) => stageBefore(id));
+    const value = 1 + Math.max(0, ...before.map(levelOf));
+    level.set(name, value);
+    return value;
+  };
+  const stageBefore = (id) => {
+    const node2 = nodes.get(id);
+    if (!node2) return [];
+    return node2.kind === "stage" ? [node2.name] : node2.after.flatMap(stageBefore);
+  };
+  const levels = [];
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    const depth = levelOf(name);
+    if (depth > MAX_STAGE_LEVELS) {
+      problems.push({ path: ["stages", name], message: `stage "${name}" is ${depth} stages deep; the reusable workflow runs at most ${MAX_STAGE_LEVELS} levels of stage jobs (merge short stages into one, or run the pipeline as one job with command: run)` });
+      continue;
+    }
+    const after = nodes.get(stageId(name)).after;
+    const data = [...new Set(after.flatMap(function dataBefore(id) {
+      const node2 = nodes.get(id);
+      return node2?.kind === "data" ? [node2.name] : [];
+    }))];
+    const upstream = [...new Set(after.flatMap(stageBefore))];
+    const checks = [...writtenBy].filter(([, writer]) => writer === name).map(([data2]) => data2);
+    const swept = sweep?.stages.includes(name);
+    for (const combo of swept ? sweep.combos.map((c) => c.index) : [void 0]) {
+      const needs = upstream.map((up) => stageJobId(up, sweep?.stages.includes(up) ? combo : void 0));
+      (levels[depth - 1] ??= []).push({ job: stageJobId(name, combo), stage: name, ...combo === void 0 ? {} : { combo }, "runs-on": stage["runs-on"], "timeout-minutes": Math.ceil(stage["timeout-minutes"]) + 5, needs, data, checks });
+    }
+  }
+  for (const [i, jobs] of levels.entries()) {
+    if ((jobs?.length ?? 0) > MAX_MATRIX_JOBS) problems.push({ path: ["stages", jobs[0].stage], message: `level ${i + 1} of the stages needs ${jobs.length} jobs; GitHub runs at most ${MAX_MATRIX_JOBS} jobs per matrix` });
+  }
+  return { plan: { validate: validate2, levels: Array.from(levels, (jobs) => jobs ?? []), ...sweep ? { sweep } : {} }, problems };
+}
+function describeCombo(params) {
+  return Object.entries(params).map(([key, value]) => `${key}=${String(value)}`).join(", ");
+}
+
 // src/spec/rules.ts
 var DATA_EXTENSIONS = /* @__PURE__ */ new Set([".csv", ".tsv", ".jsonl", ".json", ".parquet"]);
 function checkRules(spec) {
-  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec)];
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec), ...checkSweep(spec), ...checkJobPlan(spec)];
   return { errors, warnings: checkArtifacts(spec) };
 }
 function* pathFields(spec) {
@@ -45133,6 +45258,28 @@ function checkServe(spec) {
   }
   return issues;
 }
+function checkSweep(spec) {
+  const issues = [];
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    if (stage.select && !stage.matrix) issues.push({ path: ["stages", name, "select"], atKey: true, message: `stage "${name}" has select but no matrix to choose from` });
+    if (!stage.matrix) continue;
+    if (!stage.select) issues.push({ path: ["stages", name, "matrix"], atKey: true, message: `stage "${name}" sweeps a matrix but has no select to choose the winner, e.g. "select: { metric: f1_macro, goal: max }"` });
+    for (const key of Object.keys(stage.matrix)) {
+      if (!stage.params.some((p) => key === p || key.startsWith(`${p}.`))) {
+        issues.push({ path: ["stages", name, "matrix", key], atKey: true, message: `matrix key "${key}" is not a param stage "${name}" declares (params: [${stage.params.join(", ")}])${didYouMean(key, stage.params)}` });
+      }
+    }
+  }
+  return issues;
+}
+function checkJobPlan(spec) {
+  const issues = planJobs(spec).problems.map((p) => ({ path: p.path, atKey: true, message: p.message }));
+  for (const [name, entry] of Object.entries(spec.data)) {
+    const format = entry.format ?? path7.extname(entry.path).slice(1).toLowerCase();
+    if (entry.shards > 1 && format !== "csv" && format !== "tsv") issues.push({ path: ["data", name, "shards"], atKey: true, message: `shards split CSV and TSV files by byte ranges; "${entry.path}" is ${format || "of unknown format"}` });
+  }
+  return issues;
+}
 function checkData(spec) {
   const issues = [];
   for (const [name, entry] of Object.entries(spec.data)) {
@@ -45207,59 +45354,59 @@ function describeIssues(issues, schema, input2) {
   return issues.flatMap((issue2) => describeIssue(issue2, schema, input2));
 }
 function describeIssue(issue2, schema, input2) {
-  const path26 = [...issue2.path];
-  const where = path26.length ? `"${path26.map(String).join(".")}"` : "the file";
-  const received = valueAt(input2, path26);
+  const path27 = [...issue2.path];
+  const where = path27.length ? `"${path27.map(String).join(".")}"` : "the file";
+  const received = valueAt(input2, path27);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(schema, path26);
+      const known = knownKeys(schema, path27);
       return issue2.keys.map((key) => ({
-        path: [...path26, key],
+        path: [...path27, key],
         atKey: true,
         message: `unknown key "${key}" in ${where}${didYouMean(key, known)}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`
       }));
     }
     case "invalid_type": {
       if (received === void 0) {
-        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
+        return [{ path: path27.slice(0, -1), atKey: path27.length > 1, message: `missing required key ${where}: expected ${article(issue2.expected)}${example(issue2.expected)}` }];
       }
-      return [{ path: path26, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
+      return [{ path: path27, atKey: false, message: `${where}: expected ${article(issue2.expected)}, received ${describeValue(received)}${example(issue2.expected)}` }];
     }
     case "invalid_value": {
       const expected = issue2.values.length === 1 ? JSON.stringify(issue2.values[0]) : `one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`;
       if (received === void 0) {
-        return [{ path: path26.slice(0, -1), atKey: path26.length > 1, message: `missing required key ${where}: expected ${expected}` }];
+        return [{ path: path27.slice(0, -1), atKey: path27.length > 1, message: `missing required key ${where}: expected ${expected}` }];
       }
-      return [{ path: path26, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
+      return [{ path: path27, atKey: false, message: `${where}: expected ${expected}, received ${describeValue(received)}${typeof received === "string" ? didYouMean(received, issue2.values.map(String)) : ""}` }];
     }
     case "invalid_format":
-      return [{ path: path26, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
+      return [{ path: path27, atKey: false, message: `${where}: expected ${issue2.message.startsWith("Invalid") ? `a valid ${issue2.format}` : issue2.message}, received ${describeValue(received)}` }];
     case "too_small":
     case "too_big": {
       const bound = issue2.code === "too_small" ? issue2.inclusive === false ? "greater than" : "at least" : issue2.inclusive === false ? "less than" : "at most";
       const limit = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const what = issue2.origin === "array" ? plural3(Number(limit), "entry", "entries") : issue2.origin === "string" ? plural3(Number(limit), "character", "characters") : "";
       const got = Array.isArray(received) ? `${received.length} ${plural3(received.length, "entry", "entries")}` : describeValue(received);
-      return [{ path: path26, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
+      return [{ path: path27, atKey: false, message: `${where}: expected ${bound} ${String(limit)}${what ? ` ${what}` : ""}, received ${got}` }];
     }
     case "invalid_key": {
-      const parent = path26.length > 1 ? `"${path26.slice(0, -1).map(String).join(".")}"` : "the file";
-      return [{ path: path26, atKey: true, message: `invalid name "${String(path26.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
+      const parent = path27.length > 1 ? `"${path27.slice(0, -1).map(String).join(".")}"` : "the file";
+      return [{ path: path27, atKey: true, message: `invalid name "${String(path27.at(-1))}" in ${parent}: expected ${issue2.issues.map((i) => i.message).join("; ")}` }];
     }
     case "invalid_union": {
       const expected = [...new Set(issue2.errors.flatMap((alt) => alt.flatMap((i) => i.code === "invalid_type" && i.path.length === 0 ? [i.expected === "boolean" ? "a boolean" : article(i.expected)] : [])))];
-      if (expected.length < 2) return [{ path: path26, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
-      return [{ path: path26, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
+      if (expected.length < 2) return [{ path: path27, atKey: false, message: `${where}: received ${describeValue(received)}, which matches none of the allowed forms` }];
+      return [{ path: path27, atKey: false, message: `${where}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}, received ${describeValue(received)}` }];
     }
     case "invalid_element":
-      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path26, issue2.key, ...inner.path] }, schema, input2));
+      return issue2.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path27, issue2.key, ...inner.path] }, schema, input2));
     default:
-      return [{ path: path26, atKey: false, message: `${where}: ${issue2.message}` }];
+      return [{ path: path27, atKey: false, message: `${where}: ${issue2.message}` }];
   }
 }
-function valueAt(input2, path26) {
+function valueAt(input2, path27) {
   let value = input2;
-  for (const segment of path26) {
+  for (const segment of path27) {
     if (value === null || typeof value !== "object") return void 0;
     value = value[segment];
   }
@@ -45284,9 +45431,9 @@ function example(expected) {
   const examples = { array: ", e.g. [a, b]", object: ", e.g. { key: value }", record: ", e.g. { key: value }" };
   return examples[expected] ?? "";
 }
-function knownKeys(schema, path26) {
+function knownKeys(schema, path27) {
   let node2 = schema;
-  for (const segment of [...path26, void 0]) {
+  for (const segment of [...path27, void 0]) {
     node2 = unwrap(node2);
     const def = defOf(node2);
     if (segment === void 0) return def?.type === "object" ? Object.keys(def.shape) : [];
@@ -45312,14 +45459,14 @@ function defOf(node2) {
 
 // src/spec/yaml-positions.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-function locate2(doc, lines, path26, key = false) {
+function locate2(doc, lines, path27, key = false) {
   let node2 = doc.contents;
   let offset = rangeStart(node2) ?? 0;
-  for (const [i, segment] of path26.entries()) {
+  for (const [i, segment] of path27.entries()) {
     if ((0, import_yaml3.isMap)(node2)) {
       const pair = node2.items.find((p) => (0, import_yaml3.isPair)(p) && (0, import_yaml3.isScalar)(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
-      const last = i === path26.length - 1;
+      const last = i === path27.length - 1;
       const target = key && last ? pair.key : pair.value ?? pair.key;
       offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
       node2 = pair.value;
@@ -45701,21 +45848,21 @@ async function copyProfile(profile, temp, manifest) {
     throw new RegistryError(`the data profile ${profile.source} changed since run ${manifest.runId}; run the pipeline again`);
   }
 }
-function insideRelative(root, path26) {
-  const rel = relative2(root, resolve3(root, path26));
+function insideRelative(root, path27) {
+  const rel = relative2(root, resolve3(root, path27));
   if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel)) {
-    throw new RegistryError(`artifact path "${path26}" leaves the project directory ${root}`);
+    throw new RegistryError(`artifact path "${path27}" leaves the project directory ${root}`);
   }
   return rel;
 }
-async function sha256File(path26) {
+async function sha256File(path27) {
   const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream2(path26)) hash2.update(chunk);
+  for await (const chunk of createReadStream2(path27)) hash2.update(chunk);
   return hash2.digest("hex");
 }
-async function tryReadJson(path26) {
+async function tryReadJson(path27) {
   try {
-    return JSON.parse(await readFile6(path26, "utf8"));
+    return JSON.parse(await readFile6(path27, "utf8"));
   } catch {
     return void 0;
   }
@@ -46344,17 +46491,17 @@ function createLocalRegistry(options) {
       const tag = formatRegistrationTag(model, version2);
       const createdAt = wholeSeconds(now());
       const manifest = buildManifest(run, { version: version2, tag, commit, createdAt: createdAt.toISOString(), createdBy: opts.actor }, opts.source);
-      const path26 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
+      const path27 = await store.add(manifest, profileSources(run, opts.runDir ?? join4(runsDir(repoDir), run.id)));
       try {
         await createTag(git, tag, commit, formatRegistrationMessage(manifest), createdAt);
       } catch (error62) {
         await store.remove(model, version2);
         throw error62;
       }
-      if (!opts.stage) return { manifest, tag, path: path26 };
+      if (!opts.stage) return { manifest, tag, path: path27 };
       try {
         const assignment = await assignStage(state, { version: version2, commit }, opts.stage, opts.actor);
-        return { manifest, tag, path: path26, assignment };
+        return { manifest, tag, path: path27, assignment };
       } catch (error62) {
         await git.deleteTag(tag).catch(() => {
         });
@@ -46591,6 +46738,14 @@ function modelNameFor(dir) {
   return name || "my-model";
 }
 
+// src/cli/commands/plan.ts
+async function planCommand(settings) {
+  const project = await loadProject(settings);
+  process.stdout.write(`${JSON.stringify(planJobs(project.spec).plan, null, 2)}
+`);
+  return 0;
+}
+
 // src/cli/commands/promote.ts
 import path17 from "node:path";
 async function promoteCommand(settings) {
@@ -46679,6 +46834,34 @@ function formatScore(x) {
   if (x === 0) return "0";
   if (Math.abs(x) < 1e-3) return x.toExponential(1);
   return String(Number(x.toPrecision(3)));
+}
+
+// src/report/render-sweep.ts
+var MAX_ROWS = 50;
+var MAX_METRIC_COLUMNS = 4;
+function renderSweepSection(run) {
+  const sweep = run.sweep;
+  if (!sweep) return "";
+  const keys = [...new Set(sweep.combos.flatMap((c) => Object.keys(c.params)))];
+  const gated = [...new Set(run.gates.results.filter((g) => g.slice === void 0 && g.metric !== sweep.metric).map((g) => g.metric))];
+  const metrics = [sweep.metric, ...gated.filter((m) => sweep.combos.some((c) => c.metrics[m] !== void 0))].slice(0, MAX_METRIC_COLUMNS);
+  const header = ["", ...keys.map((k) => escapeCode(k, { maxLength: 60 })), ...metrics.map((m, i) => i === 0 ? `**${escapeMarkdown(m, { maxLength: 60 })}** (${sweep.goal})` : escapeMarkdown(m, { maxLength: 60 })), "Status"];
+  const rows = sweep.combos.slice(0, MAX_ROWS).map((c) => [
+    c.index === sweep.winner ? "\u{1F3C6}" : String(c.index),
+    ...keys.map((k) => Object.hasOwn(c.params, k) ? escapeCode(String(c.params[k]), { maxLength: 40 }) : "\u2014"),
+    ...metrics.map((m) => formatOptional(c.metrics[m])),
+    c.status === "succeeded" ? c.index === sweep.winner ? "winner" : "ok" : `\u274C ${escapeMarkdown(c.reason ?? "failed", { maxLength: 120 })}`
+  ]);
+  const more = sweep.combos.length > MAX_ROWS ? `
+
+_\u2026and ${sweep.combos.length - MAX_ROWS} more combinations (in the run record)._` : "";
+  const winner = sweep.combos.find((c) => c.index === sweep.winner);
+  const lead = winner ? `Stage ${escapeCode(sweep.stage, { maxLength: 60 })} swept ${sweep.combos.length} combinations; combination ${winner.index} has the ${sweep.goal === "max" ? "highest" : "lowest"} ${escapeMarkdown(sweep.metric, { maxLength: 60 })}, and its model is the one gated and promoted.` : `Stage ${escapeCode(sweep.stage, { maxLength: 60 })} swept ${sweep.combos.length} combinations; **none succeeded with a value of ${escapeMarkdown(sweep.metric, { maxLength: 60 })}**.`;
+  return `### Sweep
+
+${lead}
+
+${renderTable(header, rows, metrics.map((_, i) => 1 + keys.length + i))}${more}`;
 }
 
 // src/metrics/read-plot.ts
@@ -47053,7 +47236,7 @@ function composeReport(ctx, detail, truncated) {
   parts.push(renderMetricsSection(ctx, detail));
   if (detail.sections) {
     const slices = renderSlicesSection({ evaluation: run.evaluation, baseline: ctx.baseline, gates: run.gates.results, maxGroups: detail.dataExamples ? 15 : 5, confusion: detail.dataExamples });
-    parts.push(renderDataSection(run.data, detail), slices, renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline));
+    parts.push(renderSweepSection(run), renderDataSection(run.data, detail), slices, renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline));
     parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages));
   }
   if (truncated) parts.push(TRUNCATION_NOTE);
@@ -47185,9 +47368,9 @@ async function rollbackCommand(settings) {
 }
 
 // src/pipeline/run-pipeline.ts
-import { stat as stat7 } from "node:fs/promises";
+import { stat as stat8 } from "node:fs/promises";
 import os4 from "node:os";
-import path24 from "node:path";
+import path25 from "node:path";
 
 // src/metrics/drift-gates.ts
 var LISTED2 = 5;
@@ -47618,8 +47801,31 @@ function paramEnvName(key) {
 }
 
 // src/pipeline/run-stage.ts
-import { mkdir as mkdir5 } from "node:fs/promises";
+import { mkdir as mkdir6 } from "node:fs/promises";
+import path24 from "node:path";
+
+// src/pipeline/stage-products.ts
+import { cp, mkdir as mkdir5, rm as rm2, stat as stat7 } from "node:fs/promises";
 import path23 from "node:path";
+function stageProducts(stage) {
+  return [.../* @__PURE__ */ new Set([...stage.outs, ...stage.metrics, ...stage.plots.map((p) => p.file)])];
+}
+async function copyProducts(from, to, paths) {
+  const copied = [];
+  for (const p of paths) {
+    const source = path23.join(from, p);
+    const exists = await stat7(source).then(() => true, () => false);
+    if (!exists) continue;
+    const target = path23.join(to, p);
+    await rm2(target, { recursive: true, force: true });
+    await mkdir5(path23.dirname(target), { recursive: true });
+    await cp(source, target, { recursive: true });
+    copied.push(p);
+  }
+  return copied;
+}
+
+// src/pipeline/run-stage.ts
 async function runStage(ctx) {
   const { root, name, stage } = ctx;
   const base = { name, command: stage.run, hash: "", deps: {}, outs: {}, params: {} };
@@ -47633,13 +47839,13 @@ async function runStage(ctx) {
     return { ...base, params, status: "failed", reason: `dependency not found: ${absent.join(", ")}` };
   }
   const hash2 = stageHash(stage, deps, params);
-  const products = [.../* @__PURE__ */ new Set([...stage.outs, ...stage.metrics, ...stage.plots.map((p) => p.file)])];
+  const products = stageProducts(stage);
   if (stage.cache && !ctx.force && ctx.previous?.hash === hash2) {
     const hashes = await hashPaths(root, products);
     const unchanged = products.every((p) => hashes[p] === ctx.previous.outs[p] && (hashes[p] !== void 0 || !stage.outs.includes(p)));
     if (unchanged) return { ...base, hash: hash2, deps, outs: definedOnly(hashes), params, status: "cached" };
   }
-  await Promise.all(products.map((o) => mkdir5(path23.dirname(path23.join(root, o)), { recursive: true })));
+  await Promise.all(products.map((o) => mkdir6(path24.dirname(path24.join(root, o)), { recursive: true })));
   ctx.onStart();
   const startedAt = /* @__PURE__ */ new Date();
   const result = await runCommand({
@@ -47691,22 +47897,23 @@ function definedOnly(hashes) {
 }
 
 // src/pipeline/scheduler.ts
-async function runGraph(nodes, jobs, hooks) {
+async function runGraph(nodes, jobs, hooks, settled = /* @__PURE__ */ new Map()) {
   const outcome = /* @__PURE__ */ new Map();
+  const before = (id) => outcome.get(id) ?? settled.get(id);
   const running = /* @__PURE__ */ new Map();
   const limit = Math.max(1, jobs);
   while (outcome.size < nodes.size) {
     let progressed = false;
     for (const node2 of nodes.values()) {
       if (outcome.has(node2.id) || running.has(node2.id)) continue;
-      const failedDep = node2.after.find((id) => outcome.get(id) === "failed" || outcome.get(id) === "blocked");
+      const failedDep = node2.after.find((id) => before(id) === "failed" || before(id) === "blocked");
       if (failedDep) {
         outcome.set(node2.id, "blocked");
         hooks.block(node2, failedDep);
         progressed = true;
         continue;
       }
-      if (running.size >= limit || !node2.after.every((id) => outcome.get(id) === "ok")) continue;
+      if (running.size >= limit || !node2.after.every((id) => before(id) === "ok")) continue;
       const task = hooks.execute(node2).catch(() => ({ ok: false })).then((result) => {
         outcome.set(node2.id, result.ok ? "ok" : "failed");
         running.delete(node2.id);
@@ -47731,66 +47938,100 @@ async function runPipeline(options) {
   const stages = /* @__PURE__ */ new Map();
   const data = [];
   let saving = Promise.resolve();
-  const execute = async (node2) => {
+  const executor = options.executor ?? {};
+  const execute = (records, combo) => async (node2) => {
     if (node2.kind === "data") {
-      const { result, warning } = await checkDataset(root, id, node2.name, spec.data[node2.name], options.baselineProfiles, { threads: options.dataThreads, onProgress: options.onDataProgress?.(node2.name) });
+      const { result, warning } = await checkDataset(root, id, node2.name, spec.data[node2.name], options.baselineProfiles, { threads: options.dataThreads, onProgress: options.onDataProgress?.(node2.name), ...executor.scanData ? { scanned: () => executor.scanData(node2.name) } : {} });
       data.push(result);
       logger.data(result);
       if (warning) logger.info(`\u26A0 ${warning}`);
       return { ok: result.passed };
     }
     const stage = spec.stages[node2.name];
-    const record3 = await runStage({
+    const key = combo ? `${node2.name}[${describeCombo(combo.params)}]` : node2.name;
+    const label = combo ? `${node2.name} [${describeCombo(combo.params)}]` : node2.name;
+    const context = {
       root,
       name: node2.name,
       stage,
-      params,
+      params: combo ? { ...params, ...combo.params } : params,
       paramsFile,
-      previous: state.stages[node2.name],
+      previous: state.stages[key],
       force: options.force ?? false,
       runId: id,
       baseEnv: options.env ?? process.env,
-      onStart: () => logger.info(`\u25B6 ${node2.name}: ${stage.run}`),
-      onLine: (stream, line) => logger.stageLine(node2.name, stream, line),
+      onStart: () => logger.info(`\u25B6 ${label}: ${stage.run}`),
+      onLine: (stream, line) => logger.stageLine(label, stream, line),
       signal: options.signal
-    }).catch((error62) => {
+    };
+    const record3 = await (executor.stage ? executor.stage(context, combo) : runStage(context)).catch((error62) => {
       return { name: node2.name, command: stage.run, status: "failed", reason: `could not run: ${error62.message}`, hash: "", deps: {}, outs: {}, params: {} };
     });
-    stages.set(node2.name, record3);
-    logger.info(describeStage(record3));
-    if (record3.status === "succeeded") state.stages[node2.name] = { hash: record3.hash, outs: record3.outs, finishedAt: record3.finishedAt };
+    records.set(node2.name, record3);
+    logger.info(describeStage(record3, label));
+    if (record3.status === "succeeded") state.stages[key] = { hash: record3.hash, outs: record3.outs, finishedAt: record3.finishedAt };
     if (record3.status === "succeeded") await (saving = saving.catch(() => {
     }).then(() => writeStageState(root, state)));
     return { ok: record3.status === "succeeded" || record3.status === "cached" };
   };
-  const nodes = buildDag(spec);
   const failedFirst = /* @__PURE__ */ new Map();
-  const outcome = await runGraph(nodes, options.jobs ?? os4.availableParallelism(), {
-    execute,
-    block: (node2, cause) => {
-      const origin = failedFirst.get(cause) ?? cause;
-      failedFirst.set(node2.id, origin);
-      const reason2 = `not run: ${describeCause(origin)} failed`;
-      if (node2.kind === "stage") {
-        const stage = spec.stages[node2.name];
-        stages.set(node2.name, { name: node2.name, command: stage.run, status: "blocked", reason: reason2, hash: "", deps: {}, outs: {}, params: {} });
-        logger.info(`\u25CB ${node2.name}: ${reason2}`);
-      }
+  const block = (records) => (node2, cause) => {
+    const origin = failedFirst.get(cause) ?? cause;
+    failedFirst.set(node2.id, origin);
+    const reason2 = `not run: ${describeCause(origin)} failed`;
+    if (node2.kind === "stage") {
+      const stage = spec.stages[node2.name];
+      records.set(node2.name, { name: node2.name, command: stage.run, status: "blocked", reason: reason2, hash: "", deps: {}, outs: {}, params: {} });
+      logger.info(`\u25CB ${node2.name}: ${reason2}`);
     }
-  });
+  };
+  const nodes = buildDag(spec);
+  const sweep = sweepOf(spec);
+  const swept = new Set(sweep?.stages.map(stageId));
+  const jobs = options.jobs ?? os4.availableParallelism();
+  const outcome = await runGraph(new Map([...nodes].filter(([nodeId]) => !swept.has(nodeId))), jobs, { execute: execute(stages), block: block(stages) });
+  let sweepRecord;
+  if (sweep) {
+    const sweptNodes = new Map([...nodes].filter(([nodeId]) => swept.has(nodeId)));
+    const runs = [];
+    for (const combo of sweep.combos) {
+      const records = /* @__PURE__ */ new Map();
+      await copyProducts(sweepStash(root, sweep, combo), root, sweep.products);
+      logger.info(`\u25B6 ${sweep.stage} combination ${combo.index} of ${sweep.combos.length}: ${describeCombo(combo.params)}`);
+      runs.push({ combo, records, outcome: await runGraph(sweptNodes, jobs, { execute: execute(records, combo), block: block(records) }, outcome) });
+      await copyProducts(root, sweepStash(root, sweep, combo), sweep.products);
+    }
+    const mainRecords = Object.keys(spec.stages).flatMap((name) => stages.get(name) ?? []);
+    const combos = [];
+    for (const run of runs) {
+      const failed2 = sweep.stages.map((name) => run.records.get(name)).find((r) => r.status !== "succeeded" && r.status !== "cached");
+      if (failed2) {
+        combos.push({ index: run.combo.index, params: run.combo.params, status: "failed", reason: `${failed2.name}: ${failed2.reason ?? failed2.status}`, metrics: {} });
+        continue;
+      }
+      await copyProducts(sweepStash(root, sweep, run.combo), root, sweep.products);
+      const { metrics: metrics2 } = await readRunMetrics(root, spec, [...mainRecords, ...run.records.values()], []);
+      combos.push({ index: run.combo.index, params: run.combo.params, status: "succeeded", metrics: Object.fromEntries(Object.entries(metrics2).map(([name, m]) => [name, m.value])) });
+    }
+    const winner = pickWinner(combos, sweep.select);
+    const chosen = runs.find((r) => r.combo.index === (winner ?? 1));
+    await copyProducts(sweepStash(root, sweep, chosen.combo), root, sweep.products);
+    for (const [name, record3] of chosen.records) stages.set(name, record3);
+    for (const [nodeId, result] of chosen.outcome) outcome.set(nodeId, result);
+    Object.assign(params, chosen.combo.params);
+    sweepRecord = { stage: sweep.stage, stages: sweep.stages, metric: sweep.select.metric, goal: sweep.select.goal, ...winner ? { winner } : {}, combos };
+    logger.info(winner ? `\u2713 ${sweep.stage}: combination ${winner} wins on ${sweep.select.metric} (${describeCombo(chosen.combo.params)})` : `\u2717 ${sweep.stage}: no combination produced ${sweep.select.metric}`);
+  }
   const ordered = Object.keys(spec.stages).map((name) => stages.get(name)).filter(Boolean);
   const usable = ordered.filter((s) => s.status === "succeeded" || s.status === "cached").map((s) => s.name);
-  const metricFiles = usable.flatMap((name) => spec.stages[name].metrics);
-  const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics);
-  const evaluation = await evaluate(root, spec, ordered, metricErrors);
-  const evaluated = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics;
+  const { metrics: evaluated, evaluation, metricErrors, readFiles } = await readRunMetrics(root, spec, ordered, []);
+  if (sweepRecord && sweepRecord.winner === void 0) metricErrors.push({ file: options.specFile, message: `the sweep of stage "${sweepRecord.stage}" has no winner: no combination succeeded with a value of ${sweepRecord.metric}` });
   const metricsFailed = metricErrors.length > 0;
   const plots = await collectPlots(root, spec, usable, metricErrors);
   const artifacts = await hashArtifacts(root, spec.model.artifacts);
   const served = await stagingCheck(options, ordered, artifacts, metricErrors);
   const metrics = served ? withComputedMetrics(served, "the staging check", evaluated, metricErrors) : evaluated;
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : void 0;
-  const readFiles = evaluation ? [evaluation.file, ...metricFiles] : metricFiles;
   const sliced = sliceGates(spec, evaluation, options.baseline);
   const gates = withGates(evaluateGates(metricGates(spec), metrics, baseline, readFiles, spec.promote?.stage), [...driftGates(spec.data, data), ...sliced]);
   const missingArtifacts = spec.model.artifacts.filter((p) => !artifacts.some((a) => a.path === p));
@@ -47811,12 +48052,42 @@ async function runPipeline(options) {
     metrics,
     metricErrors,
     ...evaluation ? { evaluation } : {},
+    ...sweepRecord ? { sweep: sweepRecord } : {},
     gates,
     plots,
     artifacts
   };
   const file2 = await writeRunRecord(root, record2);
   return { record: record2, file: file2 };
+}
+async function readRunMetrics(root, spec, ordered, metricErrors) {
+  const usable = ordered.filter((s) => s.status === "succeeded" || s.status === "cached").map((s) => s.name);
+  const metricFiles = usable.flatMap((name) => spec.stages[name].metrics);
+  const { metrics: fileMetrics, errors } = await readMetrics(root, metricFiles, spec.metrics);
+  metricErrors.push(...errors);
+  const evaluation = await evaluate(root, spec, ordered, metricErrors);
+  const metrics = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics;
+  return { metrics, evaluation, metricErrors, readFiles: evaluation ? [evaluation.file, ...metricFiles] : metricFiles };
+}
+function sweepOf(spec) {
+  const stage = Object.keys(spec.stages).find((name) => spec.stages[name].matrix);
+  if (!stage) return void 0;
+  const { matrix, select } = spec.stages[stage];
+  const stages = sweptStages(spec, stage);
+  return { stage, stages, combos: matrixCombos(matrix), select, products: stages.flatMap((name) => stageProducts(spec.stages[name])) };
+}
+function sweepStash(root, sweep, combo) {
+  return path25.join(root, ".mlops", "sweep", sweep.stage, hashText(JSON.stringify(Object.entries(combo.params))).slice(0, 16));
+}
+function pickWinner(combos, select) {
+  let best;
+  for (const combo of combos) {
+    const value = combo.metrics[select.metric];
+    if (combo.status !== "succeeded" || value === void 0 || !Number.isFinite(value)) continue;
+    const bestValue = best?.metrics[select.metric];
+    if (best === void 0 || (select.goal === "max" ? value > bestValue : value < bestValue)) best = combo;
+  }
+  return best?.index;
 }
 async function evaluate(root, spec, stages, errors) {
   const settings = spec.evaluation;
@@ -47865,15 +48136,15 @@ function describeCause(id) {
   const [kind, name] = id.split(/:(.*)/s);
   return kind === "data" ? `data check "${name}"` : `stage "${name}"`;
 }
-function describeStage(record2) {
+function describeStage(record2, label = record2.name) {
   const seconds = record2.durationMs !== void 0 ? ` in ${(record2.durationMs / 1e3).toFixed(1)}s` : "";
   switch (record2.status) {
     case "succeeded":
-      return `\u2713 ${record2.name}: succeeded${seconds}`;
+      return `\u2713 ${label}: succeeded${seconds}`;
     case "cached":
-      return `\u2713 ${record2.name}: unchanged, skipped (cached)`;
+      return `\u2713 ${label}: unchanged, skipped (cached)`;
     default:
-      return `\u2717 ${record2.name}: ${record2.status}: ${record2.reason ?? ""}`;
+      return `\u2717 ${label}: ${record2.status}: ${record2.reason ?? ""}`;
   }
 }
 async function collectPlots(root, spec, stages, errors) {
@@ -47893,7 +48164,7 @@ async function hashArtifacts(root, paths) {
   const hashes = await hashPaths(root, paths);
   const records = await Promise.all(
     paths.map(async (p) => {
-      const info = hashes[p] === void 0 ? void 0 : await stat7(path24.join(root, p));
+      const info = hashes[p] === void 0 ? void 0 : await stat8(path25.join(root, p));
       return info?.isFile() ? [{ path: p, sha256: hashes[p], size: info.size }] : [];
     })
   );
@@ -47917,7 +48188,7 @@ function createConsoleLogger(options) {
 }
 
 // src/cli/commands/run.ts
-import path25 from "node:path";
+import path26 from "node:path";
 async function runCommand2(settings) {
   const project = await loadProject(settings);
   for (const warning of project.warnings) process.stderr.write(`${formatDiagnostic(warning)}
@@ -47950,7 +48221,7 @@ async function runCommand2(settings) {
     process.stdout.write(`${problems ? `
 ${problems}` : ""}
 ${renderVerdictLine(record2, { format: "text" })}
-run ${record2.id} recorded in ${path25.relative(process.cwd(), file2)}
+run ${record2.id} recorded in ${path26.relative(process.cwd(), file2)}
 `);
     if (firstRun) process.stdout.write(await adviseGitignore(project.root, project.spec, project.specFile));
     return record2.status === "succeeded" && record2.gates.passed ? 0 : 1;
@@ -48082,6 +48353,7 @@ var handlers = {
   profile: profileCommand,
   infer: inferCommand,
   monitor: monitorCommand,
+  plan: planCommand,
   help: async () => {
     process.stdout.write(HELP);
     return 0;

@@ -8,7 +8,7 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-export const COMMANDS = ['init', 'validate', 'run', 'report', 'promote', 'versions', 'rollback', 'profile', 'infer', 'monitor', 'help'] as const
+export const COMMANDS = ['init', 'validate', 'run', 'report', 'promote', 'versions', 'rollback', 'profile', 'infer', 'monitor', 'plan', 'help'] as const
 /** Commands that take file arguments. */
 const FILE_COMMANDS: readonly string[] = ['profile', 'infer']
 /** Commands that take one file argument or none. */
@@ -136,6 +136,7 @@ Commands:
   rollback    move the stage back to the previous (or --to) version
   profile     profile data files (parts of one table) into a JSON profile; --merge merges profiles
   infer       propose a columns: block for mlops.yml from a data file
+  plan        print the workflow jobs the reusable workflow runs (JSON): data shards, stage levels, sweep
   monitor     check new data (and labelled predictions) against the production version;
               exit 1 on drift or degraded metrics
 

@@ -3,6 +3,7 @@ import { inferCommand } from './commands/infer.js'
 import { monitorCommand } from './commands/monitor.js'
 import { initCommand } from './commands/init.js'
 import { profileCommand } from './commands/profile.js'
+import { planCommand } from './commands/plan.js'
 import { promoteCommand } from './commands/promote.js'
 import { reportCommand } from './commands/report.js'
 import { rollbackCommand } from './commands/rollback.js'
@@ -25,6 +26,7 @@ const handlers: Record<CliSettings['command'], (settings: CliSettings) => Promis
   profile: profileCommand,
   infer: inferCommand,
   monitor: monitorCommand,
+  plan: planCommand,
   help: async () => {
     process.stdout.write(HELP)
     return 0

@@ -9,6 +9,7 @@ import type { TableProfile } from './profile/table-profile.js'
 import type { CheckResult, DataResult } from './result.js'
 import { detectFormat } from './reader.js'
 import { scanFile } from './scan/scan-file.js'
+import type { TableScanner } from './scan/table-scanner.js'
 import { summarizeTable } from './scan/summarize.js'
 
 // Bad data never throws: every problem with the file becomes a failed check.
@@ -26,7 +27,11 @@ export interface ValidateOptions {
   threads?: number
   /** Called now and then during long scans. */
   onProgress?: (progress: { bytes: number; rows: number; totalBytes: number }) => void
+  /** The file was scanned elsewhere (in shards, by workflow jobs): its merged scan, or why it could not be read. */
+  scanned?: () => Promise<ScannedData>
 }
+
+export type ScannedData = { scanner: TableScanner; sha256: string } | { failed: string }
 
 /** Validates and profiles one `data:` entry; `root` is the directory that holds mlops.yml. */
 export async function validateData(root: string, name: string, entry: DataEntry, options: ValidateOptions = {}): Promise<DataValidation> {
@@ -35,40 +40,41 @@ export async function validateData(root: string, name: string, entry: DataEntry,
   try {
     const format = detectFormat(entry.path, entry.format)
     base.format = format
+    if (options.scanned) {
+      const scanned = await options.scanned()
+      if ('failed' in scanned) return { result: { ...base, passed: false, checks: [readFailure(scanned.failed)] } }
+      return { result: scannedResult(base, scanned.sha256, scanned.scanner), profile: scanned.scanner.profile }
+    }
     const absPath = resolveInside(root, entry.path)
     const info = await stat(absPath)
     if (!info.isFile()) throw new DataError(`${entry.path} is not a file`)
     // Hashing reads the file a second time, concurrently; sha256 is far faster than parsing.
     const [hash, scanner] = await Promise.all([hashFile(absPath), scanFile(absPath, format, entry, { ...options, size: info.size })])
     sha256 = hash
-    const checks = scanner.results()
-    const result: DataResult = {
-      ...base,
-      sha256,
-      rows: scanner.rows,
-      passed: checks.every((c) => c.passed),
-      checks,
-      profile: summarizeTable(scanner.profile),
-    }
-    return { result, profile: scanner.profile }
+    return { result: scannedResult(base, hash, scanner), profile: scanner.profile }
   } catch (error) {
     const result: DataResult = { ...base, ...(sha256 ? { sha256 } : {}), passed: false, checks: [readFailure(describeReadError(error, entry.path))] }
     return { result }
   }
 }
 
+function scannedResult(base: Omit<DataResult, 'passed' | 'checks' | 'rows' | 'profile'>, sha256: string, scanner: TableScanner): DataResult {
+  const checks = scanner.results()
+  return { ...base, sha256, rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) }
+}
+
 function readFailure(message: string): CheckResult {
   return fileCheck('read', false, message)
 }
 
-function resolveInside(root: string, path: string): string {
+export function resolveInside(root: string, path: string): string {
   const absPath = resolve(root, path)
   const inside = relative(resolve(root), absPath)
   if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new DataError(`${path} is outside the repository`)
   return absPath
 }
 
-function hashFile(absPath: string): Promise<string> {
+export function hashFile(absPath: string): Promise<string> {
   return new Promise((done, failed) => {
     const hash = createHash('sha256')
     createReadStream(absPath, { highWaterMark: 1 << 20 })

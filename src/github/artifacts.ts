@@ -1,4 +1,6 @@
-import { DefaultArtifactClient } from '@actions/artifact'
+import { readdir } from 'node:fs/promises'
+import path from 'node:path'
+import { ArtifactNotFoundError, DefaultArtifactClient } from '@actions/artifact'
 import type { GitHubClient } from './octokit.js'
 import { withRetry } from './retry.js'
 
@@ -35,4 +37,38 @@ export async function downloadRunArtifact(token: string, owner: string, repo: st
     }),
   )
   return downloadPath ?? into
+}
+
+/** Every file under `dir`, for an upload that keeps the folder's layout. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name))
+}
+
+/**
+ * Uploads a folder as an artifact of this workflow run. A re-run job replaces what its earlier
+ * attempt left under the same name, as upload-artifact's overwrite does.
+ */
+export async function uploadFolderArtifact(name: string, dir: string, retentionDays?: number): Promise<void> {
+  const client = new DefaultArtifactClient()
+  await client.deleteArtifact(name).catch((error: unknown) => {
+    if (!(error instanceof ArtifactNotFoundError)) throw error
+  })
+  await client.uploadArtifact(name, await filesUnder(dir), dir, retentionDays ? { retentionDays } : {})
+}
+
+/** Downloads the named artifacts of this workflow run into `into/<name>`; the names of those that do not exist are returned. */
+export async function downloadFolderArtifacts(names: readonly string[], into: (name: string) => string): Promise<string[]> {
+  const client = new DefaultArtifactClient()
+  const missing: string[] = []
+  for (const name of names) {
+    try {
+      const { artifact } = await withRetry(() => client.getArtifact(name), { isRetryable: (error) => !(error instanceof ArtifactNotFoundError) })
+      await withRetry(() => client.downloadArtifact(artifact.id, { path: into(name) }))
+    } catch (error) {
+      if (!(error instanceof ArtifactNotFoundError)) throw error
+      missing.push(name)
+    }
+  }
+  return missing
 }

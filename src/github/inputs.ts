@@ -4,7 +4,7 @@ import type { RunContext } from './context.js'
 
 // Action inputs, read once into a typed settings object; nothing else reads INPUT_*.
 
-export const ACTION_COMMANDS = ['auto', 'validate', 'run', 'report', 'promote', 'rollback', 'post-report', 'monitor'] as const
+export const ACTION_COMMANDS = ['auto', 'validate', 'run', 'report', 'promote', 'rollback', 'post-report', 'monitor', 'plan', 'job', 'gather'] as const
 export type ActionCommand = (typeof ACTION_COMMANDS)[number]
 
 export interface ActionSettings {
@@ -31,6 +31,8 @@ export interface ActionSettings {
   predictions: string | undefined
   /** monitor: or a metrics file a scoring job wrote from production data (workspace-relative). */
   metricsFile: string | undefined
+  /** job: the id of the planned job to run (from the plan command's matrix outputs). */
+  job: string | undefined
   /** monitor: the workflow file to start with workflow_dispatch on drift or degradation; undefined for none. */
   retrainWorkflow: string | undefined
 }
@@ -73,6 +75,7 @@ export function readActionSettings(context: RunContext): ActionSettings {
     predictions: insideWorkspace(context.workspace, 'predictions'),
     metricsFile: insideWorkspace(context.workspace, 'metrics-file'),
     retrainWorkflow,
+    job: input('job'),
   }
 }
 

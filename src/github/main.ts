@@ -5,7 +5,12 @@ import { formatDataResult } from '../data/format-data-result.js'
 import { progressReporter } from '../data/scan/progress.js'
 import { validateDeclaredData } from '../data/validate-declared.js'
 import { gitRunOptions } from '../pipeline/dirty-files.js'
-import { runPipeline } from '../pipeline/run-pipeline.js'
+import { MAX_STAGE_LEVELS, planJobs } from '../pipeline/job-plan.js'
+import { jobResultsExecutor } from '../pipeline/job-results.js'
+import { runStageJob, runValidateJob } from '../pipeline/run-job.js'
+import { type PipelineExecutor, runPipeline } from '../pipeline/run-pipeline.js'
+import type { DataResult } from '../data/result.js'
+import { downloadFolderArtifacts, uploadFolderArtifact } from './artifacts.js'
 import type { RunRecord } from '../pipeline/run-record.js'
 import { ignoreStateDir, readRunRecord, runsDir } from '../pipeline/run-store.js'
 import type { Manifest } from '../registry/manifest.js'
@@ -84,6 +89,12 @@ export async function runAction(): Promise<void> {
         return await postReport(step)
       case 'monitor':
         return await monitor(step)
+      case 'plan':
+        return plan(step)
+      case 'job':
+        return await job(step)
+      case 'gather':
+        return await run(step, command.onPullRequest, await gatherJobs(step))
     }
   } catch (error) {
     core.setFailed(describeHttpError(error))
@@ -121,7 +132,7 @@ async function findBaseline(step: Step): Promise<Manifest | undefined> {
   }
 }
 
-async function runOnRunner(step: Step, baseline: Manifest | undefined): Promise<RunRecord> {
+async function runOnRunner(step: Step, baseline: Manifest | undefined, executor?: PipelineExecutor): Promise<RunRecord> {
   const { project, settings } = step
   await ignoreStateDir(project.root)
   const { record } = await runPipeline({
@@ -135,6 +146,7 @@ async function runOnRunner(step: Step, baseline: Manifest | undefined): Promise<
     // CI logs get a line every few seconds on long scans.
     onDataProgress: (data) => progressReporter(`checking ${data}`, { write: (text) => core.info(text.trimEnd()), tty: false }).update,
     force: settings.force,
+    ...(executor ? { executor } : {}),
     env: stageEnvironment(process.env),
     logger: {
       stageLine: (stage, _stream, line) => core.info(`[${stage}] ${line}`),
@@ -156,9 +168,9 @@ async function writeReport(step: Step, record: RunRecord, baseline: Manifest | u
   core.setOutput('run-id', record.id)
 }
 
-async function run(step: Step, onPullRequest: boolean): Promise<void> {
+async function run(step: Step, onPullRequest: boolean, executor?: PipelineExecutor): Promise<void> {
   const baseline = await findBaseline(step)
-  const record = await runOnRunner(step, baseline)
+  const record = await runOnRunner(step, baseline, executor)
   await writeReport(step, record, baseline)
   if (!onPullRequest && step.github) {
     // PR runs get their check run from the PR report; other runs get one on their commit.
@@ -237,6 +249,58 @@ async function postReport(step: Step): Promise<void> {
   })
   const refused = reports.filter((r) => r.kind === 'refused')
   if (refused.length > 0) throw new Error(`refused to post ${refused.length} report(s): ${refused.map((r) => r.reason).join('; ')}`)
+}
+
+// The reusable workflow's jobs (.github/workflows/pipeline.yml): plan → job (per data shard,
+// then per stage, level by level) → gather (the report job). Each job's results travel as one
+// artifact, mlops-job-<id>; a job downloads exactly the artifacts of the jobs it reads from.
+
+const jobArtifact = (id: string) => `mlops-job-${id}`
+const jobsDir = (step: Step) => path.join(step.project.root, '.mlops', 'jobs')
+
+/** Matrix JSON for the workflow: validate, and stages-1 … stages-4 (an empty list skips the level). */
+function plan(step: Step): void {
+  const { plan: jobs } = planJobs(step.project.spec)
+  core.setOutput('validate', JSON.stringify(jobs.validate.map((j) => ({ job: j.job }))))
+  for (let level = 1; level <= MAX_STAGE_LEVELS; level++) {
+    core.setOutput(`stages-${level}`, JSON.stringify((jobs.levels[level - 1] ?? []).map((j) => ({ job: j.job, 'runs-on': j['runs-on'], 'timeout-minutes': j['timeout-minutes'] }))))
+  }
+  const count = jobs.validate.length + jobs.levels.reduce((n, l) => n + l.length, 0)
+  core.info(`${count} jobs: ${jobs.validate.length} data, ${jobs.levels.map((l, i) => `level ${i + 1}: ${l.length}`).join(', ')}${jobs.sweep ? `; sweep of ${jobs.sweep.stage}: ${jobs.sweep.combos.length} combinations` : ''}`)
+}
+
+async function job(step: Step): Promise<void> {
+  const id = step.settings.job
+  if (!id) throw new Error('command "job" needs the "job" input: the job id from the plan command\'s matrix')
+  const { spec, root } = step.project
+  const { plan: jobs } = planJobs(spec)
+  const out = path.join(jobsDir(step), 'out', id)
+  await ignoreStateDir(root)
+  const logger = { stageLine: (stage: string, _stream: string, line: string) => core.info(`[${stage}] ${line}`), info: (message: string) => core.info(message), data: (result: DataResult) => core.info(neutralizeCommands(formatDataResult(result))) }
+  const validateJob = jobs.validate.find((j) => j.job === id)
+  if (validateJob) {
+    await runValidateJob(root, spec, validateJob, out, logger)
+    await uploadFolderArtifact(jobArtifact(id), out)
+    return
+  }
+  const stageJob = jobs.levels.flat().find((j) => j.job === id)
+  if (!stageJob) throw new Error(`no job "${id}" in the plan of ${step.project.specFile}`)
+  const store = path.join(jobsDir(step), 'in')
+  const reads = [...jobs.validate.filter((j) => stageJob.data.includes(j.data)).map((j) => j.job), ...stageJob.needs]
+  await downloadFolderArtifacts(reads.map(jobArtifact), (name) => path.join(store, name.slice(jobArtifact('').length)))
+  const record = await runStageJob({ root, spec, plan: jobs, job: stageJob, store, out, env: stageEnvironment(process.env), runId: `${step.context.runId}-${id}`, logger })
+  await uploadFolderArtifact(jobArtifact(id), out)
+  if (record.status !== 'succeeded') throw new Error(`${id}: ${record.status}${record.reason ? `: ${record.reason}` : ''}`)
+}
+
+/** Downloads every job's results for the report job. */
+async function gatherJobs(step: Step): Promise<PipelineExecutor> {
+  const { plan: jobs } = planJobs(step.project.spec)
+  const store = path.join(jobsDir(step), 'in')
+  const ids = [...jobs.validate, ...jobs.levels.flat()].map((j) => j.job)
+  const missing = await downloadFolderArtifacts(ids.map(jobArtifact), (name) => path.join(store, name.slice(jobArtifact('').length)))
+  if (missing.length > 0) core.warning(`no results from ${missing.length} job(s): ${missing.join(', ')}; the report shows them as failed`)
+  return jobResultsExecutor(store, step.project.spec)
 }
 
 /**

@@ -6,7 +6,8 @@ import type { ActionCommand } from './inputs.js'
 // merges and manual runs.
 
 export type ResolvedCommand =
-  | { kind: 'validate' | 'run' | 'report' | 'rollback' | 'post-report' | 'monitor' }
+  | { kind: 'validate' | 'run' | 'report' | 'rollback' | 'post-report' | 'monitor' | 'plan' | 'job' }
+  | { kind: 'gather'; onPullRequest: boolean }
   | { kind: 'pull-request' }
   | { kind: 'promote' }
   | { kind: 'skip'; reason: string }
@@ -19,6 +20,7 @@ export function resolveCommand(command: ActionCommand, context: RunContext, spec
   }
   if (command !== 'auto') {
     if (command === 'run' && context.event.pull_request) return { kind: 'pull-request' }
+    if (command === 'gather') return { kind: 'gather', onPullRequest: Boolean(context.event.pull_request) }
     return { kind: command }
   }
   const promoteBranch = `refs/heads/${spec.promote?.branch ?? 'main'}`

@@ -14,16 +14,19 @@ import { readPlot } from '../metrics/read-plot.js'
 import { runStagingCheck } from '../serve/staging-check.js'
 import type { Metrics } from '../metrics/result.js'
 import type { Manifest } from '../registry/manifest.js'
-import type { Spec } from '../spec/schema.js'
+import type { Select, Spec } from '../spec/schema.js'
+import type { ScannedData } from '../data/validate-data.js'
 import { type BaselineProfiles, checkDataset } from './check-dataset.js'
-import { buildDag, type DagNode, pathsOverlap } from './dag.js'
+import { buildDag, type DagNode, pathsOverlap, stageId } from './dag.js'
 import { mergeDirtyFiles } from './dirty-files.js'
-import { hashPaths } from './hash-files.js'
+import { hashPaths, hashText } from './hash-files.js'
 import { DEFAULT_PARAMS_FILE, loadParams } from './params.js'
-import type { ArtifactRecord, GitState, PlotSeries, RunRecord, StageRecord } from './run-record.js'
-import { runStage } from './run-stage.js'
+import type { ArtifactRecord, GitState, PlotSeries, RunRecord, StageRecord, SweepCombo, SweepRecord } from './run-record.js'
+import { runStage, type StageContext } from './run-stage.js'
+import { type Combo, describeCombo, matrixCombos, sweptStages } from './job-plan.js'
+import { copyProducts, stageProducts } from './stage-products.js'
 import { newRunId, writeRunRecord } from './run-store.js'
-import { runGraph } from './scheduler.js'
+import { type Outcome, runGraph } from './scheduler.js'
 import { readStageState, writeStageState } from './stage-state.js'
 
 // The engine's main job: data checks and stages in DAG order, then metrics, plots, artifacts
@@ -58,6 +61,18 @@ export interface PipelineOptions {
   logger: PipelineLogger
   env?: NodeJS.ProcessEnv
   signal?: AbortSignal
+  /** Where stages and data scans come from; default: run them here. */
+  executor?: PipelineExecutor
+}
+
+/**
+ * The report job of the reusable workflow takes each stage's record and files, and each
+ * dataset's shard scans, from the jobs that made them instead of running them again.
+ */
+export interface PipelineExecutor {
+  /** Leaves the stage's products in the workspace. */
+  stage?: (context: StageContext, combo: Combo | undefined) => Promise<StageRecord>
+  scanData?: (name: string) => Promise<ScannedData>
 }
 
 export interface PipelineResult {
@@ -78,63 +93,102 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // one written holds every stage that has succeeded so far.
   let saving: Promise<void> = Promise.resolve()
 
-  const execute = async (node: DagNode) => {
+  const executor = options.executor ?? {}
+  /** `combo`: one combination of a sweep, whose params override the file's and whose cache entry is its own. */
+  const execute = (records: Map<string, StageRecord>, combo?: Combo) => async (node: DagNode) => {
     if (node.kind === 'data') {
-      const { result, warning } = await checkDataset(root, id, node.name, spec.data[node.name]!, options.baselineProfiles, { threads: options.dataThreads, onProgress: options.onDataProgress?.(node.name) })
+      const { result, warning } = await checkDataset(root, id, node.name, spec.data[node.name]!, options.baselineProfiles, { threads: options.dataThreads, onProgress: options.onDataProgress?.(node.name), ...(executor.scanData ? { scanned: () => executor.scanData!(node.name) } : {}) })
       data.push(result)
       logger.data(result)
       if (warning) logger.info(`⚠ ${warning}`)
       return { ok: result.passed }
     }
     const stage = spec.stages[node.name]!
-    const record = await runStage({
+    const key = combo ? `${node.name}[${describeCombo(combo.params)}]` : node.name
+    const label = combo ? `${node.name} [${describeCombo(combo.params)}]` : node.name
+    const context: StageContext = {
       root,
       name: node.name,
       stage,
-      params,
+      params: combo ? { ...params, ...combo.params } : params,
       paramsFile,
-      previous: state.stages[node.name],
+      previous: state.stages[key],
       force: options.force ?? false,
       runId: id,
       baseEnv: options.env ?? process.env,
-      onStart: () => logger.info(`▶ ${node.name}: ${stage.run}`),
-      onLine: (stream, line) => logger.stageLine(node.name, stream, line),
+      onStart: () => logger.info(`▶ ${label}: ${stage.run}`),
+      onLine: (stream, line) => logger.stageLine(label, stream, line),
       signal: options.signal,
-    }).catch((error: unknown): StageRecord => {
+    }
+    const record = await (executor.stage ? executor.stage(context, combo) : runStage(context)).catch((error: unknown): StageRecord => {
       // A file-system error before or after the command (e.g. an out under a file): still a record.
       return { name: node.name, command: stage.run, status: 'failed', reason: `could not run: ${(error as Error).message}`, hash: '', deps: {}, outs: {}, params: {} }
     })
-    stages.set(node.name, record)
-    logger.info(describeStage(record))
-    if (record.status === 'succeeded') state.stages[node.name] = { hash: record.hash, outs: record.outs, finishedAt: record.finishedAt! }
+    records.set(node.name, record)
+    logger.info(describeStage(record, label))
+    if (record.status === 'succeeded') state.stages[key] = { hash: record.hash, outs: record.outs, finishedAt: record.finishedAt! }
     // Persist after every stage so an interrupted run still caches what finished.
     if (record.status === 'succeeded') await (saving = saving.catch(() => {}).then(() => writeStageState(root, state)))
     return { ok: record.status === 'succeeded' || record.status === 'cached' }
   }
 
-  const nodes = buildDag(spec)
   // A node blocked by a blocked node names the one that actually failed, however far up.
   const failedFirst = new Map<string, string>()
-  const outcome = await runGraph(nodes, options.jobs ?? os.availableParallelism(), {
-    execute,
-    block: (node, cause) => {
-      const origin = failedFirst.get(cause) ?? cause
-      failedFirst.set(node.id, origin)
-      const reason = `not run: ${describeCause(origin)} failed`
-      if (node.kind === 'stage') {
-        const stage = spec.stages[node.name]!
-        stages.set(node.name, { name: node.name, command: stage.run, status: 'blocked', reason, hash: '', deps: {}, outs: {}, params: {} })
-        logger.info(`○ ${node.name}: ${reason}`)
+  const block = (records: Map<string, StageRecord>) => (node: DagNode, cause: string) => {
+    const origin = failedFirst.get(cause) ?? cause
+    failedFirst.set(node.id, origin)
+    const reason = `not run: ${describeCause(origin)} failed`
+    if (node.kind === 'stage') {
+      const stage = spec.stages[node.name]!
+      records.set(node.name, { name: node.name, command: stage.run, status: 'blocked', reason, hash: '', deps: {}, outs: {}, params: {} })
+      logger.info(`○ ${node.name}: ${reason}`)
+    }
+  }
+
+  const nodes = buildDag(spec)
+  const sweep = sweepOf(spec)
+  const swept = new Set(sweep?.stages.map(stageId))
+  const jobs = options.jobs ?? os.availableParallelism()
+  const outcome = await runGraph(new Map([...nodes].filter(([nodeId]) => !swept.has(nodeId))), jobs, { execute: execute(stages), block: block(stages) })
+  let sweepRecord: SweepRecord | undefined
+  if (sweep) {
+    // The combinations share the workspace, so they run one after another, each leaving its
+    // files in its own stash; the winner's are put back for the rest of the run.
+    const sweptNodes = new Map([...nodes].filter(([nodeId]) => swept.has(nodeId)))
+    const runs: { combo: Combo; records: Map<string, StageRecord>; outcome: Map<string, Outcome> }[] = []
+    for (const combo of sweep.combos) {
+      const records = new Map<string, StageRecord>()
+      await copyProducts(sweepStash(root, sweep, combo), root, sweep.products)
+      logger.info(`▶ ${sweep.stage} combination ${combo.index} of ${sweep.combos.length}: ${describeCombo(combo.params)}`)
+      runs.push({ combo, records, outcome: await runGraph(sweptNodes, jobs, { execute: execute(records, combo), block: block(records) }, outcome) })
+      await copyProducts(root, sweepStash(root, sweep, combo), sweep.products)
+    }
+    const mainRecords = Object.keys(spec.stages).flatMap((name) => stages.get(name) ?? [])
+    const combos: SweepCombo[] = []
+    for (const run of runs) {
+      const failed = sweep.stages.map((name) => run.records.get(name)!).find((r) => r.status !== 'succeeded' && r.status !== 'cached')
+      if (failed) {
+        combos.push({ index: run.combo.index, params: run.combo.params, status: 'failed', reason: `${failed.name}: ${failed.reason ?? failed.status}`, metrics: {} })
+        continue
       }
-    },
-  })
+      await copyProducts(sweepStash(root, sweep, run.combo), root, sweep.products)
+      const { metrics } = await readRunMetrics(root, spec, [...mainRecords, ...run.records.values()], [])
+      combos.push({ index: run.combo.index, params: run.combo.params, status: 'succeeded', metrics: Object.fromEntries(Object.entries(metrics).map(([name, m]) => [name, m.value])) })
+    }
+    const winner = pickWinner(combos, sweep.select)
+    const chosen = runs.find((r) => r.combo.index === (winner ?? 1))!
+    await copyProducts(sweepStash(root, sweep, chosen.combo), root, sweep.products)
+    for (const [name, record] of chosen.records) stages.set(name, record)
+    for (const [nodeId, result] of chosen.outcome) outcome.set(nodeId, result)
+    Object.assign(params, chosen.combo.params)
+    sweepRecord = { stage: sweep.stage, stages: sweep.stages, metric: sweep.select.metric, goal: sweep.select.goal, ...(winner ? { winner } : {}), combos }
+    logger.info(winner ? `✓ ${sweep.stage}: combination ${winner} wins on ${sweep.select.metric} (${describeCombo(chosen.combo.params)})` : `✗ ${sweep.stage}: no combination produced ${sweep.select.metric}`)
+  }
 
   const ordered = Object.keys(spec.stages).map((name) => stages.get(name)!).filter(Boolean)
   const usable = ordered.filter((s) => s.status === 'succeeded' || s.status === 'cached').map((s) => s.name)
-  const metricFiles = usable.flatMap((name) => spec.stages[name]!.metrics)
-  const { metrics: fileMetrics, errors: metricErrors } = await readMetrics(root, metricFiles, spec.metrics)
-  const evaluation = await evaluate(root, spec, ordered, metricErrors)
-  const evaluated = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics
+  const { metrics: evaluated, evaluation, metricErrors, readFiles } = await readRunMetrics(root, spec, ordered, [])
+  if (sweepRecord && sweepRecord.winner === undefined) metricErrors.push({ file: options.specFile, message: `the sweep of stage "${sweepRecord.stage}" has no winner: no combination succeeded with a value of ${sweepRecord.metric}` })
   // A missing or unreadable metrics file, or one metric defined twice, makes every verdict
   // built on the metrics doubtful: the run fails rather than pass on the wrong number.
   const metricsFailed = metricErrors.length > 0
@@ -143,7 +197,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const served = await stagingCheck(options, ordered, artifacts, metricErrors)
   const metrics = served ? withComputedMetrics(served, 'the staging check', evaluated, metricErrors) : evaluated
   const baseline = options.baseline && spec.promote ? { version: options.baseline.version, stage: spec.promote.stage, metrics: options.baseline.metrics } : undefined
-  const readFiles = evaluation ? [evaluation.file, ...metricFiles] : metricFiles
   const sliced = sliceGates(spec, evaluation, options.baseline)
   const gates = withGates(evaluateGates(metricGates(spec), metrics, baseline, readFiles, spec.promote?.stage), [...driftGates(spec.data, data), ...sliced])
   // From the graph's outcome, so a node whose execution threw also fails the run.
@@ -167,12 +220,58 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     metrics,
     metricErrors,
     ...(evaluation ? { evaluation } : {}),
+    ...(sweepRecord ? { sweep: sweepRecord } : {}),
     gates,
     plots,
     artifacts,
   }
   const file = await writeRunRecord(root, record)
   return { record, file }
+}
+
+/** Metrics of the stages that succeeded (or are cached): their metrics files, then the engine's evaluation. */
+async function readRunMetrics(root: string, spec: Spec, ordered: StageRecord[], metricErrors: MetricsReadError[]) {
+  const usable = ordered.filter((s) => s.status === 'succeeded' || s.status === 'cached').map((s) => s.name)
+  const metricFiles = usable.flatMap((name) => spec.stages[name]!.metrics)
+  const { metrics: fileMetrics, errors } = await readMetrics(root, metricFiles, spec.metrics)
+  metricErrors.push(...errors)
+  const evaluation = await evaluate(root, spec, ordered, metricErrors)
+  const metrics = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics
+  return { metrics, evaluation, metricErrors, readFiles: evaluation ? [evaluation.file, ...metricFiles] : metricFiles }
+}
+
+interface Sweep {
+  stage: string
+  stages: string[]
+  combos: Combo[]
+  select: Select
+  /** Every file the swept stages leave behind. */
+  products: string[]
+}
+
+function sweepOf(spec: Spec): Sweep | undefined {
+  const stage = Object.keys(spec.stages).find((name) => spec.stages[name]!.matrix)
+  if (!stage) return undefined
+  const { matrix, select } = spec.stages[stage]!
+  const stages = sweptStages(spec, stage)
+  return { stage, stages, combos: matrixCombos(matrix!), select: select!, products: stages.flatMap((name) => stageProducts(spec.stages[name]!)) }
+}
+
+/** Each combination's files between its turn and the end of the run; kept across runs, so an unchanged combination stays cached. */
+function sweepStash(root: string, sweep: Sweep, combo: Combo): string {
+  return path.join(root, '.mlops', 'sweep', sweep.stage, hashText(JSON.stringify(Object.entries(combo.params))).slice(0, 16))
+}
+
+/** The best value of the select metric among the combinations that succeeded; ties go to the earlier one. */
+export function pickWinner(combos: readonly SweepCombo[], select: Select): number | undefined {
+  let best: SweepCombo | undefined
+  for (const combo of combos) {
+    const value = combo.metrics[select.metric]
+    if (combo.status !== 'succeeded' || value === undefined || !Number.isFinite(value)) continue
+    const bestValue = best?.metrics[select.metric]
+    if (best === undefined || (select.goal === 'max' ? value > bestValue! : value < bestValue!)) best = combo
+  }
+  return best?.index
 }
 
 /**
@@ -235,15 +334,15 @@ function describeCause(id: string): string {
   return kind === 'data' ? `data check "${name}"` : `stage "${name}"`
 }
 
-function describeStage(record: StageRecord): string {
+function describeStage(record: StageRecord, label = record.name): string {
   const seconds = record.durationMs !== undefined ? ` in ${(record.durationMs / 1000).toFixed(1)}s` : ''
   switch (record.status) {
     case 'succeeded':
-      return `✓ ${record.name}: succeeded${seconds}`
+      return `✓ ${label}: succeeded${seconds}`
     case 'cached':
-      return `✓ ${record.name}: unchanged, skipped (cached)`
+      return `✓ ${label}: unchanged, skipped (cached)`
     default:
-      return `✗ ${record.name}: ${record.status}: ${record.reason ?? ''}`
+      return `✗ ${label}: ${record.status}: ${record.reason ?? ''}`
   }
 }
 

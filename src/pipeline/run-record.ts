@@ -66,6 +66,26 @@ export const GitState = z.object({
   dirtyCount: z.number().int().nonnegative().optional(),
 })
 
+/** One combination of a matrix sweep: its params, how its stages ended, and its metrics. */
+export const SweepCombo = z.object({
+  index: z.number().int().positive(),
+  params: Params,
+  status: z.enum(['succeeded', 'failed']),
+  reason: z.string().optional(),
+  metrics: z.record(z.string(), z.number()),
+})
+
+export const SweepRecord = z.object({
+  /** The stage with the matrix, and it with every stage after it (run once per combination). */
+  stage: z.string(),
+  stages: z.array(z.string()),
+  metric: z.string(),
+  goal: z.enum(['max', 'min']),
+  /** Index of the combination whose stages, files and metrics the run carries on with. */
+  winner: z.number().int().positive().optional(),
+  combos: z.array(SweepCombo),
+})
+
 export const RunRecord = z.object({
   schema: z.literal(RUN_RECORD_SCHEMA_VERSION),
   id: z.string(),
@@ -83,6 +103,8 @@ export const RunRecord = z.object({
   metricErrors: z.array(z.object({ file: z.string(), message: z.string() })).default([]),
   /** The engine's evaluation of the predictions file, overall and per slice (mlops.yml evaluation:). */
   evaluation: Evaluation.optional(),
+  /** A matrix sweep: every combination, and the winner the rest of the record is about. */
+  sweep: SweepRecord.optional(),
   gates: GateVerdict,
   plots: z.array(PlotSeries),
   artifacts: z.array(ArtifactRecord),
@@ -98,3 +120,5 @@ export type ArtifactRecord = z.infer<typeof ArtifactRecord>
 export type Params = z.infer<typeof Params>
 export type GitState = z.infer<typeof GitState>
 export type FileHashes = z.infer<typeof FileHashes>
+export type SweepRecord = z.infer<typeof SweepRecord>
+export type SweepCombo = z.infer<typeof SweepCombo>

@@ -4,6 +4,7 @@ import type { Stage } from '../spec/schema.js'
 import { hashPaths, hashText } from './hash-files.js'
 import { paramEnvName, selectParams } from './params.js'
 import { runCommand } from './process-runner.js'
+import { stageProducts } from './stage-products.js'
 import type { FileHashes, Params, StageRecord } from './run-record.js'
 import type { StageState } from './stage-state.js'
 
@@ -41,7 +42,7 @@ export async function runStage(ctx: StageContext): Promise<StageRecord> {
 
   // Metrics and plot files are products too: a cached stage must not report a file edited or
   // left over since its last run.
-  const products = [...new Set([...stage.outs, ...stage.metrics, ...stage.plots.map((p) => p.file)])]
+  const products = stageProducts(stage)
   if (stage.cache && !ctx.force && ctx.previous?.hash === hash) {
     const hashes = await hashPaths(root, products)
     const unchanged = products.every((p) => hashes[p] === ctx.previous!.outs[p] && (hashes[p] !== undefined || !stage.outs.includes(p)))

@@ -12,8 +12,12 @@ export interface ScheduleHooks {
   block: (node: DagNode, cause: string) => void
 }
 
-export async function runGraph(nodes: Map<string, DagNode>, jobs: number, hooks: ScheduleHooks): Promise<Map<string, 'ok' | 'failed' | 'blocked'>> {
-  const outcome = new Map<string, 'ok' | 'failed' | 'blocked'>()
+export type Outcome = 'ok' | 'failed' | 'blocked'
+
+/** `settled`: outcomes of nodes outside `nodes` (run earlier) that nodes may come after. */
+export async function runGraph(nodes: Map<string, DagNode>, jobs: number, hooks: ScheduleHooks, settled: ReadonlyMap<string, Outcome> = new Map()): Promise<Map<string, Outcome>> {
+  const outcome = new Map<string, Outcome>()
+  const before = (id: string) => outcome.get(id) ?? settled.get(id)
   const running = new Map<string, Promise<void>>()
   const limit = Math.max(1, jobs)
 
@@ -21,14 +25,14 @@ export async function runGraph(nodes: Map<string, DagNode>, jobs: number, hooks:
     let progressed = false
     for (const node of nodes.values()) {
       if (outcome.has(node.id) || running.has(node.id)) continue
-      const failedDep = node.after.find((id) => outcome.get(id) === 'failed' || outcome.get(id) === 'blocked')
+      const failedDep = node.after.find((id) => before(id) === 'failed' || before(id) === 'blocked')
       if (failedDep) {
         outcome.set(node.id, 'blocked')
         hooks.block(node, failedDep)
         progressed = true
         continue
       }
-      if (running.size >= limit || !node.after.every((id) => outcome.get(id) === 'ok')) continue
+      if (running.size >= limit || !node.after.every((id) => before(id) === 'ok')) continue
       const task = hooks
         .execute(node)
         .catch((): NodeOutcome => ({ ok: false }))

@@ -5,6 +5,7 @@ import type { Manifest } from '../registry/manifest.js'
 import { escapeCode, escapeMarkdown, toOneLine } from './escape.js'
 import { cutToLength, fold, TRUNCATION_NOTE, formatDuration, formatOptional, plural, renderTable } from './markdown.js'
 import { renderDriftSection } from './render-drift.js'
+import { renderSweepSection } from './render-sweep.js'
 import { renderSlicesSection, gateRuleLabel } from './render-slices.js'
 import { describeStageFailure, renderDataSection, renderParamsSection, renderPlotsSection, renderStagesSection } from './render-sections.js'
 
@@ -129,7 +130,7 @@ function composeReport(ctx: Context, detail: Detail, truncated: boolean): string
   parts.push(renderMetricsSection(ctx, detail))
   if (detail.sections) {
     const slices = renderSlicesSection({ evaluation: run.evaluation, baseline: ctx.baseline, gates: run.gates.results, maxGroups: detail.dataExamples ? 15 : 5, confusion: detail.dataExamples })
-    parts.push(renderDataSection(run.data, detail), slices, renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline))
+    parts.push(renderSweepSection(run), renderDataSection(run.data, detail), slices, renderDriftSection(run.data, run.gates.results), renderParamsSection(ctx.run, ctx.baseline))
     parts.push(renderPlotsSection(run.plots, detail), renderStagesSection(run.stages))
   }
   if (truncated) parts.push(TRUNCATION_NOTE)

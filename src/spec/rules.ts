@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { buildDag, findCycle, normalizePath, pathsOverlap } from '../pipeline/dag.js'
+import { planJobs } from '../pipeline/job-plan.js'
 import { type DriftMethod, isPValueMethod } from '../data/drift/defaults.js'
 import { isFairnessMetric } from '../metrics/evaluation/fairness.js'
 import { groupMetricNames, sliceName } from '../metrics/evaluation/slice-gates.js'
@@ -13,7 +14,7 @@ import type { SpecIssue } from './zod-issues.js'
 const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.jsonl', '.json', '.parquet'])
 
 export function checkRules(spec: Spec): { errors: SpecIssue[]; warnings: SpecIssue[] } {
-  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec)]
+  const errors = [...checkPaths(spec), ...checkNeeds(spec), ...checkOuts(spec), ...checkCycle(spec), ...checkGates(spec), ...checkData(spec), ...checkEvaluation(spec), ...checkServe(spec), ...checkSweep(spec), ...checkJobPlan(spec)]
   return { errors, warnings: checkArtifacts(spec) }
 }
 
@@ -171,6 +172,32 @@ function checkServe(spec: Spec): SpecIssue[] {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') issues.push({ path: ['serve', key], atKey: false, message: `serve.${key} must be an http:// URL, not ${url.protocol}` })
     else if (!LOCAL_HOSTS.has(url.hostname)) issues.push({ path: ['serve', key], atKey: false, message: `serve.${key} must be on this machine (127.0.0.1, localhost or [::1]), not "${url.hostname}"` })
     else if (!serve[key].includes('{port}') && url.port === '') issues.push({ path: ['serve', key], atKey: false, message: `serve.${key} names no port; use {port}, the free port mlops gives the server as MLOPS_SERVE_PORT` })
+  }
+  return issues
+}
+
+/** A matrix sweeps params its stage declares, and says how the winner is chosen. */
+function checkSweep(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = []
+  for (const [name, stage] of Object.entries(spec.stages)) {
+    if (stage.select && !stage.matrix) issues.push({ path: ['stages', name, 'select'], atKey: true, message: `stage "${name}" has select but no matrix to choose from` })
+    if (!stage.matrix) continue
+    if (!stage.select) issues.push({ path: ['stages', name, 'matrix'], atKey: true, message: `stage "${name}" sweeps a matrix but has no select to choose the winner, e.g. "select: { metric: f1_macro, goal: max }"` })
+    for (const key of Object.keys(stage.matrix)) {
+      if (!stage.params.some((p) => key === p || key.startsWith(`${p}.`))) {
+        issues.push({ path: ['stages', name, 'matrix', key], atKey: true, message: `matrix key "${key}" is not a param stage "${name}" declares (params: [${stage.params.join(', ')}])${didYouMean(key, stage.params)}` })
+      }
+    }
+  }
+  return issues
+}
+
+/** The workflow-job plan's limits, so a pipeline GitHub would refuse fails here rather than in a workflow run. */
+function checkJobPlan(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = planJobs(spec).problems.map((p) => ({ path: p.path, atKey: true, message: p.message }))
+  for (const [name, entry] of Object.entries(spec.data)) {
+    const format = entry.format ?? path.extname(entry.path).slice(1).toLowerCase()
+    if (entry.shards > 1 && format !== 'csv' && format !== 'tsv') issues.push({ path: ['data', name, 'shards'], atKey: true, message: `shards split CSV and TSV files by byte ranges; "${entry.path}" is ${format || 'of unknown format'}` })
   }
   return issues
 }

@@ -100,6 +100,7 @@ export const DataEntrySchema = z.strictObject({
   strict: z.boolean().default(false).describe('Fail when the file has columns not listed under columns'),
   duplicates: z.boolean().default(true).describe('false fails when two rows are identical in every column'),
   drift: DataDriftSchema.optional(),
+  shards: z.number().int().min(1).max(256).default(1).describe('Validate and profile a CSV/TSV file in this many parallel jobs of the reusable workflow (byte ranges, merged into one verdict)'),
 })
 
 export const PlotSchema = z.strictObject({
@@ -107,6 +108,13 @@ export const PlotSchema = z.strictObject({
   x: z.string().min(1).describe('Column for the x axis'),
   y: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('Column(s) for the y axis'),
   title: z.string().optional(),
+})
+
+const ParamScalar = z.union([z.string(), z.number(), z.boolean()])
+
+export const SelectSchema = z.strictObject({
+  metric: z.string().min(1).describe('The metric that ranks the combinations'),
+  goal: z.enum(['max', 'min']).describe('Whether the highest or the lowest value wins'),
 })
 
 export const StageSchema = z.strictObject({
@@ -121,6 +129,9 @@ export const StageSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and "_", not starting with a digit'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   'timeout-minutes': z.number().positive().default(360).describe('Kill the stage (and its child processes) after this long'),
   cache: z.boolean().default(true).describe('Skip the stage when its command, deps and params are unchanged'),
+  'runs-on': z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('ubuntu-latest').describe('Runner labels of the stage\'s job in the reusable workflow, e.g. [self-hosted, gpu]'),
+  matrix: z.record(z.string().min(1), z.array(ParamScalar).min(1)).optional().describe('A sweep: values for params this stage declares, e.g. { train.learning_rate: [0.01, 0.1] }; every combination runs'),
+  select: SelectSchema.optional().describe('How the sweep picks the combination whose artifacts flow on'),
 })
 
 /** A slice is one column or several crossed (their intersections are the groups). */
@@ -220,5 +231,6 @@ export type Gate = z.infer<typeof GateSchema>
 export type EvaluationSpec = z.infer<typeof EvaluationSchema>
 export type ServeSpec = z.infer<typeof ServeSchema>
 export type Plot = z.infer<typeof PlotSchema>
+export type Select = z.infer<typeof SelectSchema>
 export type Promote = z.infer<typeof PromoteSchema>
 export type MetricDirection = z.infer<typeof Direction>

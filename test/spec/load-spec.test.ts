@@ -71,6 +71,7 @@ describe('the penguins example', () => {
       env: {},
       'timeout-minutes': 360,
       cache: true,
+      'runs-on': 'ubuntu-latest',
     })
     expect(spec.stages.train!.params).toEqual(['train.learning_rate', 'train.epochs'])
     expect(spec.stages.train!.plots).toEqual([{ file: 'reports/history.csv', x: 'epoch', y: ['loss', 'val_loss'] }])
