@@ -65,6 +65,6 @@ describe.each(RUNTIMES)('the action bundle on %s', (_name, node) => {
   it.runIf(runtimeAvailable(node))('refuses an unknown command input', () => {
     const result = runAction(node!, { command: 'deploy' })
     expect(result.status).toBe(1)
-    expect(result.stdout).toContain('::error::input "command" must be one of auto, validate, run, report, promote, rollback, post-report, monitor; received "deploy"')
+    expect(result.stdout).toContain('::error::input "command" must be one of auto, validate, run, report, promote, rollback, post-report, monitor, plan, job, gather; received "deploy"')
   })
 })
