@@ -41977,6 +41977,9 @@ var RunRecord = external_exports.object({
   artifacts: external_exports.array(ArtifactRecord)
 });
 var MAX_PLOT_POINTS = 200;
+function notRunRecord(name, command, status, reason2) {
+  return { name, command, status, reason: reason2, hash: "", deps: {}, outs: {}, params: {} };
+}
 
 // src/pipeline/stage-state.ts
 var StageState = external_exports.object({ hash: external_exports.string(), outs: FileHashes, finishedAt: external_exports.string() });
@@ -47965,7 +47968,7 @@ async function runPipeline(options) {
       signal: options.signal
     };
     const record3 = await (executor.stage ? executor.stage(context, combo) : runStage(context)).catch((error62) => {
-      return { name: node2.name, command: stage.run, status: "failed", reason: `could not run: ${error62.message}`, hash: "", deps: {}, outs: {}, params: {} };
+      return notRunRecord(node2.name, stage.run, "failed", `could not run: ${error62.message}`);
     });
     records.set(node2.name, record3);
     logger.info(describeStage(record3, label));
@@ -47981,7 +47984,7 @@ async function runPipeline(options) {
     const reason2 = `not run: ${describeCause(origin)} failed`;
     if (node2.kind === "stage") {
       const stage = spec.stages[node2.name];
-      records.set(node2.name, { name: node2.name, command: stage.run, status: "blocked", reason: reason2, hash: "", deps: {}, outs: {}, params: {} });
+      records.set(node2.name, notRunRecord(node2.name, stage.run, "blocked", reason2));
       logger.info(`\u25CB ${node2.name}: ${reason2}`);
     }
   };
@@ -48023,8 +48026,7 @@ async function runPipeline(options) {
     logger.info(winner ? `\u2713 ${sweep.stage}: combination ${winner} wins on ${sweep.select.metric} (${describeCombo(chosen.combo.params)})` : `\u2717 ${sweep.stage}: no combination produced ${sweep.select.metric}`);
   }
   const ordered = Object.keys(spec.stages).map((name) => stages.get(name)).filter(Boolean);
-  const usable = ordered.filter((s) => s.status === "succeeded" || s.status === "cached").map((s) => s.name);
-  const { metrics: evaluated, evaluation, metricErrors, readFiles } = await readRunMetrics(root, spec, ordered, []);
+  const { metrics: evaluated, evaluation, metricErrors, readFiles, usable } = await readRunMetrics(root, spec, ordered, []);
   if (sweepRecord && sweepRecord.winner === void 0) metricErrors.push({ file: options.specFile, message: `the sweep of stage "${sweepRecord.stage}" has no winner: no combination succeeded with a value of ${sweepRecord.metric}` });
   const metricsFailed = metricErrors.length > 0;
   const plots = await collectPlots(root, spec, usable, metricErrors);
@@ -48067,7 +48069,7 @@ async function readRunMetrics(root, spec, ordered, metricErrors) {
   metricErrors.push(...errors);
   const evaluation = await evaluate(root, spec, ordered, metricErrors);
   const metrics = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics;
-  return { metrics, evaluation, metricErrors, readFiles: evaluation ? [evaluation.file, ...metricFiles] : metricFiles };
+  return { metrics, evaluation, metricErrors, usable, readFiles: evaluation ? [evaluation.file, ...metricFiles] : metricFiles };
 }
 function sweepOf(spec) {
   const stage = Object.keys(spec.stages).find((name) => spec.stages[name].matrix);

@@ -4,7 +4,7 @@ import { decodeShardScan, encodeShardScan, mergeShardScans, type ShardScan } fro
 import type { Spec } from '../spec/schema.js'
 import { stageJobId } from './job-plan.js'
 import type { PipelineExecutor } from './run-pipeline.js'
-import { StageRecord } from './run-record.js'
+import { notRunRecord, StageRecord } from './run-record.js'
 import { copyProducts, stageProducts } from './stage-products.js'
 
 // What one workflow job hands on, as a folder (one artifact per job): the stage's record and the
@@ -65,7 +65,7 @@ export async function jobResultsExecutor(store: string, spec: Spec): Promise<Pip
       const job = stageJobId(context.name, combo?.index)
       const dir = path.join(store, job)
       const record = await readStageResult(dir)
-      if (!record) return { name: context.name, command: context.stage.run, status: 'failed', reason: `job ${job} left no results (it failed before the stage ran, or was cancelled)`, hash: '', deps: {}, outs: {}, params: {} }
+      if (!record) return notRunRecord(context.name, context.stage.run, 'failed', `job ${job} left no results (it failed before the stage ran, or was cancelled)`)
       await restoreStageFiles(dir, context.root, stageProducts(context.stage))
       return record
     },

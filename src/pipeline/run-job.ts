@@ -6,7 +6,7 @@ import type { Spec } from '../spec/schema.js'
 import { describeCombo, type JobPlan, type StageJob, type ValidateJob } from './job-plan.js'
 import { readShardScans, readStageResult, restoreStageFiles, writeShardScan, writeStageResult } from './job-results.js'
 import { DEFAULT_PARAMS_FILE, loadParams } from './params.js'
-import type { StageRecord } from './run-record.js'
+import { notRunRecord, type StageRecord } from './run-record.js'
 import { runStage } from './run-stage.js'
 import { stageProducts } from './stage-products.js'
 
@@ -47,7 +47,7 @@ export async function runStageJob(options: StageJobOptions): Promise<StageRecord
   const stage = spec.stages[job.stage]!
   const combo = job.combo === undefined ? undefined : options.plan.sweep?.combos.find((c) => c.index === job.combo)
   const label = combo ? `${job.stage} [${describeCombo(combo.params)}]` : job.stage
-  const blocked = (reason: string): StageRecord => ({ name: job.stage, command: stage.run, status: 'blocked', reason, hash: '', deps: {}, outs: {}, params: {} })
+  const blocked = (reason: string) => notRunRecord(job.stage, stage.run, 'blocked', reason)
 
   let record: StageRecord | undefined
   const scans = job.data.length > 0 ? await readShardScans(store) : new Map()
@@ -85,7 +85,7 @@ export async function runStageJob(options: StageJobOptions): Promise<StageRecord
       onStart: () => logger.info(`▶ ${label}: ${stage.run}`),
       onLine: (stream, line) => logger.stageLine(label, stream, line),
       ...(options.signal ? { signal: options.signal } : {}),
-    }).catch((error: unknown): StageRecord => ({ ...blocked(''), status: 'failed', reason: `could not run: ${(error as Error).message}` }))
+    }).catch((error: unknown) => notRunRecord(job.stage, stage.run, 'failed', `could not run: ${(error as Error).message}`))
   }
   logger.info(record.status === 'succeeded' ? `✓ ${label}: succeeded in ${((record.durationMs ?? 0) / 1000).toFixed(1)}s` : `✗ ${label}: ${record.status}: ${record.reason ?? ''}`)
   await writeStageResult(out, root, record, stageProducts(stage))

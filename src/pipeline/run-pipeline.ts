@@ -21,7 +21,7 @@ import { buildDag, type DagNode, pathsOverlap, stageId } from './dag.js'
 import { mergeDirtyFiles } from './dirty-files.js'
 import { hashPaths, hashText } from './hash-files.js'
 import { DEFAULT_PARAMS_FILE, loadParams } from './params.js'
-import type { ArtifactRecord, GitState, PlotSeries, RunRecord, StageRecord, SweepCombo, SweepRecord } from './run-record.js'
+import { type ArtifactRecord, type GitState, notRunRecord, type PlotSeries, type RunRecord, type StageRecord, type SweepCombo, type SweepRecord } from './run-record.js'
 import { runStage, type StageContext } from './run-stage.js'
 import { type Combo, describeCombo, matrixCombos, sweptStages } from './job-plan.js'
 import { copyProducts, stageProducts } from './stage-products.js'
@@ -122,7 +122,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
     const record = await (executor.stage ? executor.stage(context, combo) : runStage(context)).catch((error: unknown): StageRecord => {
       // A file-system error before or after the command (e.g. an out under a file): still a record.
-      return { name: node.name, command: stage.run, status: 'failed', reason: `could not run: ${(error as Error).message}`, hash: '', deps: {}, outs: {}, params: {} }
+      return notRunRecord(node.name, stage.run, 'failed', `could not run: ${(error as Error).message}`)
     })
     records.set(node.name, record)
     logger.info(describeStage(record, label))
@@ -140,7 +140,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const reason = `not run: ${describeCause(origin)} failed`
     if (node.kind === 'stage') {
       const stage = spec.stages[node.name]!
-      records.set(node.name, { name: node.name, command: stage.run, status: 'blocked', reason, hash: '', deps: {}, outs: {}, params: {} })
+      records.set(node.name, notRunRecord(node.name, stage.run, 'blocked', reason))
       logger.info(`○ ${node.name}: ${reason}`)
     }
   }
@@ -186,8 +186,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   }
 
   const ordered = Object.keys(spec.stages).map((name) => stages.get(name)!).filter(Boolean)
-  const usable = ordered.filter((s) => s.status === 'succeeded' || s.status === 'cached').map((s) => s.name)
-  const { metrics: evaluated, evaluation, metricErrors, readFiles } = await readRunMetrics(root, spec, ordered, [])
+  const { metrics: evaluated, evaluation, metricErrors, readFiles, usable } = await readRunMetrics(root, spec, ordered, [])
   if (sweepRecord && sweepRecord.winner === undefined) metricErrors.push({ file: options.specFile, message: `the sweep of stage "${sweepRecord.stage}" has no winner: no combination succeeded with a value of ${sweepRecord.metric}` })
   // A missing or unreadable metrics file, or one metric defined twice, makes every verdict
   // built on the metrics doubtful: the run fails rather than pass on the wrong number.
@@ -237,7 +236,7 @@ async function readRunMetrics(root: string, spec: Spec, ordered: StageRecord[], 
   metricErrors.push(...errors)
   const evaluation = await evaluate(root, spec, ordered, metricErrors)
   const metrics = evaluation ? withComputedMetrics(computedMetrics(evaluation.overall, evaluation.file, spec.metrics), `the evaluation of ${evaluation.file}`, fileMetrics, metricErrors) : fileMetrics
-  return { metrics, evaluation, metricErrors, readFiles: evaluation ? [evaluation.file, ...metricFiles] : metricFiles }
+  return { metrics, evaluation, metricErrors, usable, readFiles: evaluation ? [evaluation.file, ...metricFiles] : metricFiles }
 }
 
 interface Sweep {

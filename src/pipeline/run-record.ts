@@ -112,6 +112,11 @@ export const RunRecord = z.object({
 
 export const MAX_PLOT_POINTS = 200
 
+/** The record of a stage that never ran its command (blocked, or failed before or around it). */
+export function notRunRecord(name: string, command: string, status: 'failed' | 'blocked', reason: string): z.infer<typeof StageRecord> {
+  return { name, command, status, reason, hash: '', deps: {}, outs: {}, params: {} }
+}
+
 export type RunRecord = z.infer<typeof RunRecord>
 export type StageRecord = z.infer<typeof StageRecord>
 export type StageStatus = z.infer<typeof StageStatus>
