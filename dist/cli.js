@@ -47996,25 +47996,22 @@ async function runPipeline(options) {
   let sweepRecord;
   if (sweep) {
     const sweptNodes = new Map([...nodes].filter(([nodeId]) => swept.has(nodeId)));
+    const mainRecords = Object.keys(spec.stages).flatMap((name) => stages.get(name) ?? []);
     const runs = [];
+    const combos = [];
     for (const combo of sweep.combos) {
       const records = /* @__PURE__ */ new Map();
       await copyProducts(sweepStash(root, sweep, combo), root, sweep.products);
       logger.info(`\u25B6 ${sweep.stage} combination ${combo.index} of ${sweep.combos.length}: ${describeCombo(combo.params)}`);
       runs.push({ combo, records, outcome: await runGraph(sweptNodes, jobs, { execute: execute(records, combo), block: block(records) }, outcome) });
-      await copyProducts(root, sweepStash(root, sweep, combo), sweep.products);
-    }
-    const mainRecords = Object.keys(spec.stages).flatMap((name) => stages.get(name) ?? []);
-    const combos = [];
-    for (const run of runs) {
-      const failed2 = sweep.stages.map((name) => run.records.get(name)).find((r) => r.status !== "succeeded" && r.status !== "cached");
+      const failed2 = sweep.stages.map((name) => records.get(name)).find((r) => r.status !== "succeeded" && r.status !== "cached");
       if (failed2) {
-        combos.push({ index: run.combo.index, params: run.combo.params, status: "failed", reason: `${failed2.name}: ${failed2.reason ?? failed2.status}`, metrics: {} });
-        continue;
+        combos.push({ index: combo.index, params: combo.params, status: "failed", reason: `${failed2.name}: ${failed2.reason ?? failed2.status}`, metrics: {} });
+      } else {
+        const { metrics: metrics2 } = await readRunMetrics(root, spec, [...mainRecords, ...records.values()], []);
+        combos.push({ index: combo.index, params: combo.params, status: "succeeded", metrics: Object.fromEntries(Object.entries(metrics2).map(([name, m]) => [name, m.value])) });
       }
-      await copyProducts(sweepStash(root, sweep, run.combo), root, sweep.products);
-      const { metrics: metrics2 } = await readRunMetrics(root, spec, [...mainRecords, ...run.records.values()], []);
-      combos.push({ index: run.combo.index, params: run.combo.params, status: "succeeded", metrics: Object.fromEntries(Object.entries(metrics2).map(([name, m]) => [name, m.value])) });
+      await copyProducts(root, sweepStash(root, sweep, combo), sweep.products);
     }
     const winner = pickWinner(combos, sweep.select);
     const chosen = runs.find((r) => r.combo.index === (winner ?? 1));

@@ -155,25 +155,23 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     // The combinations share the workspace, so they run one after another, each leaving its
     // files in its own stash; the winner's are put back for the rest of the run.
     const sweptNodes = new Map([...nodes].filter(([nodeId]) => swept.has(nodeId)))
+    const mainRecords = Object.keys(spec.stages).flatMap((name) => stages.get(name) ?? [])
     const runs: { combo: Combo; records: Map<string, StageRecord>; outcome: Map<string, Outcome> }[] = []
+    const combos: SweepCombo[] = []
     for (const combo of sweep.combos) {
       const records = new Map<string, StageRecord>()
       await copyProducts(sweepStash(root, sweep, combo), root, sweep.products)
       logger.info(`▶ ${sweep.stage} combination ${combo.index} of ${sweep.combos.length}: ${describeCombo(combo.params)}`)
       runs.push({ combo, records, outcome: await runGraph(sweptNodes, jobs, { execute: execute(records, combo), block: block(records) }, outcome) })
-      await copyProducts(root, sweepStash(root, sweep, combo), sweep.products)
-    }
-    const mainRecords = Object.keys(spec.stages).flatMap((name) => stages.get(name) ?? [])
-    const combos: SweepCombo[] = []
-    for (const run of runs) {
-      const failed = sweep.stages.map((name) => run.records.get(name)!).find((r) => r.status !== 'succeeded' && r.status !== 'cached')
+      // Scored while its files are in the workspace, before they go to the stash.
+      const failed = sweep.stages.map((name) => records.get(name)!).find((r) => r.status !== 'succeeded' && r.status !== 'cached')
       if (failed) {
-        combos.push({ index: run.combo.index, params: run.combo.params, status: 'failed', reason: `${failed.name}: ${failed.reason ?? failed.status}`, metrics: {} })
-        continue
+        combos.push({ index: combo.index, params: combo.params, status: 'failed', reason: `${failed.name}: ${failed.reason ?? failed.status}`, metrics: {} })
+      } else {
+        const { metrics } = await readRunMetrics(root, spec, [...mainRecords, ...records.values()], [])
+        combos.push({ index: combo.index, params: combo.params, status: 'succeeded', metrics: Object.fromEntries(Object.entries(metrics).map(([name, m]) => [name, m.value])) })
       }
-      await copyProducts(sweepStash(root, sweep, run.combo), root, sweep.products)
-      const { metrics } = await readRunMetrics(root, spec, [...mainRecords, ...run.records.values()], [])
-      combos.push({ index: run.combo.index, params: run.combo.params, status: 'succeeded', metrics: Object.fromEntries(Object.entries(metrics).map(([name, m]) => [name, m.value])) })
+      await copyProducts(root, sweepStash(root, sweep, combo), sweep.products)
     }
     const winner = pickWinner(combos, sweep.select)
     const chosen = runs.find((r) => r.combo.index === (winner ?? 1))!
