@@ -23,7 +23,7 @@ describe('mlops on the penguins example', () => {
 
     const run = repo.mlops('run')
     expect(run.status, run.stderr).toBe(0)
-    expect(run.stdout).toMatch(/\[train\] /)
+    expect(run.stdout).toMatch(/\[train \[train\.learning_rate=0\.03\]\] /)
     expect(run.stdout).toContain('All 7 gates pass')
     const record = latestRun()
     expect(record.stages.map((s) => [s.name, s.status])).toEqual([['prepare', 'succeeded'], ['train', 'succeeded'], ['evaluate', 'succeeded']])
@@ -54,7 +54,7 @@ describe('mlops on the penguins example', () => {
 
   it('skips unchanged stages on a second run and reruns what a param change touches', () => {
     expect(repo.mlops('run').status).toBe(0)
-    expect(repo.mlops('run').stdout).toContain('train: unchanged, skipped (cached)')
+    expect(repo.mlops('run').stdout).toContain('train [train.learning_rate=0.1]: unchanged, skipped (cached)')
     expect(latestRun().stages.every((s) => s.status === 'cached')).toBe(true)
 
     repo.write('params.yaml', repo.read('params.yaml').replace('epochs: 200', 'epochs: 150'))
@@ -104,7 +104,7 @@ describe('mlops on the penguins example', () => {
     repo.write('src/train.py', 'import sys\nsys.exit("boom: no training today")\n')
     const result = repo.mlops('run')
     expect(result.status).toBe(1)
-    expect(result.stdout).toMatch(/✗ train: failed: exit code 1: boom: no training today/)
+    expect(result.stdout).toMatch(/✗ train \[train\.learning_rate=0\.1\]: failed: exit code 1: boom: no training today/)
     expect(latestRun().stages.map((s) => s.status)).toEqual(['succeeded', 'failed', 'blocked'])
   })
 
