@@ -1,16 +1,19 @@
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { NODE24 } from '../helpers/node24.js'
 import { type ActionRun, OWNER, REPO, type Scenario, startScenario } from './scenario.js'
 
 // The reusable workflow's jobs through the bundled action, one process per job as a runner runs
 // them, on one workflow run of a pull request: plan → a job per matrix entry (level by level,
 // each on a checkout without the other jobs' files) → gather. Results travel through the fake
 // artifact service with the real @actions/artifact client. The report must match `command: run`.
+// On Node 24, the runtime action.yml declares, wherever it is installed (CI requires it).
 
 let s: Scenario
 beforeEach(async () => {
-  s = await startScenario()
+  if (process.env.CI) expect(NODE24, 'Node 24 is required on CI: set MLOPS_NODE24').toBeDefined()
+  s = await startScenario({ node: NODE24 ?? process.execPath })
 })
 afterEach(async () => {
   expect(s.fake.violations).toEqual([])
