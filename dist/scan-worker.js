@@ -26591,7 +26591,11 @@ function mergeTallies(into, later) {
 }
 function mergeTally(into, later) {
   into.failed += later.failed;
-  into.examples = [...into.examples, ...later.examples].sort((a, b) => a.line - b.line).slice(0, MAX_EXAMPLES);
+  into.examples = [...into.examples, ...later.examples].sort(inFileOrder).slice(0, MAX_EXAMPLES);
+}
+function inFileOrder(a, b) {
+  const [x, y] = [a.file ?? "", b.file ?? ""];
+  return x < y ? -1 : x > y ? 1 : a.line - b.line;
 }
 function tallyResult(check2, column, tally2, passed, total, message) {
   return {
@@ -27115,9 +27119,9 @@ var TableScanner = class {
   }
 };
 function fatalResult(fatal) {
-  const { message, line, example, position, column } = fatal;
-  const examples = line === void 0 ? [] : [{ line, value: example ?? "", ...position === void 0 ? {} : { position }, ...column === void 0 ? {} : { column } }];
-  return { ...fileCheck("read", false, message), examples };
+  const { message, file: file2, line, example, position, column } = fatal;
+  const examples = line === void 0 ? [] : [{ ...file2 === void 0 ? {} : { file: file2 }, line, value: example ?? "", ...position === void 0 ? {} : { position }, ...column === void 0 ? {} : { column } }];
+  return { ...fileCheck("read", false, file2 === void 0 || message.includes(file2) ? message : `${file2}: ${message}`), examples };
 }
 
 // src/data/scan/scan-file.ts

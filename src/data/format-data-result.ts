@@ -31,7 +31,7 @@ function summarize(result: DataResult, failed: number): string {
 }
 
 function describeExample(path: string, check: CheckResult, example: CheckResult['examples'][number]): string {
-  const where = `${path}:${example.line}${example.position === undefined ? '' : `:${example.position}`}`
+  const where = `${example.file ?? path}:${example.line}${example.position === undefined ? '' : `:${example.position}`}`
   const column = example.column ?? check.column
   const parts = [where, ...(column === undefined ? [] : [`column ${JSON.stringify(column)}`]), quote(example.value)]
   if (example.detail) parts.push(`(${example.detail})`)

@@ -11,6 +11,8 @@ export const CheckName = z.enum([
 export type CheckName = z.infer<typeof CheckName>
 
 export const ExampleRow = z.object({
+  /** The part file the row is in, when the dataset's path is a glob of part files. */
+  file: z.string().optional(),
   /** 1-based line in the file (header is line 1 for CSV); the row number for Parquet. */
   line: z.number().int(),
   /** The offending cell (or record) as text; '' for an empty cell. */
@@ -64,7 +66,10 @@ export const DataResult = z.object({
   name: z.string(),
   path: z.string(),
   format: z.string(),
+  /** Of the file, or, when `path` is a glob of part files, of their hashes and paths. */
   sha256: z.string().optional(),
+  /** How many part files `path` matched, when it is a glob. */
+  parts: z.number().int().positive().optional(),
   rows: z.number().int().nonnegative(),
   passed: z.boolean(),
   checks: z.array(CheckResult),

@@ -7,8 +7,10 @@ import { fileCheck } from './checks/table-checks.js'
 import { DataError } from './data-error.js'
 import type { TableProfile } from './profile/table-profile.js'
 import type { CheckResult, DataResult } from './result.js'
+import { hashParts, isPartGlob, listPartFiles } from './read/part-files.js'
 import { detectFormat } from './reader.js'
 import { scanFile } from './scan/scan-file.js'
+import { scanParts } from './scan/scan-parts.js'
 import type { TableScanner } from './scan/table-scanner.js'
 import { summarizeTable } from './scan/summarize.js'
 
@@ -31,7 +33,7 @@ export interface ValidateOptions {
   scanned?: () => Promise<ScannedData>
 }
 
-export type ScannedData = { scanner: TableScanner; sha256: string } | { failed: string }
+export type ScannedData = { scanner: TableScanner; sha256: string; parts?: number } | { failed: string }
 
 /** Validates and profiles one `data:` entry; `root` is the directory that holds mlops.yml. */
 export async function validateData(root: string, name: string, entry: DataEntry, options: ValidateOptions = {}): Promise<DataValidation> {
@@ -43,7 +45,12 @@ export async function validateData(root: string, name: string, entry: DataEntry,
     if (options.scanned) {
       const scanned = await options.scanned()
       if ('failed' in scanned) return { result: { ...base, passed: false, checks: [readFailure(scanned.failed)] } }
-      return { result: scannedResult(base, scanned.sha256, scanned.scanner), profile: scanned.scanner.profile }
+      return { result: { ...scannedResult(base, scanned.sha256, scanned.scanner), ...(scanned.parts ? { parts: scanned.parts } : {}) }, profile: scanned.scanner.profile }
+    }
+    if (isPartGlob(entry.path)) {
+      const files = await listPartFiles(root, entry.path)
+      const { scanner, parts } = await scanParts(root, files, format, entry, options)
+      return { result: { ...scannedResult(base, hashParts(parts), scanner), parts: parts.length }, profile: scanner.profile }
     }
     const absPath = resolveInside(root, entry.path)
     const info = await stat(absPath)

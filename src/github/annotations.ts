@@ -22,7 +22,8 @@ export function annotateData(results: DataResult[], fileFor: (path: string) => s
   const failed = results.filter((r) => !r.passed)
   for (const result of failed.slice(0, MAX_ANNOTATIONS)) {
     const checks = result.checks.filter((c) => !c.passed)
-    const line = checks.flatMap((c) => c.examples.map((e) => e.line))[0]
-    core.error(checks.map((c) => c.message).join('\n'), { file: fileFor(result.path), startLine: line, title: `data check "${result.name}" failed` })
+    // On the first example's file (a part file when the path is a glob), at its line.
+    const first = checks.flatMap((c) => c.examples)[0]
+    core.error(checks.map((c) => c.message).join('\n'), { file: fileFor(first?.file ?? result.path), startLine: first?.line, title: `data check "${result.name}" failed` })
   }
 }

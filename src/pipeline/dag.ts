@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { isPartGlob, partGlobBase } from '../data/read/part-files.js'
 import type { Spec } from '../spec/schema.js'
 
 // The run plan: stages and data checks as one graph. Edges come from explicit `needs` and from
@@ -30,6 +31,9 @@ export function pathsOverlap(a: string, b: string): boolean {
   return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`)
 }
 
+/** A dataset's file, or the folder its part files' glob looks in: what a stage reads or writes to touch it. */
+export const dataLocation = (dataPath: string): string => (isPartGlob(dataPath) ? partGlobBase(dataPath) : dataPath)
+
 export function buildDag(spec: Pick<Spec, 'stages' | 'data'>): Map<string, DagNode> {
   const nodes = new Map<string, DagNode>()
   const stages = Object.entries(spec.stages)
@@ -41,11 +45,12 @@ export function buildDag(spec: Pick<Spec, 'stages' | 'data'>): Map<string, DagNo
     nodes.set(stageId(name), { id: stageId(name), kind: 'stage', name, after: [...after] })
   }
   for (const [name, entry] of Object.entries(spec.data)) {
-    const after = writers(entry.path).map(stageId)
+    const where = dataLocation(entry.path)
+    const after = writers(where).map(stageId)
     nodes.set(dataId(name), { id: dataId(name), kind: 'data', name, after })
     for (const [stageName, stage] of stages) {
-      const reads = stage.deps.some((d) => pathsOverlap(d, entry.path))
-      const writes = stage.outs.some((o) => pathsOverlap(o, entry.path))
+      const reads = stage.deps.some((d) => pathsOverlap(d, where))
+      const writes = stage.outs.some((o) => pathsOverlap(o, where))
       if (reads && !writes) nodes.get(stageId(stageName))!.after.push(dataId(name))
     }
   }

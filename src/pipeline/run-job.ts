@@ -25,7 +25,7 @@ export async function runValidateJob(root: string, spec: Spec, job: ValidateJob,
   const scan = await scanShard(root, job.data, spec.data[job.data]!, job.shard, job.shards)
   await writeShardScan(out, scan)
   const what = job.shards === 1 ? `"${job.data}"` : `shard ${job.shard + 1} of ${job.shards} of "${job.data}"`
-  logger.info(scan.failed ? `✗ ${what}: ${scan.failed}` : `✓ ${what}: ${scan.state?.rows ?? 0} rows scanned in ${((Date.now() - started) / 1000).toFixed(1)}s; the report job merges the shards and checks them`)
+  logger.info(scan.failed ? `✗ ${what}: ${scan.failed}` : `✓ ${what}: ${scan.state?.rows ?? 0} rows${scan.parts ? ` in ${scan.parts.length} part ${scan.parts.length === 1 ? 'file' : 'files'}` : ''} scanned in ${((Date.now() - started) / 1000).toFixed(1)}s; the report job merges the shards and checks them`)
 }
 
 export interface StageJobOptions {

@@ -35,7 +35,7 @@ function renderFailedChecks(d: DataResult, detail: Detail): string {
     cells.push(c.total > 0 ? `${c.failed} of ${c.total} (${formatPercent(c.failed / c.total)})` : '—')
     cells.push(escapeMarkdown(c.message, { maxLength: 200 }))
     if (!detail.dataExamples) return cells
-    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `${escapeCode(`${d.path}:${e.line}${e.position === undefined ? '' : `:${e.position}`}`, { maxLength: 80 })}${e.column === undefined ? '' : ` ${escapeMarkdown(e.column, { maxLength: 40 })}`} ${escapeCode(e.value, { maxLength: 40 })}`)
+    const examples = c.examples.slice(0, MAX_EXAMPLES).map((e) => `${escapeCode(`${e.file ?? d.path}:${e.line}${e.position === undefined ? '' : `:${e.position}`}`, { maxLength: 80 })}${e.column === undefined ? '' : ` ${escapeMarkdown(e.column, { maxLength: 40 })}`} ${escapeCode(e.value, { maxLength: 40 })}`)
     return [...cells, examples.join(' · ') || '—']
   })
   const more = failed.length > MAX_FAILED_CHECKS ? `\n\n_…and ${failed.length - MAX_FAILED_CHECKS} more failed checks._` : ''

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { buildDag, findCycle, normalizePath, pathsOverlap } from '../pipeline/dag.js'
 import { planJobs } from '../pipeline/job-plan.js'
 import { type DriftMethod, isPValueMethod } from '../data/drift/defaults.js'
+import { isPartGlob } from '../data/read/part-files.js'
 import { isFairnessMetric } from '../metrics/evaluation/fairness.js'
 import { groupMetricNames, sliceName } from '../metrics/evaluation/slice-gates.js'
 import type { DataEntry, Spec } from './schema.js'
@@ -197,7 +198,8 @@ function checkJobPlan(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = planJobs(spec).problems.map((p) => ({ path: p.path, atKey: true, message: p.message }))
   for (const [name, entry] of Object.entries(spec.data)) {
     const format = entry.format ?? path.extname(entry.path).slice(1).toLowerCase()
-    if (entry.shards > 1 && format !== 'csv' && format !== 'tsv') issues.push({ path: ['data', name, 'shards'], atKey: true, message: `shards split CSV and TSV files by byte ranges; "${entry.path}" is ${format || 'of unknown format'}` })
+    // Part files shard by file in any format; one file only by CSV byte ranges.
+    if (entry.shards > 1 && !isPartGlob(entry.path) && format !== 'csv' && format !== 'tsv') issues.push({ path: ['data', name, 'shards'], atKey: true, message: `shards split CSV and TSV files by byte ranges; "${entry.path}" is ${format || 'of unknown format'} (a glob of part files shards in any format)` })
   }
   return issues
 }

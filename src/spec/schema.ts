@@ -84,7 +84,7 @@ export const DataDriftSchema = z
   .describe('Drift against the profile stored with the production model')
 
 export const DataEntrySchema = z.strictObject({
-  path: RepoPath,
+  path: RepoPath.describe('The data file, or a glob of part files of one table (data/events/part-*.csv), read in path order'),
   format: DataFormat.optional().describe('Defaults to the file extension'),
   delimiter: z.string().length(1).optional().describe('CSV field delimiter; default "," (tab for .tsv)'),
   header: z.boolean().default(true).describe('Whether the first CSV row names the columns; false names them column_1, column_2, …'),
@@ -100,7 +100,7 @@ export const DataEntrySchema = z.strictObject({
   strict: z.boolean().default(false).describe('Fail when the file has columns not listed under columns'),
   duplicates: z.boolean().default(true).describe('false fails when two rows are identical in every column'),
   drift: DataDriftSchema.optional(),
-  shards: z.number().int().min(1).max(256).default(1).describe('Validate and profile a CSV/TSV file in this many parallel jobs of the reusable workflow (byte ranges, merged into one verdict)'),
+  shards: z.number().int().min(1).max(256).default(1).describe('Validate and profile the data in this many parallel jobs of the reusable workflow, merged into one verdict: a CSV/TSV file by byte ranges, part files by runs of whole files'),
 })
 
 export const PlotSchema = z.strictObject({

@@ -174,4 +174,20 @@ describe('the pipeline as workflow jobs', () => {
     const examples = many.data[0]!.checks.filter((c) => !c.passed).flatMap((c) => (c.examples ?? []).map((e) => e.line))
     expect(examples).toEqual(expect.arrayContaining([6, 391]))
   })
+
+  it('splits a glob of part files over the shard jobs, with the same record as one job', async () => {
+    // The same 400 rows as five part files (the first has the defect), read by 3 shard jobs.
+    const parts = Object.fromEntries([0, 1, 2, 3, 4].map((p) => [`data/raw/part-${p}.csv`, `id,length,species\n${rows.slice(p * 80, (p + 1) * 80).join('\n')}\n`]))
+    parts['data/raw/part-0.csv'] = parts['data/raw/part-0.csv']!.replace('\n5,4.5,gentoo\n', '\n5,4.5,penguin\n')
+    await writeFiles(root, parts)
+    const spec = projectSpec({}, 3)
+    spec.data.raw!.path = 'data/raw/part-*.csv'
+    const one = await singleJob(spec)
+    await rm(path.join(root, '.mlops'), { recursive: true, force: true })
+    const many = await manyJobs(spec)
+    expect(comparable(many)).toEqual(comparable(one))
+    expect(many.data[0]).toMatchObject({ rows: 400, parts: 5, passed: false })
+    const values = many.data[0]!.checks.find((c) => c.check === 'values')!
+    expect(values.examples).toEqual([{ file: 'data/raw/part-0.csv', line: 6, value: 'penguin' }])
+  })
 })

@@ -26,10 +26,15 @@ export function mergeTallies<K>(into: Map<K, Tally>, later: ReadonlyMap<K, Tally
   }
 }
 
-/** Adds a later shard's tally: counts add up, examples stay the first five in file order. */
+/** Adds a later shard's tally: counts add up, examples stay the first five in file order (parts in path order). */
 export function mergeTally(into: Tally, later: Tally): void {
   into.failed += later.failed
-  into.examples = [...into.examples, ...later.examples].sort((a, b) => a.line - b.line).slice(0, MAX_EXAMPLES)
+  into.examples = [...into.examples, ...later.examples].sort(inFileOrder).slice(0, MAX_EXAMPLES)
+}
+
+function inFileOrder(a: ExampleRow, b: ExampleRow): number {
+  const [x, y] = [a.file ?? '', b.file ?? '']
+  return x < y ? -1 : x > y ? 1 : a.line - b.line
 }
 
 export function tallyResult(check: CheckName, column: string | undefined, tally: Tally, passed: boolean, total: number, message: string): CheckResult {

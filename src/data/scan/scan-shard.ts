@@ -3,16 +3,19 @@ import { deserialize, serialize } from 'node:v8'
 import type { DataEntry } from '../../spec/schema.js'
 import { DataError } from '../data-error.js'
 import { planCsvRanges } from '../read/csv-ranges.js'
+import { hashParts, isPartGlob, listPartFiles, type PartHash, partsOfShard } from '../read/part-files.js'
 import { openCsvReader } from '../read/csv-reader.js'
 import { csvOptions, detectFormat, openDataReader } from '../reader.js'
 import { describeReadError, hashFile, resolveInside, type ScannedData } from '../validate-data.js'
 import { scanReader } from './scan-file.js'
+import { scanParts } from './scan-parts.js'
 import { type ScanState, TableScanner } from './table-scanner.js'
 
 // One shard of a dataset, scanned by its own workflow job: shard i of N reads the i-th of N byte
 // ranges that start on record boundaries (the same split the worker threads use), and its scan
 // state merges with the others' into the scan of the whole file. Shard 0 also hashes the file,
-// for the run's lineage.
+// for the run's lineage. A glob of part files is split by parts instead: shard i reads the i-th
+// contiguous run of them and hashes each.
 
 export const SHARD_SCAN_VERSION = 1
 
@@ -23,6 +26,8 @@ export interface ShardScan {
   shards: number
   /** sha256 of the whole file (shard 0 only). */
   sha256?: string
+  /** The part files this shard read, when the dataset is a glob of them (empty when it got none). */
+  parts?: PartHash[]
   /** Absent when the file has fewer record boundaries than shards (or cannot be split) and this range is empty. */
   state?: ScanState
   /** Why the file could not be read at all. */
@@ -31,6 +36,16 @@ export interface ShardScan {
 
 export async function scanShard(root: string, name: string, entry: DataEntry, shard: number, shards: number): Promise<ShardScan> {
   const base = { version: SHARD_SCAN_VERSION, data: name, shard, shards } as const
+  if (isPartGlob(entry.path)) {
+    try {
+      const files = partsOfShard(await listPartFiles(root, entry.path), shard, shards)
+      if (files.length === 0) return { ...base, parts: [] }
+      const { scanner, parts } = await scanParts(root, files, detectFormat(entry.path, entry.format), entry)
+      return { ...base, parts, state: scanner.state() }
+    } catch (error) {
+      return { ...base, failed: describeReadError(error, entry.path) }
+    }
+  }
   let absPath: string
   try {
     absPath = resolveInside(root, entry.path)
@@ -68,7 +83,9 @@ export function mergeShardScans(entry: DataEntry, name: string, shards: number, 
   if (missing.length > 0) return { failed: `${entry.path}: shard ${missing.map((i) => i + 1).join(', ')} of ${shards} of "${name}" has no scan (its job failed or was cancelled)` }
   const scanner = new TableScanner(entry)
   for (const scan of scans) if (scan!.state) scanner.merge(scan!.state)
-  return { scanner, sha256: scans[0]!.sha256! }
+  if (scans[0]!.parts === undefined) return { scanner, sha256: scans[0]!.sha256! }
+  const parts = scans.flatMap((scan) => scan!.parts ?? [])
+  return { scanner, sha256: hashParts(parts), parts: parts.length }
 }
 
 /** Structured-clone bytes: the scan state holds Maps that JSON would lose. */

@@ -26,6 +26,8 @@ export interface ScanState {
 
 export interface FatalError {
   message: string
+  /** The part file, when the dataset is a glob of part files. */
+  file?: string
   line?: number
   example?: string
   position?: number
@@ -130,7 +132,15 @@ export class TableScanner {
 }
 
 function fatalResult(fatal: FatalError): CheckResult {
-  const { message, line, example, position, column } = fatal
-  const examples = line === undefined ? [] : [{ line, value: example ?? '', ...(position === undefined ? {} : { position }), ...(column === undefined ? {} : { column }) }]
-  return { ...fileCheck('read', false, message), examples }
+  const { message, file, line, example, position, column } = fatal
+  const examples = line === undefined ? [] : [{ ...(file === undefined ? {} : { file }), line, value: example ?? '', ...(position === undefined ? {} : { position }), ...(column === undefined ? {} : { column }) }]
+  return { ...fileCheck('read', false, file === undefined || message.includes(file) ? message : `${file}: ${message}`), examples }
+}
+
+/** Marks every example in a part file's scan with that file, before it merges into the table's scan. */
+export function labelPart(state: ScanState, file: string): ScanState {
+  const tallies = [...state.checkers.flatMap(([, checker]) => [...checker.tallies.values()]), ...state.defects.values(), ...(state.duplicates ? [state.duplicates.tally] : [])]
+  for (const tally of tallies) for (const example of tally.examples) example.file = file
+  if (state.fatal) state.fatal.file = file
+  return state
 }
