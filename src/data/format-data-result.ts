@@ -24,7 +24,7 @@ export function formatDataResult(result: DataResult): string {
 function summarize(result: DataResult, failed: number): string {
   const readable = !result.checks.some((check) => check.check === 'read' && !check.passed && check.total <= 1)
   if (!readable && result.rows === 0) return 'could not be read'
-  const rows = `${result.rows.toLocaleString('en-US')} ${result.rows === 1 ? 'row' : 'rows'}`
+  const rows = `${result.rows.toLocaleString('en-US')} ${result.rows === 1 ? 'row' : 'rows'}${result.parts ? ` in ${result.parts} ${result.parts === 1 ? 'part' : 'parts'}` : ''}`
   const total = result.checks.length
   if (failed === 0) return `${rows}, ${total} ${total === 1 ? 'check' : 'checks'} passed`
   return `${rows}, ${failed} of ${total} ${total === 1 ? 'check' : 'checks'} failed`

@@ -19,7 +19,7 @@ export function renderDataSection(data: DataResult[], detail: Detail): string {
     data.map((d) => {
       const failed = d.checks.filter((c) => !c.passed).length
       const checks = failed > 0 ? `${failed} of ${d.checks.length} failed` : `all ${d.checks.length} passed`
-      return [d.passed ? '✅' : '❌', escapeMarkdown(d.name, { maxLength: 60 }), escapeCode(d.path, { maxLength: 120 }), String(d.rows), checks]
+      return [d.passed ? '✅' : '❌', escapeMarkdown(d.name, { maxLength: 60 }), `${escapeCode(d.path, { maxLength: 120 })}${d.parts ? ` (${d.parts} ${d.parts === 1 ? 'part' : 'parts'})` : ''}`, String(d.rows), checks]
     }),
     [3],
   )

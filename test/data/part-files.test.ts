@@ -54,6 +54,7 @@ describe('a glob of part files', () => {
     // unique across parts: every id once
     expect(result.checks.find((c) => c.check === 'unique')).toMatchObject({ passed: true })
     const text = formatDataResult(result)
+    expect(text).toMatch(/^✗ raw data\/parts\/part-\*\.csv: 149 rows in 5 parts, /)
     expect(text).toContain('data/parts/part-3.csv:4  column "species"  "penguin"')
     expect(text).toMatch(/data\/parts\/part-5\.csv:7/)
   })
