@@ -32875,7 +32875,7 @@ function formatDataResult(result) {
 function summarize(result, failed) {
   const readable = !result.checks.some((check2) => check2.check === "read" && !check2.passed && check2.total <= 1);
   if (!readable && result.rows === 0) return "could not be read";
-  const rows = `${result.rows.toLocaleString("en-US")} ${result.rows === 1 ? "row" : "rows"}`;
+  const rows = `${result.rows.toLocaleString("en-US")} ${result.rows === 1 ? "row" : "rows"}${result.parts ? ` in ${result.parts} ${result.parts === 1 ? "part" : "parts"}` : ""}`;
   const total = result.checks.length;
   if (failed === 0) return `${rows}, ${total} ${total === 1 ? "check" : "checks"} passed`;
   return `${rows}, ${failed} of ${total} ${total === 1 ? "check" : "checks"} failed`;
@@ -49691,7 +49691,7 @@ function renderDataSection(data, detail) {
     data.map((d) => {
       const failed = d.checks.filter((c) => !c.passed).length;
       const checks = failed > 0 ? `${failed} of ${d.checks.length} failed` : `all ${d.checks.length} passed`;
-      return [d.passed ? "\u2705" : "\u274C", escapeMarkdown(d.name, { maxLength: 60 }), escapeCode(d.path, { maxLength: 120 }), String(d.rows), checks];
+      return [d.passed ? "\u2705" : "\u274C", escapeMarkdown(d.name, { maxLength: 60 }), `${escapeCode(d.path, { maxLength: 120 })}${d.parts ? ` (${d.parts} ${d.parts === 1 ? "part" : "parts"})` : ""}`, String(d.rows), checks];
     }),
     [3]
   );
