@@ -49265,7 +49265,7 @@ function declaredPaths(spec, specFile) {
     ...stages.flatMap((s) => [...s.outs, ...s.metrics, ...s.plots.map((p) => p.file)]),
     ...spec.model.artifacts
   ];
-  const inputs = [specFile, ...spec.params ? [spec.params] : [], ...Object.values(spec.data).map((d) => d.path), ...stages.flatMap((s) => s.deps)];
+  const inputs = [specFile, ...spec.params ? [spec.params] : [], ...Object.values(spec.data).map((d) => dataLocation(d.path)), ...stages.flatMap((s) => s.deps)];
   return { outputs: unique(outputs.map(normalizePath2)), inputs: unique(inputs.map(normalizePath2)) };
 }
 async function gitRunOptions(root, spec, specFile) {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { openRepository, type Git } from '../registry/git.js'
 import type { Spec } from '../spec/schema.js'
-import { normalizePath } from './dag.js'
+import { dataLocation, normalizePath } from './dag.js'
 import type { GitState } from './run-record.js'
 import type { PipelineOptions } from './run-pipeline.js'
 
@@ -29,7 +29,7 @@ export function declaredPaths(spec: Spec, specFile: string): DeclaredPaths {
     ...stages.flatMap((s) => [...s.outs, ...s.metrics, ...s.plots.map((p) => p.file)]),
     ...spec.model.artifacts,
   ]
-  const inputs = [specFile, ...(spec.params ? [spec.params] : []), ...Object.values(spec.data).map((d) => d.path), ...stages.flatMap((s) => s.deps)]
+  const inputs = [specFile, ...(spec.params ? [spec.params] : []), ...Object.values(spec.data).map((d) => dataLocation(d.path)), ...stages.flatMap((s) => s.deps)]
   return { outputs: unique(outputs.map(normalizePath)), inputs: unique(inputs.map(normalizePath)) }
 }
 

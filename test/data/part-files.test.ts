@@ -1,4 +1,5 @@
-import { rename } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
+import { parquetWriteBuffer } from 'hyparquet-writer'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { formatDataResult } from '../../src/data/format-data-result.js'
@@ -59,6 +60,17 @@ describe('a glob of part files', () => {
     expect(text).toMatch(/data\/parts\/part-5\.csv:7/)
   })
 
+  it('reads the parts after one whose quote never closes, naming that part', async () => {
+    const files = partFiles()
+    files['data/parts/part-2.csv'] = `${HEADER}\n31,1,adelie\n32,2,"gentoo\n33,3,adelie\n`
+    await writeFiles(root, files)
+    const { result } = await validateData(root, 'raw', entry())
+    expect(result.rows).toBe(120) // parts 1, 3, 4, 5 (less its ragged row) and part 2's first row
+    const unclosed = result.checks.find((c) => c.check === 'read' && !c.passed && c.examples[0]?.file === 'data/parts/part-2.csv')!
+    expect(unclosed.message).toMatch(/quoted fields are never closed/)
+    expect(unclosed.examples[0]).toMatchObject({ line: 3 })
+  })
+
   it('hashes the set of parts: a renamed part changes the hash', async () => {
     await writeFiles(root, partFiles())
     const files = await listPartFiles(root, 'data/parts/part-*.csv')
@@ -85,6 +97,19 @@ describe('a glob of part files', () => {
     expect(result.rows).toBe(4)
     const type = result.checks.find((c) => c.check === 'type')!
     expect(type.examples).toEqual([{ file: 'logs/day-2.jsonl', line: 2, value: 'x' }])
+  })
+
+  it('fails the read of a truncated Parquet part by name, and counts the parts around it', async () => {
+    const part = (from: number) => Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'id', data: Array.from({ length: 100 }, (_, i) => from + i), type: 'INT32' }] }))
+    await writeFiles(root, { 'data/pq/.keep': '' })
+    await writeFile(path.join(root, 'data/pq/a.parquet'), part(0))
+    await writeFile(path.join(root, 'data/pq/b.parquet'), part(100).subarray(0, 60))
+    await writeFile(path.join(root, 'data/pq/c.parquet'), part(200))
+    const { result } = await validateData(root, 'pq', DataEntrySchema.parse({ path: 'data/pq/*.parquet', columns: { id: { type: 'integer', unique: true } } }))
+    expect(result).toMatchObject({ rows: 200, parts: 3, passed: false })
+    const read = result.checks.find((c) => c.check === 'read' && !c.passed)!
+    expect(read.message).toMatch(/^data\/pq\/b\.parquet: the Parquet file is truncated/)
+    expect(formatDataResult(result)).toContain('[read] data/pq/b.parquet: the Parquet file is truncated')
   })
 
   it('splits into shards by runs of whole parts that merge into the scan of the whole', async () => {

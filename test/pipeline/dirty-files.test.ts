@@ -111,6 +111,13 @@ describe('readGitState', () => {
     })
   })
 
+  it('counts an untracked part file of a dataset whose path is a glob (git takes pathspecs literally)', async () => {
+    await commitAll({ 'data/raw.csv': 'x\n', 'events/part-1.csv': 'x\n' })
+    const globbed = declaredPaths(buildSpec({ data: { events: { path: 'events/part-*.csv' } }, stages: { train: { run: 'true' } } }), 'mlops.yml')
+    await writeFiles(dir, { 'events/part-2.csv': 'x\n', 'unrelated.py': '' })
+    expect(await readGitState(dir, globbed)).toMatchObject({ dirty: true, dirtyFiles: ['events/part-2.csv'], dirtyCount: 1 })
+  })
+
   it('does not count an untracked input that a .gitignore covers', async () => {
     await commitAll({ ...SOURCES, '.gitignore': 'extra/\n' })
     await writeFiles(dir, { 'extra/big.csv': '' })

@@ -6,8 +6,8 @@ import { type ScanOptions, scanFile } from './scan-file.js'
 import { labelPart, TableScanner } from './table-scanner.js'
 
 // Part files of one table, scanned one after another (each large CSV part on worker threads)
-// into one scan, each part hashed while it is read. A part that cannot be read fails the read
-// check for that part; the others still count.
+// into one scan, each part hashed while it is read. Malformed content stops only its own part
+// (the read check names the first such part); the other parts still count.
 
 export interface PartsScan {
   scanner: TableScanner
