@@ -26921,13 +26921,19 @@ var DuplicateRows = class {
   merge(later) {
     const state = this.state;
     const { tally: tally2 } = state;
+    const partOf = (s, hash2) => s.firstFile?.get(hash2) ?? s.file;
     for (const [hash2, line] of later.firstLine) {
       const first = state.firstLine.get(hash2);
       if (first !== void 0) {
         tally2.failed++;
-        addExample(tally2, { line, value: "", detail: `repeats line ${first}` });
-      } else if (state.firstLine.size < DUPLICATE_CAP) state.firstLine.set(hash2, line);
-      else state.capped = true;
+        const firstPart = partOf(state, hash2);
+        const file2 = partOf(later, hash2);
+        addExample(tally2, { ...file2 === void 0 ? {} : { file: file2 }, line, value: "", detail: `repeats ${firstPart === void 0 ? "line " : `${firstPart}:`}${first}` });
+      } else if (state.firstLine.size < DUPLICATE_CAP) {
+        state.firstLine.set(hash2, line);
+        const file2 = partOf(later, hash2);
+        if (file2 !== void 0) (state.firstFile ??= /* @__PURE__ */ new Map()).set(hash2, file2);
+      } else state.capped = true;
     }
     mergeTally(tally2, later.tally);
     state.rows += later.rows;

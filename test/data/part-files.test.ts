@@ -71,6 +71,19 @@ describe('a glob of part files', () => {
     expect(unclosed.examples[0]).toMatchObject({ line: 3 })
   })
 
+  it('names both parts of a row repeated across parts', async () => {
+    await writeFiles(root, { 'd/a.csv': 'x,y\n1,2\n3,4\n', 'd/b.csv': 'x,y\n5,6\n', 'd/c.csv': 'x,y\n7,8\n3,4\n1,2\n' })
+    const spec = DataEntrySchema.parse({ path: 'd/*.csv', duplicates: false })
+    const { result } = await validateData(root, 'd', spec)
+    const duplicates = result.checks.find((c) => c.check === 'duplicates')!
+    expect(duplicates).toMatchObject({ passed: false, failed: 2 })
+    expect(duplicates.examples.map((e) => [e.file, e.line, e.detail])).toEqual([['d/c.csv', 3, 'repeats d/a.csv:3'], ['d/c.csv', 4, 'repeats d/a.csv:2']])
+    // The same through shard jobs, each part in its own.
+    const scans = await Promise.all([0, 1, 2].map((i) => scanShard(root, 'd', spec, i, 3)))
+    const merged = (await validateData(root, 'd', spec, { scanned: async () => mergeShardScans(spec, 'd', 3, scans) })).result
+    expect(merged.checks).toEqual(result.checks)
+  })
+
   it('hashes the set of parts: a renamed part changes the hash', async () => {
     await writeFiles(root, partFiles())
     const files = await listPartFiles(root, 'data/parts/part-*.csv')

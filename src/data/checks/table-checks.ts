@@ -53,6 +53,10 @@ export interface DuplicateState {
   rows: number
   /** Row hash → line of the first row with it. */
   firstLine: Map<number, number>
+  /** The part file every line of this state is in, when the dataset is a glob of part files. */
+  file?: string
+  /** Row hash → the part file of its first row, once states of different parts have merged. */
+  firstFile?: Map<number, string>
   capped: boolean
   tally: Tally
 }
@@ -109,13 +113,19 @@ export class DuplicateRows {
   merge(later: DuplicateState): void {
     const state = this.state
     const { tally } = state
+    const partOf = (s: DuplicateState, hash: number) => s.firstFile?.get(hash) ?? s.file
     for (const [hash, line] of later.firstLine) {
       const first = state.firstLine.get(hash)
       if (first !== undefined) {
         tally.failed++
-        addExample(tally, { line, value: '', detail: `repeats line ${first}` })
-      } else if (state.firstLine.size < DUPLICATE_CAP) state.firstLine.set(hash, line)
-      else state.capped = true
+        const firstPart = partOf(state, hash)
+        const file = partOf(later, hash)
+        addExample(tally, { ...(file === undefined ? {} : { file }), line, value: '', detail: `repeats ${firstPart === undefined ? 'line ' : `${firstPart}:`}${first}` })
+      } else if (state.firstLine.size < DUPLICATE_CAP) {
+        state.firstLine.set(hash, line)
+        const file = partOf(later, hash)
+        if (file !== undefined) (state.firstFile ??= new Map()).set(hash, file)
+      } else state.capped = true
     }
     mergeTally(tally, later.tally)
     state.rows += later.rows

@@ -142,5 +142,6 @@ export function labelPart(state: ScanState, file: string): ScanState {
   const tallies = [...state.checkers.flatMap(([, checker]) => [...checker.tallies.values()]), ...state.defects.values(), ...(state.duplicates ? [state.duplicates.tally] : [])]
   for (const tally of tallies) for (const example of tally.examples) example.file = file
   if (state.fatal) state.fatal.file = file
+  if (state.duplicates) state.duplicates.file = file
   return state
 }
