@@ -90,7 +90,7 @@ export function parseCliArgs(argv: string[]): CliSettings {
   } else if (!FILE_COMMANDS.includes(word) && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`)
   if (FILE_COMMANDS.includes(word) && files.length === 0) throw new UsageError(`${word} needs at least one file`)
   if (values.predictions && values.metrics) throw new UsageError('give --predictions or --metrics, not both')
-  if (word === 'infer' && files.length > 1) throw new UsageError(`infer takes one file, received ${files.length}`)
+  if (word === 'infer' && files.length > 1) throw new UsageError(`infer takes one file, or a quoted glob of part files ('data/parts/*.csv'), received ${files.length}`)
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, received "${values.format}"`)
   const threads = values.threads === undefined ? undefined : Number(values.threads)
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads expects a whole number of at least 1, received "${values.threads}"`)

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -127,5 +127,19 @@ describe('mlops profile and mlops infer', () => {
     const validate = repo.mlops('validate')
     expect(validate.stdout).toMatch(/✓ penguins data\/penguins\.csv: 344 rows, \d+ checks passed/)
     expect(readFileSync(path.join(repo.dir, 'mlops.yml'), 'utf8')).toContain('"columns"')
+  })
+
+  it('infers from a quoted glob of part files as one table, and says so when given several files', () => {
+    const [header, ...rows] = repo.read('data/penguins.csv').trimEnd().split('\n')
+    mkdirSync(path.join(repo.dir, 'data/parts'))
+    for (const p of [0, 1]) repo.write(`data/parts/part-${p}.csv`, `${[header, ...rows.slice(p * 172, (p + 1) * 172)].join('\n')}\n`)
+    const whole = repo.mlops('infer', 'data/penguins.csv')
+    const parts = repo.mlops('infer', 'data/parts/*.csv')
+    expect(parts.status, parts.stderr).toBe(0)
+    expect(parts.stdout).toContain('from data/parts/*.csv (344 rows)')
+    expect(parseYaml(parts.stdout)).toEqual(parseYaml(whole.stdout))
+    const several = repo.mlops('infer', 'data/parts/part-0.csv', 'data/parts/part-1.csv')
+    expect(several.status).toBe(2)
+    expect(several.stderr).toContain("infer takes one file, or a quoted glob of part files ('data/parts/*.csv'), received 2")
   })
 })
