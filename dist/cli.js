@@ -34526,7 +34526,12 @@ function decodeLossy(buf, from, to) {
 
 // src/data/read/csv-reader.ts
 var CHUNK_BYTES = 1024 * 1024;
-var MAX_BATCH_ROWS = 16384;
+var BATCH_CELLS = 98304;
+var MIN_BATCH_ROWS = 512;
+var MAX_BATCH_ROWS = 32768;
+function batchRows(columns, tuning) {
+  return tuning.maxBatchRows ?? Math.min(MAX_BATCH_ROWS, Math.max(MIN_BATCH_ROWS, Math.floor(BATCH_CELLS / Math.max(1, columns))));
+}
 function openCsvReader(absPath, options = {}, tuning = {}) {
   const resolved = resolveCsvOptions(options);
   return { unit: "line", batches: () => readBatches(absPath, resolved, tuning) };
@@ -34541,7 +34546,7 @@ function resolveCsvOptions(options) {
 async function* readBatches(absPath, options, tuning) {
   const { range, delimiter } = options;
   let names = options.columns ? [...options.columns] : void 0;
-  const tok = new CsvTokenizer(delimiter, names ?? [], range?.firstLine ?? 1, tuning.maxBatchRows ?? MAX_BATCH_ROWS);
+  const tok = new CsvTokenizer(delimiter, names ?? [], range?.firstLine ?? 1, batchRows(names?.length ?? 0, tuning));
   if (!names) {
     tok.header = [];
     tok.headerIsNames = options.header;
@@ -34591,6 +34596,7 @@ async function* readBatches(absPath, options, tuning) {
         names = options.header ? headerNames(fields, tok.headerLine, delimiter) : fields.map((_, i) => `column_${i + 1}`);
         tok.names = names;
         tok.cells = names.map(() => []);
+        tok.maxRows = batchRows(names.length, tuning);
         if (!options.header) {
           pos = tok.headerStart;
           tok.line = tok.headerLine;

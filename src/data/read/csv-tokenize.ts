@@ -47,7 +47,7 @@ export class CsvTokenizer {
     readonly delimiter: string,
     public names: readonly string[],
     firstLine: number,
-    readonly maxRows: number,
+    public maxRows: number,
   ) {
     this.line = firstLine
     this.reset()
