@@ -31,6 +31,8 @@ export interface ValidateOptions {
   onProgress?: (progress: { bytes: number; rows: number; totalBytes: number }) => void
   /** The file was scanned elsewhere (in shards, by workflow jobs): its merged scan, or why it could not be read. */
   scanned?: () => Promise<ScannedData>
+  /** false skips the sha256 (the result has none): for callers that keep only the profile. */
+  hash?: boolean
 }
 
 export type ScannedData = { scanner: TableScanner; sha256: string; parts?: number } | { failed: string }
@@ -56,7 +58,7 @@ export async function validateData(root: string, name: string, entry: DataEntry,
     const info = await stat(absPath)
     if (!info.isFile()) throw new DataError(`${entry.path} is not a file`)
     // Hashing reads the file a second time, concurrently; sha256 is far faster than parsing.
-    const [hash, scanner] = await Promise.all([hashFile(absPath), scanFile(absPath, format, entry, { ...options, size: info.size })])
+    const [hash, scanner] = await Promise.all([options.hash === false ? undefined : hashFile(absPath), scanFile(absPath, format, entry, { ...options, size: info.size })])
     sha256 = hash
     return { result: scannedResult(base, hash, scanner), profile: scanner.profile }
   } catch (error) {
@@ -65,9 +67,9 @@ export async function validateData(root: string, name: string, entry: DataEntry,
   }
 }
 
-function scannedResult(base: Omit<DataResult, 'passed' | 'checks' | 'rows' | 'profile'>, sha256: string, scanner: TableScanner): DataResult {
+function scannedResult(base: Omit<DataResult, 'passed' | 'checks' | 'rows' | 'profile'>, sha256: string | undefined, scanner: TableScanner): DataResult {
   const checks = scanner.results()
-  return { ...base, sha256, rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) }
+  return { ...base, ...(sha256 === undefined ? {} : { sha256 }), rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) }
 }
 
 function readFailure(message: string): CheckResult {
