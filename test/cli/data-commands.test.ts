@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createExampleRepo, type ExampleRepo } from '../helpers/example-repo.js'
+import { createExampleRepo, type ExampleRepo, latestRun } from '../helpers/example-repo.js'
 
 // The data half end to end, through the bundled CLI on the penguins example: profiles stored
 // with versions, drift against them in the next run's report, and the profile/infer commands.
@@ -60,6 +60,38 @@ describe('profiles and drift in runs', () => {
     expect(driftRows[0]).toContain('bill\\_length\\_mm')
     expect(report).toMatch(/\*\*penguins\*\* against v0\.1\.0: ❌ \*\*drifted\*\*, 1 of 7 columns drifted .* · gate ❌ fails/)
     expect(repo.mlops('promote').status).toBe(1)
+  })
+})
+
+describe('a dataset of part files', () => {
+  it('checks the parts as one table, records them in the lineage, and refuses to promote with an untracked part', () => {
+    const [header, ...rows] = repo.read('data/penguins.csv').trimEnd().split('\n')
+    mkdirSync(path.join(repo.dir, 'data/parts'))
+    for (const p of [0, 1, 2]) repo.write(`data/parts/part-${p}.csv`, `${[header, ...rows.slice(p * 115, (p + 1) * 115)].join('\n')}\n`)
+    // One bill too long in the last part, at its line 3.
+    const last = repo.read('data/parts/part-2.csv')
+    repo.write('data/parts/part-2.csv', last.replace(/^(([^\n]*\n){2}[^,]*,[^,]*,)[\d.]+/, '$199.9'))
+    repo.write('mlops.yml', repo.read('mlops.yml').replace('path: data/penguins.csv  ', 'path: data/parts/*.csv').replace('deps: [data/penguins.csv, src/prepare.py]', 'deps: [data/penguins.csv, data/parts, src/prepare.py]'))
+    repo.commit('penguins in parts')
+    const validate = repo.mlops('validate')
+    expect(validate.status).toBe(1)
+    expect(validate.stdout).toContain('✗ penguins data/parts/*.csv: 344 rows in 3 parts, 1 of 16 checks failed')
+    expect(validate.stdout).toMatch(/data\/parts\/part-2\.csv:3  column "bill_length_mm"  "99\.9"/)
+
+    repo.write('data/parts/part-2.csv', last)
+    repo.commit('fixed')
+    expect(repo.mlops('run').status).toBe(0)
+    const record = latestRun(repo)
+    expect(record.data[0]).toMatchObject({ path: 'data/parts/*.csv', parts: 3, rows: 344, passed: true })
+    expect(record.git.dirty).toBe(false)
+
+    repo.write('data/parts/part-3.csv', `${header}\n`)
+    expect(repo.mlops('run').status).toBe(0)
+    expect(latestRun(repo).git).toMatchObject({ dirty: true, dirtyFiles: ['data/parts/part-3.csv'] })
+    expect(latestRun(repo).data[0]!.parts).toBe(4)
+    const promote = repo.mlops('promote')
+    expect(promote.status).toBe(1)
+    expect(promote.stderr).toMatch(/uncommitted changes on top of [0-9a-f]{7} \("data\/parts\/part-3\.csv"\)/)
   })
 })
 
