@@ -44156,12 +44156,12 @@ async function validateData(root, name, entry, options = {}) {
     if (options.scanned) {
       const scanned = await options.scanned();
       if ("failed" in scanned) return { result: { ...base, passed: false, checks: [readFailure(scanned.failed)] } };
-      return { result: { ...scannedResult(base, scanned.sha256, scanned.scanner), ...scanned.parts ? { parts: scanned.parts } : {} }, profile: scanned.scanner.profile };
+      return { result: scannedResult(base, scanned.sha256, scanned.scanner, scanned.parts), profile: scanned.scanner.profile };
     }
     if (isPartGlob(entry.path)) {
       const files = await listPartFiles(root, entry.path);
       const { scanner: scanner2, parts } = await scanParts(root, files, format, entry, options);
-      return { result: { ...scannedResult(base, hashParts(parts), scanner2), parts: parts.length }, profile: scanner2.profile };
+      return { result: scannedResult(base, hashParts(parts), scanner2, parts.length), profile: scanner2.profile };
     }
     const absPath = resolveInside(root, entry.path);
     const info = await stat3(absPath);
@@ -44174,9 +44174,9 @@ async function validateData(root, name, entry, options = {}) {
     return { result };
   }
 }
-function scannedResult(base, sha256, scanner) {
+function scannedResult(base, sha256, scanner, parts) {
   const checks = scanner.results();
-  return { ...base, ...sha256 === void 0 ? {} : { sha256 }, rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) };
+  return { ...base, ...sha256 === void 0 ? {} : { sha256 }, ...parts === void 0 ? {} : { parts }, rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) };
 }
 function readFailure(message) {
   return fileCheck("read", false, message);
@@ -49704,7 +49704,7 @@ function renderDataSection(data, detail) {
     data.map((d) => {
       const failed = d.checks.filter((c) => !c.passed).length;
       const checks = failed > 0 ? `${failed} of ${d.checks.length} failed` : `all ${d.checks.length} passed`;
-      return [d.passed ? "\u2705" : "\u274C", escapeMarkdown(d.name, { maxLength: 60 }), `${escapeCode(d.path, { maxLength: 120 })}${d.parts ? ` (${d.parts} ${d.parts === 1 ? "part" : "parts"})` : ""}`, String(d.rows), checks];
+      return [d.passed ? "\u2705" : "\u274C", escapeMarkdown(d.name, { maxLength: 60 }), `${escapeCode(d.path, { maxLength: 120 })}${d.parts ? ` (${plural2(d.parts, "part")})` : ""}`, String(d.rows), checks];
     }),
     [3]
   );

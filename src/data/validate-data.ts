@@ -47,12 +47,12 @@ export async function validateData(root: string, name: string, entry: DataEntry,
     if (options.scanned) {
       const scanned = await options.scanned()
       if ('failed' in scanned) return { result: { ...base, passed: false, checks: [readFailure(scanned.failed)] } }
-      return { result: { ...scannedResult(base, scanned.sha256, scanned.scanner), ...(scanned.parts ? { parts: scanned.parts } : {}) }, profile: scanned.scanner.profile }
+      return { result: scannedResult(base, scanned.sha256, scanned.scanner, scanned.parts), profile: scanned.scanner.profile }
     }
     if (isPartGlob(entry.path)) {
       const files = await listPartFiles(root, entry.path)
       const { scanner, parts } = await scanParts(root, files, format, entry, options)
-      return { result: { ...scannedResult(base, hashParts(parts), scanner), parts: parts.length }, profile: scanner.profile }
+      return { result: scannedResult(base, hashParts(parts), scanner, parts.length), profile: scanner.profile }
     }
     const absPath = resolveInside(root, entry.path)
     const info = await stat(absPath)
@@ -67,9 +67,9 @@ export async function validateData(root: string, name: string, entry: DataEntry,
   }
 }
 
-function scannedResult(base: Omit<DataResult, 'passed' | 'checks' | 'rows' | 'profile'>, sha256: string | undefined, scanner: TableScanner): DataResult {
+function scannedResult(base: Omit<DataResult, 'passed' | 'checks' | 'rows' | 'profile'>, sha256: string | undefined, scanner: TableScanner, parts?: number): DataResult {
   const checks = scanner.results()
-  return { ...base, ...(sha256 === undefined ? {} : { sha256 }), rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) }
+  return { ...base, ...(sha256 === undefined ? {} : { sha256 }), ...(parts === undefined ? {} : { parts }), rows: scanner.rows, passed: checks.every((c) => c.passed), checks, profile: summarizeTable(scanner.profile) }
 }
 
 function readFailure(message: string): CheckResult {

@@ -4,7 +4,7 @@ import type { PlotSeries, RunRecord, StageRecord } from '../pipeline/run-record.
 import type { Manifest } from '../registry/manifest.js'
 import { renderPlot } from './chart.js'
 import { escapeCode, escapeMarkdown } from './escape.js'
-import { fold, formatDuration, formatPercent, renderTable } from './markdown.js'
+import { fold, formatDuration, formatPercent, plural, renderTable } from './markdown.js'
 import type { Detail } from './render-report.js'
 
 // The evidence sections below the verdict and metrics: data checks, params, plots, stages.
@@ -19,7 +19,7 @@ export function renderDataSection(data: DataResult[], detail: Detail): string {
     data.map((d) => {
       const failed = d.checks.filter((c) => !c.passed).length
       const checks = failed > 0 ? `${failed} of ${d.checks.length} failed` : `all ${d.checks.length} passed`
-      return [d.passed ? '✅' : '❌', escapeMarkdown(d.name, { maxLength: 60 }), `${escapeCode(d.path, { maxLength: 120 })}${d.parts ? ` (${d.parts} ${d.parts === 1 ? 'part' : 'parts'})` : ''}`, String(d.rows), checks]
+      return [d.passed ? '✅' : '❌', escapeMarkdown(d.name, { maxLength: 60 }), `${escapeCode(d.path, { maxLength: 120 })}${d.parts ? ` (${plural(d.parts, 'part')})` : ''}`, String(d.rows), checks]
     }),
     [3],
   )
