@@ -44005,10 +44005,12 @@ var TableScanner = class {
     this.#checkers.push(spec && new ColumnChecker(name, spec));
   }
   state() {
+    return { ...this.#checkState(), profile: tableProfileToJSON(this.#profile) };
+  }
+  #checkState() {
     return {
       columns: this.#columns,
       rows: this.#rows,
-      profile: tableProfileToJSON(this.#profile),
       checkers: this.#checkers.flatMap((checker, i) => checker ? [[this.#columns[i], checker.state]] : []),
       ...this.#duplicates ? { duplicates: this.#duplicates.state } : {},
       defects: this.#defects,
@@ -44017,8 +44019,18 @@ var TableScanner = class {
   }
   /** Adds the scan of the rows after this one's (the next byte range of the same file). */
   merge(later) {
+    this.#merge(later, parseTableProfile(later.profile));
+  }
+  /**
+   * Adds the scan of the next part file, made in this thread: its examples are marked with the
+   * file, and its profile merges as it is (no JSON round trip, which dominated many small parts).
+   */
+  mergePart(part, file2) {
+    this.#merge(labelPart(part.#checkState(), file2), part.#profile);
+  }
+  #merge(later, profile) {
     for (const name of later.columns) if (!this.#columns.includes(name)) this.#addColumn(name);
-    this.#profile = mergeTableProfiles(this.#profile, parseTableProfile(later.profile));
+    this.#profile = mergeTableProfiles(this.#profile, profile);
     for (const [name, state] of later.checkers) this.#checkers[this.#columns.indexOf(name)]?.merge(state);
     if (later.duplicates) this.#duplicates?.merge(later.duplicates);
     mergeTallies(this.#defects, later.defects);
@@ -44046,12 +44058,12 @@ var TableScanner = class {
 function fatalResult(fatal) {
   const { message, file: file2, line, example: example2, position, column } = fatal;
   const examples = line === void 0 ? [] : [{ ...file2 === void 0 ? {} : { file: file2 }, line, value: example2 ?? "", ...position === void 0 ? {} : { position }, ...column === void 0 ? {} : { column } }];
-  return { ...fileCheck("read", false, file2 === void 0 || message.includes(file2) ? message : `${file2}: ${message}`), examples };
+  return { ...fileCheck("read", false, message), examples };
 }
 function labelPart(state, file2) {
   const tallies = [...state.checkers.flatMap(([, checker]) => [...checker.tallies.values()]), ...state.defects.values(), ...state.duplicates ? [state.duplicates.tally] : []];
   for (const tally2 of tallies) for (const example2 of tally2.examples) example2.file = file2;
-  if (state.fatal) state.fatal.file = file2;
+  if (state.fatal) state.fatal = { ...state.fatal, file: file2, message: `${file2}: ${state.fatal.message}` };
   if (state.duplicates) state.duplicates.file = file2;
   return state;
 }
@@ -44139,7 +44151,7 @@ async function scanParts(root, files, format, entry, options = {}) {
     const rowsBefore = scanner.rows;
     const onProgress = options.onProgress && ((p) => options.onProgress({ bytes: before + p.bytes, rows: rowsBefore + p.rows, totalBytes }));
     const [sha256, part] = await Promise.all([hashFile(paths[i]), scanFile(paths[i], format, entry, { ...options, size: sizes[i], ...onProgress ? { onProgress } : {} })]);
-    scanner.merge(labelPart(part.state(), file2));
+    scanner.mergePart(part, file2);
     parts.push({ file: file2, sha256 });
     before += sizes[i];
   }

@@ -27092,10 +27092,12 @@ var TableScanner = class {
     this.#checkers.push(spec && new ColumnChecker(name, spec));
   }
   state() {
+    return { ...this.#checkState(), profile: tableProfileToJSON(this.#profile) };
+  }
+  #checkState() {
     return {
       columns: this.#columns,
       rows: this.#rows,
-      profile: tableProfileToJSON(this.#profile),
       checkers: this.#checkers.flatMap((checker, i) => checker ? [[this.#columns[i], checker.state]] : []),
       ...this.#duplicates ? { duplicates: this.#duplicates.state } : {},
       defects: this.#defects,
@@ -27104,8 +27106,18 @@ var TableScanner = class {
   }
   /** Adds the scan of the rows after this one's (the next byte range of the same file). */
   merge(later) {
+    this.#merge(later, parseTableProfile(later.profile));
+  }
+  /**
+   * Adds the scan of the next part file, made in this thread: its examples are marked with the
+   * file, and its profile merges as it is (no JSON round trip, which dominated many small parts).
+   */
+  mergePart(part, file2) {
+    this.#merge(labelPart(part.#checkState(), file2), part.#profile);
+  }
+  #merge(later, profile) {
     for (const name of later.columns) if (!this.#columns.includes(name)) this.#addColumn(name);
-    this.#profile = mergeTableProfiles(this.#profile, parseTableProfile(later.profile));
+    this.#profile = mergeTableProfiles(this.#profile, profile);
     for (const [name, state] of later.checkers) this.#checkers[this.#columns.indexOf(name)]?.merge(state);
     if (later.duplicates) this.#duplicates?.merge(later.duplicates);
     mergeTallies(this.#defects, later.defects);
@@ -27133,7 +27145,14 @@ var TableScanner = class {
 function fatalResult(fatal) {
   const { message, file: file2, line, example, position, column } = fatal;
   const examples = line === void 0 ? [] : [{ ...file2 === void 0 ? {} : { file: file2 }, line, value: example ?? "", ...position === void 0 ? {} : { position }, ...column === void 0 ? {} : { column } }];
-  return { ...fileCheck("read", false, file2 === void 0 || message.includes(file2) ? message : `${file2}: ${message}`), examples };
+  return { ...fileCheck("read", false, message), examples };
+}
+function labelPart(state, file2) {
+  const tallies = [...state.checkers.flatMap(([, checker]) => [...checker.tallies.values()]), ...state.defects.values(), ...state.duplicates ? [state.duplicates.tally] : []];
+  for (const tally2 of tallies) for (const example of tally2.examples) example.file = file2;
+  if (state.fatal) state.fatal = { ...state.fatal, file: file2, message: `${file2}: ${state.fatal.message}` };
+  if (state.duplicates) state.duplicates.file = file2;
+  return state;
 }
 
 // src/data/scan/scan-file.ts

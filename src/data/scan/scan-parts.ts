@@ -3,7 +3,7 @@ import type { DataEntry, DataFormat } from '../../spec/schema.js'
 import type { PartHash } from '../read/part-files.js'
 import { hashFile, resolveInside } from '../validate-data.js'
 import { type ScanOptions, scanFile } from './scan-file.js'
-import { labelPart, TableScanner } from './table-scanner.js'
+import { TableScanner } from './table-scanner.js'
 
 // Part files of one table, scanned one after another (each large CSV part on worker threads)
 // into one scan, each part hashed while it is read. Malformed content stops only its own part
@@ -25,7 +25,7 @@ export async function scanParts(root: string, files: readonly string[], format: 
     const rowsBefore = scanner.rows
     const onProgress = options.onProgress && ((p: { bytes: number; rows: number }) => options.onProgress!({ bytes: before + p.bytes, rows: rowsBefore + p.rows, totalBytes }))
     const [sha256, part] = await Promise.all([hashFile(paths[i]!), scanFile(paths[i]!, format, entry, { ...options, size: sizes[i]!, ...(onProgress ? { onProgress } : {}) })])
-    scanner.merge(labelPart(part.state(), file))
+    scanner.mergePart(part, file)
     parts.push({ file, sha256 })
     before += sizes[i]!
   }

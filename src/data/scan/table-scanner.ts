@@ -89,10 +89,13 @@ export class TableScanner {
   }
 
   state(): ScanState {
+    return { ...this.#checkState(), profile: tableProfileToJSON(this.#profile) }
+  }
+
+  #checkState(): Omit<ScanState, 'profile'> {
     return {
       columns: this.#columns,
       rows: this.#rows,
-      profile: tableProfileToJSON(this.#profile),
       checkers: this.#checkers.flatMap((checker, i) => (checker ? [[this.#columns[i]!, checker.state] as [string, ColumnCheckerState]] : [])),
       ...(this.#duplicates ? { duplicates: this.#duplicates.state } : {}),
       defects: this.#defects,
@@ -102,8 +105,20 @@ export class TableScanner {
 
   /** Adds the scan of the rows after this one's (the next byte range of the same file). */
   merge(later: ScanState): void {
+    this.#merge(later, parseTableProfile(later.profile))
+  }
+
+  /**
+   * Adds the scan of the next part file, made in this thread: its examples are marked with the
+   * file, and its profile merges as it is (no JSON round trip, which dominated many small parts).
+   */
+  mergePart(part: TableScanner, file: string): void {
+    this.#merge(labelPart(part.#checkState(), file), part.#profile)
+  }
+
+  #merge(later: Omit<ScanState, 'profile'>, profile: TableProfile): void {
     for (const name of later.columns) if (!this.#columns.includes(name)) this.#addColumn(name)
-    this.#profile = mergeTableProfiles(this.#profile, parseTableProfile(later.profile))
+    this.#profile = mergeTableProfiles(this.#profile, profile)
     for (const [name, state] of later.checkers) this.#checkers[this.#columns.indexOf(name)]?.merge(state)
     if (later.duplicates) this.#duplicates?.merge(later.duplicates)
     mergeTallies(this.#defects, later.defects)
@@ -134,14 +149,14 @@ export class TableScanner {
 function fatalResult(fatal: FatalError): CheckResult {
   const { message, file, line, example, position, column } = fatal
   const examples = line === undefined ? [] : [{ ...(file === undefined ? {} : { file }), line, value: example ?? '', ...(position === undefined ? {} : { position }), ...(column === undefined ? {} : { column }) }]
-  return { ...fileCheck('read', false, file === undefined || message.includes(file) ? message : `${file}: ${message}`), examples }
+  return { ...fileCheck('read', false, message), examples }
 }
 
-/** Marks every example in a part file's scan with that file, before it merges into the table's scan. */
-export function labelPart(state: ScanState, file: string): ScanState {
+/** Marks every example in a part file's scan with that file; the error that stopped the part names it. */
+function labelPart<S extends Omit<ScanState, 'profile'>>(state: S, file: string): S {
   const tallies = [...state.checkers.flatMap(([, checker]) => [...checker.tallies.values()]), ...state.defects.values(), ...(state.duplicates ? [state.duplicates.tally] : [])]
   for (const tally of tallies) for (const example of tally.examples) example.file = file
-  if (state.fatal) state.fatal.file = file
+  if (state.fatal) state.fatal = { ...state.fatal, file, message: `${file}: ${state.fatal.message}` }
   if (state.duplicates) state.duplicates.file = file
   return state
 }
