@@ -47612,6 +47612,10 @@ function pathsOverlap(a, b) {
   return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
 }
 var dataLocation = (dataPath) => isPartGlob(dataPath) ? partGlobBase(dataPath) : dataPath;
+function dataWriter(nodes, name) {
+  const writer = nodes.get(dataId(name))?.after[0];
+  return writer === void 0 ? void 0 : nodes.get(writer).name;
+}
 function buildDag(spec) {
   const nodes = /* @__PURE__ */ new Map();
   const stages = Object.entries(spec.stages);
@@ -47692,8 +47696,8 @@ function planJobs(spec) {
   }
   const writtenBy = /* @__PURE__ */ new Map();
   for (const [name] of Object.entries(spec.data)) {
-    const writer = nodes.get(dataId(name)).after[0];
-    if (writer) writtenBy.set(name, writer.replace(/^stage:/, ""));
+    const writer = dataWriter(nodes, name);
+    if (writer) writtenBy.set(name, writer);
   }
   const validate2 = [];
   for (const [name, entry] of Object.entries(spec.data)) {
@@ -50873,9 +50877,10 @@ run ${record2.id} recorded in ${path26.relative(process.cwd(), file2)}
 // src/data/validate-declared.ts
 async function validateDeclaredData(root, spec) {
   const checks = [];
+  const nodes = buildDag(spec);
   for (const [name, entry] of Object.entries(spec.data)) {
-    const producer = Object.entries(spec.stages).find(([, stage]) => stage.outs.some((o) => pathsOverlap(o, dataLocation(entry.path))));
-    if (producer) checks.push({ name, path: entry.path, producedBy: producer[0] });
+    const producer = dataWriter(nodes, name);
+    if (producer) checks.push({ name, path: entry.path, producedBy: producer });
     else checks.push({ name, path: entry.path, result: (await validateData(root, name, entry)).result });
   }
   return checks;

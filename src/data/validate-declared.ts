@@ -1,4 +1,4 @@
-import { dataLocation, pathsOverlap } from '../pipeline/dag.js'
+import { buildDag, dataWriter } from '../pipeline/dag.js'
 import type { Spec } from '../spec/schema.js'
 import type { DataResult } from './result.js'
 import { validateData } from './validate-data.js'
@@ -9,9 +9,10 @@ export type DeclaredDataCheck = { name: string; path: string } & ({ result: Data
 
 export async function validateDeclaredData(root: string, spec: Spec): Promise<DeclaredDataCheck[]> {
   const checks: DeclaredDataCheck[] = []
+  const nodes = buildDag(spec)
   for (const [name, entry] of Object.entries(spec.data)) {
-    const producer = Object.entries(spec.stages).find(([, stage]) => stage.outs.some((o) => pathsOverlap(o, dataLocation(entry.path))))
-    if (producer) checks.push({ name, path: entry.path, producedBy: producer[0] })
+    const producer = dataWriter(nodes, name)
+    if (producer) checks.push({ name, path: entry.path, producedBy: producer })
     else checks.push({ name, path: entry.path, result: (await validateData(root, name, entry)).result })
   }
   return checks

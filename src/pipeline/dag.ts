@@ -34,6 +34,12 @@ export function pathsOverlap(a: string, b: string): boolean {
 /** A dataset's file, or the folder its part files' glob looks in: what a stage reads or writes to touch it. */
 export const dataLocation = (dataPath: string): string => (isPartGlob(dataPath) ? partGlobBase(dataPath) : dataPath)
 
+/** The stage that writes dataset `name` (its check runs after that stage), if one does. */
+export function dataWriter(nodes: ReadonlyMap<string, DagNode>, name: string): string | undefined {
+  const writer = nodes.get(dataId(name))?.after[0]
+  return writer === undefined ? undefined : nodes.get(writer)!.name
+}
+
 export function buildDag(spec: Pick<Spec, 'stages' | 'data'>): Map<string, DagNode> {
   const nodes = new Map<string, DagNode>()
   const stages = Object.entries(spec.stages)

@@ -1,5 +1,5 @@
 import type { Spec } from '../spec/schema.js'
-import { buildDag, dataId, stageId } from './dag.js'
+import { buildDag, dataWriter, stageId } from './dag.js'
 import type { Params } from './run-record.js'
 
 // The pipeline as workflow jobs: one validate job per dataset shard, then stage jobs in levels
@@ -90,8 +90,8 @@ export function planJobs(spec: Pick<Spec, 'stages' | 'data'>): { plan: JobPlan; 
 
   const writtenBy = new Map<string, string>()
   for (const [name] of Object.entries(spec.data)) {
-    const writer = nodes.get(dataId(name))!.after[0]
-    if (writer) writtenBy.set(name, writer.replace(/^stage:/, ''))
+    const writer = dataWriter(nodes, name)
+    if (writer) writtenBy.set(name, writer)
   }
   const validate: ValidateJob[] = []
   for (const [name, entry] of Object.entries(spec.data)) {
