@@ -3,8 +3,8 @@
 //  2. Data: `mlops profile` (profile + read checks; a run's data check also hashes the file)
 //     of a generated CSV, 12 mixed columns, ~2% nulls, against DuckDB SUMMARIZE (threads=1
 //     and default) and pandas read_csv + describe when installed, and against reading the
-//     file and counting newlines (the floor). Peak RSS of every process; ours also on a file a quarter the size
-//     (memory must not grow with the file).
+//     file and counting newlines (the floor). Peak RSS of every process; ours also on a file
+//     a quarter the size (memory must not grow with the file).
 //  3. Parquet: vega-datasets' flights-3m.parquet (3 M rows, ZSTD), ours against SUMMARIZE.
 // BENCH_DATA_MB (default 1024) sizes the CSV; BENCH_RUNS (default 3) the repeats (median).
 import { execFileSync, spawnSync } from 'node:child_process'
