@@ -658,19 +658,19 @@ var require_Alias = __commonJS({
           if (ctx)
             ctx.aliasResolveCache = nodes;
         }
-        let found = void 0;
+        let found2 = void 0;
         for (const node2 of nodes) {
           if (node2 === this)
             break;
           if (node2.anchor === this.source)
-            found = node2;
+            found2 = node2;
         }
-        if (found && ctx) {
+        if (found2 && ctx) {
           const { anchors: anchors2, doc: doc2, maxAliasCount } = ctx;
-          let data = anchors2.get(found);
+          let data = anchors2.get(found2);
           if (!data) {
-            toJS.toJS(found, null, ctx);
-            data = anchors2.get(found);
+            toJS.toJS(found2, null, ctx);
+            data = anchors2.get(found2);
           }
           if (data?.res === void 0) {
             const msg = "This should not happen: Alias anchor was not resolved?";
@@ -679,14 +679,14 @@ var require_Alias = __commonJS({
           if (maxAliasCount >= 0) {
             data.count += 1;
             if (data.aliasCount === 0)
-              data.aliasCount = getAliasCount(doc2, found, anchors2);
+              data.aliasCount = getAliasCount(doc2, found2, anchors2);
             if (data.count * data.aliasCount > maxAliasCount) {
               const msg = "Excessive alias count indicates a resource exhaustion attack";
               throw new ReferenceError(msg);
             }
           }
         }
-        return found;
+        return found2;
       }
       toJSON(_arg, ctx) {
         if (!ctx)
@@ -3792,7 +3792,7 @@ var require_resolve_props = __commonJS({
       let tag = null;
       let newlineAfterProp = null;
       let comma = null;
-      let found = null;
+      let found2 = null;
       let start = null;
       for (const token of tokens) {
         if (reqSpace) {
@@ -3829,7 +3829,7 @@ var require_resolve_props = __commonJS({
             if (atNewline) {
               if (comment)
                 comment += token.source;
-              else if (!found || indicator !== "seq-item-ind")
+              else if (!found2 || indicator !== "seq-item-ind")
                 spaceBefore = true;
             } else
               commentSep += token.source;
@@ -3863,9 +3863,9 @@ var require_resolve_props = __commonJS({
           case indicator:
             if (anchor2 || tag)
               onError(token, "BAD_PROP_ORDER", `Anchors and tags must be after the ${token.source} indicator`);
-            if (found)
+            if (found2)
               onError(token, "UNEXPECTED_TOKEN", `Unexpected ${token.source} in ${flow ?? "collection"}`);
-            found = token;
+            found2 = token;
             atNewline = indicator === "seq-item-ind" || indicator === "explicit-key-ind";
             hasSpace = false;
             break;
@@ -3894,7 +3894,7 @@ var require_resolve_props = __commonJS({
         onError(tab, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
       return {
         comma,
-        found,
+        found: found2,
         spaceBefore,
         comment,
         hasNewline,
@@ -31516,9 +31516,13 @@ var KllSketch = class _KllSketch {
   get retained() {
     return this.#retained;
   }
-  /** Ignores NaN and ±Infinity: they have no rank worth keeping and JSON cannot carry them. */
-  update(x) {
+  /**
+   * Ignores NaN and ±Infinity: they have no rank worth keeping and JSON cannot carry them.
+   * `weight` copies of x go in as one item on each level whose bit is set in the weight.
+   */
+  update(x, weight = 1) {
     if (x - x !== 0) return;
+    if (weight !== 1) return this.#updateWeighted(x, weight);
     if (x < this.#min) this.#min = x;
     if (x > this.#max) this.#max = x;
     this.#n++;
@@ -31527,6 +31531,29 @@ var KllSketch = class _KllSketch {
     this.#reserve(0, size + 1)[size] = x;
     this.#sizes[0] = size + 1;
     if (++this.#retained >= this.#maxRetained) this.#compress();
+  }
+  /** As merging a sketch of `weight` copies of x (DataSketches' weighted update does the same). */
+  #updateWeighted(x, weight) {
+    if (!(Number.isInteger(weight) && weight >= 1)) throw new RangeError(`KLL weight must be a positive integer, got ${weight}`);
+    if (x < this.#min) this.#min = x;
+    if (x > this.#max) this.#max = x;
+    this.#n += weight;
+    this.#sorted = void 0;
+    for (let h = 0, rest = weight; rest > 0; h++, rest = Math.floor(rest / 2)) {
+      if (rest % 2 === 0) continue;
+      while (this.#levels.length <= h) this.#grow();
+      const size = this.#sizes[h];
+      const level = this.#reserve(h, size + 1);
+      if (h === 0) level[size] = x;
+      else {
+        let i = size;
+        for (; i > 0 && level[i - 1] > x; i--) level[i] = level[i - 1];
+        level[i] = x;
+      }
+      this.#sizes[h] = size + 1;
+      this.#retained++;
+    }
+    while (this.#retained >= this.#maxRetained) this.#compress();
   }
   /** Folds `other` into this; other is left unchanged. Error is bounded by the smaller k. */
   merge(other) {
@@ -31730,12 +31757,12 @@ var Moments = class _Moments {
   /** Infinity / -Infinity while empty, so update() needs no emptiness branch. */
   min = Infinity;
   max = -Infinity;
-  /** Callers pass finite numbers; one NaN or Infinity poisons mean and M2. */
-  update(x) {
-    const count = ++this.count;
+  /** Callers pass finite numbers; one NaN or Infinity poisons mean and M2. `weight` copies of x at once (West's weighted update). */
+  update(x, weight = 1) {
+    const count = this.count += weight;
     const delta = x - this.mean;
-    this.mean += delta / count;
-    this.m2 += delta * (x - this.mean);
+    this.mean += weight === 1 ? delta / count : delta * (weight / count);
+    this.m2 += weight === 1 ? delta * (x - this.mean) : weight * delta * (x - this.mean);
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
   }
@@ -32026,32 +32053,51 @@ function createColumnProfile(options = {}) {
     top: new TopK(options.topCapacity ?? DEFAULT_TOP_CAPACITY)
   };
 }
-function addValue(profile, raw) {
-  profile.count++;
+function addValue(profile, raw, count = 1) {
+  profile.count += count;
   const numericType = parseNumeric(raw);
   if (numericType !== NOT_NUMERIC) {
     const x = PARSED[0];
-    if (numericType === INTEGER) profile.types.integer++;
-    else profile.types.number++;
-    profile.numeric.update(x);
-    profile.quantiles.update(x);
+    if (numericType === INTEGER) profile.types.integer += count;
+    else profile.types.number += count;
+    profile.numeric.update(x, count);
+    profile.quantiles.update(x, count);
     profile.distinct.addNumber(x);
     return;
   }
   const type = classifyText(raw);
   if (type === NULL) {
-    profile.nulls++;
+    profile.nulls += count;
     return;
   }
   const types = profile.types;
-  if (type === STRING) types.string++;
-  else if (type === DATE) types.date++;
-  else if (type === DATETIME) types.datetime++;
-  else types.boolean++;
-  profile.textLength.update(classifiedText.length);
+  if (type === STRING) types.string += count;
+  else if (type === DATE) types.date += count;
+  else if (type === DATETIME) types.datetime += count;
+  else types.boolean += count;
+  profile.textLength.update(classifiedText.length, count);
   hashString(classifiedText);
   profile.distinct.addHash(HASH[0], HASH[1]);
-  profile.top.addHashed(classifiedText, HASH[0]);
+  profile.top.addHashed(classifiedText, HASH[0], count);
+}
+var dictionaryCounts = new Int32Array(0);
+function addDictionary(profile, values, indexes) {
+  const size = values.length;
+  if (dictionaryCounts.length < size) dictionaryCounts = new Int32Array(Math.max(size, 2 * dictionaryCounts.length));
+  const counts = dictionaryCounts;
+  let nulls = 0;
+  for (let r = 0; r < indexes.length; r++) {
+    const index = indexes[r];
+    if (index < 0) nulls++;
+    else counts[index]++;
+  }
+  if (nulls > 0) addValue(profile, null, nulls);
+  for (let k = 0; k < size; k++) {
+    const count = counts[k];
+    if (count === 0) continue;
+    counts[k] = 0;
+    addValue(profile, values[k] ?? null, count);
+  }
 }
 function classifyValue(raw) {
   const numericType = parseNumeric(raw);
@@ -33004,10 +33050,15 @@ function addColumn(table, name) {
   return profile;
 }
 function addBatch(table, batch) {
-  const { columns, length, cells } = batch;
+  const { columns, length, cells, dictionaries } = batch;
   for (const name of columns) if (!table.columns.has(name)) addColumn(table, name);
   for (let c = 0; c < columns.length; c++) {
     const profile = table.columns.get(columns[c]);
+    const dictionary2 = dictionaries?.[c];
+    if (dictionary2) {
+      addDictionary(profile, dictionary2.values, dictionary2.indexes);
+      continue;
+    }
     const column = cells[c];
     const filled = column ? Math.min(column.length, length) : 0;
     for (let r = 0; r < filled; r++) addValue(profile, column[r] ?? null);
@@ -34826,8 +34877,8 @@ var ColumnTable = class {
       return;
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      const found = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-      this.defects.push({ kind: "not-an-object", line, message: `line ${line}: expected a JSON object, found ${found}`, example: exampleText(text) });
+      const found2 = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+      this.defects.push({ kind: "not-an-object", line, message: `line ${line}: expected a JSON object, found ${found2}`, example: exampleText(text) });
       return;
     }
     const row = this.length;
@@ -43143,131 +43194,196 @@ var compressors = {
   LZ4_RAW: decompressLz4Raw
 };
 
-// src/data/read/parquet-reader.ts
-var MAX_BATCH_ROWS3 = 65536;
-function openParquetReader(absPath) {
-  return { unit: "row", batches: () => readBatches2(absPath) };
-}
-async function* readBatches2(absPath) {
-  const handle = await open3(absPath, "r");
-  try {
-    const size = (await handle.stat()).size;
-    const file2 = fileBuffer(handle, size);
-    const metadata = await readMetadata(handle, file2);
-    let tree;
-    try {
-      tree = parquetSchema(metadata);
-    } catch (error62) {
-      throw new DataError(`the Parquet schema cannot be read: ${reason(error62)}`);
+// src/data/read/rle-hybrid.ts
+var MAX_HYBRID_WIDTH = 24;
+function decodeHybrid(bytes, start, end, width, out, at2, count) {
+  if (width > MAX_HYBRID_WIDTH) throw new Error(`RLE bit width ${width} is not supported`);
+  const limit = Math.min(end, bytes.length);
+  const mask = (1 << width) - 1;
+  const valueBytes = width + 7 >> 3;
+  let pos = start;
+  let seen = 0;
+  while (seen < count) {
+    let header = 0;
+    let scale = 1;
+    for (; ; ) {
+      if (pos >= limit) throw new Error(`RLE data ends after ${seen} of ${count} values`);
+      const byte = bytes[pos++];
+      header += (byte & 127) * scale;
+      if (byte < 128) break;
+      scale *= 128;
+      if (scale > 2 ** 35) throw new Error("RLE run header is malformed");
     }
-    const columns = tree.children.map((child) => child.element.name);
-    const conversions = tree.children.map(conversionFor);
-    const indexOf = new Map(columns.map((name, i) => [name, i]));
-    let rowStart = 0;
-    let bytesBefore = 4;
-    let yielded = false;
-    for (const [index, group] of metadata.row_groups.entries()) {
-      const rows = Number(group.num_rows);
-      const rowEnd = rowStart + rows;
-      const { start, end } = byteRange(group, bytesBefore);
-      if (rows > 0) {
-        let cells;
-        let defect;
-        try {
-          cells = await readRowGroup2(file2, metadata, group, rowStart, rowEnd, columns, indexOf, conversions);
-        } catch (error62) {
-          if (error62 instanceof DataError) throw error62;
-          defect = {
-            kind: "corrupt",
-            line: rowStart + 1,
-            message: `rows ${rowStart + 1}\u2013${rowEnd} (row group ${index + 1}) cannot be read: ${reason(error62)}`
-          };
+    const left = count - seen;
+    if (header % 2 === 1) {
+      const groups = Math.floor(header / 2);
+      const runEnd = pos + groups * width;
+      if (runEnd > limit) throw new Error(`RLE bit-packed run of ${groups * 8} values overruns its page`);
+      const take = Math.min(groups * 8, left);
+      let data = 0;
+      let bits2 = 0;
+      let p = pos;
+      for (let i = 0; i < take; i++) {
+        while (bits2 < width) {
+          data |= bytes[p++] << bits2;
+          bits2 += 8;
         }
-        if (cells) {
-          for (let from = 0; from < rows; from += MAX_BATCH_ROWS3) {
-            const to = Math.min(rows, from + MAX_BATCH_ROWS3);
-            yielded = true;
-            yield {
-              columns,
-              length: to - from,
-              lines: rowNumbers(rowStart + from + 1, to - from),
-              cells: from === 0 && to === rows ? cells : cells.map((column) => slice(column, from, to)),
-              defects: [],
-              // Interpolated inside a row group: its bytes are all read before its first batch.
-              bytesRead: Math.round(start + (end - start) * to / rows)
-            };
-          }
-        } else if (defect) {
-          yielded = true;
-          yield { columns, length: 0, lines: [], cells: [], defects: [defect], bytesRead: end };
-        }
+        out[at2 + seen + i] = data & mask;
+        data >>>= width;
+        bits2 -= width;
       }
-      rowStart = rowEnd;
-      bytesBefore = Math.max(bytesBefore, end);
+      seen += take;
+      pos = runEnd;
+    } else {
+      if (pos + valueBytes > limit) throw new Error(`RLE data ends after ${seen} of ${count} values`);
+      let value = 0;
+      for (let b = 0; b < valueBytes; b++) value |= bytes[pos++] << 8 * b;
+      const take = Math.min(Math.floor(header / 2), left);
+      out.fill(value, at2 + seen, at2 + seen + take);
+      seen += take;
     }
-    if (!yielded) yield { columns, length: 0, lines: [], cells: [], defects: [], bytesRead: size };
-  } finally {
-    await handle.close();
+  }
+  return pos;
+}
+
+// src/data/read/parquet-chunk.ts
+function readFlatChunk(bytes, decoder4, rows) {
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  const chunk = new ChunkBuilder(rows);
+  let dictionary2;
+  while (chunk.row < rows) {
+    if (reader.offset >= bytes.length) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`);
+    const header = parquetHeader(reader);
+    const size = header.compressed_page_size;
+    if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`);
+    const page = bytes.subarray(reader.offset, reader.offset + size);
+    reader.offset += size;
+    if (header.type === "DICTIONARY_PAGE") {
+      const values = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
+      const count = header.dictionary_page_header?.num_values ?? 0;
+      const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder4.type, count, decoder4.element.type_length);
+      dictionary2 = decoder4.toCells(convert(plain, decoder4));
+    } else if (header.type === "DATA_PAGE" || header.type === "DATA_PAGE_V2") {
+      readDataPageInto(chunk, page, header, decoder4, dictionary2);
+    }
+  }
+  if (chunk.row !== rows) throw new Error(`the column chunk has ${chunk.row} values for ${rows} rows`);
+  return chunk.result(dictionary2);
+}
+var ChunkBuilder = class {
+  constructor(rows) {
+    this.rows = rows;
+    this.indexes = new Int32Array(rows);
+  }
+  rows;
+  row = 0;
+  indexes;
+  cells;
+  toCells(dictionary2) {
+    if (!this.cells) {
+      const cells = new Array(this.rows).fill(null);
+      for (let r = 0; r < this.row; r++) {
+        const index = this.indexes[r];
+        cells[r] = index < 0 ? null : dictionary2[index];
+      }
+      this.cells = cells;
+    }
+    return this.cells;
+  }
+  result(dictionary2) {
+    if (this.cells) return { cells: this.cells };
+    return { values: dictionary2 ?? [], indexes: this.indexes };
+  }
+};
+var DICTIONARY_ENCODINGS = /* @__PURE__ */ new Set(["PLAIN_DICTIONARY", "RLE_DICTIONARY"]);
+function readDataPageInto(chunk, page, header, decoder4, dictionary2) {
+  const v2 = header.data_page_header_v2;
+  const v1 = header.data_page_header;
+  const count = v2 ? v2.num_values : v1?.num_values ?? 0;
+  const encoding = v2 ? v2.encoding : v1?.encoding;
+  if (count > chunk.rows - chunk.row) throw new Error(`a page of ${count} values runs past the row group's ${chunk.rows} rows`);
+  if (encoding && DICTIONARY_ENCODINGS.has(encoding)) {
+    if (!dictionary2) throw new Error("a dictionary-encoded page comes before any dictionary page");
+    readIndexes(chunk, page, header, decoder4, count, dictionary2);
+  } else {
+    const { definitionLevels, dataPage } = v2 ? readDataPageV2(page, header, decoder4) : readDataPage(decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors), v1, decoder4);
+    const values = decoder4.toCells(convert(dataPage, decoder4));
+    const defined = definitionLevels ?? [];
+    const cells = chunk.toCells(dictionary2);
+    let next = 0;
+    for (let i = 0; i < count; i++) {
+      cells[chunk.row + i] = defined.length === 0 || defined[i] === decoder4.maxDefinitionLevel ? values[next++] ?? null : null;
+    }
+    if (next !== values.length) throw new Error(`a page has ${values.length} values for ${next} non-null rows`);
+  }
+  chunk.row += count;
+}
+var levels = new Uint8Array(0);
+var found = new Int32Array(0);
+function readIndexes(chunk, page, header, decoder4, count, dictionary2) {
+  const v2 = header.data_page_header_v2;
+  let body;
+  let levelBytes;
+  let levelStart = 0;
+  let levelEnd = 0;
+  if (v2) {
+    const levelsLength = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
+    if (v2.repetition_levels_byte_length !== 0 || levelsLength > page.length) throw new Error("unexpected page levels for a flat column");
+    levelBytes = page;
+    levelEnd = v2.definition_levels_byte_length;
+    const compressed = page.subarray(levelsLength);
+    body = v2.is_compressed === false ? compressed : decompressPage(compressed, header.uncompressed_page_size - levelsLength, decoder4.codec, decoder4.compressors);
+  } else {
+    body = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
+    if (decoder4.maxDefinitionLevel > 0) {
+      if (body.length < 4) throw new Error("a page ends before its definition levels");
+      const length = body[0] | body[1] << 8 | body[2] << 16 | body[3] << 24;
+      levelBytes = body;
+      levelStart = 4;
+      levelEnd = 4 + length;
+      if (length < 0 || levelEnd > body.length) throw new Error("definition levels overrun their page");
+    }
+  }
+  let present = count;
+  if (decoder4.maxDefinitionLevel > 0 && levelBytes) {
+    if (levels.length < count) levels = new Uint8Array(count);
+    decodeHybrid(levelBytes, levelStart, levelEnd, 1, levels, 0, count);
+    present = 0;
+    for (let i = 0; i < count; i++) present += levels[i];
+  }
+  let at2 = v2 ? 0 : levelEnd;
+  const row = chunk.row;
+  const cells = chunk.cells;
+  if (present === 0) {
+    if (cells) cells.fill(null, row, row + count);
+    else chunk.indexes.fill(-1, row, row + count);
+    return;
+  }
+  if (at2 >= body.length) throw new Error("a page ends before its dictionary indexes");
+  const width = body[at2++];
+  const direct = present === count && !cells;
+  if (!direct && found.length < present) found = new Int32Array(Math.max(present, 2 * found.length));
+  const target = direct ? chunk.indexes : found;
+  const offset = direct ? row : 0;
+  decodeHybrid(body, at2, body.length, width, target, offset, present);
+  const size = dictionary2.length;
+  let largest = 0;
+  for (let i = offset; i < offset + present; i++) if (target[i] > largest) largest = target[i];
+  if (largest >= size) throw new Error(`dictionary index ${largest} is past the dictionary's ${size} values`);
+  if (direct) return;
+  let next = 0;
+  for (let i = 0; i < count; i++) {
+    const index = present === count || levels[i] === 1 ? found[next++] : -1;
+    if (cells) cells[row + i] = index < 0 ? null : dictionary2[index];
+    else chunk.indexes[row + i] = index;
   }
 }
-function fileBuffer(handle, size) {
-  return {
-    byteLength: size,
-    async slice(start, end) {
-      const from = Math.max(0, start);
-      const length = Math.max(0, Math.min(end ?? size, size) - from);
-      const bytes = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(bytes, done, length - done, from + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === length ? bytes.buffer : bytes.buffer.slice(0, done);
-    }
-  };
-}
-async function readMetadata(handle, file2) {
-  const size = file2.byteLength;
-  if (size < 12) throw new DataError(`not a Parquet file: it is only ${size} bytes long`);
-  const head = Buffer.alloc(4);
-  const tail = Buffer.alloc(4);
-  await handle.read(head, 0, 4, 0);
-  await handle.read(tail, 0, 4, size - 4);
-  if (head.toString("latin1") !== "PAR1") throw new DataError('not a Parquet file: it does not start with the "PAR1" magic bytes');
-  if (tail.toString("latin1") === "PARE") throw new DataError("encrypted Parquet files are not supported");
-  if (tail.toString("latin1") !== "PAR1") throw new DataError('the Parquet file is truncated: it does not end with the "PAR1" magic bytes, so its footer (metadata) is missing');
-  try {
-    return await parquetMetadataAsync(file2, { parsers: PARSERS });
-  } catch (error62) {
-    throw new DataError(`the Parquet footer (metadata) cannot be read; the file is truncated or corrupt: ${reason(error62)}`);
-  }
-}
-async function readRowGroup2(file2, metadata, group, rowStart, rowEnd, columns, indexOf, conversions) {
-  const chunks = columns.map(() => []);
-  await parquetRead({
-    file: file2,
-    metadata,
-    rowStart,
-    rowEnd,
-    compressors: guardedCompressors(group),
-    parsers: PARSERS,
-    onChunk: ({ columnName, columnData }) => {
-      const i = indexOf.get(columnName);
-      if (i !== void 0) chunks[i].push(columnData);
-    }
-  });
-  const rows = rowEnd - rowStart;
-  return chunks.map((parts, c) => {
-    const data = join(parts);
-    if (data.length !== rows) throw new Error(`column "${columns[c]}" has ${data.length} values for ${rows} rows`);
-    return convert2(data, conversions[c]);
-  });
-}
+
+// src/data/read/parquet-values.ts
 var PARSERS = {
-  timestampFromMilliseconds: (value) => isoTimestamp(value, 1n),
-  timestampFromMicroseconds: (value) => isoTimestamp(value, 1000n),
-  timestampFromNanoseconds: (value) => isoTimestamp(value, 1000000n),
+  timestampFromMilliseconds: (value) => isoTimestamp(value, 1),
+  timestampFromMicroseconds: (value) => isoTimestamp(value, 1e3),
+  timestampFromNanoseconds: (value) => isoTimestamp(value, 1e6),
   dateFromDays: (days) => isoDate(days),
   jsonFromBytes: (bytes) => bytes ? TEXT.decode(bytes) : null
 };
@@ -43280,21 +43396,35 @@ function isoDate(days) {
   return iso.slice(0, iso.indexOf("T"));
 }
 function isoTimestamp(value, perMs) {
-  let ms = value;
-  let rest = 0n;
-  if (perMs !== 1n) {
-    ms = value / perMs;
-    rest = value % perMs;
-    if (rest < 0n) {
-      ms -= 1n;
+  let ms;
+  let rest;
+  if (value >= MIN_SAFE && value <= MAX_SAFE) {
+    const v = Number(value);
+    ms = Math.floor(v / perMs);
+    rest = v - ms * perMs;
+    if (rest < 0) {
+      ms -= 1;
       rest += perMs;
+    } else if (rest >= perMs) {
+      ms += 1;
+      rest -= perMs;
     }
+  } else {
+    const per = BigInt(perMs);
+    let whole = value / per;
+    let part = value % per;
+    if (part < 0n) {
+      whole -= 1n;
+      part += per;
+    }
+    ms = Number(whole);
+    rest = Number(part);
   }
-  const date5 = new Date(Number(ms));
+  const date5 = new Date(ms);
   if (Number.isNaN(date5.getTime())) return value.toString();
   const iso = date5.toISOString();
-  if (rest === 0n) return iso;
-  return `${iso.slice(0, -1)}${rest.toString().padStart(perMs === 1000n ? 3 : 6, "0")}Z`;
+  if (rest === 0) return iso;
+  return `${iso.slice(0, -1)}${String(rest).padStart(perMs === 1e3 ? 3 : 6, "0")}Z`;
 }
 function conversionFor(node2) {
   const { type, converted_type: ct, logical_type: lt, repetition_type: repetition, scale } = node2.element;
@@ -43320,7 +43450,7 @@ function conversionFor(node2) {
       return { kind: "any" };
   }
 }
-function convert2(data, conversion) {
+function toCells(data, conversion) {
   switch (conversion.kind) {
     case "none":
       return data;
@@ -43389,6 +43519,200 @@ function jsonValue(_key, value) {
 }
 function base643(bytes) {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+// src/data/read/parquet-reader.ts
+var MAX_BATCH_ROWS3 = 65536;
+function openParquetReader(absPath, options = {}) {
+  return { unit: "row", batches: () => readBatches2(absPath, options.decode ?? "auto") };
+}
+async function* readBatches2(absPath, decode4) {
+  const handle = await open3(absPath, "r");
+  try {
+    const size = (await handle.stat()).size;
+    const file2 = fileBuffer(handle, size);
+    const metadata = await readMetadata(handle, file2);
+    let tree;
+    try {
+      tree = parquetSchema(metadata);
+    } catch (error62) {
+      throw new DataError(`the Parquet schema cannot be read: ${reason(error62)}`);
+    }
+    const columns = tree.children.map((child) => child.element.name);
+    const source = { file: file2, metadata, tree, names: columns, indexOf: new Map(columns.map((name, i) => [name, i])), conversions: tree.children.map(conversionFor) };
+    let rowStart = 0;
+    let bytesBefore = 4;
+    let yielded = false;
+    for (const [index, group] of metadata.row_groups.entries()) {
+      const rows = Number(group.num_rows);
+      const rowEnd = rowStart + rows;
+      const { start, end } = byteRange(group, bytesBefore);
+      if (rows > 0) {
+        let chunks;
+        let defect;
+        try {
+          chunks = await readRowGroup2(source, group, rowStart, rowEnd, decode4);
+        } catch (error62) {
+          if (error62 instanceof DataError) throw error62;
+          defect = {
+            kind: "corrupt",
+            line: rowStart + 1,
+            message: `rows ${rowStart + 1}\u2013${rowEnd} (row group ${index + 1}) cannot be read: ${reason(error62)}`
+          };
+        }
+        if (chunks) {
+          for (let from = 0; from < rows; from += MAX_BATCH_ROWS3) {
+            const to = Math.min(rows, from + MAX_BATCH_ROWS3);
+            yielded = true;
+            yield {
+              ...batchColumns(chunks, from, to),
+              columns,
+              length: to - from,
+              lines: rowNumbers(rowStart + from + 1, to - from),
+              defects: [],
+              // Interpolated inside a row group: its bytes are all read before its first batch.
+              bytesRead: Math.round(start + (end - start) * to / rows)
+            };
+          }
+        } else if (defect) {
+          yielded = true;
+          yield { columns, length: 0, lines: [], cells: [], defects: [defect], bytesRead: end };
+        }
+      }
+      rowStart = rowEnd;
+      bytesBefore = Math.max(bytesBefore, end);
+    }
+    if (!yielded) yield { columns, length: 0, lines: [], cells: [], defects: [], bytesRead: size };
+  } finally {
+    await handle.close();
+  }
+}
+function batchColumns(chunks, from, to) {
+  const whole = from === 0 && to === (chunks[0] && ("indexes" in chunks[0] ? chunks[0].indexes.length : chunks[0].cells.length));
+  const cells = new Array(chunks.length);
+  const dictionaries = new Array(chunks.length);
+  chunks.forEach((chunk, c) => {
+    if (!("indexes" in chunk)) {
+      cells[c] = whole ? chunk.cells : slice(chunk.cells, from, to);
+      return;
+    }
+    const dictionary2 = { values: chunk.values, indexes: whole ? chunk.indexes : chunk.indexes.subarray(from, to) };
+    dictionaries[c] = dictionary2;
+    Object.defineProperty(cells, c, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = decodeDictionary(dictionary2);
+        Object.defineProperty(cells, c, { value, enumerable: true });
+        return value;
+      }
+    });
+  });
+  return { cells, dictionaries };
+}
+function decodeDictionary({ values, indexes }) {
+  const cells = new Array(indexes.length);
+  for (let r = 0; r < indexes.length; r++) {
+    const index = indexes[r];
+    cells[r] = index < 0 ? null : values[index];
+  }
+  return cells;
+}
+function fileBuffer(handle, size) {
+  return {
+    byteLength: size,
+    async slice(start, end) {
+      const from = Math.max(0, start);
+      const length = Math.max(0, Math.min(end ?? size, size) - from);
+      const bytes = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(bytes, done, length - done, from + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === length ? bytes.buffer : bytes.buffer.slice(0, done);
+    }
+  };
+}
+async function readMetadata(handle, file2) {
+  const size = file2.byteLength;
+  if (size < 12) throw new DataError(`not a Parquet file: it is only ${size} bytes long`);
+  const head = Buffer.alloc(4);
+  const tail = Buffer.alloc(4);
+  await handle.read(head, 0, 4, 0);
+  await handle.read(tail, 0, 4, size - 4);
+  if (head.toString("latin1") !== "PAR1") throw new DataError('not a Parquet file: it does not start with the "PAR1" magic bytes');
+  if (tail.toString("latin1") === "PARE") throw new DataError("encrypted Parquet files are not supported");
+  if (tail.toString("latin1") !== "PAR1") throw new DataError('the Parquet file is truncated: it does not end with the "PAR1" magic bytes, so its footer (metadata) is missing');
+  try {
+    return await parquetMetadataAsync(file2, { parsers: PARSERS });
+  } catch (error62) {
+    throw new DataError(`the Parquet footer (metadata) cannot be read; the file is truncated or corrupt: ${reason(error62)}`);
+  }
+}
+async function readRowGroup2(source, group, rowStart, rowEnd, decode4) {
+  const guarded = guardedCompressors(group);
+  let chunks = source.names.map(() => void 0);
+  if (decode4 !== "hyparquet") {
+    try {
+      chunks = await readFlatChunks(source, group, rowEnd - rowStart, guarded);
+    } catch (error62) {
+      if (decode4 === "pages") throw error62;
+    }
+  }
+  const rest = source.names.filter((_, c) => chunks[c] === void 0);
+  if (rest.length > 0) {
+    const cells = await readWithHyparquet(source, rowStart, rowEnd, rest, guarded);
+    rest.forEach((name, i) => chunks[source.indexOf.get(name)] = { cells: cells[i] });
+  }
+  return chunks;
+}
+async function readFlatChunks(source, group, rows, guarded) {
+  const chunks = new Array(source.names.length).fill(void 0);
+  const { start, end } = byteRange(group, 0);
+  const bytes = new Uint8Array(await source.file.slice(start, end));
+  if (bytes.length !== end - start) throw new Error("the row group is cut short");
+  for (const { meta_data: meta3 } of group.columns) {
+    if (!meta3 || meta3.path_in_schema.length !== 1) continue;
+    const c = source.indexOf.get(meta3.path_in_schema[0]);
+    const node2 = c === void 0 ? void 0 : source.tree.children[c];
+    if (c === void 0 || !node2 || node2.children.length > 0 || node2.element.repetition_type === "REPEATED") continue;
+    const conversion = source.conversions[c];
+    const decoder4 = {
+      pathInSchema: meta3.path_in_schema,
+      type: meta3.type,
+      element: node2.element,
+      schemaPath: [source.tree, node2],
+      codec: meta3.codec,
+      compressors: guarded,
+      parsers: { ...DEFAULT_PARSERS, ...PARSERS },
+      maxDefinitionLevel: node2.element.repetition_type === "REQUIRED" ? 0 : 1,
+      toCells: (values) => toCells(values, conversion)
+    };
+    const from = Number(meta3.dictionary_page_offset || meta3.data_page_offset) - start;
+    chunks[c] = readFlatChunk(bytes.subarray(from, from + Number(meta3.total_compressed_size)), decoder4, rows);
+  }
+  return chunks;
+}
+async function readWithHyparquet(source, rowStart, rowEnd, names, guarded) {
+  const parts = new Map(names.map((name) => [name, []]));
+  await parquetRead({
+    file: source.file,
+    metadata: source.metadata,
+    rowStart,
+    rowEnd,
+    columns: names,
+    compressors: guarded,
+    parsers: PARSERS,
+    onChunk: ({ columnName, columnData }) => parts.get(columnName)?.push(columnData)
+  });
+  const rows = rowEnd - rowStart;
+  return names.map((name) => {
+    const data = join(parts.get(name));
+    if (data.length !== rows) throw new Error(`column "${name}" has ${data.length} values for ${rows} rows`);
+    return toCells(data, source.conversions[source.indexOf.get(name)]);
+  });
 }
 function join(parts) {
   if (parts.length === 1) return parts[0];
@@ -45110,12 +45434,12 @@ function formatMonitor(result) {
 function monitorVerdict(result) {
   const drifted = result.datasets.filter((d) => d.drift?.drifted).map((d) => d.name);
   const failed = result.performance?.gates.filter((g) => g.status === "fail").map((g) => `${g.metric}${g.slice ? ` in ${g.slice}` : ""}`) ?? [];
-  const found = [
+  const found2 = [
     ...drifted.length > 0 ? [`drift in ${drifted.join(", ")}`] : [],
     ...failed.length > 0 ? [`${failed.length === 1 ? "a gate fails" : `${failed.length} gates fail`}: ${[...new Set(failed)].join(", ")}`] : [],
     ...result.problems.length > 0 ? [`${result.problems.length === 1 ? "an input" : `${result.problems.length} inputs`} could not be read`] : []
   ];
-  return found.length > 0 ? `\u2717 ${found.join("; ")}` : "\u2713 no drift, no degradation";
+  return found2.length > 0 ? `\u2717 ${found2.join("; ")}` : "\u2713 no drift, no degradation";
 }
 
 // src/data/drift/drift-settings.ts
@@ -47375,7 +47699,7 @@ var VALUE_HEADERS = /* @__PURE__ */ new Set(["value", "val", "score", "metric_va
 async function readMetrics(root, files, overrides = {}) {
   const unique2 = [...new Set(files)];
   const parsed = await Promise.all(unique2.map((file2) => readMetricsFile(root, file2)));
-  const found = /* @__PURE__ */ new Map();
+  const found2 = /* @__PURE__ */ new Map();
   const errors = [];
   parsed.forEach((result, i) => {
     const file2 = unique2[i] ?? "";
@@ -47385,15 +47709,15 @@ async function readMetrics(root, files, overrides = {}) {
     }
     if (result.length === 0) errors.push({ file: file2, message: `${file2}: no numeric values found` });
     for (const [name, value] of result) {
-      const first = found.get(name);
+      const first = found2.get(name);
       if (first !== void 0) {
         errors.push({ file: file2, message: describeDuplicate(name, first.file, file2) });
         continue;
       }
-      found.set(name, { value, file: file2, direction: directionOf(name, overrides) });
+      found2.set(name, { value, file: file2, direction: directionOf(name, overrides) });
     }
   });
-  return { metrics: Object.fromEntries(found), errors };
+  return { metrics: Object.fromEntries(found2), errors };
 }
 async function readMetricsFile(root, file2) {
   try {
@@ -47727,7 +48051,7 @@ function planJobs(spec) {
     if (!node2) return [];
     return node2.kind === "stage" ? [node2.name] : node2.after.flatMap(stageBefore);
   };
-  const levels = [];
+  const levels2 = [];
   for (const [name, stage] of Object.entries(spec.stages)) {
     const depth = levelOf(name);
     if (depth > MAX_STAGE_LEVELS) {
@@ -47744,13 +48068,13 @@ function planJobs(spec) {
     const swept = sweep?.stages.includes(name);
     for (const combo of swept ? sweep.combos.map((c) => c.index) : [void 0]) {
       const needs = upstream.map((up) => stageJobId(up, sweep?.stages.includes(up) ? combo : void 0));
-      (levels[depth - 1] ??= []).push({ job: stageJobId(name, combo), stage: name, ...combo === void 0 ? {} : { combo }, "runs-on": stage["runs-on"], "timeout-minutes": Math.ceil(stage["timeout-minutes"]) + 5, needs, data, checks });
+      (levels2[depth - 1] ??= []).push({ job: stageJobId(name, combo), stage: name, ...combo === void 0 ? {} : { combo }, "runs-on": stage["runs-on"], "timeout-minutes": Math.ceil(stage["timeout-minutes"]) + 5, needs, data, checks });
     }
   }
-  for (const [i, jobs] of levels.entries()) {
+  for (const [i, jobs] of levels2.entries()) {
     if ((jobs?.length ?? 0) > MAX_MATRIX_JOBS) problems.push({ path: ["stages", jobs[0].stage], message: `level ${i + 1} of the stages needs ${jobs.length} jobs; GitHub runs at most ${MAX_MATRIX_JOBS} jobs per matrix` });
   }
-  return { plan: { validate: validate2, levels: Array.from(levels, (jobs) => jobs ?? []), ...sweep ? { sweep } : {} }, problems };
+  return { plan: { validate: validate2, levels: Array.from(levels2, (jobs) => jobs ?? []), ...sweep ? { sweep } : {} }, problems };
 }
 function describeCombo(params) {
   return Object.entries(params).map(([key, value]) => `${key}=${String(value)}`).join(", ");

@@ -5819,7 +5819,11 @@ var compressors = {
   LZ4_RAW: decompressLz4Raw
 };
 
-// src/data/read/parquet-reader.ts
+// src/data/read/parquet-chunk.ts
+var levels = new Uint8Array(0);
+var found = new Int32Array(0);
+
+// src/data/read/parquet-values.ts
 var TEXT = new TextDecoder();
 var LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 var SAFE_HIGH = 2 ** 21;
@@ -25823,9 +25827,13 @@ var KllSketch = class _KllSketch {
   get retained() {
     return this.#retained;
   }
-  /** Ignores NaN and ±Infinity: they have no rank worth keeping and JSON cannot carry them. */
-  update(x) {
+  /**
+   * Ignores NaN and ±Infinity: they have no rank worth keeping and JSON cannot carry them.
+   * `weight` copies of x go in as one item on each level whose bit is set in the weight.
+   */
+  update(x, weight = 1) {
     if (x - x !== 0) return;
+    if (weight !== 1) return this.#updateWeighted(x, weight);
     if (x < this.#min) this.#min = x;
     if (x > this.#max) this.#max = x;
     this.#n++;
@@ -25834,6 +25842,29 @@ var KllSketch = class _KllSketch {
     this.#reserve(0, size + 1)[size] = x;
     this.#sizes[0] = size + 1;
     if (++this.#retained >= this.#maxRetained) this.#compress();
+  }
+  /** As merging a sketch of `weight` copies of x (DataSketches' weighted update does the same). */
+  #updateWeighted(x, weight) {
+    if (!(Number.isInteger(weight) && weight >= 1)) throw new RangeError(`KLL weight must be a positive integer, got ${weight}`);
+    if (x < this.#min) this.#min = x;
+    if (x > this.#max) this.#max = x;
+    this.#n += weight;
+    this.#sorted = void 0;
+    for (let h = 0, rest = weight; rest > 0; h++, rest = Math.floor(rest / 2)) {
+      if (rest % 2 === 0) continue;
+      while (this.#levels.length <= h) this.#grow();
+      const size = this.#sizes[h];
+      const level = this.#reserve(h, size + 1);
+      if (h === 0) level[size] = x;
+      else {
+        let i = size;
+        for (; i > 0 && level[i - 1] > x; i--) level[i] = level[i - 1];
+        level[i] = x;
+      }
+      this.#sizes[h] = size + 1;
+      this.#retained++;
+    }
+    while (this.#retained >= this.#maxRetained) this.#compress();
   }
   /** Folds `other` into this; other is left unchanged. Error is bounded by the smaller k. */
   merge(other) {
@@ -26037,12 +26068,12 @@ var Moments = class _Moments {
   /** Infinity / -Infinity while empty, so update() needs no emptiness branch. */
   min = Infinity;
   max = -Infinity;
-  /** Callers pass finite numbers; one NaN or Infinity poisons mean and M2. */
-  update(x) {
-    const count = ++this.count;
+  /** Callers pass finite numbers; one NaN or Infinity poisons mean and M2. `weight` copies of x at once (West's weighted update). */
+  update(x, weight = 1) {
+    const count = this.count += weight;
     const delta = x - this.mean;
-    this.mean += delta / count;
-    this.m2 += delta * (x - this.mean);
+    this.mean += weight === 1 ? delta / count : delta * (weight / count);
+    this.m2 += weight === 1 ? delta * (x - this.mean) : weight * delta * (x - this.mean);
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
   }
@@ -26333,32 +26364,51 @@ function createColumnProfile(options = {}) {
     top: new TopK(options.topCapacity ?? DEFAULT_TOP_CAPACITY)
   };
 }
-function addValue(profile, raw) {
-  profile.count++;
+function addValue(profile, raw, count = 1) {
+  profile.count += count;
   const numericType = parseNumeric(raw);
   if (numericType !== NOT_NUMERIC) {
     const x = PARSED[0];
-    if (numericType === INTEGER) profile.types.integer++;
-    else profile.types.number++;
-    profile.numeric.update(x);
-    profile.quantiles.update(x);
+    if (numericType === INTEGER) profile.types.integer += count;
+    else profile.types.number += count;
+    profile.numeric.update(x, count);
+    profile.quantiles.update(x, count);
     profile.distinct.addNumber(x);
     return;
   }
   const type = classifyText(raw);
   if (type === NULL) {
-    profile.nulls++;
+    profile.nulls += count;
     return;
   }
   const types = profile.types;
-  if (type === STRING) types.string++;
-  else if (type === DATE) types.date++;
-  else if (type === DATETIME) types.datetime++;
-  else types.boolean++;
-  profile.textLength.update(classifiedText.length);
+  if (type === STRING) types.string += count;
+  else if (type === DATE) types.date += count;
+  else if (type === DATETIME) types.datetime += count;
+  else types.boolean += count;
+  profile.textLength.update(classifiedText.length, count);
   hashString(classifiedText);
   profile.distinct.addHash(HASH[0], HASH[1]);
-  profile.top.addHashed(classifiedText, HASH[0]);
+  profile.top.addHashed(classifiedText, HASH[0], count);
+}
+var dictionaryCounts = new Int32Array(0);
+function addDictionary(profile, values, indexes) {
+  const size = values.length;
+  if (dictionaryCounts.length < size) dictionaryCounts = new Int32Array(Math.max(size, 2 * dictionaryCounts.length));
+  const counts = dictionaryCounts;
+  let nulls = 0;
+  for (let r = 0; r < indexes.length; r++) {
+    const index = indexes[r];
+    if (index < 0) nulls++;
+    else counts[index]++;
+  }
+  if (nulls > 0) addValue(profile, null, nulls);
+  for (let k = 0; k < size; k++) {
+    const count = counts[k];
+    if (count === 0) continue;
+    counts[k] = 0;
+    addValue(profile, values[k] ?? null, count);
+  }
 }
 function classifyValue(raw) {
   const numericType = parseNumeric(raw);
@@ -26990,10 +27040,15 @@ function addColumn(table, name) {
   return profile;
 }
 function addBatch(table, batch) {
-  const { columns, length, cells } = batch;
+  const { columns, length, cells, dictionaries } = batch;
   for (const name of columns) if (!table.columns.has(name)) addColumn(table, name);
   for (let c = 0; c < columns.length; c++) {
     const profile = table.columns.get(columns[c]);
+    const dictionary2 = dictionaries?.[c];
+    if (dictionary2) {
+      addDictionary(profile, dictionary2.values, dictionary2.indexes);
+      continue;
+    }
     const column = cells[c];
     const filled = column ? Math.min(column.length, length) : 0;
     for (let r = 0; r < filled; r++) addValue(profile, column[r] ?? null);

@@ -94,41 +94,64 @@ export function createColumnProfile(options: ColumnProfileOptions = {}): ColumnP
 }
 
 /**
- * Profiles one cell. Strings are classified as: '' → null; integer literal
+ * Profiles one cell, or `count` cells of the same value. Strings are classified as: '' → null; integer literal
  * ("-12", "007"); other finite decimal ("1.5", ".5", "1e3"); true/false in any
  * case; ISO date YYYY-MM-DD; ISO datetime (date, 'T' or ' ', HH:MM[:SS[.f]],
  * optional Z or ±HH[:]MM); else string. Nothing is trimmed. Numbers are integer
  * when Number.isInteger; NaN and ±Infinity are taken as their text ("NaN" is a
  * string, as it would be in a CSV).
  */
-export function addValue(profile: ColumnProfile, raw: RawValue): void {
-  profile.count++
+export function addValue(profile: ColumnProfile, raw: RawValue, count = 1): void {
+  profile.count += count
   const numericType = parseNumeric(raw)
   if (numericType !== NOT_NUMERIC) {
     const x = PARSED[0]!
-    if (numericType === INTEGER) profile.types.integer++
-    else profile.types.number++
-    profile.numeric.update(x)
-    profile.quantiles.update(x)
+    if (numericType === INTEGER) profile.types.integer += count
+    else profile.types.number += count
+    profile.numeric.update(x, count)
+    profile.quantiles.update(x, count)
     profile.distinct.addNumber(x)
     return
   }
   const type = classifyText(raw)
   if (type === NULL) {
-    profile.nulls++
+    profile.nulls += count
     return
   }
   // Named increments: a computed key here was a tenth of the profile's time.
   const types = profile.types
-  if (type === STRING) types.string++
-  else if (type === DATE) types.date++
-  else if (type === DATETIME) types.datetime++
-  else types.boolean++
-  profile.textLength.update(classifiedText.length)
+  if (type === STRING) types.string += count
+  else if (type === DATE) types.date += count
+  else if (type === DATETIME) types.datetime += count
+  else types.boolean += count
+  profile.textLength.update(classifiedText.length, count)
   // One hash pass serves both sketches.
   hashString(classifiedText)
   profile.distinct.addHash(HASH[0]!, HASH[1]!)
-  profile.top.addHashed(classifiedText, HASH[0]!)
+  profile.top.addHashed(classifiedText, HASH[0]!, count)
+}
+
+// Reused across calls: the counts of one dictionary at a time.
+let dictionaryCounts = new Int32Array(0)
+
+/** Profiles a dictionary-encoded column (indexes into `values`, -1 null): each distinct value once, with its count. */
+export function addDictionary(profile: ColumnProfile, values: ArrayLike<RawValue>, indexes: ArrayLike<number>): void {
+  const size = values.length
+  if (dictionaryCounts.length < size) dictionaryCounts = new Int32Array(Math.max(size, 2 * dictionaryCounts.length))
+  const counts = dictionaryCounts
+  let nulls = 0
+  for (let r = 0; r < indexes.length; r++) {
+    const index = indexes[r]!
+    if (index < 0) nulls++
+    else counts[index]!++
+  }
+  if (nulls > 0) addValue(profile, null, nulls)
+  for (let k = 0; k < size; k++) {
+    const count = counts[k]!
+    if (count === 0) continue
+    counts[k] = 0
+    addValue(profile, values[k] ?? null, count)
+  }
 }
 
 /** The type addValue counts `raw` as; null for a null cell. */

@@ -80,9 +80,13 @@ export class KllSketch {
     return this.#retained
   }
 
-  /** Ignores NaN and ±Infinity: they have no rank worth keeping and JSON cannot carry them. */
-  update(x: number): void {
+  /**
+   * Ignores NaN and ±Infinity: they have no rank worth keeping and JSON cannot carry them.
+   * `weight` copies of x go in as one item on each level whose bit is set in the weight.
+   */
+  update(x: number, weight = 1): void {
     if (x - x !== 0) return
+    if (weight !== 1) return this.#updateWeighted(x, weight)
     if (x < this.#min) this.#min = x
     if (x > this.#max) this.#max = x
     this.#n++
@@ -91,6 +95,31 @@ export class KllSketch {
     this.#reserve(0, size + 1)[size] = x
     this.#sizes[0] = size + 1
     if (++this.#retained >= this.#maxRetained) this.#compress()
+  }
+
+  /** As merging a sketch of `weight` copies of x (DataSketches' weighted update does the same). */
+  #updateWeighted(x: number, weight: number): void {
+    if (!(Number.isInteger(weight) && weight >= 1)) throw new RangeError(`KLL weight must be a positive integer, got ${weight}`)
+    if (x < this.#min) this.#min = x
+    if (x > this.#max) this.#max = x
+    this.#n += weight
+    this.#sorted = undefined
+    for (let h = 0, rest = weight; rest > 0; h++, rest = Math.floor(rest / 2)) {
+      if (rest % 2 === 0) continue
+      while (this.#levels.length <= h) this.#grow()
+      const size = this.#sizes[h]!
+      const level = this.#reserve(h, size + 1)
+      if (h === 0) level[size] = x
+      else {
+        // Levels above 0 stay sorted.
+        let i = size
+        for (; i > 0 && level[i - 1]! > x; i--) level[i] = level[i - 1]!
+        level[i] = x
+      }
+      this.#sizes[h] = size + 1
+      this.#retained++
+    }
+    while (this.#retained >= this.#maxRetained) this.#compress()
   }
 
   /** Folds `other` into this; other is left unchanged. Error is bounded by the smaller k. */

@@ -24,12 +24,13 @@ export class Moments {
   min = Infinity
   max = -Infinity
 
-  /** Callers pass finite numbers; one NaN or Infinity poisons mean and M2. */
-  update(x: number): void {
-    const count = ++this.count
+  /** Callers pass finite numbers; one NaN or Infinity poisons mean and M2. `weight` copies of x at once (West's weighted update). */
+  update(x: number, weight = 1): void {
+    const count = (this.count += weight)
     const delta = x - this.mean
-    this.mean += delta / count
-    this.m2 += delta * (x - this.mean)
+    // weight / count is exactly 1 for the first value, so one value's mean is exact at any weight.
+    this.mean += weight === 1 ? delta / count : delta * (weight / count)
+    this.m2 += weight === 1 ? delta * (x - this.mean) : weight * delta * (x - this.mean)
     if (x < this.min) this.min = x
     if (x > this.max) this.max = x
   }

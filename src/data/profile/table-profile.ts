@@ -1,5 +1,7 @@
 import { z } from 'zod'
+import type { DictionaryColumn } from '../read/batch.js'
 import {
+  addDictionary,
   addValue,
   checkVersion,
   cloneColumnProfile,
@@ -86,11 +88,19 @@ export function addRow(table: TableProfile, values: ArrayLike<RawValue>): void {
  * columns it names that the profile lacks are added first; a column array
  * shorter than `length` (or missing) is null past its end.
  */
-export function addBatch(table: TableProfile, batch: { columns: readonly string[]; length: number; cells: ReadonlyArray<ArrayLike<RawValue | undefined>> }): void {
-  const { columns, length, cells } = batch
+export function addBatch(
+  table: TableProfile,
+  batch: { columns: readonly string[]; length: number; cells: ReadonlyArray<ArrayLike<RawValue | undefined>>; dictionaries?: ReadonlyArray<DictionaryColumn | undefined> },
+): void {
+  const { columns, length, cells, dictionaries } = batch
   for (const name of columns) if (!table.columns.has(name)) addColumn(table, name)
   for (let c = 0; c < columns.length; c++) {
     const profile = table.columns.get(columns[c]!)!
+    const dictionary = dictionaries?.[c]
+    if (dictionary) {
+      addDictionary(profile, dictionary.values, dictionary.indexes)
+      continue
+    }
     const column = cells[c]
     const filled = column ? Math.min(column.length, length) : 0
     for (let r = 0; r < filled; r++) addValue(profile, column![r] ?? null)

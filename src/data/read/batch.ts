@@ -35,10 +35,22 @@ export interface RowBatch {
    * (or missing) is null past its end: a column first seen in a later row.
    */
   cells: ReadonlyArray<ArrayLike<Cell>>
+  /**
+   * Columns a reader has dictionary-encoded (Parquet), by column index: the
+   * same rows as cells[c], given as distinct values and one index per row, so
+   * a profile can count each distinct value once. cells[c] is still there.
+   */
+  dictionaries?: ReadonlyArray<DictionaryColumn | undefined>
   /** Malformed records met while reading this batch; they are not among its rows. */
   defects: ReadDefect[]
   /** Bytes of the file consumed up to the end of this batch, for progress; absent when unknown. */
   bytesRead?: number
+}
+
+/** A column as distinct values and, per row, the index of its value; -1 is null. */
+export interface DictionaryColumn {
+  values: ArrayLike<Cell>
+  indexes: Int32Array
 }
 
 /** A streaming, single-pass view of one tabular file. */

@@ -7,37 +7,51 @@ import {
   type Compressors,
   type DecodedArray,
   type FileMetaData,
-  type ParquetParsers,
   type RowGroup,
   type SchemaTree,
 } from 'hyparquet'
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 import { compressors } from 'hyparquet-compressors'
 import { DataError } from '../data-error.js'
-import type { Cell, DataReader, ReadDefect, RowBatch } from './batch.js'
+import type { Cell, DataReader, DictionaryColumn, ReadDefect, RowBatch } from './batch.js'
+import { type ChunkColumn, type ChunkDecoder, readFlatChunk } from './parquet-chunk.js'
+import { type Conversion, conversionFor, PARSERS, toCells } from './parquet-values.js'
 
 // Parquet through hyparquet (pure JS, so the bundle runs on every runner), one
 // row group at a time as column arrays: row objects are never built, which is
-// what made hyparquet's row path slow and memory-hungry. Values hyparquet
-// already gives as cells pass through untouched; only columns whose type needs
-// it (INT64, DECIMAL, bytes, nested) get a conversion pass, chosen once from
-// the schema. A row group that cannot be decoded is a defect and reading goes
-// on with the next; a file without a readable footer throws DataError.
+// what made hyparquet's row path slow and memory-hungry. Flat columns decode
+// page by page (parquet-chunk.ts) and dictionary-encoded ones stay encoded;
+// nested columns, and any row group the page decoder cannot take, go through
+// hyparquet's own reader, whose errors name the defect. A row group that
+// cannot be decoded is a defect and reading goes on with the next; a file
+// without a readable footer throws DataError.
 
 const MAX_BATCH_ROWS = 65_536
 
-export function openParquetReader(absPath: string): DataReader {
-  return { unit: 'row', batches: () => readBatches(absPath) }
+export interface ParquetReaderOptions {
+  /**
+   * 'auto' (the default): flat columns through the page decoder, hyparquet's
+   * reader for the rest and for a row group the page decoder fails on. Tests
+   * set 'pages' (no fallback: a page decoder failure is a defect) or
+   * 'hyparquet' (hyparquet's reader only) to compare the two.
+   */
+  decode?: 'auto' | 'pages' | 'hyparquet'
 }
 
-/** How a top-level column's decoded values become cells. */
-type Conversion =
-  | { kind: 'none' }
-  | { kind: 'int64'; unsigned: boolean }
-  | { kind: 'decimal'; scale: number }
-  | { kind: 'days' }
-  | { kind: 'any' }
+export function openParquetReader(absPath: string, options: ParquetReaderOptions = {}): DataReader {
+  return { unit: 'row', batches: () => readBatches(absPath, options.decode ?? 'auto') }
+}
 
-async function* readBatches(absPath: string): AsyncGenerator<RowBatch> {
+interface FileColumns {
+  file: AsyncBuffer
+  metadata: FileMetaData
+  tree: SchemaTree
+  names: string[]
+  indexOf: ReadonlyMap<string, number>
+  conversions: Conversion[]
+}
+
+async function* readBatches(absPath: string, decode: NonNullable<ParquetReaderOptions['decode']>): AsyncGenerator<RowBatch> {
   const handle = await open(absPath, 'r')
   try {
     const size = (await handle.stat()).size
@@ -50,8 +64,7 @@ async function* readBatches(absPath: string): AsyncGenerator<RowBatch> {
       throw new DataError(`the Parquet schema cannot be read: ${reason(error)}`)
     }
     const columns = tree.children.map((child) => child.element.name)
-    const conversions = tree.children.map(conversionFor)
-    const indexOf = new Map(columns.map((name, i) => [name, i]))
+    const source: FileColumns = { file, metadata, tree, names: columns, indexOf: new Map(columns.map((name, i) => [name, i])), conversions: tree.children.map(conversionFor) }
 
     let rowStart = 0
     let bytesBefore = 4
@@ -61,10 +74,10 @@ async function* readBatches(absPath: string): AsyncGenerator<RowBatch> {
       const rowEnd = rowStart + rows
       const { start, end } = byteRange(group, bytesBefore)
       if (rows > 0) {
-        let cells: Array<ArrayLike<Cell>> | undefined
+        let chunks: ChunkColumn[] | undefined
         let defect: ReadDefect | undefined
         try {
-          cells = await readRowGroup(file, metadata, group, rowStart, rowEnd, columns, indexOf, conversions)
+          chunks = await readRowGroup(source, group, rowStart, rowEnd, decode)
         } catch (error) {
           if (error instanceof DataError) throw error
           defect = {
@@ -73,15 +86,15 @@ async function* readBatches(absPath: string): AsyncGenerator<RowBatch> {
             message: `rows ${rowStart + 1}–${rowEnd} (row group ${index + 1}) cannot be read: ${reason(error)}`,
           }
         }
-        if (cells) {
+        if (chunks) {
           for (let from = 0; from < rows; from += MAX_BATCH_ROWS) {
             const to = Math.min(rows, from + MAX_BATCH_ROWS)
             yielded = true
             yield {
+              ...batchColumns(chunks, from, to),
               columns,
               length: to - from,
               lines: rowNumbers(rowStart + from + 1, to - from),
-              cells: from === 0 && to === rows ? cells : cells.map((column) => slice(column, from, to)),
               defects: [],
               // Interpolated inside a row group: its bytes are all read before its first batch.
               bytesRead: Math.round(start + ((end - start) * to) / rows),
@@ -100,6 +113,44 @@ async function* readBatches(absPath: string): AsyncGenerator<RowBatch> {
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Rows [from, to) of a row group's columns. A dictionary column's cells are
+ * built on first use: a scan that only profiles reads the dictionary and never
+ * needs them, checks and duplicate rows do.
+ */
+function batchColumns(chunks: readonly ChunkColumn[], from: number, to: number): Pick<RowBatch, 'cells' | 'dictionaries'> {
+  const whole = from === 0 && to === (chunks[0] && ('indexes' in chunks[0] ? chunks[0].indexes.length : chunks[0].cells.length))
+  const cells = new Array<ArrayLike<Cell>>(chunks.length)
+  const dictionaries = new Array<DictionaryColumn | undefined>(chunks.length)
+  chunks.forEach((chunk, c) => {
+    if (!('indexes' in chunk)) {
+      cells[c] = whole ? chunk.cells : slice(chunk.cells, from, to)
+      return
+    }
+    const dictionary = { values: chunk.values, indexes: whole ? chunk.indexes : chunk.indexes.subarray(from, to) }
+    dictionaries[c] = dictionary
+    Object.defineProperty(cells, c, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = decodeDictionary(dictionary)
+        Object.defineProperty(cells, c, { value, enumerable: true })
+        return value
+      },
+    })
+  })
+  return { cells, dictionaries }
+}
+
+function decodeDictionary({ values, indexes }: DictionaryColumn): Cell[] {
+  const cells = new Array<Cell>(indexes.length)
+  for (let r = 0; r < indexes.length; r++) {
+    const index = indexes[r]!
+    cells[r] = index < 0 ? null : values[index]!
+  }
+  return cells
 }
 
 /** An AsyncBuffer over byte-range reads of an open file; a range past the end comes back short. */
@@ -139,184 +190,75 @@ async function readMetadata(handle: FileHandle, file: AsyncBuffer): Promise<File
   }
 }
 
-/** Decodes one row group into a cell array per top-level column. */
-async function readRowGroup(
-  file: AsyncBuffer,
-  metadata: FileMetaData,
-  group: RowGroup,
-  rowStart: number,
-  rowEnd: number,
-  columns: readonly string[],
-  indexOf: ReadonlyMap<string, number>,
-  conversions: readonly Conversion[],
-): Promise<Array<ArrayLike<Cell>>> {
-  const chunks: DecodedArray[][] = columns.map(() => [])
+/** Decodes one row group: flat columns page by page, the rest (or all, if that fails) through hyparquet. */
+async function readRowGroup(source: FileColumns, group: RowGroup, rowStart: number, rowEnd: number, decode: NonNullable<ParquetReaderOptions['decode']>): Promise<ChunkColumn[]> {
+  const guarded = guardedCompressors(group)
+  let chunks: Array<ChunkColumn | undefined> = source.names.map(() => undefined)
+  if (decode !== 'hyparquet') {
+    try {
+      chunks = await readFlatChunks(source, group, rowEnd - rowStart, guarded)
+    } catch (error) {
+      if (decode === 'pages') throw error
+      // hyparquet reads the whole group again and says what is wrong in its own words.
+    }
+  }
+  const rest = source.names.filter((_, c) => chunks[c] === undefined)
+  if (rest.length > 0) {
+    const cells = await readWithHyparquet(source, rowStart, rowEnd, rest, guarded)
+    rest.forEach((name, i) => (chunks[source.indexOf.get(name)!] = { cells: cells[i]! }))
+  }
+  return chunks as ChunkColumn[]
+}
+
+/** The row group's flat columns, decoded from one read of its bytes; nested columns are left undefined. */
+async function readFlatChunks(source: FileColumns, group: RowGroup, rows: number, guarded: Compressors): Promise<Array<ChunkColumn | undefined>> {
+  const chunks = new Array<ChunkColumn | undefined>(source.names.length).fill(undefined)
+  const { start, end } = byteRange(group, 0)
+  const bytes = new Uint8Array(await source.file.slice(start, end))
+  if (bytes.length !== end - start) throw new Error('the row group is cut short')
+  for (const { meta_data: meta } of group.columns) {
+    if (!meta || meta.path_in_schema.length !== 1) continue
+    const c = source.indexOf.get(meta.path_in_schema[0]!)
+    const node = c === undefined ? undefined : source.tree.children[c]
+    if (c === undefined || !node || node.children.length > 0 || node.element.repetition_type === 'REPEATED') continue
+    const conversion = source.conversions[c]!
+    const decoder: ChunkDecoder = {
+      pathInSchema: meta.path_in_schema,
+      type: meta.type,
+      element: node.element,
+      schemaPath: [source.tree, node],
+      codec: meta.codec,
+      compressors: guarded,
+      parsers: { ...DEFAULT_PARSERS, ...PARSERS },
+      maxDefinitionLevel: node.element.repetition_type === 'REQUIRED' ? 0 : 1,
+      toCells: (values) => toCells(values, conversion),
+    }
+    const from = Number(meta.dictionary_page_offset || meta.data_page_offset) - start
+    chunks[c] = readFlatChunk(bytes.subarray(from, from + Number(meta.total_compressed_size)), decoder, rows)
+  }
+  return chunks
+}
+
+/** The named top-level columns of rows [rowStart, rowEnd) through hyparquet's reader. */
+async function readWithHyparquet(source: FileColumns, rowStart: number, rowEnd: number, names: string[], guarded: Compressors): Promise<Array<ArrayLike<Cell>>> {
+  const parts = new Map<string, DecodedArray[]>(names.map((name) => [name, []]))
   await parquetRead({
-    file,
-    metadata,
+    file: source.file,
+    metadata: source.metadata,
     rowStart,
     rowEnd,
-    compressors: guardedCompressors(group),
+    columns: names,
+    compressors: guarded,
     parsers: PARSERS,
-    onChunk: ({ columnName, columnData }) => {
-      const i = indexOf.get(columnName)
-      if (i !== undefined) chunks[i]!.push(columnData)
-    },
+    onChunk: ({ columnName, columnData }) => parts.get(columnName)?.push(columnData),
   })
   const rows = rowEnd - rowStart
-  return chunks.map((parts, c) => {
-    const data = join(parts)
+  return names.map((name) => {
+    const data = join(parts.get(name)!)
     // A short or long column means pages are missing or garbled: the group is not trusted.
-    if (data.length !== rows) throw new Error(`column "${columns[c]}" has ${data.length} values for ${rows} rows`)
-    return convert(data, conversions[c]!)
+    if (data.length !== rows) throw new Error(`column "${name}" has ${data.length} values for ${rows} rows`)
+    return toCells(data, source.conversions[source.indexOf.get(name)!]!)
   })
-}
-
-// Dates and timestamps straight to text, skipping Date objects; JSON stays its text.
-const PARSERS: Partial<ParquetParsers> = {
-  timestampFromMilliseconds: (value: bigint) => isoTimestamp(value, 1n),
-  timestampFromMicroseconds: (value: bigint) => isoTimestamp(value, 1000n),
-  timestampFromNanoseconds: (value: bigint) => isoTimestamp(value, 1_000_000n),
-  dateFromDays: (days: number) => isoDate(days),
-  jsonFromBytes: (bytes: Uint8Array | undefined) => (bytes ? TEXT.decode(bytes) : null),
-}
-
-const TEXT = new TextDecoder()
-const DAY_MS = 86_400_000
-
-function isoDate(days: number): string {
-  const date = new Date(days * DAY_MS)
-  if (Number.isNaN(date.getTime())) return String(days)
-  const iso = date.toISOString()
-  return iso.slice(0, iso.indexOf('T'))
-}
-
-/** Full ISO text; sub-millisecond digits are kept (only when non-zero) so distinct instants stay distinct. */
-function isoTimestamp(value: bigint, perMs: bigint): string {
-  let ms = value
-  let rest = 0n
-  if (perMs !== 1n) {
-    ms = value / perMs
-    rest = value % perMs
-    if (rest < 0n) {
-      ms -= 1n
-      rest += perMs
-    }
-  }
-  const date = new Date(Number(ms))
-  if (Number.isNaN(date.getTime())) return value.toString()
-  const iso = date.toISOString()
-  if (rest === 0n) return iso
-  return `${iso.slice(0, -1)}${rest.toString().padStart(perMs === 1000n ? 3 : 6, '0')}Z`
-}
-
-/** Which pass a column needs, from its schema: most need none. */
-function conversionFor(node: SchemaTree): Conversion {
-  const { type, converted_type: ct, logical_type: lt, repetition_type: repetition, scale } = node.element
-  if (node.children.length > 0 || repetition === 'REPEATED') return { kind: 'any' }
-  // hyparquet turns DECIMAL into approximate floats (57 * 0.01 = 0.5700000000000001); round to the scale again.
-  if (ct === 'DECIMAL') return scale ? { kind: 'decimal', scale } : { kind: 'none' }
-  switch (type) {
-    case 'BOOLEAN':
-    case 'FLOAT':
-    case 'DOUBLE':
-      return { kind: 'none' }
-    case 'INT32':
-      // hyparquet reads DATE only from converted_type.
-      return lt?.type === 'DATE' && ct !== 'DATE' ? { kind: 'days' } : { kind: 'none' }
-    case 'INT64':
-      if (ct === 'TIMESTAMP_MILLIS' || ct === 'TIMESTAMP_MICROS' || lt?.type === 'TIMESTAMP') return { kind: 'none' }
-      return { kind: 'int64', unsigned: ct === 'UINT_64' || (lt?.type === 'INTEGER' && !lt.isSigned) }
-    case 'INT96':
-      return ct ? { kind: 'any' } : { kind: 'none' }
-    case 'BYTE_ARRAY':
-      return lt?.type === 'GEOMETRY' || lt?.type === 'GEOGRAPHY' ? { kind: 'any' } : { kind: 'none' }
-    case 'FIXED_LEN_BYTE_ARRAY':
-      return ct === 'UTF8' || lt?.type === 'STRING' || lt?.type === 'UUID' || lt?.type === 'FLOAT16' ? { kind: 'none' } : { kind: 'any' }
-    default:
-      return { kind: 'any' }
-  }
-}
-
-function convert(data: DecodedArray, conversion: Conversion): ArrayLike<Cell> {
-  switch (conversion.kind) {
-    case 'none':
-      return data as ArrayLike<Cell>
-    case 'int64':
-      return data instanceof BigInt64Array || data instanceof BigUint64Array ? int64Cells(data, conversion.unsigned) : mapCells(data, toCell)
-    case 'decimal': {
-      const p = 10 ** Math.min(conversion.scale, 22)
-      return mapCells(data, (v) => (typeof v === 'number' && Math.abs(v * p) < Number.MAX_SAFE_INTEGER ? Math.round(v * p) / p : toCell(v)))
-    }
-    case 'days':
-      return mapCells(data, (v) => (typeof v === 'number' ? isoDate(v) : toCell(v)))
-    case 'any':
-      return mapCells(data, toCell)
-  }
-}
-
-/** A converted copy for typed arrays; in place for plain arrays, which hyparquet made for this read alone. */
-function mapCells(data: DecodedArray, f: (value: unknown) => Cell): Cell[] {
-  const out: unknown[] = Array.isArray(data) ? data : new Array<Cell>(data.length)
-  for (let i = 0; i < data.length; i++) out[i] = f(data[i])
-  return out as Cell[]
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-const SAFE_HIGH = 2 ** 21 // |value| < 2^53 when the high 32 bits are within ±2^21
-
-/** INT64 without allocating a BigInt per value: from the two 32-bit halves, when every value is a safe integer. */
-function int64Cells(data: BigInt64Array | BigUint64Array, unsigned: boolean): ArrayLike<Cell> {
-  const n = data.length
-  if (LITTLE_ENDIAN) {
-    const lo = new Uint32Array(data.buffer, data.byteOffset, n * 2)
-    const hi = unsigned ? lo : new Int32Array(data.buffer, data.byteOffset, n * 2)
-    const out = new Float64Array(n)
-    let i = 0
-    for (; i < n; i++) {
-      const h = hi[2 * i + 1]!
-      if (h >= SAFE_HIGH || h < -SAFE_HIGH) break
-      out[i] = h * 4294967296 + lo[2 * i]!
-    }
-    if (i === n) return out
-  }
-  return mapCells(data, toCell)
-}
-
-function toCell(value: unknown): Cell {
-  if (value === null || value === undefined) return null
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-      return value
-    case 'bigint':
-      return bigintCell(value)
-  }
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString()
-  if (value instanceof Uint8Array) return base64(value)
-  try {
-    return JSON.stringify(value, jsonValue) ?? null
-  } catch {
-    return String(value)
-  }
-}
-
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
-
-function bigintCell(value: bigint): number | string {
-  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value.toString()
-}
-
-function jsonValue(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return bigintCell(value)
-  if (value instanceof Uint8Array) return base64(value)
-  return value
-}
-
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
 }
 
 /** One array from a column's chunks (hyparquet gives a typed array per page for required columns). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { defaultEdges, histogramFromSketch } from '../../../src/data/profile/histogram.js'
 import { xorshift } from './xorshift.js'
 import {
+  addDictionary,
   addValue,
   classifyValue,
   type ColumnProfile,
@@ -137,7 +138,42 @@ describe('addValue', () => {
     const profile = profileOf(['1', '1.0', 1, '1e0', '+1', '2'])
     expect(Math.round(profile.distinct.estimate())).toBe(2)
   })
+
+  it('takes a count: the same profile as that many single cells', () => {
+    const values: RawValue[] = ['3', '', null, 'abc', true, 2.5, '2024-05-06', 'x']
+    const counts = [4, 2, 3, 7, 1, 5, 2, 1]
+    const weighted = createColumnProfile()
+    values.forEach((value, i) => addValue(weighted, value, counts[i]))
+    const single = profileOf(values.flatMap((value, i) => new Array<RawValue>(counts[i]!).fill(value)))
+    expectSameProfile(weighted, single)
+  })
 })
+
+describe('addDictionary', () => {
+  it('profiles indexes into distinct values like the cells they stand for', () => {
+    const values: RawValue[] = ['red', '7', 'green', '2024-01-02', 'unused']
+    const indexes = Int32Array.from({ length: 1000 }, (_, i) => (i % 9 === 0 ? -1 : i % 4))
+    const encoded = createColumnProfile()
+    addDictionary(encoded, values, indexes)
+    // Counts left behind from one dictionary must not leak into the next.
+    addDictionary(encoded, ['blue'], Int32Array.of(0, 0, -1))
+    const cells = profileOf([...Array.from(indexes, (index) => (index < 0 ? null : values[index]!)), 'blue', 'blue', null])
+    expectSameProfile(encoded, cells)
+  })
+})
+
+/** Equal but for rounding in the moments and where the KLL sketch keeps its items (weighted values sit on higher levels). */
+function expectSameProfile(actual: ColumnProfile, expected: ColumnProfile): void {
+  const [a, b] = [columnProfileToJSON(actual), columnProfileToJSON(expected)]
+  const exact = (json: typeof a) => ({ ...json, numeric: { ...json.numeric, mean: 0, m2: 0 }, textLength: { ...json.textLength, mean: 0, m2: 0 }, quantiles: { ...json.quantiles, levels: [], rng: 0 } })
+  expect(exact(a)).toEqual(exact(b))
+  for (const key of ['numeric', 'textLength'] as const) {
+    expect(a[key].mean).toBeCloseTo(b[key].mean, 12)
+    expect(a[key].m2).toBeCloseTo(b[key].m2, 9)
+  }
+  // Exact while few values: every quantile agrees.
+  for (let q = 0; q <= 1; q += 0.05) expect(actual.quantiles.quantile(q)).toBe(expected.quantiles.quantile(q))
+}
 
 describe('mergeColumnProfiles', () => {
   it('equals the profile of the concatenated data: exact fields exactly, sketches within error', () => {

@@ -149,4 +149,37 @@ describe('KllSketch', () => {
     expect(sketch.n).toBe(20_000)
     expect(Math.abs(sketch.quantile(0.5) - 0.5)).toBeLessThan(0.02)
   })
+
+  it('takes weighted values (one item per set bit of the weight) within the same rank error', () => {
+    // A skewed stream given as (value, count) pairs, as a dictionary-encoded column arrives.
+    const random = xorshift(11)
+    const weighted = new KllSketch()
+    const expanded: number[] = []
+    for (let v = 0; v < 3000; v++) {
+      const x = 50 + 10 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+      const count = 1 + Math.floor(random() ** 4 * 2000)
+      weighted.update(x, count)
+      for (let i = 0; i < count; i++) expanded.push(x)
+    }
+    const values = Float64Array.from(expanded)
+    expect(weighted.n).toBe(values.length)
+    expect([weighted.min, weighted.max]).toEqual([values.reduce((a, b) => Math.min(a, b)), values.reduce((a, b) => Math.max(a, b))])
+    expect(maxRankErrors(weighted, values).quantile).toBeLessThanOrEqual(RANK_ERROR)
+    // Weighted and unit updates mix, and JSON carries the weights (levels must add up to n).
+    weighted.update(1e6)
+    expect(KllSketch.fromJSON(weighted.toJSON()).n).toBe(values.length + 1)
+    expect(weighted.quantile(1)).toBe(1e6)
+  })
+
+  it('is exact for a few weighted values and rejects a weight that is not a positive integer', () => {
+    const sketch = new KllSketch()
+    sketch.update(3, 5)
+    sketch.update(1, 2)
+    sketch.update(2, 1)
+    expect(sketch.n).toBe(8)
+    expect([0.25, 0.375, 0.5, 1].map((q) => sketch.quantile(q))).toEqual([1, 2, 3, 3])
+    expect(sketch.cdf(2)).toBe(3 / 8)
+    expect(() => sketch.update(1, 0.5)).toThrow(/positive integer/)
+    expect(() => sketch.update(1, 0)).toThrow(/positive integer/)
+  })
 })

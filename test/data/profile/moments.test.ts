@@ -70,4 +70,25 @@ describe('Moments', () => {
     expect(restored.toJSON()).toEqual(moments.toJSON())
     expect(() => Moments.fromJSON({ count: 2, mean: 0, m2: 0, min: null, max: null })).toThrow(/min and max/)
   })
+
+  it('takes a weight: the same moments as that many single updates', () => {
+    const random = xorshift(5)
+    const weighted = new Moments()
+    const values: number[] = []
+    for (let i = 0; i < 500; i++) {
+      const x = 1e6 + random() * 10
+      const count = 1 + Math.floor(random() * 40)
+      weighted.update(x, count)
+      for (let j = 0; j < count; j++) values.push(x)
+    }
+    const { mean, variance } = twoPass(values)
+    expect(weighted.count).toBe(values.length)
+    expect(Math.abs(weighted.mean - mean) / mean).toBeLessThan(1e-12)
+    expect(weighted.variance()! / variance).toBeCloseTo(1, 10)
+    expect([weighted.min, weighted.max]).toEqual([values.reduce((a, b) => Math.min(a, b)), values.reduce((a, b) => Math.max(a, b))])
+    // One value at any weight is exact.
+    const one = new Moments()
+    one.update(0.1, 3)
+    expect([one.mean, one.m2, one.count]).toEqual([0.1, 0, 3])
+  })
 })

@@ -1,0 +1,298 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { parquetMetadata, parquetSchema } from 'hyparquet'
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
+import { compressors } from 'hyparquet-compressors'
+import { parquetWriteBuffer } from 'hyparquet-writer'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { columnProfileToJSON } from '../../../src/data/profile/column-profile.js'
+import { addBatch, createTableProfile, type TableProfile } from '../../../src/data/profile/table-profile.js'
+import type { Cell } from '../../../src/data/read/batch.js'
+import { type ChunkDecoder, readFlatChunk } from '../../../src/data/read/parquet-chunk.js'
+import { openParquetReader, type ParquetReaderOptions } from '../../../src/data/read/parquet-reader.js'
+import { conversionFor, PARSERS, toCells } from '../../../src/data/read/parquet-values.js'
+import { VEGA_DATASETS } from '../../helpers/vega-datasets.js'
+
+// The page decoder (parquet-chunk.ts) against hyparquet's own reader on the
+// same files: every cell must agree. 'pages' turns off the fallback, so a
+// page the decoder cannot take fails the test instead of quietly going
+// through hyparquet. Files come from two writers with different habits:
+// hyparquet-writer (V2 data pages) and DuckDB (V1 pages, or V2 on request).
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'parquet-pages-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+interface Read {
+  columns: string[]
+  /** cells[c][r] */
+  cells: Cell[][]
+  /** Per column, whether any batch carried it dictionary-encoded. */
+  encoded: boolean[]
+}
+
+async function readAll(file: string, decode: ParquetReaderOptions['decode']): Promise<Read> {
+  const out: Read = { columns: [], cells: [], encoded: [] }
+  for await (const batch of openParquetReader(file, { decode }).batches()) {
+    expect(batch.defects).toEqual([])
+    out.columns = [...batch.columns]
+    batch.columns.forEach((_, c) => {
+      out.encoded[c] ||= batch.dictionaries?.[c] !== undefined
+      const column = (out.cells[c] ??= [])
+      const cells = batch.cells[c]
+      for (let r = 0; r < batch.length; r++) column.push(cells?.[r] ?? null)
+    })
+  }
+  return out
+}
+
+async function expectSameAsHyparquet(file: string): Promise<Read> {
+  const pages = await readAll(file, 'pages')
+  const reference = await readAll(file, 'hyparquet')
+  expect(pages.columns).toEqual(reference.columns)
+  reference.cells.forEach((expected, c) => {
+    const actual = pages.cells[c]!
+    expect(actual.length).toBe(expected.length)
+    // The first difference, not a diff of millions of cells.
+    const row = expected.findIndex((cell, r) => !Object.is(actual[r], cell))
+    expect(row === -1 ? undefined : { column: pages.columns[c], row, cell: actual[row] }).toEqual(row === -1 ? undefined : { column: pages.columns[c], row, cell: expected[row] })
+  })
+  return pages
+}
+
+const n = 2500
+const ints = Array.from({ length: n }, (_, i) => (i % 7 === 3 ? null : (i * 37) % 101))
+const words = Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : `w${(i * 13) % 40}`))
+const unique = Array.from({ length: n }, (_, i) => `row ${i} ünï`)
+const floats = Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : i / 8 - 100))
+const bigs = Array.from({ length: n }, (_, i) => (i % 9 === 0 ? null : BigInt(i % 50) * 10n ** 12n - 3n))
+const flags = Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : i % 3 === 0))
+const stamps = Array.from({ length: n }, (_, i) => (i % 17 === 0 ? null : new Date(Date.UTC(2024, 0, 1 + (i % 30), i % 24))))
+
+type ColumnData = Parameters<typeof parquetWriteBuffer>[0]['columnData']
+
+async function writeHyparquet(name: string, columnData: ColumnData, options: { rowGroupSize?: number; pageSize?: number; codec?: 'SNAPPY' | 'UNCOMPRESSED' } = {}): Promise<string> {
+  const file = path.join(dir, name)
+  await writeFile(file, Buffer.from(parquetWriteBuffer({ columnData, rowGroupSize: options.rowGroupSize ?? 1000, pageSize: options.pageSize, codec: options.codec })))
+  return file
+}
+
+describe('the Parquet page decoder', () => {
+  it('reads hyparquet-writer files (V2 pages) exactly as hyparquet does, keeping dictionary columns encoded', async () => {
+    const columns: ColumnData = [
+      { name: 'int', data: ints, type: 'INT32', encoding: 'RLE_DICTIONARY' },
+      { name: 'word', data: words, type: 'STRING', encoding: 'RLE_DICTIONARY' },
+      { name: 'unique', data: unique, type: 'STRING', encoding: 'PLAIN' },
+      { name: 'float', data: floats, type: 'DOUBLE' },
+      { name: 'big', data: bigs, type: 'INT64', encoding: 'RLE_DICTIONARY' },
+      { name: 'flag', data: flags, type: 'BOOLEAN' },
+      { name: 'stamp', data: stamps, type: 'TIMESTAMP', encoding: 'RLE_DICTIONARY' },
+      { name: 'required', data: Array.from({ length: n }, (_, i) => i % 4), type: 'INT32', nullable: false, encoding: 'RLE_DICTIONARY' },
+    ]
+    for (const [name, options] of [
+      ['snappy', {}],
+      ['uncompressed', { codec: 'UNCOMPRESSED' as const }],
+      // Many small pages per chunk, and a row group that ends mid-page-run.
+      ['small-pages', { pageSize: 256, rowGroupSize: 777 }],
+    ] as const) {
+      const read = await expectSameAsHyparquet(await writeHyparquet(`${name}.parquet`, columns, options))
+      expect(read.cells[0]!.length).toBe(n)
+      expect(read.columns.filter((_, c) => read.encoded[c])).toEqual(['int', 'word', 'big', 'stamp', 'required'])
+    }
+  })
+
+  it('reads DuckDB files (V1 and V2 pages, ZSTD, Snappy, none) exactly as hyparquet does', async () => {
+    const instance = await DuckDBInstance.create(':memory:')
+    const connection = await instance.connect()
+    const query = `SELECT i, (i * 37) % 101 AS small, CASE WHEN i % 7 = 3 THEN NULL ELSE 'c' || (i % 40) END AS category,
+      'unique ' || i AS label, CASE WHEN i % 5 = 0 THEN NULL ELSE i / 8 END AS ratio, i % 3 = 0 AS flag,
+      TIMESTAMP '2024-01-01' + INTERVAL (i % 500) MINUTE AS at, DATE '2020-02-28' + (i % 10)::INTEGER AS day,
+      CAST(i % 97 AS DECIMAL(9, 2)) / 4 AS price
+      FROM range(30000) t(i)`
+    try {
+      for (const options of ['COMPRESSION zstd', 'COMPRESSION snappy, PARQUET_VERSION v2', 'COMPRESSION uncompressed, ROW_GROUP_SIZE 4096']) {
+        const file = path.join(dir, `duckdb-${options.replace(/\W+/g, '-')}.parquet`)
+        await connection.run(`COPY (${query}) TO '${file}' (FORMAT parquet, ${options})`)
+        const read = await expectSameAsHyparquet(file)
+        expect(read.cells[0]!.length).toBe(30000)
+        // DuckDB dictionary-encodes the low-cardinality columns.
+        expect(read.encoded[read.columns.indexOf('category')]).toBe(true)
+      }
+    } finally {
+      connection.closeSync()
+      instance.closeSync()
+    }
+  })
+
+  it('writes timestamps as ISO text to the written precision, before and after 1970', async () => {
+    const instance = await DuckDBInstance.create(':memory:')
+    const connection = await instance.connect()
+    const file = path.join(dir, 'timestamps.parquet')
+    try {
+      await connection.run(`COPY (SELECT * FROM (VALUES
+        (TIMESTAMP '2024-05-06 07:08:09.123456', TIMESTAMP_NS '2024-05-06 07:08:09.123456789', TIMESTAMP_MS '2024-05-06 07:08:09.5'),
+        (TIMESTAMP '1969-12-31 23:59:59.999999', TIMESTAMP_NS '1969-12-31 23:59:59.000000001', TIMESTAMP_MS '1969-12-31 23:59:59.999'),
+        (TIMESTAMP '1900-01-01 00:00:00', TIMESTAMP_NS '2262-04-11 23:47:16.854775', TIMESTAMP_MS '9999-12-31 23:59:59.999')
+      ) t(us, ns, ms)) TO '${file}' (FORMAT parquet)`)
+    } finally {
+      connection.closeSync()
+      instance.closeSync()
+    }
+    const read = await expectSameAsHyparquet(file)
+    expect(read.cells).toEqual([
+      ['2024-05-06T07:08:09.123456Z', '1969-12-31T23:59:59.999999Z', '1900-01-01T00:00:00.000Z'],
+      ['2024-05-06T07:08:09.123456789Z', '1969-12-31T23:59:59.000000001Z', '2262-04-11T23:47:16.854775000Z'],
+      ['2024-05-06T07:08:09.500Z', '1969-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+    ])
+  })
+
+  it('reads flights-3m.parquet (ZSTD, dictionary-encoded) exactly as hyparquet does', async () => {
+    const read = await expectSameAsHyparquet(path.join(VEGA_DATASETS, 'data', 'flights-3m.parquet'))
+    expect(read.cells[0]!.length).toBe(3_000_000)
+    expect(read.encoded).toEqual([true, true, true, true, true])
+  }, 60_000)
+
+  it('turns a chunk into cells when its pages leave the dictionary for plain encoding (as parquet-mr and Arrow do)', async () => {
+    // One chunk of dictionary pages followed by one of plain pages: a writer whose dictionary grew too big.
+    const first = words.slice(0, 1000)
+    const second = words.slice(1000, 2000)
+    const dictionaryFile = parquetWriteBuffer({ columnData: [{ name: 'word', data: first, type: 'STRING', encoding: 'RLE_DICTIONARY' }], pageSize: 300 })
+    const plainFile = parquetWriteBuffer({ columnData: [{ name: 'word', data: second, type: 'STRING', encoding: 'PLAIN' }], pageSize: 300 })
+    const chunkOf = (buffer: ArrayBuffer) => {
+      const metadata = parquetMetadata(buffer)
+      const meta = metadata.row_groups[0]!.columns[0]!.meta_data!
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset)
+      return { bytes: new Uint8Array(buffer, start, Number(meta.total_compressed_size)), metadata, meta }
+    }
+    const a = chunkOf(dictionaryFile)
+    const b = chunkOf(plainFile)
+    const bytes = new Uint8Array(a.bytes.length + b.bytes.length)
+    bytes.set(a.bytes, 0)
+    bytes.set(b.bytes, a.bytes.length)
+    const tree = parquetSchema(a.metadata)
+    const node = tree.children[0]!
+    const conversion = conversionFor(node)
+    const decoder: ChunkDecoder = {
+      pathInSchema: ['word'],
+      type: a.meta.type,
+      element: node.element,
+      schemaPath: [tree, node],
+      codec: a.meta.codec,
+      compressors,
+      parsers: { ...DEFAULT_PARSERS, ...PARSERS },
+      maxDefinitionLevel: 1,
+      toCells: (values) => toCells(values, conversion),
+    }
+    const chunk = readFlatChunk(bytes, decoder, 2000)
+    expect('cells' in chunk).toBe(true)
+    expect(Array.from((chunk as { cells: ArrayLike<Cell> }).cells)).toEqual([...first, ...second])
+    // The dictionary part alone stays encoded.
+    const encoded = readFlatChunk(a.bytes, decoder, 1000)
+    expect('indexes' in encoded).toBe(true)
+  })
+
+  it('builds a dictionary column\'s cells only when something reads them', async () => {
+    const file = await writeHyparquet('lazy.parquet', [{ name: 'word', data: words, type: 'STRING', encoding: 'RLE_DICTIONARY' }])
+    for await (const batch of openParquetReader(file).batches()) {
+      const descriptor = Object.getOwnPropertyDescriptor(batch.cells, 0)!
+      expect(descriptor.get).toBeTypeOf('function')
+      const cells = batch.cells[0]!
+      expect(batch.cells[0]).toBe(cells) // built once
+      expect(Array.from(cells)).toEqual(Array.from(batch.dictionaries![0]!.indexes, (index) => (index < 0 ? null : batch.dictionaries![0]!.values[index])))
+    }
+  })
+
+  it('profiles dictionary columns by distinct value: exact fields as per cell, moments to rounding, quantiles within the sketch error', async () => {
+    const file = path.join(VEGA_DATASETS, 'data', 'flights-3m.parquet')
+    const numeric: Record<string, number[]> = { delay: [], distance: [] }
+    const profile = async (decode: ParquetReaderOptions['decode']): Promise<TableProfile> => {
+      const table = createTableProfile()
+      for await (const batch of openParquetReader(file, { decode }).batches()) {
+        addBatch(table, batch)
+        if (decode !== 'hyparquet') continue
+        // Every value of the numeric columns, for the exact quantiles.
+        for (const [name, values] of Object.entries(numeric)) {
+          const column = batch.cells[batch.columns.indexOf(name)]!
+          for (let r = 0; r < batch.length; r++) values.push(column[r] as number)
+        }
+      }
+      return table
+    }
+    const encoded = await profile('pages')
+    const cells = await profile('hyparquet')
+    expect(encoded.rows).toBe(cells.rows)
+    for (const [name, expected] of cells.columns) {
+      const actual = columnProfileToJSON(encoded.columns.get(name)!)
+      const reference = columnProfileToJSON(expected)
+      expect({ name, count: actual.count, nulls: actual.nulls, types: actual.types, distinct: actual.distinct }).toEqual({ name, count: reference.count, nulls: reference.nulls, types: reference.types, distinct: reference.distinct })
+      expect([actual.numeric.min, actual.numeric.max, actual.numeric.count]).toEqual([reference.numeric.min, reference.numeric.max, reference.numeric.count])
+      expect(actual.numeric.mean).toBeCloseTo(reference.numeric.mean, 8)
+      expect(actual.numeric.m2 / (reference.numeric.m2 || 1)).toBeCloseTo(reference.numeric.m2 === 0 ? 0 : 1, 10)
+      expect(actual.textLength).toMatchObject({ count: reference.textLength.count, min: reference.textLength.min, max: reference.textLength.max })
+      expect(actual.top.total).toBe(reference.top.total)
+      if (reference.top.exact) expect(actual.top).toEqual(reference.top)
+      expect([actual.quantiles.n, actual.quantiles.min, actual.quantiles.max]).toEqual([reference.quantiles.n, reference.quantiles.min, reference.quantiles.max])
+    }
+    // Quantiles against the exact ones, from every value of the numeric columns.
+    for (const [name, values] of Object.entries(numeric)) {
+      const sorted = Float64Array.from(values).sort()
+      const sketch = encoded.columns.get(name)!.quantiles
+      for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) {
+        const estimate = sketch.quantile(q)
+        // Rank error: where the estimate falls among the exact values (ties span a range of ranks).
+        const below = lowerBound(sorted, estimate) / sorted.length
+        const upTo = upperBound(sorted, estimate) / sorted.length
+        const error = q < below ? below - q : q > upTo ? q - upTo : 0
+        expect(error, `${name} q=${q}`).toBeLessThanOrEqual(0.01)
+      }
+    }
+  }, 120_000)
+})
+
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid]! < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function upperBound(sorted: Float64Array, x: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid]! <= x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+// Keeps the read helper honest: a file the page decoder cannot take must fail under 'pages'.
+describe('decode: pages', () => {
+  it('reports a garbled page as a defect instead of falling back', async () => {
+    const file = await writeHyparquet('garbled.parquet', [{ name: 'word', data: words, type: 'STRING', encoding: 'RLE_DICTIONARY' }], { codec: 'UNCOMPRESSED' })
+    const bytes = await readFile(file)
+    const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+    const meta = metadata.row_groups[0]!.columns[0]!.meta_data!
+    // Past the dictionary page: garble the first data page's indexes.
+    const at = Number(meta.data_page_offset) + 40
+    bytes.fill(0xff, at, at + 16)
+    await writeFile(file, bytes)
+    const defects = async (decode: ParquetReaderOptions['decode']) => {
+      const found: string[] = []
+      for await (const batch of openParquetReader(file, { decode }).batches()) found.push(...batch.defects.map((defect) => defect.message))
+      return found
+    }
+    expect((await defects('pages'))[0]).toMatch(/^rows 1–1000 \(row group 1\) cannot be read/)
+  })
+})
