@@ -43296,62 +43296,91 @@ var ChunkBuilder = class {
   }
 };
 var DICTIONARY_ENCODINGS = /* @__PURE__ */ new Set(["PLAIN_DICTIONARY", "RLE_DICTIONARY"]);
-function readDataPageInto(chunk, page, header, decoder4, dictionary2) {
-  const v2 = header.data_page_header_v2;
-  const v1 = header.data_page_header;
-  const count = v2 ? v2.num_values : v1?.num_values ?? 0;
-  const encoding = v2 ? v2.encoding : v1?.encoding;
-  if (count > chunk.rows - chunk.row) throw new Error(`a page of ${count} values runs past the row group's ${chunk.rows} rows`);
-  if (encoding && DICTIONARY_ENCODINGS.has(encoding)) {
-    if (!dictionary2) throw new Error("a dictionary-encoded page comes before any dictionary page");
-    readIndexes(chunk, page, header, decoder4, count, dictionary2);
-  } else {
-    const { definitionLevels, dataPage } = v2 ? readDataPageV2(page, header, decoder4) : readDataPage(decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors), v1, decoder4);
-    const values = decoder4.toCells(convert(dataPage, decoder4));
-    const defined = definitionLevels ?? [];
-    const cells = chunk.toCells(dictionary2);
-    let next = 0;
-    for (let i = 0; i < count; i++) {
-      cells[chunk.row + i] = defined.length === 0 || defined[i] === decoder4.maxDefinitionLevel ? values[next++] ?? null : null;
-    }
-    if (next !== values.length) throw new Error(`a page has ${values.length} values for ${next} non-null rows`);
-  }
-  chunk.row += count;
-}
 var levels = new Uint8Array(0);
 var found = new Int32Array(0);
-function readIndexes(chunk, page, header, decoder4, count, dictionary2) {
+function readDataPageInto(chunk, page, header, decoder4, dictionary2) {
+  const parts = pageParts(page, header, decoder4, chunk.rows - chunk.row);
+  if (parts.encoding && DICTIONARY_ENCODINGS.has(parts.encoding)) {
+    if (!dictionary2) throw new Error("a dictionary-encoded page comes before any dictionary page");
+    readIndexes(chunk, parts, dictionary2);
+  } else {
+    const { count, present } = parts;
+    const values = decoder4.toCells(convert(readValues(parts, decoder4), decoder4));
+    if (values.length !== present) throw new Error(`a page has ${values.length} values for ${present} non-null rows`);
+    const cells = chunk.toCells(dictionary2);
+    let next = 0;
+    for (let i = 0; i < count; i++) cells[chunk.row + i] = present === count || levels[i] === 1 ? values[next++] ?? null : null;
+  }
+  chunk.row += parts.count;
+}
+function pageParts(page, header, decoder4, rowsLeft) {
   const v2 = header.data_page_header_v2;
+  const v1 = header.data_page_header;
+  if (!v1 && !v2) throw new Error(`a ${header.type} page without its page header`);
+  const count = v2 ? v2.num_values : v1.num_values;
+  if (!(count >= 0 && count <= rowsLeft)) throw new Error(`a page of ${count} values runs past the row group's remaining ${rowsLeft} rows`);
   let body;
-  let levelBytes;
+  let levelBytes = page;
   let levelStart = 0;
   let levelEnd = 0;
   if (v2) {
     const levelsLength = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
-    if (v2.repetition_levels_byte_length !== 0 || levelsLength > page.length) throw new Error("unexpected page levels for a flat column");
-    levelBytes = page;
+    if (v2.repetition_levels_byte_length !== 0 || !(levelsLength >= 0 && levelsLength <= page.length)) throw new Error("unexpected page levels for a flat column");
     levelEnd = v2.definition_levels_byte_length;
     const compressed = page.subarray(levelsLength);
     body = v2.is_compressed === false ? compressed : decompressPage(compressed, header.uncompressed_page_size - levelsLength, decoder4.codec, decoder4.compressors);
   } else {
     body = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
     if (decoder4.maxDefinitionLevel > 0) {
-      if (body.length < 4) throw new Error("a page ends before its definition levels");
-      const length = body[0] | body[1] << 8 | body[2] << 16 | body[3] << 24;
+      const length = littleEndian32(body, 0);
       levelBytes = body;
       levelStart = 4;
       levelEnd = 4 + length;
-      if (length < 0 || levelEnd > body.length) throw new Error("definition levels overrun their page");
+      if (levelEnd > body.length) throw new Error("definition levels overrun their page");
     }
   }
   let present = count;
-  if (decoder4.maxDefinitionLevel > 0 && levelBytes) {
-    if (levels.length < count) levels = new Uint8Array(count);
+  if (decoder4.maxDefinitionLevel > 0) {
+    if (levels.length < count) levels = new Uint8Array(Math.max(count, 2 * levels.length));
     decodeHybrid(levelBytes, levelStart, levelEnd, 1, levels, 0, count);
     present = 0;
     for (let i = 0; i < count; i++) present += levels[i];
   }
-  let at2 = v2 ? 0 : levelEnd;
+  return { count, encoding: v2 ? v2.encoding : v1.encoding, present, body, at: v2 ? 0 : levelEnd };
+}
+function littleEndian32(bytes, at2) {
+  if (at2 + 4 > bytes.length) throw new Error("a page ends before the length of its levels");
+  return (bytes[at2] | bytes[at2 + 1] << 8 | bytes[at2 + 2] << 16 | bytes[at2 + 3] << 24) >>> 0;
+}
+function readValues({ encoding, present: n, body, at: at2 }, decoder4) {
+  const reader = { view: new DataView(body.buffer, body.byteOffset, body.byteLength), offset: at2 };
+  switch (encoding) {
+    case "PLAIN":
+      return readPlain(reader, decoder4.type, n, decoder4.element.type_length);
+    case "RLE": {
+      if (decoder4.type !== "BOOLEAN") throw new Error(`RLE encoding for a ${decoder4.type} column`);
+      const bits2 = new Uint8Array(n);
+      decodeHybrid(body, at2 + 4, at2 + 4 + littleEndian32(body, at2), 1, bits2, 0, n);
+      return Array.from(bits2, (bit) => bit === 1);
+    }
+    case "BYTE_STREAM_SPLIT":
+      return byteStreamSplit(reader, n, decoder4.type, decoder4.element.type_length);
+    case "DELTA_BINARY_PACKED": {
+      const out = decoder4.type === "INT32" ? new Int32Array(n) : new BigInt64Array(n);
+      if (n > 0) deltaBinaryUnpack(reader, n, out);
+      return out;
+    }
+    case "DELTA_LENGTH_BYTE_ARRAY":
+    case "DELTA_BYTE_ARRAY": {
+      const out = new Array(n);
+      if (n > 0) (encoding === "DELTA_BYTE_ARRAY" ? deltaByteArray : deltaLengthByteArray)(reader, n, out);
+      return out;
+    }
+    default:
+      throw new Error(`unsupported page encoding ${encoding ?? "(none)"}`);
+  }
+}
+function readIndexes(chunk, { count, present, body, at: at2 }, dictionary2) {
   const row = chunk.row;
   const cells = chunk.cells;
   if (present === 0) {
@@ -43360,12 +43389,13 @@ function readIndexes(chunk, page, header, decoder4, count, dictionary2) {
     return;
   }
   if (at2 >= body.length) throw new Error("a page ends before its dictionary indexes");
-  const width = body[at2++];
+  const width = body[at2];
   const direct = present === count && !cells;
   if (!direct && found.length < present) found = new Int32Array(Math.max(present, 2 * found.length));
   const target = direct ? chunk.indexes : found;
   const offset = direct ? row : 0;
-  decodeHybrid(body, at2, body.length, width, target, offset, present);
+  if (width === 0) target.fill(0, offset, offset + present);
+  else decodeHybrid(body, at2 + 1, body.length, width, target, offset, present);
   const size = dictionary2.length;
   let largest = 0;
   for (let i = offset; i < offset + present; i++) if (target[i] > largest) largest = target[i];
@@ -43524,7 +43554,7 @@ function base643(bytes) {
 // src/data/read/parquet-reader.ts
 var MAX_BATCH_ROWS3 = 65536;
 function openParquetReader(absPath, options = {}) {
-  return { unit: "row", batches: () => readBatches2(absPath, options.decode ?? "auto") };
+  return { unit: "row", batches: () => readBatches2(absPath, options.decode ?? "pages") };
 }
 async function* readBatches2(absPath, decode4) {
   const handle = await open3(absPath, "r");
@@ -43653,14 +43683,7 @@ async function readMetadata(handle, file2) {
 }
 async function readRowGroup2(source, group, rowStart, rowEnd, decode4) {
   const guarded = guardedCompressors(group);
-  let chunks = source.names.map(() => void 0);
-  if (decode4 !== "hyparquet") {
-    try {
-      chunks = await readFlatChunks(source, group, rowEnd - rowStart, guarded);
-    } catch (error62) {
-      if (decode4 === "pages") throw error62;
-    }
-  }
+  const chunks = decode4 === "hyparquet" ? source.names.map(() => void 0) : await readFlatChunks(source, group, rowEnd - rowStart, guarded);
   const rest = source.names.filter((_, c) => chunks[c] === void 0);
   if (rest.length > 0) {
     const cells = await readWithHyparquet(source, rowStart, rowEnd, rest, guarded);

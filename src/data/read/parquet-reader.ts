@@ -21,25 +21,23 @@ import { type Conversion, conversionFor, PARSERS, toCells } from './parquet-valu
 // row group at a time as column arrays: row objects are never built, which is
 // what made hyparquet's row path slow and memory-hungry. Flat columns decode
 // page by page (parquet-chunk.ts) and dictionary-encoded ones stay encoded;
-// nested columns, and any row group the page decoder cannot take, go through
-// hyparquet's own reader, whose errors name the defect. A row group that
-// cannot be decoded is a defect and reading goes on with the next; a file
-// without a readable footer throws DataError.
+// nested columns go through hyparquet's own reader. A row group that cannot
+// be decoded is a defect and reading goes on with the next; a file without a
+// readable footer throws DataError.
 
 const MAX_BATCH_ROWS = 65_536
 
 export interface ParquetReaderOptions {
   /**
-   * 'auto' (the default): flat columns through the page decoder, hyparquet's
-   * reader for the rest and for a row group the page decoder fails on. Tests
-   * set 'pages' (no fallback: a page decoder failure is a defect) or
-   * 'hyparquet' (hyparquet's reader only) to compare the two.
+   * 'pages' (the default): flat columns through the page decoder, nested ones
+   * through hyparquet's reader. 'hyparquet': every column through hyparquet's
+   * reader, which tests compare the page decoder with.
    */
-  decode?: 'auto' | 'pages' | 'hyparquet'
+  decode?: 'pages' | 'hyparquet'
 }
 
 export function openParquetReader(absPath: string, options: ParquetReaderOptions = {}): DataReader {
-  return { unit: 'row', batches: () => readBatches(absPath, options.decode ?? 'auto') }
+  return { unit: 'row', batches: () => readBatches(absPath, options.decode ?? 'pages') }
 }
 
 interface FileColumns {
@@ -190,18 +188,11 @@ async function readMetadata(handle: FileHandle, file: AsyncBuffer): Promise<File
   }
 }
 
-/** Decodes one row group: flat columns page by page, the rest (or all, if that fails) through hyparquet. */
+/** Decodes one row group: flat columns page by page, nested ones through hyparquet. */
 async function readRowGroup(source: FileColumns, group: RowGroup, rowStart: number, rowEnd: number, decode: NonNullable<ParquetReaderOptions['decode']>): Promise<ChunkColumn[]> {
   const guarded = guardedCompressors(group)
-  let chunks: Array<ChunkColumn | undefined> = source.names.map(() => undefined)
-  if (decode !== 'hyparquet') {
-    try {
-      chunks = await readFlatChunks(source, group, rowEnd - rowStart, guarded)
-    } catch (error) {
-      if (decode === 'pages') throw error
-      // hyparquet reads the whole group again and says what is wrong in its own words.
-    }
-  }
+  // No second try through hyparquet when the page decoder fails: hyparquet's level decoder can spin for minutes on a garbled page.
+  const chunks = decode === 'hyparquet' ? source.names.map(() => undefined) : await readFlatChunks(source, group, rowEnd - rowStart, guarded)
   const rest = source.names.filter((_, c) => chunks[c] === undefined)
   if (rest.length > 0) {
     const cells = await readWithHyparquet(source, rowStart, rowEnd, rest, guarded)
