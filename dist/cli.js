@@ -34780,8 +34780,9 @@ var ArraySplitter = class {
       }
       const start = pos;
       const startLine = this.line;
-      const end = this.elementEnd(s, pos);
+      let end = this.elementEnd(s, pos);
       if (end === -1) return start;
+      if (end === start) end = start + 1;
       const text = s.slice(start, end);
       while (b < bad.length && bad[b] < start) b++;
       out.push({ text, line: startLine, ...b < bad.length && bad[b] < end ? { badAt: bad[b] - start } : {} });

@@ -72,6 +72,7 @@ const CASES: Case[] = [
   { name: 'a JSON array cut short', file: 'cut.json', content: '[{"a":1},\n{"a":', message: /ends early/, at: { line: 2 }, rows: 1 },
   { name: 'a JSON array element that is a number', file: 'scalar.json', content: '[{"a":1},\n 3,\n {"a":2}]', message: /not JSON objects/, at: { line: 2 }, rows: 2 },
   { name: 'a JSON array element that does not parse', file: 'syntax.json', content: '[{"a":1},\n{"a":tru},\n{"a":2}]', message: /not valid JSON/, at: { line: 2 }, rows: 2 },
+  { name: 'a stray closing brace where a JSON array element starts', file: 'stray-brace.json', content: '[{"a":1},\n},\n{"a":2}]', message: /not valid JSON/, at: { line: 2 }, rows: 2 },
   { name: 'an unterminated string in a JSON array', file: 'open-string.json', content: '[{"a":"never closed}]', message: /ends early/, at: { line: 1 }, rows: 0 },
   // Parquet
   { name: 'a text file named .parquet', file: 'text.parquet', content: 'a,b\n1,2\n', message: /not a Parquet file/ },

@@ -136,9 +136,11 @@ class ArraySplitter implements Splitter {
       }
       const start = pos
       const startLine = this.line
-      const end = this.elementEnd(s, pos)
+      let end = this.elementEnd(s, pos)
       // Unfinished: it waits for the next chunk (or, at the end, is reported by end()).
       if (end === -1) return start
+      // A stray `}` where an element should start is an element of its own (a syntax error), so the scan moves on.
+      if (end === start) end = start + 1
       const text = s.slice(start, end)
       while (b < bad.length && (bad[b] as number) < start) b++
       out.push({ text, line: startLine, ...(b < bad.length && (bad[b] as number) < end ? { badAt: (bad[b] as number) - start } : {}) })
