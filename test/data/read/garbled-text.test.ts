@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { xorshift } from '../profile/xorshift.js'
 import { DataError } from '../../../src/data/data-error.js'
 import { openDataReader } from '../../../src/data/reader.js'
 import { DataEntrySchema, type DataFormat } from '../../../src/spec/schema.js'
@@ -32,13 +33,7 @@ const GRAMMAR = [0x22, 0x2c, 0x09, 0x0a, 0x0d, 0x7b, 0x7d, 0x5b, 0x5d, 0x3a, 0x5
 
 describe('garbled text files', () => {
   it('end every read with batches or a DataError, quickly', async () => {
-    let seed = 777
-    const random = () => {
-      seed ^= seed << 13
-      seed ^= seed >>> 17
-      seed ^= seed << 5
-      return (seed >>> 0) / 4294967296
-    }
+    const random = xorshift(777)
     const ended = { read: 0, refused: 0 }
     for (let trial = 0; trial < 1200; trial++) {
       const [format, text] = SOURCES[trial % SOURCES.length]!

@@ -7,6 +7,7 @@ import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 import { compressors } from 'hyparquet-compressors'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { xorshift } from '../profile/xorshift.js'
 import { columnProfileToJSON } from '../../../src/data/profile/column-profile.js'
 import { addBatch, createTableProfile, type TableProfile } from '../../../src/data/profile/table-profile.js'
 import type { Cell, ReadDefect } from '../../../src/data/read/batch.js'
@@ -299,13 +300,7 @@ describe('garbled Parquet pages', () => {
       ], { rowGroupSize: 700, pageSize: 500 })),
       await readFile(duckdbFile),
     ]
-    let seed = 12345
-    const random = () => {
-      seed ^= seed << 13
-      seed ^= seed >>> 17
-      seed ^= seed << 5
-      return (seed >>> 0) / 4294967296
-    }
+    const random = xorshift(12345)
     const outcomes = { clean: 0, defects: 0 }
     const file = path.join(dir, 'garbled.parquet')
     for (let trial = 0; trial < 300; trial++) {
