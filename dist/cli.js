@@ -37006,19 +37006,19 @@ function deltaBinaryUnpack(reader, count, output2) {
       bitWidths[i] = reader.view.getUint8(reader.offset++);
     }
     for (let i = 0; i < miniblockPerBlock && outputIndex < count; i++) {
-      const bitWidth2 = bitWidths[i];
-      if (bitWidth2) {
+      const bitWidth3 = bitWidths[i];
+      if (bitWidth3) {
         let bitpackPos = 0;
         let miniblockCount = valuesPerMiniblock;
-        const mask = (1n << BigInt(bitWidth2)) - 1n;
+        const mask = (1n << BigInt(bitWidth3)) - 1n;
         while (miniblockCount && outputIndex < count) {
           let bits2 = BigInt(reader.view.getUint32(reader.offset, true) >>> bitpackPos) & mask;
-          bitpackPos += bitWidth2;
+          bitpackPos += bitWidth3;
           while (bitpackPos >= 32) {
             bitpackPos -= 32;
             reader.offset += 4;
             if (bitpackPos) {
-              bits2 |= BigInt(reader.view.getUint32(reader.offset, true)) << BigInt(bitWidth2 - bitpackPos) & mask;
+              bits2 |= BigInt(reader.view.getUint32(reader.offset, true)) << BigInt(bitWidth3 - bitpackPos) & mask;
             }
           }
           const delta = minDelta + bits2;
@@ -37027,7 +37027,7 @@ function deltaBinaryUnpack(reader, count, output2) {
           miniblockCount--;
         }
         if (miniblockCount) {
-          reader.offset += Math.ceil((miniblockCount * bitWidth2 + bitpackPos) / 8);
+          reader.offset += Math.ceil((miniblockCount * bitWidth3 + bitpackPos) / 8);
         }
       } else {
         for (let j = 0; j < valuesPerMiniblock && outputIndex < count; j++) {
@@ -37052,14 +37052,14 @@ function deltaBinaryUnpackInt32(reader, count, output2) {
     const bitWidthsOffset = reader.offset;
     let offset = bitWidthsOffset + miniblockPerBlock;
     for (let i = 0; i < miniblockPerBlock && outputIndex < count; i++) {
-      const bitWidth2 = view.getUint8(bitWidthsOffset + i);
-      const end = offset + valuesPerMiniblock * bitWidth2 / 8;
+      const bitWidth3 = view.getUint8(bitWidthsOffset + i);
+      const end = offset + valuesPerMiniblock * bitWidth3 / 8;
       let bitOffset = 0;
       for (let j = 0; j < valuesPerMiniblock && outputIndex < count; j++) {
         let residual = 0;
         let bitsRead = 0;
-        while (bitsRead < bitWidth2) {
-          const bitsToRead = Math.min(8 - bitOffset, bitWidth2 - bitsRead);
+        while (bitsRead < bitWidth3) {
+          const bitsToRead = Math.min(8 - bitOffset, bitWidth3 - bitsRead);
           if (bitsRead < 32) {
             residual |= (view.getUint8(offset) >>> bitOffset & (1 << bitsToRead) - 1) << bitsRead;
           }
@@ -37130,8 +37130,8 @@ function readRleBitPackedHybrid(reader, width, output2, length) {
   }
   reader.offset = startOffset + length;
 }
-function readRle(reader, count, bitWidth2, output2, seen) {
-  const width = bitWidth2 + 7 >> 3;
+function readRle(reader, count, bitWidth3, output2, seen) {
+  const width = bitWidth3 + 7 >> 3;
   let value = 0;
   for (let i = 0; i < width; i++) {
     value |= reader.view.getUint8(reader.offset++) << (i << 3);
@@ -37140,9 +37140,9 @@ function readRle(reader, count, bitWidth2, output2, seen) {
     output2[seen + i] = value;
   }
 }
-function readBitPacked(reader, header, bitWidth2, output2, seen) {
+function readBitPacked(reader, header, bitWidth3, output2, seen) {
   let count = header >> 1 << 3;
-  const mask = (1 << bitWidth2) - 1;
+  const mask = (1 << bitWidth3) - 1;
   let data = 0;
   if (reader.offset < reader.view.byteLength) {
     data = reader.view.getUint8(reader.offset++);
@@ -37156,7 +37156,7 @@ function readBitPacked(reader, header, bitWidth2, output2, seen) {
       right -= 8;
       left -= 8;
       data >>>= 8;
-    } else if (left - right < bitWidth2) {
+    } else if (left - right < bitWidth3) {
       data |= reader.view.getUint8(reader.offset) << left;
       reader.offset++;
       left += 8;
@@ -37165,7 +37165,7 @@ function readBitPacked(reader, header, bitWidth2, output2, seen) {
         output2[seen++] = data >> right & mask;
       }
       count--;
-      right += bitWidth2;
+      right += bitWidth3;
     }
   }
   return seen;
@@ -37393,14 +37393,14 @@ function readDataPage(bytes, daph, { type, element, schemaPath }) {
   if (daph.encoding === "PLAIN") {
     dataPage = readPlain(reader, type, nValues, element.type_length);
   } else if (daph.encoding === "PLAIN_DICTIONARY" || daph.encoding === "RLE_DICTIONARY" || daph.encoding === "RLE") {
-    const bitWidth2 = type === "BOOLEAN" ? 1 : view.getUint8(reader.offset++);
-    if (bitWidth2) {
+    const bitWidth3 = type === "BOOLEAN" ? 1 : view.getUint8(reader.offset++);
+    if (bitWidth3) {
       dataPage = new Array(nValues);
       if (type === "BOOLEAN") {
-        readRleBitPackedHybrid(reader, bitWidth2, dataPage);
+        readRleBitPackedHybrid(reader, bitWidth3, dataPage);
         dataPage = dataPage.map((x) => !!x);
       } else {
-        readRleBitPackedHybrid(reader, bitWidth2, dataPage, view.byteLength - reader.offset);
+        readRleBitPackedHybrid(reader, bitWidth3, dataPage, view.byteLength - reader.offset);
       }
     } else {
       dataPage = new Uint8Array(nValues);
@@ -37488,9 +37488,9 @@ function readDataPageV2(compressedBytes, ph, columnDecoder) {
     readRleBitPackedHybrid(pageReader, 1, dataPage);
     dataPage = dataPage.map((x) => !!x);
   } else if (daph2.encoding === "PLAIN_DICTIONARY" || daph2.encoding === "RLE_DICTIONARY") {
-    const bitWidth2 = pageView.getUint8(pageReader.offset++);
+    const bitWidth3 = pageView.getUint8(pageReader.offset++);
     dataPage = new Array(nValues);
-    readRleBitPackedHybrid(pageReader, bitWidth2, dataPage, uncompressedPageSize - 1);
+    readRleBitPackedHybrid(pageReader, bitWidth3, dataPage, uncompressedPageSize - 1);
   } else if (daph2.encoding === "DELTA_BINARY_PACKED") {
     const int322 = type === "INT32";
     dataPage = int322 ? new Int32Array(nValues) : new BigInt64Array(nValues);
@@ -43249,27 +43249,65 @@ function decodeHybrid(bytes, start, end, width, out, at2, count) {
 
 // src/data/read/parquet-chunk.ts
 function readFlatChunk(bytes, decoder4, rows) {
-  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   const chunk = new ChunkBuilder(rows);
   let dictionary2;
+  const pages = readPages(bytes, decoder4);
   while (chunk.row < rows) {
-    if (reader.offset >= bytes.length) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`);
-    const header = parquetHeader(reader);
-    const size = header.compressed_page_size;
-    if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`);
-    const page = bytes.subarray(reader.offset, reader.offset + size);
-    reader.offset += size;
-    if (header.type === "DICTIONARY_PAGE") {
-      const values = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
-      const count = header.dictionary_page_header?.num_values ?? 0;
-      const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder4.type, count, decoder4.element.type_length);
-      dictionary2 = decoder4.toCells(convert(plain, decoder4));
-    } else if (header.type === "DATA_PAGE" || header.type === "DATA_PAGE_V2") {
-      readDataPageInto(chunk, page, header, decoder4, dictionary2);
-    }
+    const page = pages.next();
+    if (!page) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`);
+    if ("dictionary" in page) dictionary2 = decoder4.toCells(page.dictionary);
+    else readDataPageInto(chunk, page.data, dictionary2, decoder4, rows - chunk.row);
   }
   if (chunk.row !== rows) throw new Error(`the column chunk has ${chunk.row} values for ${rows} rows`);
   return chunk.result(dictionary2);
+}
+function readNestedChunk(bytes, decoder4, values) {
+  const output2 = [];
+  let dictionary2;
+  let seen = 0;
+  const pages = readPages(bytes, decoder4);
+  for (let page = pages.next(); page && seen < values; page = pages.next()) {
+    if ("dictionary" in page) {
+      dictionary2 = page.dictionary;
+      continue;
+    }
+    const parts = pageParts(page.data, decoder4, values - seen);
+    let leaves;
+    if (parts.encoding && DICTIONARY_ENCODINGS.has(parts.encoding)) {
+      if (!dictionary2) throw new Error("a dictionary-encoded page comes before any dictionary page");
+      const indexes = readIndexes(parts, dictionary2.length);
+      leaves = Array.from(indexes.subarray(0, parts.present), (index) => dictionary2[index]);
+    } else leaves = convert(readValues(parts, decoder4), decoder4);
+    if (leaves.length !== parts.present) throw new Error(`a page has ${leaves.length} values for ${parts.present} defined levels`);
+    const definitions = decoder4.maxDefinitionLevel > 0 ? levels.subarray(0, parts.count) : [];
+    const repetitions = decoder4.maxRepetitionLevel > 0 ? repeats.subarray(0, parts.count) : [];
+    const assembled = assembleLists(output2, definitions, repetitions, leaves, decoder4.schemaPath);
+    if (assembled !== output2) for (let i = 0; i < assembled.length; i++) output2.push(assembled[i]);
+    seen += parts.count;
+  }
+  return output2;
+}
+function readPages(bytes, decoder4) {
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  return {
+    next() {
+      while (reader.offset < bytes.length) {
+        const header = parquetHeader(reader);
+        const size = header.compressed_page_size;
+        if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`);
+        const page = bytes.subarray(reader.offset, reader.offset + size);
+        reader.offset += size;
+        if (header.type === "DICTIONARY_PAGE") {
+          const values = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
+          const count = header.dictionary_page_header?.num_values ?? 0;
+          const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder4.type, count, decoder4.element.type_length);
+          return { dictionary: convert(plain, decoder4) };
+        }
+        if (header.type === "DATA_PAGE" || header.type === "DATA_PAGE_V2") return { data: { bytes: page, header } };
+      }
+      return void 0;
+    }
+  };
 }
 var ChunkBuilder = class {
   constructor(rows) {
@@ -43298,12 +43336,13 @@ var ChunkBuilder = class {
 };
 var DICTIONARY_ENCODINGS = /* @__PURE__ */ new Set(["PLAIN_DICTIONARY", "RLE_DICTIONARY"]);
 var levels = new Uint8Array(0);
+var repeats = new Uint8Array(0);
 var found = new Int32Array(0);
-function readDataPageInto(chunk, page, header, decoder4, dictionary2) {
-  const parts = pageParts(page, header, decoder4, chunk.rows - chunk.row);
+function readDataPageInto(chunk, page, dictionary2, decoder4, rowsLeft) {
+  const parts = pageParts(page, decoder4, rowsLeft);
   if (parts.encoding && DICTIONARY_ENCODINGS.has(parts.encoding)) {
     if (!dictionary2) throw new Error("a dictionary-encoded page comes before any dictionary page");
-    readIndexes(chunk, parts, dictionary2);
+    placeIndexes(chunk, parts, dictionary2);
   } else {
     const { count, present } = parts;
     const values = decoder4.toCells(convert(readValues(parts, decoder4), decoder4));
@@ -43314,40 +43353,46 @@ function readDataPageInto(chunk, page, header, decoder4, dictionary2) {
   }
   chunk.row += parts.count;
 }
-function pageParts(page, header, decoder4, rowsLeft) {
+function pageParts({ bytes: page, header }, decoder4, levelsLeft) {
   const v2 = header.data_page_header_v2;
   const v1 = header.data_page_header;
   if (!v1 && !v2) throw new Error(`a ${header.type} page without its page header`);
   const count = v2 ? v2.num_values : v1.num_values;
-  if (!(count >= 0 && count <= rowsLeft)) throw new Error(`a page of ${count} values runs past the row group's remaining ${rowsLeft} rows`);
+  if (!(count >= 0 && count <= levelsLeft)) throw new Error(`a page of ${count} values runs past the ${levelsLeft} left in its column chunk`);
+  const { maxRepetitionLevel: maxRep, maxDefinitionLevel: maxDef } = decoder4;
+  if (repeats.length < count) repeats = new Uint8Array(Math.max(count, 2 * repeats.length));
+  if (levels.length < count) levels = new Uint8Array(Math.max(count, 2 * levels.length));
   let body;
-  let levelBytes = page;
-  let levelStart = 0;
-  let levelEnd = 0;
+  let at2;
   if (v2) {
-    const levelsLength = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
-    if (v2.repetition_levels_byte_length !== 0 || !(levelsLength >= 0 && levelsLength <= page.length)) throw new Error("unexpected page levels for a flat column");
-    levelEnd = v2.definition_levels_byte_length;
-    const compressed = page.subarray(levelsLength);
-    body = v2.is_compressed === false ? compressed : decompressPage(compressed, header.uncompressed_page_size - levelsLength, decoder4.codec, decoder4.compressors);
+    const repLength = v2.repetition_levels_byte_length;
+    const defLength = v2.definition_levels_byte_length;
+    if (!(repLength >= 0 && defLength >= 0 && repLength + defLength <= page.length)) throw new Error("page levels overrun their page");
+    if (maxRep > 0) decodeHybrid(page, 0, repLength, bitWidth2(maxRep), repeats, 0, count);
+    if (maxDef > 0) decodeHybrid(page, repLength, repLength + defLength, bitWidth2(maxDef), levels, 0, count);
+    const compressed = page.subarray(repLength + defLength);
+    body = v2.is_compressed === false ? compressed : decompressPage(compressed, header.uncompressed_page_size - repLength - defLength, decoder4.codec, decoder4.compressors);
+    at2 = 0;
   } else {
     body = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
-    if (decoder4.maxDefinitionLevel > 0) {
-      const length = littleEndian32(body, 0);
-      levelBytes = body;
-      levelStart = 4;
-      levelEnd = 4 + length;
-      if (levelEnd > body.length) throw new Error("definition levels overrun their page");
+    at2 = 0;
+    for (const [max, into] of [[maxRep, repeats], [maxDef, levels]]) {
+      if (max === 0) continue;
+      const length = littleEndian32(body, at2);
+      if (at2 + 4 + length > body.length) throw new Error("page levels overrun their page");
+      decodeHybrid(body, at2 + 4, at2 + 4 + length, bitWidth2(max), into, 0, count);
+      at2 += 4 + length;
     }
   }
   let present = count;
-  if (decoder4.maxDefinitionLevel > 0) {
-    if (levels.length < count) levels = new Uint8Array(Math.max(count, 2 * levels.length));
-    decodeHybrid(levelBytes, levelStart, levelEnd, 1, levels, 0, count);
+  if (maxDef > 0) {
     present = 0;
-    for (let i = 0; i < count; i++) present += levels[i];
+    for (let i = 0; i < count; i++) if (levels[i] === maxDef) present++;
   }
-  return { count, encoding: v2 ? v2.encoding : v1.encoding, present, body, at: v2 ? 0 : levelEnd };
+  return { count, encoding: v2 ? v2.encoding : v1.encoding, present, body, at: at2 };
+}
+function bitWidth2(max) {
+  return 32 - Math.clz32(max);
 }
 function littleEndian32(bytes, at2) {
   if (at2 + 4 > bytes.length) throw new Error("a page ends before the length of its levels");
@@ -43381,7 +43426,8 @@ function readValues({ encoding, present: n, body, at: at2 }, decoder4) {
       throw new Error(`unsupported page encoding ${encoding ?? "(none)"}`);
   }
 }
-function readIndexes(chunk, { count, present, body, at: at2 }, dictionary2) {
+function placeIndexes(chunk, parts, dictionary2) {
+  const { count, present } = parts;
   const row = chunk.row;
   const cells = chunk.cells;
   if (present === 0) {
@@ -43389,25 +43435,32 @@ function readIndexes(chunk, { count, present, body, at: at2 }, dictionary2) {
     else chunk.indexes.fill(-1, row, row + count);
     return;
   }
-  if (at2 >= body.length) throw new Error("a page ends before its dictionary indexes");
-  const width = body[at2];
-  const direct = present === count && !cells;
-  if (!direct && found.length < present) found = new Int32Array(Math.max(present, 2 * found.length));
-  const target = direct ? chunk.indexes : found;
-  const offset = direct ? row : 0;
-  if (width === 0) target.fill(0, offset, offset + present);
-  else decodeHybrid(body, at2 + 1, body.length, width, target, offset, present);
-  const size = dictionary2.length;
-  let largest = 0;
-  for (let i = offset; i < offset + present; i++) if (target[i] > largest) largest = target[i];
-  if (largest >= size) throw new Error(`dictionary index ${largest} is past the dictionary's ${size} values`);
-  if (direct) return;
+  if (present === count && !cells) {
+    readIndexes(parts, dictionary2.length, chunk.indexes, row);
+    return;
+  }
+  const indexes = readIndexes(parts, dictionary2.length);
   let next = 0;
   for (let i = 0; i < count; i++) {
-    const index = present === count || levels[i] === 1 ? found[next++] : -1;
+    const index = present === count || levels[i] === 1 ? indexes[next++] : -1;
     if (cells) cells[row + i] = index < 0 ? null : dictionary2[index];
     else chunk.indexes[row + i] = index;
   }
+}
+function readIndexes({ present, body, at: at2 }, size, target, offset = 0) {
+  if (!target) {
+    if (found.length < present) found = new Int32Array(Math.max(present, 2 * found.length));
+    target = found;
+  }
+  if (present === 0) return target;
+  if (at2 >= body.length) throw new Error("a page ends before its dictionary indexes");
+  const width = body[at2];
+  if (width === 0) target.fill(0, offset, offset + present);
+  else decodeHybrid(body, at2 + 1, body.length, width, target, offset, present);
+  let largest = 0;
+  for (let i = offset; i < offset + present; i++) if (target[i] > largest) largest = target[i];
+  if (largest >= size) throw new Error(`dictionary index ${largest} is past the dictionary's ${size} values`);
+  return target;
 }
 
 // src/data/read/parquet-values.ts
@@ -43684,41 +43737,48 @@ async function readMetadata(handle, file2) {
 }
 async function readRowGroup2(source, group, rowStart, rowEnd, decode4) {
   const guarded = guardedCompressors(group);
-  const chunks = decode4 === "hyparquet" ? source.names.map(() => void 0) : await readFlatChunks(source, group, rowEnd - rowStart, guarded);
-  const rest = source.names.filter((_, c) => chunks[c] === void 0);
-  if (rest.length > 0) {
-    const cells = await readWithHyparquet(source, rowStart, rowEnd, rest, guarded);
-    rest.forEach((name, i) => chunks[source.indexOf.get(name)] = { cells: cells[i] });
-  }
-  return chunks;
-}
-async function readFlatChunks(source, group, rows, guarded) {
-  const chunks = new Array(source.names.length).fill(void 0);
+  if (decode4 === "hyparquet") return (await readWithHyparquet(source, rowStart, rowEnd, source.names, guarded)).map((cells) => ({ cells }));
+  const rows = rowEnd - rowStart;
   const { start, end } = byteRange(group, 0);
   const bytes = new Uint8Array(await source.file.slice(start, end));
   if (bytes.length !== end - start) throw new Error("the row group is cut short");
+  const leaves = source.names.map(() => []);
   for (const { meta_data: meta3 } of group.columns) {
-    if (!meta3 || meta3.path_in_schema.length !== 1) continue;
-    const c = source.indexOf.get(meta3.path_in_schema[0]);
-    const node2 = c === void 0 ? void 0 : source.tree.children[c];
-    if (c === void 0 || !node2 || node2.children.length > 0 || node2.element.repetition_type === "REPEATED") continue;
-    const conversion = source.conversions[c];
-    const decoder4 = {
-      pathInSchema: meta3.path_in_schema,
-      type: meta3.type,
-      element: node2.element,
-      schemaPath: [source.tree, node2],
-      codec: meta3.codec,
-      compressors: guarded,
-      parsers: { ...DEFAULT_PARSERS, ...PARSERS },
-      maxDefinitionLevel: node2.element.repetition_type === "REQUIRED" ? 0 : 1,
-      toCells: (values) => toCells(values, conversion)
-    };
+    const c = meta3 ? source.indexOf.get(meta3.path_in_schema[0]) : void 0;
+    if (!meta3 || c === void 0) continue;
     const from = Number(meta3.dictionary_page_offset || meta3.data_page_offset) - start;
-    chunks[c] = readFlatChunk(bytes.subarray(from, from + Number(meta3.total_compressed_size)), decoder4, rows);
+    leaves[c].push({ meta: meta3, bytes: bytes.subarray(from, from + Number(meta3.total_compressed_size)) });
   }
-  return chunks;
+  return source.names.map((name, c) => {
+    const node2 = source.tree.children[c];
+    const conversion = source.conversions[c];
+    const decoderOf = (meta3) => {
+      const schemaPath = getTreePath(source.tree, meta3.path_in_schema);
+      return {
+        pathInSchema: meta3.path_in_schema,
+        type: meta3.type,
+        element: schemaPath.at(-1).element,
+        schemaPath,
+        codec: meta3.codec,
+        compressors: guarded,
+        parsers: PARSERS_WITH_DEFAULTS,
+        maxDefinitionLevel: getMaxDefinitionLevel(schemaPath),
+        maxRepetitionLevel: getMaxRepetitionLevel(schemaPath),
+        toCells: (values) => toCells(values, conversion)
+      };
+    };
+    const parts = leaves[c];
+    if (parts.length === 0) throw new Error(`column "${name}" has no column chunk`);
+    if (node2.children.length === 0 && node2.element.repetition_type !== "REPEATED") return readFlatChunk(parts[0].bytes, decoderOf(parts[0].meta), rows);
+    const subcolumns = /* @__PURE__ */ new Map();
+    for (const { meta: meta3, bytes: leaf } of parts) subcolumns.set(meta3.path_in_schema.join("."), readNestedChunk(leaf, decoderOf(meta3), Number(meta3.num_values)));
+    if (node2.children.length > 0) assembleNested(subcolumns, node2, PARSERS_WITH_DEFAULTS);
+    const data = subcolumns.get(name);
+    if (!data || data.length !== rows) throw new Error(`column "${name}" has ${data?.length ?? 0} values for ${rows} rows`);
+    return { cells: toCells(data, conversion) };
+  });
 }
+var PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS };
 async function readWithHyparquet(source, rowStart, rowEnd, names, guarded) {
   const parts = new Map(names.map((name) => [name, []]));
   await parquetRead({

@@ -412,7 +412,7 @@ async function* readTextChunks(absPath, options) {
   const file2 = await open(absPath, "r");
   try {
     const buf = Buffer.allocUnsafe(chunkBytes + 4);
-    const decoder = encoding === "utf-8" ? void 0 : new TextDecoder(encoding, { ignoreBOM: start > 0 });
+    const decoder2 = encoding === "utf-8" ? void 0 : new TextDecoder(encoding, { ignoreBOM: start > 0 });
     let position = start;
     let carry = 0;
     let first = start === 0;
@@ -425,9 +425,9 @@ async function* readTextChunks(absPath, options) {
       let from = 0;
       if (first && encoding === "utf-8" && total >= 3 && buf[0] === 239 && buf[1] === 187 && buf[2] === 191) from = 3;
       if (total >= 3 || final) first = false;
-      if (decoder) {
+      if (decoder2) {
         const bytes = buf.subarray(0, total);
-        const text = encoding === "latin1" && isAscii(bytes) ? bytes.toString("latin1") : decoder.decode(bytes, { stream: !final });
+        const text = encoding === "latin1" && isAscii(bytes) ? bytes.toString("latin1") : decoder2.decode(bytes, { stream: !final });
         yield { text, bad: NO_BAD, bytesRead: position, final };
       } else {
         const cut = final ? total : completeUpTo(buf, total);
@@ -619,6 +619,121 @@ var CHUNK_BYTES2 = 8 * 1024 * 1024;
 // src/data/read/json-reader.ts
 var CHUNK_BYTES3 = 4 * 1024 * 1024;
 var MAX_RECORD_CHARS2 = 8 * 1024 * 1024;
+
+// node_modules/hyparquet/src/wkb.js
+function wkbToGeojson(reader) {
+  const flags = getFlags(reader);
+  if (flags.type === 1) {
+    return { type: "Point", coordinates: readPosition(reader, flags) };
+  } else if (flags.type === 2) {
+    return { type: "LineString", coordinates: readLine(reader, flags) };
+  } else if (flags.type === 3) {
+    return { type: "Polygon", coordinates: readPolygon(reader, flags) };
+  } else if (flags.type === 4) {
+    const points = [];
+    for (let i = 0; i < flags.count; i++) {
+      points.push(readPosition(reader, getFlags(reader)));
+    }
+    return { type: "MultiPoint", coordinates: points };
+  } else if (flags.type === 5) {
+    const lines = [];
+    for (let i = 0; i < flags.count; i++) {
+      lines.push(readLine(reader, getFlags(reader)));
+    }
+    return { type: "MultiLineString", coordinates: lines };
+  } else if (flags.type === 6) {
+    const polygons = [];
+    for (let i = 0; i < flags.count; i++) {
+      polygons.push(readPolygon(reader, getFlags(reader)));
+    }
+    return { type: "MultiPolygon", coordinates: polygons };
+  } else if (flags.type === 7) {
+    const geometries = [];
+    for (let i = 0; i < flags.count; i++) {
+      geometries.push(wkbToGeojson(reader));
+    }
+    return { type: "GeometryCollection", geometries };
+  } else {
+    throw new Error(`Unsupported geometry type: ${flags.type}`);
+  }
+}
+function getFlags(reader) {
+  const { view } = reader;
+  const littleEndian = view.getUint8(reader.offset++) === 1;
+  const rawType = view.getUint32(reader.offset, littleEndian);
+  reader.offset += 4;
+  const type = rawType % 1e3;
+  const flags = Math.floor(rawType / 1e3);
+  let count = 0;
+  if (type > 1 && type <= 7) {
+    count = view.getUint32(reader.offset, littleEndian);
+    reader.offset += 4;
+  }
+  let dim = 2;
+  if (flags) dim++;
+  if (flags === 3) dim++;
+  return { littleEndian, type, dim, count };
+}
+function readPosition(reader, flags) {
+  const points = [];
+  for (let i = 0; i < flags.dim; i++) {
+    const coord = reader.view.getFloat64(reader.offset, flags.littleEndian);
+    reader.offset += 8;
+    points.push(coord);
+  }
+  return points;
+}
+function readLine(reader, flags) {
+  const points = [];
+  for (let i = 0; i < flags.count; i++) {
+    points.push(readPosition(reader, flags));
+  }
+  return points;
+}
+function readPolygon(reader, flags) {
+  const { view } = reader;
+  const rings = [];
+  for (let r = 0; r < flags.count; r++) {
+    const count = view.getUint32(reader.offset, flags.littleEndian);
+    reader.offset += 4;
+    rings.push(readLine(reader, { ...flags, count }));
+  }
+  return rings;
+}
+
+// node_modules/hyparquet/src/convert.js
+var decoder = new TextDecoder();
+var DEFAULT_PARSERS = {
+  timestampFromMilliseconds(millis) {
+    return new Date(Number(millis));
+  },
+  timestampFromMicroseconds(micros) {
+    return new Date(Number(micros / 1000n));
+  },
+  timestampFromNanoseconds(nanos) {
+    return new Date(Number(nanos / 1000000n));
+  },
+  dateFromDays(days) {
+    return new Date(days * 864e5);
+  },
+  stringFromBytes(bytes) {
+    return bytes && decoder.decode(bytes);
+  },
+  jsonFromBytes(bytes) {
+    return bytes && JSON.parse(decoder.decode(bytes));
+  },
+  geometryFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
+  },
+  geographyFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
+  },
+  uuidFromBytes(bytes) {
+    if (!bytes) return void 0;
+    const hex3 = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return hex3.slice(0, 8) + "-" + hex3.slice(8, 12) + "-" + hex3.slice(12, 16) + "-" + hex3.slice(16, 20) + "-" + hex3.slice(20, 32);
+  }
+};
 
 // node_modules/fzstd/esm/index.mjs
 var ab = ArrayBuffer;
@@ -5821,14 +5936,63 @@ var compressors = {
 
 // src/data/read/parquet-chunk.ts
 var levels = new Uint8Array(0);
+var repeats = new Uint8Array(0);
 var found = new Int32Array(0);
 
 // src/data/read/parquet-values.ts
+var PARSERS = {
+  timestampFromMilliseconds: (value) => isoTimestamp(value, 1),
+  timestampFromMicroseconds: (value) => isoTimestamp(value, 1e3),
+  timestampFromNanoseconds: (value) => isoTimestamp(value, 1e6),
+  dateFromDays: (days) => isoDate(days),
+  jsonFromBytes: (bytes) => bytes ? TEXT.decode(bytes) : null
+};
 var TEXT = new TextDecoder();
+var DAY_MS = 864e5;
+function isoDate(days) {
+  const date5 = new Date(days * DAY_MS);
+  if (Number.isNaN(date5.getTime())) return String(days);
+  const iso = date5.toISOString();
+  return iso.slice(0, iso.indexOf("T"));
+}
+function isoTimestamp(value, perMs) {
+  let ms;
+  let rest;
+  if (value >= MIN_SAFE && value <= MAX_SAFE) {
+    const v = Number(value);
+    ms = Math.floor(v / perMs);
+    rest = v - ms * perMs;
+    if (rest < 0) {
+      ms -= 1;
+      rest += perMs;
+    } else if (rest >= perMs) {
+      ms += 1;
+      rest -= perMs;
+    }
+  } else {
+    const per = BigInt(perMs);
+    let whole = value / per;
+    let part = value % per;
+    if (part < 0n) {
+      whole -= 1n;
+      part += per;
+    }
+    ms = Number(whole);
+    rest = Number(part);
+  }
+  const date5 = new Date(ms);
+  if (Number.isNaN(date5.getTime())) return value.toString();
+  const iso = date5.toISOString();
+  if (rest === 0) return iso;
+  return `${iso.slice(0, -1)}${String(rest).padStart(perMs === 1e3 ? 3 : 6, "0")}Z`;
+}
 var LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 var SAFE_HIGH = 2 ** 21;
 var MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 var MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+// src/data/read/parquet-reader.ts
+var PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS };
 
 // src/data/checks/check-text.ts
 function formatCount(count) {

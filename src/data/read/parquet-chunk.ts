@@ -1,4 +1,5 @@
 import type { DecodedArray, PageHeader } from 'hyparquet'
+import { assembleLists } from 'hyparquet/src/assemble.js'
 import { parquetHeader } from 'hyparquet/src/column.js'
 import { convert } from 'hyparquet/src/convert.js'
 import { decompressPage, readDataPage } from 'hyparquet/src/datapage.js'
@@ -25,35 +26,85 @@ export type ChunkColumn = DictionaryColumn | { cells: ArrayLike<Cell> }
 type ColumnDecoder = Parameters<typeof readDataPage>[2]
 
 export interface ChunkDecoder extends ColumnDecoder {
-  /** hyparquet's values to cells (our conversions on top of hyparquet's convert). */
+  /** hyparquet's values to cells (our conversions on top of hyparquet's convert); flat columns only. */
   toCells(values: DecodedArray): ArrayLike<Cell>
-  /** 0 for a REQUIRED column, 1 for an OPTIONAL one. */
+  /** From the schema path: 0 for a REQUIRED flat column, 1 for an OPTIONAL one, more when nested. */
   maxDefinitionLevel: number
+  maxRepetitionLevel: number
 }
 
 export function readFlatChunk(bytes: Uint8Array, decoder: ChunkDecoder, rows: number): ChunkColumn {
-  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
   const chunk = new ChunkBuilder(rows)
   let dictionary: ArrayLike<Cell> | undefined
+  const pages = readPages(bytes, decoder)
   while (chunk.row < rows) {
-    if (reader.offset >= bytes.length) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`)
-    const header = parquetHeader(reader)
-    const size = header.compressed_page_size
-    if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`)
-    const page = bytes.subarray(reader.offset, reader.offset + size)
-    reader.offset += size
-    if (header.type === 'DICTIONARY_PAGE') {
-      const values = decompressPage(page, header.uncompressed_page_size, decoder.codec, decoder.compressors)
-      const count = header.dictionary_page_header?.num_values ?? 0
-      const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder.type, count, decoder.element.type_length)
-      dictionary = decoder.toCells(convert(plain, decoder))
-    } else if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') {
-      readDataPageInto(chunk, page, header, decoder, dictionary)
-    }
-    // Index pages (and any future page type) carry no rows.
+    const page = pages.next()
+    if (!page) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`)
+    if ('dictionary' in page) dictionary = decoder.toCells(page.dictionary)
+    else readDataPageInto(chunk, page.data, dictionary, decoder, rows - chunk.row)
   }
   if (chunk.row !== rows) throw new Error(`the column chunk has ${chunk.row} values for ${rows} rows`)
   return chunk.result(dictionary)
+}
+
+/**
+ * One leaf of a nested column (a list's elements, a struct's field), as
+ * hyparquet's column reader gives it for assembleNested: one value per row,
+ * lists assembled from the levels by hyparquet's assembleLists. `values` is
+ * the chunk's count of levels, from its metadata.
+ */
+export function readNestedChunk(bytes: Uint8Array, decoder: ChunkDecoder, values: number): unknown[] {
+  const output: unknown[] = []
+  let dictionary: DecodedArray | undefined
+  let seen = 0
+  const pages = readPages(bytes, decoder)
+  for (let page = pages.next(); page && seen < values; page = pages.next()) {
+    if ('dictionary' in page) {
+      dictionary = page.dictionary
+      continue
+    }
+    const parts = pageParts(page.data, decoder, values - seen)
+    let leaves: DecodedArray
+    if (parts.encoding && DICTIONARY_ENCODINGS.has(parts.encoding)) {
+      if (!dictionary) throw new Error('a dictionary-encoded page comes before any dictionary page')
+      const indexes = readIndexes(parts, dictionary.length)
+      leaves = Array.from(indexes.subarray(0, parts.present), (index) => dictionary![index])
+    } else leaves = convert(readValues(parts, decoder), decoder)
+    if (leaves.length !== parts.present) throw new Error(`a page has ${leaves.length} values for ${parts.present} defined levels`)
+    const definitions = decoder.maxDefinitionLevel > 0 ? levels.subarray(0, parts.count) : []
+    const repetitions = decoder.maxRepetitionLevel > 0 ? repeats.subarray(0, parts.count) : []
+    const assembled = assembleLists(output, definitions as number[], repetitions as number[], leaves, decoder.schemaPath)
+    // Without levels assembleLists hands the values back rather than appending them.
+    if (assembled !== output) for (let i = 0; i < assembled.length; i++) output.push(assembled[i])
+    seen += parts.count
+  }
+  return output
+}
+
+type Page = { dictionary: DecodedArray } | { data: { bytes: Uint8Array; header: PageHeader } }
+
+/** The chunk's pages in order: dictionaries decoded (hyparquet's values), data pages as they are; index pages skipped. */
+function readPages(bytes: Uint8Array, decoder: ChunkDecoder): { next(): Page | undefined } {
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
+  return {
+    next() {
+      while (reader.offset < bytes.length) {
+        const header = parquetHeader(reader)
+        const size = header.compressed_page_size
+        if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`)
+        const page = bytes.subarray(reader.offset, reader.offset + size)
+        reader.offset += size
+        if (header.type === 'DICTIONARY_PAGE') {
+          const values = decompressPage(page, header.uncompressed_page_size, decoder.codec, decoder.compressors)
+          const count = header.dictionary_page_header?.num_values ?? 0
+          const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder.type, count, decoder.element.type_length)
+          return { dictionary: convert(plain, decoder) }
+        }
+        if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') return { data: { bytes: page, header } }
+      }
+      return undefined
+    },
+  }
 }
 
 /** Rows of one chunk: dictionary indexes (-1 null) until a page in another encoding turns them into cells. */
@@ -88,23 +139,24 @@ const DICTIONARY_ENCODINGS = new Set(['PLAIN_DICTIONARY', 'RLE_DICTIONARY'])
 
 // Scratch buffers reused across pages: pages are decoded one at a time.
 let levels = new Uint8Array(0)
+let repeats = new Uint8Array(0)
 let found = new Int32Array(0)
 
 /** A data page taken apart: its row count, which rows are non-null, and where its values start. */
 interface PageParts {
   count: number
   encoding: string | undefined
-  /** Rows with a value; when less than count, levels[0, count) marks them with 1. */
+  /** Levels with a value; when less than count, levels[i] is the maximum definition level for those. */
   present: number
   body: Uint8Array
   at: number
 }
 
-function readDataPageInto(chunk: ChunkBuilder, page: Uint8Array, header: PageHeader, decoder: ChunkDecoder, dictionary: ArrayLike<Cell> | undefined): void {
-  const parts = pageParts(page, header, decoder, chunk.rows - chunk.row)
+function readDataPageInto(chunk: ChunkBuilder, page: { bytes: Uint8Array; header: PageHeader }, dictionary: ArrayLike<Cell> | undefined, decoder: ChunkDecoder, rowsLeft: number): void {
+  const parts = pageParts(page, decoder, rowsLeft)
   if (parts.encoding && DICTIONARY_ENCODINGS.has(parts.encoding)) {
     if (!dictionary) throw new Error('a dictionary-encoded page comes before any dictionary page')
-    readIndexes(chunk, parts, dictionary)
+    placeIndexes(chunk, parts, dictionary)
   } else {
     const { count, present } = parts
     const values = decoder.toCells(convert(readValues(parts, decoder), decoder))
@@ -117,45 +169,54 @@ function readDataPageInto(chunk: ChunkBuilder, page: Uint8Array, header: PageHea
 }
 
 /**
- * Decompresses a data page (V1 or V2) and decodes its definition levels with
- * the bounded decoder: hyparquet's page readers decode levels with its own,
- * which a garbled run header sends into minutes of writes.
+ * Decompresses a data page (V1 or V2) and decodes its repetition and
+ * definition levels (into `repeats` and `levels`) with the bounded decoder:
+ * hyparquet's page readers decode levels with its own, which a garbled run
+ * header sends into minutes of writes.
  */
-function pageParts(page: Uint8Array, header: PageHeader, decoder: ChunkDecoder, rowsLeft: number): PageParts {
+function pageParts({ bytes: page, header }: { bytes: Uint8Array; header: PageHeader }, decoder: ChunkDecoder, levelsLeft: number): PageParts {
   const v2 = header.data_page_header_v2
   const v1 = header.data_page_header
   if (!v1 && !v2) throw new Error(`a ${header.type} page without its page header`)
   const count = v2 ? v2.num_values : v1!.num_values
-  if (!(count >= 0 && count <= rowsLeft)) throw new Error(`a page of ${count} values runs past the row group's remaining ${rowsLeft} rows`)
+  if (!(count >= 0 && count <= levelsLeft)) throw new Error(`a page of ${count} values runs past the ${levelsLeft} left in its column chunk`)
+  const { maxRepetitionLevel: maxRep, maxDefinitionLevel: maxDef } = decoder
+  if (repeats.length < count) repeats = new Uint8Array(Math.max(count, 2 * repeats.length))
+  if (levels.length < count) levels = new Uint8Array(Math.max(count, 2 * levels.length))
   let body: Uint8Array
-  let levelBytes = page
-  let levelStart = 0
-  let levelEnd = 0
+  let at: number
   if (v2) {
-    // V2: levels first and never compressed, then the (maybe compressed) values.
-    const levelsLength = v2.repetition_levels_byte_length + v2.definition_levels_byte_length
-    if (v2.repetition_levels_byte_length !== 0 || !(levelsLength >= 0 && levelsLength <= page.length)) throw new Error('unexpected page levels for a flat column')
-    levelEnd = v2.definition_levels_byte_length
-    const compressed = page.subarray(levelsLength)
-    body = v2.is_compressed === false ? compressed : decompressPage(compressed, header.uncompressed_page_size - levelsLength, decoder.codec, decoder.compressors)
+    // V2: levels first, never compressed and without length prefixes, then the (maybe compressed) values.
+    const repLength = v2.repetition_levels_byte_length
+    const defLength = v2.definition_levels_byte_length
+    if (!(repLength >= 0 && defLength >= 0 && repLength + defLength <= page.length)) throw new Error('page levels overrun their page')
+    if (maxRep > 0) decodeHybrid(page, 0, repLength, bitWidth(maxRep), repeats, 0, count)
+    if (maxDef > 0) decodeHybrid(page, repLength, repLength + defLength, bitWidth(maxDef), levels, 0, count)
+    const compressed = page.subarray(repLength + defLength)
+    body = v2.is_compressed === false ? compressed : decompressPage(compressed, header.uncompressed_page_size - repLength - defLength, decoder.codec, decoder.compressors)
+    at = 0
   } else {
+    // V1: each level run is prefixed by its byte length; all of it compressed.
     body = decompressPage(page, header.uncompressed_page_size, decoder.codec, decoder.compressors)
-    if (decoder.maxDefinitionLevel > 0) {
-      const length = littleEndian32(body, 0)
-      levelBytes = body
-      levelStart = 4
-      levelEnd = 4 + length
-      if (levelEnd > body.length) throw new Error('definition levels overrun their page')
+    at = 0
+    for (const [max, into] of [[maxRep, repeats], [maxDef, levels]] as const) {
+      if (max === 0) continue
+      const length = littleEndian32(body, at)
+      if (at + 4 + length > body.length) throw new Error('page levels overrun their page')
+      decodeHybrid(body, at + 4, at + 4 + length, bitWidth(max), into, 0, count)
+      at += 4 + length
     }
   }
   let present = count
-  if (decoder.maxDefinitionLevel > 0) {
-    if (levels.length < count) levels = new Uint8Array(Math.max(count, 2 * levels.length))
-    decodeHybrid(levelBytes, levelStart, levelEnd, 1, levels, 0, count)
+  if (maxDef > 0) {
     present = 0
-    for (let i = 0; i < count; i++) present += levels[i]!
+    for (let i = 0; i < count; i++) if (levels[i] === maxDef) present++
   }
-  return { count, encoding: v2 ? v2.encoding : v1!.encoding, present, body, at: v2 ? 0 : levelEnd }
+  return { count, encoding: v2 ? v2.encoding : v1!.encoding, present, body, at }
+}
+
+function bitWidth(max: number): number {
+  return 32 - Math.clz32(max)
 }
 
 function littleEndian32(bytes: Uint8Array, at: number): number {
@@ -195,7 +256,8 @@ function readValues({ encoding, present: n, body, at }: PageParts, decoder: Chun
 }
 
 /** A dictionary-encoded page's indexes, into chunk.indexes (or its cells). */
-function readIndexes(chunk: ChunkBuilder, { count, present, body, at }: PageParts, dictionary: ArrayLike<Cell>): void {
+function placeIndexes(chunk: ChunkBuilder, parts: PageParts, dictionary: ArrayLike<Cell>): void {
+  const { count, present } = parts
   const row = chunk.row
   const cells = chunk.cells
   if (present === 0) {
@@ -203,25 +265,34 @@ function readIndexes(chunk: ChunkBuilder, { count, present, body, at }: PagePart
     else chunk.indexes.fill(-1, row, row + count)
     return
   }
-  if (at >= body.length) throw new Error('a page ends before its dictionary indexes')
-  const width = body[at]!
   // Without nulls the indexes go straight into place.
-  const direct = present === count && !cells
-  if (!direct && found.length < present) found = new Int32Array(Math.max(present, 2 * found.length))
-  const target = direct ? chunk.indexes : found
-  const offset = direct ? row : 0
-  // Width 0: every index is 0, and writers may leave the runs out.
-  if (width === 0) target.fill(0, offset, offset + present)
-  else decodeHybrid(body, at + 1, body.length, width, target, offset, present)
-  const size = dictionary.length
-  let largest = 0
-  for (let i = offset; i < offset + present; i++) if (target[i]! > largest) largest = target[i]!
-  if (largest >= size) throw new Error(`dictionary index ${largest} is past the dictionary's ${size} values`)
-  if (direct) return
+  if (present === count && !cells) {
+    readIndexes(parts, dictionary.length, chunk.indexes, row)
+    return
+  }
+  const indexes = readIndexes(parts, dictionary.length)
   let next = 0
   for (let i = 0; i < count; i++) {
-    const index = present === count || levels[i] === 1 ? found[next++]! : -1
+    const index = present === count || levels[i] === 1 ? indexes[next++]! : -1
     if (cells) cells[row + i] = index < 0 ? null : dictionary[index]!
     else chunk.indexes[row + i] = index
   }
+}
+
+/** The page's `present` dictionary indexes, checked against the dictionary's size, into target[offset..] (by default a scratch buffer). */
+function readIndexes({ present, body, at }: PageParts, size: number, target?: Int32Array, offset = 0): Int32Array {
+  if (!target) {
+    if (found.length < present) found = new Int32Array(Math.max(present, 2 * found.length))
+    target = found
+  }
+  if (present === 0) return target
+  if (at >= body.length) throw new Error('a page ends before its dictionary indexes')
+  const width = body[at]!
+  // Width 0: every index is 0, and writers may leave the runs out.
+  if (width === 0) target.fill(0, offset, offset + present)
+  else decodeHybrid(body, at + 1, body.length, width, target, offset, present)
+  let largest = 0
+  for (let i = offset; i < offset + present; i++) if (target[i]! > largest) largest = target[i]!
+  if (largest >= size) throw new Error(`dictionary index ${largest} is past the dictionary's ${size} values`)
+  return target
 }

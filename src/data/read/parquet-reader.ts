@@ -4,34 +4,37 @@ import {
   parquetRead,
   parquetSchema,
   type AsyncBuffer,
+  type ColumnMetaData,
   type Compressors,
   type DecodedArray,
   type FileMetaData,
   type RowGroup,
   type SchemaTree,
 } from 'hyparquet'
+import { assembleNested } from 'hyparquet/src/assemble.js'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
+import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js'
 import { compressors } from 'hyparquet-compressors'
 import { DataError } from '../data-error.js'
 import type { Cell, DataReader, DictionaryColumn, ReadDefect, RowBatch } from './batch.js'
-import { type ChunkColumn, type ChunkDecoder, readFlatChunk } from './parquet-chunk.js'
+import { type ChunkColumn, type ChunkDecoder, readFlatChunk, readNestedChunk } from './parquet-chunk.js'
 import { type Conversion, conversionFor, PARSERS, toCells } from './parquet-values.js'
 
 // Parquet through hyparquet (pure JS, so the bundle runs on every runner), one
 // row group at a time as column arrays: row objects are never built, which is
-// what made hyparquet's row path slow and memory-hungry. Flat columns decode
-// page by page (parquet-chunk.ts) and dictionary-encoded ones stay encoded;
-// nested columns go through hyparquet's own reader. A row group that cannot
-// be decoded is a defect and reading goes on with the next; a file without a
-// readable footer throws DataError.
+// what made hyparquet's row path slow and memory-hungry. Columns decode page
+// by page (parquet-chunk.ts); flat dictionary-encoded ones stay encoded, and
+// nested ones are assembled by hyparquet's assembleLists and assembleNested.
+// A row group that cannot be decoded is a defect and reading goes on with the
+// next; a file without a readable footer throws DataError.
 
 const MAX_BATCH_ROWS = 65_536
 
 export interface ParquetReaderOptions {
   /**
-   * 'pages' (the default): flat columns through the page decoder, nested ones
-   * through hyparquet's reader. 'hyparquet': every column through hyparquet's
-   * reader, which tests compare the page decoder with.
+   * 'pages' (the default): every column through the page decoder.
+   * 'hyparquet': every column through hyparquet's reader, which tests compare
+   * the page decoder with.
    */
   decode?: 'pages' | 'hyparquet'
 }
@@ -188,47 +191,53 @@ async function readMetadata(handle: FileHandle, file: AsyncBuffer): Promise<File
   }
 }
 
-/** Decodes one row group: flat columns page by page, nested ones through hyparquet. */
+/** Decodes one row group, every column page by page (or, for tests, all through hyparquet). */
 async function readRowGroup(source: FileColumns, group: RowGroup, rowStart: number, rowEnd: number, decode: NonNullable<ParquetReaderOptions['decode']>): Promise<ChunkColumn[]> {
   const guarded = guardedCompressors(group)
-  // No second try through hyparquet when the page decoder fails: hyparquet's level decoder can spin for minutes on a garbled page.
-  const chunks = decode === 'hyparquet' ? source.names.map(() => undefined) : await readFlatChunks(source, group, rowEnd - rowStart, guarded)
-  const rest = source.names.filter((_, c) => chunks[c] === undefined)
-  if (rest.length > 0) {
-    const cells = await readWithHyparquet(source, rowStart, rowEnd, rest, guarded)
-    rest.forEach((name, i) => (chunks[source.indexOf.get(name)!] = { cells: cells[i]! }))
-  }
-  return chunks as ChunkColumn[]
-}
-
-/** The row group's flat columns, decoded from one read of its bytes; nested columns are left undefined. */
-async function readFlatChunks(source: FileColumns, group: RowGroup, rows: number, guarded: Compressors): Promise<Array<ChunkColumn | undefined>> {
-  const chunks = new Array<ChunkColumn | undefined>(source.names.length).fill(undefined)
+  if (decode === 'hyparquet') return (await readWithHyparquet(source, rowStart, rowEnd, source.names, guarded)).map((cells) => ({ cells }))
+  const rows = rowEnd - rowStart
   const { start, end } = byteRange(group, 0)
   const bytes = new Uint8Array(await source.file.slice(start, end))
   if (bytes.length !== end - start) throw new Error('the row group is cut short')
+  // Leaves by top-level column: one for a flat column, one per field or element for a nested one.
+  const leaves = source.names.map((): Array<{ meta: ColumnMetaData; bytes: Uint8Array }> => [])
   for (const { meta_data: meta } of group.columns) {
-    if (!meta || meta.path_in_schema.length !== 1) continue
-    const c = source.indexOf.get(meta.path_in_schema[0]!)
-    const node = c === undefined ? undefined : source.tree.children[c]
-    if (c === undefined || !node || node.children.length > 0 || node.element.repetition_type === 'REPEATED') continue
-    const conversion = source.conversions[c]!
-    const decoder: ChunkDecoder = {
-      pathInSchema: meta.path_in_schema,
-      type: meta.type,
-      element: node.element,
-      schemaPath: [source.tree, node],
-      codec: meta.codec,
-      compressors: guarded,
-      parsers: { ...DEFAULT_PARSERS, ...PARSERS },
-      maxDefinitionLevel: node.element.repetition_type === 'REQUIRED' ? 0 : 1,
-      toCells: (values) => toCells(values, conversion),
-    }
+    const c = meta ? source.indexOf.get(meta.path_in_schema[0]!) : undefined
+    if (!meta || c === undefined) continue
     const from = Number(meta.dictionary_page_offset || meta.data_page_offset) - start
-    chunks[c] = readFlatChunk(bytes.subarray(from, from + Number(meta.total_compressed_size)), decoder, rows)
+    leaves[c]!.push({ meta, bytes: bytes.subarray(from, from + Number(meta.total_compressed_size)) })
   }
-  return chunks
+  return source.names.map((name, c): ChunkColumn => {
+    const node = source.tree.children[c]!
+    const conversion = source.conversions[c]!
+    const decoderOf = (meta: ColumnMetaData): ChunkDecoder => {
+      const schemaPath = getTreePath(source.tree, meta.path_in_schema)
+      return {
+        pathInSchema: meta.path_in_schema,
+        type: meta.type,
+        element: schemaPath.at(-1)!.element,
+        schemaPath,
+        codec: meta.codec,
+        compressors: guarded,
+        parsers: PARSERS_WITH_DEFAULTS,
+        maxDefinitionLevel: getMaxDefinitionLevel(schemaPath),
+        maxRepetitionLevel: getMaxRepetitionLevel(schemaPath),
+        toCells: (values) => toCells(values, conversion),
+      }
+    }
+    const parts = leaves[c]!
+    if (parts.length === 0) throw new Error(`column "${name}" has no column chunk`)
+    if (node.children.length === 0 && node.element.repetition_type !== 'REPEATED') return readFlatChunk(parts[0]!.bytes, decoderOf(parts[0]!.meta), rows)
+    const subcolumns = new Map<string, DecodedArray>()
+    for (const { meta, bytes: leaf } of parts) subcolumns.set(meta.path_in_schema.join('.'), readNestedChunk(leaf, decoderOf(meta), Number(meta.num_values)))
+    if (node.children.length > 0) assembleNested(subcolumns, node, PARSERS_WITH_DEFAULTS)
+    const data = subcolumns.get(name)
+    if (!data || data.length !== rows) throw new Error(`column "${name}" has ${data?.length ?? 0} values for ${rows} rows`)
+    return { cells: toCells(data, conversion) }
+  })
 }
+
+const PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS }
 
 /** The named top-level columns of rows [rowStart, rowEnd) through hyparquet's reader. */
 async function readWithHyparquet(source: FileColumns, rowStart: number, rowEnd: number, names: string[], guarded: Compressors): Promise<Array<ArrayLike<Cell>>> {

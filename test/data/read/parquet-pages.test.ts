@@ -130,6 +130,33 @@ describe('the Parquet page decoder', () => {
     }
   })
 
+  it('reads nested columns (lists, structs, maps, lists of lists) exactly as hyparquet does', async () => {
+    const instance = await DuckDBInstance.create(':memory:')
+    const connection = await instance.connect()
+    const query = `SELECT i,
+      CASE WHEN i % 5 = 0 THEN NULL ELSE [i, i + 1, NULL][1:(i % 4)] END AS numbers,
+      ['a' || (i % 7), NULL, 'b'][1:(i % 3)] AS words,
+      CASE WHEN i % 6 = 0 THEN NULL ELSE {'x': i % 10, 'tag': 't' || (i % 3), 'inner': [i % 2]} END AS point,
+      MAP {'k' || (i % 4): i} AS lookup,
+      [[i % 3], [], [i, NULL]][1:(i % 4)] AS nested,
+      CASE WHEN i % 9 = 0 THEN NULL ELSE 'flat ' || (i % 50) END AS flat
+      FROM range(5000) t(i)`
+    try {
+      for (const options of ['COMPRESSION zstd', 'COMPRESSION snappy, PARQUET_VERSION v2, ROW_GROUP_SIZE 2048']) {
+        const file = path.join(dir, `nested-${options.replace(/\W+/g, '-')}.parquet`)
+        await connection.run(`COPY (${query}) TO '${file}' (FORMAT parquet, ${options})`)
+        const read = await expectSameAsHyparquet(file)
+        expect(read.cells[0]!.length).toBe(5000)
+        // Nested values are their JSON text.
+        expect(read.cells[read.columns.indexOf('numbers')]!.slice(0, 4)).toEqual([null, '[1]', '[2,3]', '[3,4,null]'])
+        expect(read.cells[read.columns.indexOf('point')]![1]).toBe('{"x":1,"tag":"t1","inner":[1]}')
+      }
+    } finally {
+      connection.closeSync()
+      instance.closeSync()
+    }
+  })
+
   it('writes timestamps as ISO text to the written precision, before and after 1970', async () => {
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
@@ -187,6 +214,7 @@ describe('the Parquet page decoder', () => {
       compressors,
       parsers: { ...DEFAULT_PARSERS, ...PARSERS },
       maxDefinitionLevel: 1,
+      maxRepetitionLevel: 0,
       toCells: (values) => toCells(values, conversion),
     }
     const chunk = readFlatChunk(bytes, decoder, 2000)
@@ -285,7 +313,8 @@ describe('garbled Parquet pages', () => {
     const connection = await instance.connect()
     const duckdbFile = path.join(dir, 'fuzz-duckdb.parquet')
     try {
-      await connection.run(`COPY (SELECT i, CASE WHEN i % 7 = 3 THEN NULL ELSE 'c' || (i % 40) END AS category, i / 8 AS ratio, i % 3 = 0 AS flag
+      await connection.run(`COPY (SELECT i, CASE WHEN i % 7 = 3 THEN NULL ELSE 'c' || (i % 40) END AS category, i / 8 AS ratio, i % 3 = 0 AS flag,
+        [i, NULL][1:(i % 3)] AS list, {'x': i % 5, 'y': [i % 2]} AS point
         FROM range(3000) t(i)) TO '${duckdbFile}' (FORMAT parquet, ROW_GROUP_SIZE 1024, COMPRESSION uncompressed, PARQUET_VERSION v2)`)
     } finally {
       connection.closeSync()
