@@ -43251,22 +43251,19 @@ function decodeHybrid(bytes, start, end, width, out, at2, count) {
 function readFlatChunk(bytes, decoder4, rows) {
   const chunk = new ChunkBuilder(rows);
   let dictionary2;
-  const pages = readPages(bytes, decoder4);
-  while (chunk.row < rows) {
-    const page = pages.next();
-    if (!page) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`);
+  for (const page of readPages(bytes, decoder4)) {
     if ("dictionary" in page) dictionary2 = decoder4.toCells(page.dictionary);
     else readDataPageInto(chunk, page.data, dictionary2, decoder4, rows - chunk.row);
+    if (chunk.row === rows) break;
   }
-  if (chunk.row !== rows) throw new Error(`the column chunk has ${chunk.row} values for ${rows} rows`);
+  if (chunk.row !== rows) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`);
   return chunk.result(dictionary2);
 }
 function readNestedChunk(bytes, decoder4, values) {
   const output2 = [];
   let dictionary2;
   let seen = 0;
-  const pages = readPages(bytes, decoder4);
-  for (let page = pages.next(); page && seen < values; page = pages.next()) {
+  for (const page of readPages(bytes, decoder4)) {
     if ("dictionary" in page) {
       dictionary2 = page.dictionary;
       continue;
@@ -43284,30 +43281,25 @@ function readNestedChunk(bytes, decoder4, values) {
     const assembled = assembleLists(output2, definitions, repetitions, leaves, decoder4.schemaPath);
     if (assembled !== output2) for (let i = 0; i < assembled.length; i++) output2.push(assembled[i]);
     seen += parts.count;
+    if (seen === values) break;
   }
   return output2;
 }
-function readPages(bytes, decoder4) {
+function* readPages(bytes, decoder4) {
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  return {
-    next() {
-      while (reader.offset < bytes.length) {
-        const header = parquetHeader(reader);
-        const size = header.compressed_page_size;
-        if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`);
-        const page = bytes.subarray(reader.offset, reader.offset + size);
-        reader.offset += size;
-        if (header.type === "DICTIONARY_PAGE") {
-          const values = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
-          const count = header.dictionary_page_header?.num_values ?? 0;
-          const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder4.type, count, decoder4.element.type_length);
-          return { dictionary: convert(plain, decoder4) };
-        }
-        if (header.type === "DATA_PAGE" || header.type === "DATA_PAGE_V2") return { data: { bytes: page, header } };
-      }
-      return void 0;
-    }
-  };
+  while (reader.offset < bytes.length) {
+    const header = parquetHeader(reader);
+    const size = header.compressed_page_size;
+    if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`);
+    const page = bytes.subarray(reader.offset, reader.offset + size);
+    reader.offset += size;
+    if (header.type === "DICTIONARY_PAGE") {
+      const values = decompressPage(page, header.uncompressed_page_size, decoder4.codec, decoder4.compressors);
+      const count = header.dictionary_page_header?.num_values ?? 0;
+      const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder4.type, count, decoder4.element.type_length);
+      yield { dictionary: convert(plain, decoder4) };
+    } else if (header.type === "DATA_PAGE" || header.type === "DATA_PAGE_V2") yield { data: { bytes: page, header } };
+  }
 }
 var ChunkBuilder = class {
   constructor(rows) {

@@ -9,16 +9,17 @@ import { readPlain } from 'hyparquet/src/plain.js'
 import type { Cell, DictionaryColumn } from './batch.js'
 import { decodeHybrid } from './rle-hybrid.js'
 
-// One column chunk of a flat (top-level, non-repeated) Parquet column, decoded
-// page by page from hyparquet's page-level pieces. A dictionary-encoded chunk
+// One column chunk of a Parquet column, decoded page by page from hyparquet's
+// page-level pieces. For a flat (top-level, non-repeated) column, a dictionary-encoded chunk
 // stays encoded: its dictionary is converted to cells once and each row keeps
 // an index, so the profile can count each distinct value once with its count,
 // and no per-row array of boxed values or BigInts is built. hyparquet's own
 // column reader pushes every value through a plain array (assembleLists),
 // which was most of a Parquet scan. Pages in other encodings decode through
-// hyparquet's value decoders and turn the chunk into plain cells. Levels and
-// indexes go through a bounded decoder (rle-hybrid.ts), so a garbled page
-// throws at once. Anything unexpected throws.
+// hyparquet's value decoders and turn the chunk into plain cells. A leaf of a
+// nested column is assembled by hyparquet's assembleLists, as its reader does.
+// Levels and indexes go through a bounded decoder (rle-hybrid.ts), so a
+// garbled page throws at once. Anything unexpected throws.
 
 export type ChunkColumn = DictionaryColumn | { cells: ArrayLike<Cell> }
 
@@ -36,14 +37,13 @@ export interface ChunkDecoder extends ColumnDecoder {
 export function readFlatChunk(bytes: Uint8Array, decoder: ChunkDecoder, rows: number): ChunkColumn {
   const chunk = new ChunkBuilder(rows)
   let dictionary: ArrayLike<Cell> | undefined
-  const pages = readPages(bytes, decoder)
-  while (chunk.row < rows) {
-    const page = pages.next()
-    if (!page) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`)
+  // Stops at the last row: bytes after it (padding some writers leave) are never parsed.
+  for (const page of readPages(bytes, decoder)) {
     if ('dictionary' in page) dictionary = decoder.toCells(page.dictionary)
     else readDataPageInto(chunk, page.data, dictionary, decoder, rows - chunk.row)
+    if (chunk.row === rows) break
   }
-  if (chunk.row !== rows) throw new Error(`the column chunk has ${chunk.row} values for ${rows} rows`)
+  if (chunk.row !== rows) throw new Error(`the column chunk ends after ${chunk.row} of ${rows} rows`)
   return chunk.result(dictionary)
 }
 
@@ -57,8 +57,7 @@ export function readNestedChunk(bytes: Uint8Array, decoder: ChunkDecoder, values
   const output: unknown[] = []
   let dictionary: DecodedArray | undefined
   let seen = 0
-  const pages = readPages(bytes, decoder)
-  for (let page = pages.next(); page && seen < values; page = pages.next()) {
+  for (const page of readPages(bytes, decoder)) {
     if ('dictionary' in page) {
       dictionary = page.dictionary
       continue
@@ -77,6 +76,7 @@ export function readNestedChunk(bytes: Uint8Array, decoder: ChunkDecoder, values
     // Without levels assembleLists hands the values back rather than appending them.
     if (assembled !== output) for (let i = 0; i < assembled.length; i++) output.push(assembled[i])
     seen += parts.count
+    if (seen === values) break
   }
   return output
 }
@@ -84,26 +84,20 @@ export function readNestedChunk(bytes: Uint8Array, decoder: ChunkDecoder, values
 type Page = { dictionary: DecodedArray } | { data: { bytes: Uint8Array; header: PageHeader } }
 
 /** The chunk's pages in order: dictionaries decoded (hyparquet's values), data pages as they are; index pages skipped. */
-function readPages(bytes: Uint8Array, decoder: ChunkDecoder): { next(): Page | undefined } {
+function* readPages(bytes: Uint8Array, decoder: ChunkDecoder): Generator<Page> {
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
-  return {
-    next() {
-      while (reader.offset < bytes.length) {
-        const header = parquetHeader(reader)
-        const size = header.compressed_page_size
-        if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`)
-        const page = bytes.subarray(reader.offset, reader.offset + size)
-        reader.offset += size
-        if (header.type === 'DICTIONARY_PAGE') {
-          const values = decompressPage(page, header.uncompressed_page_size, decoder.codec, decoder.compressors)
-          const count = header.dictionary_page_header?.num_values ?? 0
-          const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder.type, count, decoder.element.type_length)
-          return { dictionary: convert(plain, decoder) }
-        }
-        if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') return { data: { bytes: page, header } }
-      }
-      return undefined
-    },
+  while (reader.offset < bytes.length) {
+    const header = parquetHeader(reader)
+    const size = header.compressed_page_size
+    if (!(size >= 0 && reader.offset + size <= bytes.length)) throw new Error(`a page of ${size} bytes overruns its column chunk`)
+    const page = bytes.subarray(reader.offset, reader.offset + size)
+    reader.offset += size
+    if (header.type === 'DICTIONARY_PAGE') {
+      const values = decompressPage(page, header.uncompressed_page_size, decoder.codec, decoder.compressors)
+      const count = header.dictionary_page_header?.num_values ?? 0
+      const plain = readPlain({ view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 }, decoder.type, count, decoder.element.type_length)
+      yield { dictionary: convert(plain, decoder) }
+    } else if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') yield { data: { bytes: page, header } }
   }
 }
 
