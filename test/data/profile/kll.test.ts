@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { countUpTo } from './rank.js'
 import { xorshift } from './xorshift.js'
 import { KllSketch } from '../../../src/data/profile/kll.js'
 
@@ -27,16 +28,7 @@ function sketchOf(values: Float64Array, k?: number): KllSketch {
 /** Largest |true rank of quantile(q) - q| and |cdf(x) - true rank of x| over a grid of 999 points. */
 function maxRankErrors(sketch: KllSketch, values: Float64Array): { quantile: number; cdf: number } {
   const sorted = values.slice().sort()
-  const rankOf = (x: number): number => {
-    let lo = 0
-    let hi = sorted.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (sorted[mid]! <= x) lo = mid + 1
-      else hi = mid
-    }
-    return lo / sorted.length
-  }
+  const rankOf = (x: number): number => countUpTo(sorted, x) / sorted.length
   let quantile = 0
   let cdf = 0
   for (let i = 1; i < 1000; i++) {

@@ -7,6 +7,7 @@ import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 import { compressors } from 'hyparquet-compressors'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { countUpTo } from '../profile/rank.js'
 import { xorshift } from '../profile/xorshift.js'
 import { columnProfileToJSON } from '../../../src/data/profile/column-profile.js'
 import { addBatch, createTableProfile, type TableProfile } from '../../../src/data/profile/table-profile.js'
@@ -83,6 +84,20 @@ async function writeHyparquet(name: string, columnData: ColumnData, options: { r
   return file
 }
 
+/** `query`'s rows written by DuckDB with these COPY options (e.g. "COMPRESSION zstd, PARQUET_VERSION v2"). */
+async function writeDuckdb(name: string, query: string, options = ''): Promise<string> {
+  const file = path.join(dir, name)
+  const instance = await DuckDBInstance.create(':memory:')
+  const connection = await instance.connect()
+  try {
+    await connection.run(`COPY (${query}) TO '${file}' (FORMAT parquet${options ? `, ${options}` : ''})`)
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
+  return file
+}
+
 describe('the Parquet page decoder', () => {
   it('reads hyparquet-writer files (V2 pages) exactly as hyparquet does, keeping dictionary columns encoded', async () => {
     const columns: ColumnData = [
@@ -108,31 +123,20 @@ describe('the Parquet page decoder', () => {
   })
 
   it('reads DuckDB files (V1 and V2 pages, ZSTD, Snappy, none) exactly as hyparquet does', async () => {
-    const instance = await DuckDBInstance.create(':memory:')
-    const connection = await instance.connect()
     const query = `SELECT i, (i * 37) % 101 AS small, CASE WHEN i % 7 = 3 THEN NULL ELSE 'c' || (i % 40) END AS category,
       'unique ' || i AS label, CASE WHEN i % 5 = 0 THEN NULL ELSE i / 8 END AS ratio, i % 3 = 0 AS flag,
       TIMESTAMP '2024-01-01' + INTERVAL (i % 500) MINUTE AS at, DATE '2020-02-28' + (i % 10)::INTEGER AS day,
       CAST(i % 97 AS DECIMAL(9, 2)) / 4 AS price
       FROM range(30000) t(i)`
-    try {
-      for (const options of ['COMPRESSION zstd', 'COMPRESSION snappy, PARQUET_VERSION v2', 'COMPRESSION uncompressed, ROW_GROUP_SIZE 4096']) {
-        const file = path.join(dir, `duckdb-${options.replace(/\W+/g, '-')}.parquet`)
-        await connection.run(`COPY (${query}) TO '${file}' (FORMAT parquet, ${options})`)
-        const read = await expectSameAsHyparquet(file)
-        expect(read.cells[0]!.length).toBe(30000)
-        // DuckDB dictionary-encodes the low-cardinality columns.
-        expect(read.encoded[read.columns.indexOf('category')]).toBe(true)
-      }
-    } finally {
-      connection.closeSync()
-      instance.closeSync()
+    for (const options of ['COMPRESSION zstd', 'COMPRESSION snappy, PARQUET_VERSION v2', 'COMPRESSION uncompressed, ROW_GROUP_SIZE 4096']) {
+      const read = await expectSameAsHyparquet(await writeDuckdb(`duckdb-${options.replace(/\W+/g, '-')}.parquet`, query, options))
+      expect(read.cells[0]!.length).toBe(30000)
+      // DuckDB dictionary-encodes the low-cardinality columns.
+      expect(read.encoded[read.columns.indexOf('category')]).toBe(true)
     }
   })
 
   it('reads nested columns (lists, structs, maps, lists of lists) exactly as hyparquet does', async () => {
-    const instance = await DuckDBInstance.create(':memory:')
-    const connection = await instance.connect()
     const query = `SELECT i,
       CASE WHEN i % 5 = 0 THEN NULL ELSE [i, i + 1, NULL][1:(i % 4)] END AS numbers,
       ['a' || (i % 7), NULL, 'b'][1:(i % 3)] AS words,
@@ -141,36 +145,21 @@ describe('the Parquet page decoder', () => {
       [[i % 3], [], [i, NULL]][1:(i % 4)] AS nested,
       CASE WHEN i % 9 = 0 THEN NULL ELSE 'flat ' || (i % 50) END AS flat
       FROM range(5000) t(i)`
-    try {
-      for (const options of ['COMPRESSION zstd', 'COMPRESSION snappy, PARQUET_VERSION v2, ROW_GROUP_SIZE 2048']) {
-        const file = path.join(dir, `nested-${options.replace(/\W+/g, '-')}.parquet`)
-        await connection.run(`COPY (${query}) TO '${file}' (FORMAT parquet, ${options})`)
-        const read = await expectSameAsHyparquet(file)
-        expect(read.cells[0]!.length).toBe(5000)
-        // Nested values are their JSON text.
-        expect(read.cells[read.columns.indexOf('numbers')]!.slice(0, 4)).toEqual([null, '[1]', '[2,3]', '[3,4,null]'])
-        expect(read.cells[read.columns.indexOf('point')]![1]).toBe('{"x":1,"tag":"t1","inner":[1]}')
-      }
-    } finally {
-      connection.closeSync()
-      instance.closeSync()
+    for (const options of ['COMPRESSION zstd', 'COMPRESSION snappy, PARQUET_VERSION v2, ROW_GROUP_SIZE 2048']) {
+      const read = await expectSameAsHyparquet(await writeDuckdb(`nested-${options.replace(/\W+/g, '-')}.parquet`, query, options))
+      expect(read.cells[0]!.length).toBe(5000)
+      // Nested values are their JSON text.
+      expect(read.cells[read.columns.indexOf('numbers')]!.slice(0, 4)).toEqual([null, '[1]', '[2,3]', '[3,4,null]'])
+      expect(read.cells[read.columns.indexOf('point')]![1]).toBe('{"x":1,"tag":"t1","inner":[1]}')
     }
   })
 
   it('writes timestamps as ISO text to the written precision, before and after 1970', async () => {
-    const instance = await DuckDBInstance.create(':memory:')
-    const connection = await instance.connect()
-    const file = path.join(dir, 'timestamps.parquet')
-    try {
-      await connection.run(`COPY (SELECT * FROM (VALUES
+    const file = await writeDuckdb('timestamps.parquet', `SELECT * FROM (VALUES
         (TIMESTAMP '2024-05-06 07:08:09.123456', TIMESTAMP_NS '2024-05-06 07:08:09.123456789', TIMESTAMP_MS '2024-05-06 07:08:09.5'),
         (TIMESTAMP '1969-12-31 23:59:59.999999', TIMESTAMP_NS '1969-12-31 23:59:59.000000001', TIMESTAMP_MS '1969-12-31 23:59:59.999'),
         (TIMESTAMP '1900-01-01 00:00:00', TIMESTAMP_NS '2262-04-11 23:47:16.854775', TIMESTAMP_MS '9999-12-31 23:59:59.999')
-      ) t(us, ns, ms)) TO '${file}' (FORMAT parquet)`)
-    } finally {
-      connection.closeSync()
-      instance.closeSync()
-    }
+      ) t(us, ns, ms)`)
     const read = await expectSameAsHyparquet(file)
     expect(read.cells).toEqual([
       ['2024-05-06T07:08:09.123456Z', '1969-12-31T23:59:59.999999Z', '1900-01-01T00:00:00.000Z'],
@@ -274,8 +263,8 @@ describe('the Parquet page decoder', () => {
       for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) {
         const estimate = sketch.quantile(q)
         // Rank error: where the estimate falls among the exact values (ties span a range of ranks).
-        const below = lowerBound(sorted, estimate) / sorted.length
-        const upTo = upperBound(sorted, estimate) / sorted.length
+        const below = countUpTo(sorted, estimate, false) / sorted.length
+        const upTo = countUpTo(sorted, estimate) / sorted.length
         const error = q < below ? below - q : q > upTo ? q - upTo : 0
         expect(error, `${name} q=${q}`).toBeLessThanOrEqual(0.01)
       }
@@ -283,43 +272,16 @@ describe('the Parquet page decoder', () => {
   }, 120_000)
 })
 
-function lowerBound(sorted: Float64Array, x: number): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid]! < x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-function upperBound(sorted: Float64Array, x: number): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid]! <= x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
 describe('garbled Parquet pages', () => {
   // Random bytes overwritten in the column chunks of files from both writers (the footer stays
   // intact, so the file opens). hyparquet's own reader spun for minutes on some of these.
   it('end every read with the rows that decode and a located defect for the rest, never a hang or a crash', async () => {
-    const instance = await DuckDBInstance.create(':memory:')
-    const connection = await instance.connect()
-    const duckdbFile = path.join(dir, 'fuzz-duckdb.parquet')
-    try {
-      await connection.run(`COPY (SELECT i, CASE WHEN i % 7 = 3 THEN NULL ELSE 'c' || (i % 40) END AS category, i / 8 AS ratio, i % 3 = 0 AS flag,
-        [i, NULL][1:(i % 3)] AS list, {'x': i % 5, 'y': [i % 2]} AS point
-        FROM range(3000) t(i)) TO '${duckdbFile}' (FORMAT parquet, ROW_GROUP_SIZE 1024, COMPRESSION uncompressed, PARQUET_VERSION v2)`)
-    } finally {
-      connection.closeSync()
-      instance.closeSync()
-    }
+    const duckdbFile = await writeDuckdb(
+      'fuzz-duckdb.parquet',
+      `SELECT i, CASE WHEN i % 7 = 3 THEN NULL ELSE 'c' || (i % 40) END AS category, i / 8 AS ratio, i % 3 = 0 AS flag,
+        [i, NULL][1:(i % 3)] AS list, {'x': i % 5, 'y': [i % 2]} AS point FROM range(3000) t(i)`,
+      'ROW_GROUP_SIZE 1024, COMPRESSION uncompressed, PARQUET_VERSION v2',
+    )
     const sources = [
       await readFile(await writeHyparquet('fuzz-hyparquet.parquet', [
         { name: 'int', data: ints, type: 'INT32', encoding: 'RLE_DICTIONARY' },
