@@ -43312,12 +43312,9 @@ var ChunkBuilder = class {
   cells;
   toCells(dictionary2) {
     if (!this.cells) {
-      const cells = new Array(this.rows).fill(null);
-      for (let r = 0; r < this.row; r++) {
-        const index = this.indexes[r];
-        cells[r] = index < 0 ? null : dictionary2[index];
-      }
-      this.cells = cells;
+      const cells = dictionaryCells({ values: dictionary2 ?? [], indexes: this.indexes.subarray(0, this.row) });
+      cells.length = this.rows;
+      this.cells = cells.fill(null, this.row);
     }
     return this.cells;
   }
@@ -43326,6 +43323,14 @@ var ChunkBuilder = class {
     return { values: dictionary2 ?? [], indexes: this.indexes };
   }
 };
+function dictionaryCells({ values, indexes }) {
+  const cells = new Array(indexes.length);
+  for (let r = 0; r < indexes.length; r++) {
+    const index = indexes[r];
+    cells[r] = index < 0 ? null : values[index];
+  }
+  return cells;
+}
 var DICTIONARY_ENCODINGS = /* @__PURE__ */ new Set(["PLAIN_DICTIONARY", "RLE_DICTIONARY"]);
 var levels = new Uint8Array(0);
 var repeats = new Uint8Array(0);
@@ -43678,21 +43683,13 @@ function batchColumns(chunks, from, to) {
       configurable: true,
       enumerable: true,
       get() {
-        const value = decodeDictionary(dictionary2);
+        const value = dictionaryCells(dictionary2);
         Object.defineProperty(cells, c, { value, enumerable: true });
         return value;
       }
     });
   });
   return { cells, dictionaries };
-}
-function decodeDictionary({ values, indexes }) {
-  const cells = new Array(indexes.length);
-  for (let r = 0; r < indexes.length; r++) {
-    const index = indexes[r];
-    cells[r] = index < 0 ? null : values[index];
-  }
-  return cells;
 }
 function fileBuffer(handle, size) {
   return {

@@ -113,12 +113,9 @@ class ChunkBuilder {
 
   toCells(dictionary: ArrayLike<Cell> | undefined): Cell[] {
     if (!this.cells) {
-      const cells = new Array<Cell>(this.rows).fill(null)
-      for (let r = 0; r < this.row; r++) {
-        const index = this.indexes[r]!
-        cells[r] = index < 0 ? null : dictionary![index]!
-      }
-      this.cells = cells
+      const cells = dictionaryCells({ values: dictionary ?? [], indexes: this.indexes.subarray(0, this.row) })
+      cells.length = this.rows
+      this.cells = cells.fill(null, this.row)
     }
     return this.cells
   }
@@ -127,6 +124,16 @@ class ChunkBuilder {
     if (this.cells) return { cells: this.cells }
     return { values: dictionary ?? [], indexes: this.indexes }
   }
+}
+
+/** The cells a dictionary column stands for. */
+export function dictionaryCells({ values, indexes }: DictionaryColumn): Cell[] {
+  const cells = new Array<Cell>(indexes.length)
+  for (let r = 0; r < indexes.length; r++) {
+    const index = indexes[r]!
+    cells[r] = index < 0 ? null : values[index]!
+  }
+  return cells
 }
 
 const DICTIONARY_ENCODINGS = new Set(['PLAIN_DICTIONARY', 'RLE_DICTIONARY'])

@@ -17,7 +17,7 @@ import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hypar
 import { compressors } from 'hyparquet-compressors'
 import { DataError } from '../data-error.js'
 import type { Cell, DataReader, DictionaryColumn, ReadDefect, RowBatch } from './batch.js'
-import { type ChunkColumn, type ChunkDecoder, readFlatChunk, readNestedChunk } from './parquet-chunk.js'
+import { type ChunkColumn, type ChunkDecoder, dictionaryCells, readFlatChunk, readNestedChunk } from './parquet-chunk.js'
 import { type Conversion, conversionFor, PARSERS, toCells } from './parquet-values.js'
 
 // Parquet through hyparquet (pure JS, so the bundle runs on every runner), one
@@ -136,22 +136,13 @@ function batchColumns(chunks: readonly ChunkColumn[], from: number, to: number):
       configurable: true,
       enumerable: true,
       get() {
-        const value = decodeDictionary(dictionary)
+        const value = dictionaryCells(dictionary)
         Object.defineProperty(cells, c, { value, enumerable: true })
         return value
       },
     })
   })
   return { cells, dictionaries }
-}
-
-function decodeDictionary({ values, indexes }: DictionaryColumn): Cell[] {
-  const cells = new Array<Cell>(indexes.length)
-  for (let r = 0; r < indexes.length; r++) {
-    const index = indexes[r]!
-    cells[r] = index < 0 ? null : values[index]!
-  }
-  return cells
 }
 
 /** An AsyncBuffer over byte-range reads of an open file; a range past the end comes back short. */
