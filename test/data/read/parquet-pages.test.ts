@@ -2,10 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
+import { Bool, Field, Int32, List, Struct, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow'
 import { parquetMetadata, parquetSchema } from 'hyparquet'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 import { compressors } from 'hyparquet-compressors'
 import { parquetWriteBuffer } from 'hyparquet-writer'
+import * as arrowRs from 'parquet-wasm/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countUpTo } from '../profile/rank.js'
 import { xorshift } from '../profile/xorshift.js'
@@ -18,9 +20,12 @@ import { conversionFor, PARSERS, toCells } from '../../../src/data/read/parquet-
 import { VEGA_DATASETS } from '../../helpers/vega-datasets.js'
 
 // The page decoder (parquet-chunk.ts) against hyparquet's own reader on the
-// same files: every cell must agree. Files come from two writers with
-// different habits: hyparquet-writer (V2 data pages) and DuckDB (V1 pages, or
-// V2 on request). Then garbled files: each read must end, with defects.
+// same files: every cell must agree. Files come from three writers with
+// different habits: hyparquet-writer (V2 data pages), DuckDB (V1 pages, or V2
+// on request) and the Apache Arrow Rust writer through parquet-wasm (the
+// writer family of pyarrow and Spark: dictionaries that fall back to plain
+// pages mid-chunk, delta encodings). Then garbled files: each read must end,
+// with defects.
 
 let dir: string
 beforeAll(async () => {
@@ -98,6 +103,14 @@ async function writeDuckdb(name: string, query: string, options = ''): Promise<s
   return file
 }
 
+/** An Arrow table written by the Apache Arrow Rust writer (parquet-wasm) with these properties. */
+async function writeArrowRs(name: string, table: Table, configure: (builder: arrowRs.WriterPropertiesBuilder) => arrowRs.WriterPropertiesBuilder): Promise<string> {
+  const file = path.join(dir, name)
+  const bytes = arrowRs.writeParquet(arrowRs.Table.fromIPCStream(tableToIPC(table, 'stream')), configure(new arrowRs.WriterPropertiesBuilder()).build())
+  await writeFile(file, bytes)
+  return file
+}
+
 describe('the Parquet page decoder', () => {
   it('reads hyparquet-writer files (V2 pages) exactly as hyparquet does, keeping dictionary columns encoded', async () => {
     const columns: ColumnData = [
@@ -135,6 +148,48 @@ describe('the Parquet page decoder', () => {
       expect(read.encoded[read.columns.indexOf('category')]).toBe(true)
     }
   })
+
+  it('reads Apache Arrow Rust writer files (V1 and V2, every codec, dictionary fallback, delta encodings) exactly as hyparquet does', async () => {
+    const rows = 12_000
+    const lists = Array.from({ length: rows }, (_, i) => (i % 8 === 0 ? null : Array.from({ length: i % 4 }, (_, k) => i + k)))
+    const table = new Table({
+      id: vectorFromArray(Int32Array.from({ length: rows }, (_, i) => i)),
+      big: vectorFromArray(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i % 300) * 10_000_000_000n)),
+      ratio: vectorFromArray(Float64Array.from({ length: rows }, (_, i) => i / 7)),
+      // Few values, then many: the dictionary outgrows its page limit and the chunk falls back to plain pages.
+      word: vectorFromArray(Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? null : i < rows / 2 ? `w${i % 40}` : `word number ${i}`)), new Utf8()),
+      flag: vectorFromArray(Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? null : i % 3 === 0)), new Bool()),
+      at: vectorFromArray(Array.from({ length: rows }, (_, i) => new Date(Date.UTC(2024, 0, 1, 0, i % 1440)))),
+      list: vectorFromArray(lists, new List(new Field('item', new Int32(), true))),
+      point: vectorFromArray(Array.from({ length: rows }, (_, i) => ({ x: i % 9, ok: i % 2 === 0 })), new Struct([new Field('x', new Int32(), true), new Field('ok', new Bool(), true)])),
+    })
+    const codecs = [arrowRs.Compression.SNAPPY, arrowRs.Compression.ZSTD, arrowRs.Compression.GZIP, arrowRs.Compression.BROTLI, arrowRs.Compression.LZ4_RAW, arrowRs.Compression.UNCOMPRESSED]
+    for (const [i, codec] of codecs.entries()) {
+      for (const version of [arrowRs.WriterVersion.V1, arrowRs.WriterVersion.V2]) {
+        const file = await writeArrowRs(`arrow-rs-${i}-${version}.parquet`, table, (builder) =>
+          builder
+            .setCompression(codec)
+            .setWriterVersion(version)
+            .setMaxRowGroupSize(5000)
+            .setDataPageSizeLimit(4096)
+            .setDictionaryPageSizeLimit(1024)
+            .setColumnDictionaryEnabled('id', false)
+            .setColumnEncoding('id', arrowRs.Encoding.DELTA_BINARY_PACKED)
+            .setColumnDictionaryEnabled('ratio', false)
+            .setColumnEncoding('ratio', arrowRs.Encoding.BYTE_STREAM_SPLIT),
+        )
+        const read = await expectSameAsHyparquet(file)
+        expect(read.cells[0]!.length).toBe(rows)
+        expect(read.cells[read.columns.indexOf('list')]!.slice(0, 4)).toEqual([null, '[1]', '[2,3]', '[3,4,5]'])
+        expect(read.cells[read.columns.indexOf('point')]![3]).toBe('{"x":3,"ok":false}')
+      }
+    }
+    // The fallback happened: the second row group's string chunk has dictionary pages, then plain ones.
+    const metadata = parquetMetadata(new Uint8Array(await readFile(path.join(dir, 'arrow-rs-0-0.parquet'))).buffer)
+    const word = metadata.row_groups[1]!.columns.find((chunk) => chunk.meta_data?.path_in_schema[0] === 'word')!.meta_data!
+    const dataPages = word.encoding_stats?.filter((stats) => stats.page_type === 'DATA_PAGE').map((stats) => stats.encoding)
+    expect(dataPages).toEqual(expect.arrayContaining(['RLE_DICTIONARY', 'PLAIN']))
+  }, 60_000)
 
   it('reads nested columns (lists, structs, maps, lists of lists) exactly as hyparquet does', async () => {
     const query = `SELECT i,
@@ -273,7 +328,7 @@ describe('the Parquet page decoder', () => {
 })
 
 describe('garbled Parquet pages', () => {
-  // Random bytes overwritten in the column chunks of files from both writers (the footer stays
+  // Random bytes overwritten in the column chunks of files from the three writers (the footer stays
   // intact, so the file opens). hyparquet's own reader spun for minutes on some of these.
   it('end every read with the rows that decode and a located defect for the rest, never a hang or a crash', async () => {
     const duckdbFile = await writeDuckdb(
@@ -290,11 +345,31 @@ describe('garbled Parquet pages', () => {
         { name: 'flag', data: flags, type: 'BOOLEAN' },
       ], { rowGroupSize: 700, pageSize: 500 })),
       await readFile(duckdbFile),
+      await readFile(
+        await writeArrowRs(
+          'fuzz-arrow-rs.parquet',
+          new Table({
+            id: vectorFromArray(Int32Array.from({ length: 3000 }, (_, i) => i * 3)),
+            ratio: vectorFromArray(Float64Array.from({ length: 3000 }, (_, i) => i / 7)),
+            word: vectorFromArray(Array.from({ length: 3000 }, (_, i) => (i % 11 === 0 ? null : i < 1500 ? `w${i % 40}` : `word ${i}`)), new Utf8()),
+            list: vectorFromArray(Array.from({ length: 3000 }, (_, i) => Array.from({ length: i % 3 }, (_, k) => k)), new List(new Field('item', new Int32(), true))),
+          }),
+          (builder) =>
+            builder
+              .setCompression(arrowRs.Compression.UNCOMPRESSED)
+              .setMaxRowGroupSize(1000)
+              .setDictionaryPageSizeLimit(512)
+              .setColumnDictionaryEnabled('id', false)
+              .setColumnEncoding('id', arrowRs.Encoding.DELTA_BINARY_PACKED)
+              .setColumnDictionaryEnabled('ratio', false)
+              .setColumnEncoding('ratio', arrowRs.Encoding.BYTE_STREAM_SPLIT),
+        ),
+      ),
     ]
     const random = xorshift(12345)
     const outcomes = { clean: 0, defects: 0 }
     const file = path.join(dir, 'garbled.parquet')
-    for (let trial = 0; trial < 300; trial++) {
+    for (let trial = 0; trial < 450; trial++) {
       const source = sources[trial % sources.length]!
       const bytes = Buffer.from(source)
       const dataEnd = bytes.length - 8 - bytes.readUInt32LE(bytes.length - 8)
@@ -315,6 +390,6 @@ describe('garbled Parquet pages', () => {
       outcomes[defects.length > 0 ? 'defects' : 'clean']++
     }
     // Most garbling is caught (some lands in values, which just read differently).
-    expect(outcomes.defects).toBeGreaterThan(100)
+    expect(outcomes.defects).toBeGreaterThan(150)
   }, 120_000)
 })
