@@ -507,6 +507,7 @@ function decodeLossy(buf, from, to) {
 
 // src/data/read/csv-reader.ts
 var CHUNK_BYTES = 1024 * 1024;
+var HEAD_CHARS = 64 * 1024;
 var BATCH_CELLS = 98304;
 var MIN_BATCH_ROWS = 512;
 var MAX_BATCH_ROWS = 32768;
@@ -552,24 +553,9 @@ async function* readBatches(absPath, options, tuning) {
     end: range?.end ?? Infinity,
     chunkBytes: tuning.chunkBytes ?? CHUNK_BYTES
   });
-  for await (const chunk of chunks) {
-    bytesRead = chunk.bytesRead;
-    const s = carry.length > 0 ? carry + chunk.text : chunk.text;
-    tok.bad = carryBad.length === 0 && chunk.bad.length === 0 ? chunk.bad : [...carryBad, ...chunk.bad.map((at2) => at2 + carry.length)];
-    tok.badAt = 0;
-    let pos = 0;
-    if (skipper) {
-      pos = skipper.scan(s, chunk.final);
-      if (pos === -1) {
-        carry = "";
-        carryBad = [];
-        continue;
-      }
-      tok.line = skipLine + 1 + skipper.lines;
-      skipper = void 0;
-    }
+  function* parseAll(s, pos, final) {
     for (; ; ) {
-      pos = tok.parse(s, pos, chunk.final);
+      pos = tok.parse(s, pos, final);
       if (tok.stop === 1 /* Full */) yield emit();
       else if (tok.stop === 2 /* Header */) {
         const fields = tok.header ?? [];
@@ -582,7 +568,47 @@ async function* readBatches(absPath, options, tuning) {
           pos = tok.headerStart;
           tok.line = tok.headerLine;
         }
-      } else break;
+      } else return pos;
+    }
+  }
+  for await (const chunk of chunks) {
+    bytesRead = chunk.bytesRead;
+    let s = chunk.text;
+    let pos = 0;
+    tok.bad = chunk.bad;
+    tok.badAt = 0;
+    if (carry.length > 0) {
+      const head = Math.min(s.length, tuning.headChars ?? HEAD_CHARS);
+      const joined = carry + s.slice(0, head);
+      tok.bad = joinBad(carryBad, chunk.bad, carry.length, head);
+      const whole = head === s.length;
+      const end = yield* parseAll(joined, 0, chunk.final && whole);
+      if (whole) {
+        s = joined;
+        pos = end;
+      } else if (end >= carry.length) {
+        pos = end - carry.length;
+        tok.bad = chunk.bad;
+        tok.badAt = 0;
+        pos = yield* parseAll(s, pos, chunk.final);
+      } else {
+        s = carry + s;
+        tok.bad = joinBad(carryBad, chunk.bad, carry.length, chunk.text.length);
+        tok.badAt = 0;
+        pos = yield* parseAll(s, end, chunk.final);
+      }
+    } else {
+      if (skipper) {
+        pos = skipper.scan(s, chunk.final);
+        if (pos === -1) {
+          carry = "";
+          carryBad = [];
+          continue;
+        }
+        tok.line = skipLine + 1 + skipper.lines;
+        skipper = void 0;
+      }
+      pos = yield* parseAll(s, pos, chunk.final);
     }
     if (tok.stop === 3 /* End */) break;
     carry = pos < s.length ? s.slice(pos) : "";
@@ -611,6 +637,10 @@ function headerNames(fields, line, delimiter) {
     seen.add(name);
   }
   return names;
+}
+function joinBad(carryBad, chunkBad, carryLength, length) {
+  if (carryBad.length === 0 && chunkBad.length === 0) return [];
+  return [...carryBad, ...chunkBad.filter((at2) => at2 < length).map((at2) => at2 + carryLength)];
 }
 
 // src/data/read/csv-ranges.ts

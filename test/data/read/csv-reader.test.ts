@@ -228,9 +228,30 @@ describe('openCsvReader', () => {
     for (const chunkBytes of [4, 5, 7, 13]) {
       const split = await readAll(file, {}, { chunkBytes, maxBatchRows: 2 })
       expect({ ...split, batches: 0 }).toEqual({ ...whole, batches: 0 })
+      // A record cut at a chunk's end is finished from a head of the next chunk; heads shorter and
+      // longer than the rest of that record, and than the chunk.
+      for (const headChars of [1, 2, 3, 6, 20]) {
+        const headed = await readAll(file, {}, { chunkBytes, maxBatchRows: 2, headChars })
+        expect({ ...headed, batches: 0 }, `chunkBytes ${chunkBytes}, headChars ${headChars}`).toEqual({ ...whole, batches: 0 })
+      }
     }
     expect(whole.rows).toHaveLength(3)
     expect(whole.defects.map((d) => d.kind)).toEqual(['ragged', 'quote'])
+  })
+
+  it('places invalid UTF-8 the same way whatever the chunk, batch and head sizes', async () => {
+    const file = await write(Buffer.concat([Buffer.from('a,b\n1,"x'), Buffer.from([0xff]), Buffer.from('y"\n22,"m\nl'), Buffer.from([0xfe]), Buffer.from('"\n3,'), Buffer.from([0xc3]), Buffer.from('\n')]))
+    const whole = await readAll(file)
+    expect(whole.defects.map((d) => [d.kind, d.line, d.column])).toEqual([
+      ['encoding', 2, 'b'],
+      ['encoding', 4, 'b'],
+      ['encoding', 5, 'b'],
+    ])
+    for (const chunkBytes of [4, 6, 9])
+      for (const headChars of [1, 3, 7, 100]) {
+        const split = await readAll(file, {}, { chunkBytes, maxBatchRows: 1, headChars })
+        expect({ ...split, batches: 0 }, `chunkBytes ${chunkBytes}, headChars ${headChars}`).toEqual({ ...whole, batches: 0 })
+      }
   })
 
   it('stops cleanly when the consumer breaks out early', async () => {
