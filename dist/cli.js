@@ -34645,7 +34645,6 @@ async function* readBatches(absPath, options, tuning) {
     bytesRead = chunk.bytesRead;
     let s = chunk.text;
     let pos = 0;
-    tok.bad = chunk.bad;
     tok.badAt = 0;
     if (carry.length > 0) {
       const head = Math.min(s.length, tuning.headChars ?? HEAD_CHARS);
@@ -34657,10 +34656,9 @@ async function* readBatches(absPath, options, tuning) {
         s = joined;
         pos = end;
       } else if (end >= carry.length) {
-        pos = end - carry.length;
         tok.bad = chunk.bad;
         tok.badAt = 0;
-        pos = yield* parseAll(s, pos, chunk.final);
+        pos = yield* parseAll(s, end - carry.length, chunk.final);
       } else {
         s = carry + s;
         tok.bad = joinBad(carryBad, chunk.bad, carry.length, chunk.text.length);
@@ -34668,6 +34666,7 @@ async function* readBatches(absPath, options, tuning) {
         pos = yield* parseAll(s, end, chunk.final);
       }
     } else {
+      tok.bad = chunk.bad;
       if (skipper) {
         pos = skipper.scan(s, chunk.final);
         if (pos === -1) {
@@ -43225,6 +43224,148 @@ var compressors = {
   LZ4_RAW: decompressLz4Raw
 };
 
+// src/data/read/parquet-values.ts
+var PARSERS = {
+  timestampFromMilliseconds: (value) => isoTimestamp(value, 1),
+  timestampFromMicroseconds: (value) => isoTimestamp(value, 1e3),
+  timestampFromNanoseconds: (value) => isoTimestamp(value, 1e6),
+  dateFromDays: (days) => isoDate(days),
+  jsonFromBytes: (bytes) => bytes ? TEXT.decode(bytes) : null
+};
+var TEXT = new TextDecoder();
+var DAY_MS = 864e5;
+function isoDate(days) {
+  const date5 = new Date(days * DAY_MS);
+  if (Number.isNaN(date5.getTime())) return String(days);
+  const iso = date5.toISOString();
+  return iso.slice(0, iso.indexOf("T"));
+}
+function isoTimestamp(value, perMs) {
+  let ms;
+  let rest;
+  if (value >= MIN_SAFE && value <= MAX_SAFE) {
+    const v = Number(value);
+    ms = Math.floor(v / perMs);
+    rest = v - ms * perMs;
+    if (rest < 0) {
+      ms -= 1;
+      rest += perMs;
+    } else if (rest >= perMs) {
+      ms += 1;
+      rest -= perMs;
+    }
+  } else {
+    const per = BigInt(perMs);
+    let whole = value / per;
+    let part = value % per;
+    if (part < 0n) {
+      whole -= 1n;
+      part += per;
+    }
+    ms = Number(whole);
+    rest = Number(part);
+  }
+  const date5 = new Date(ms);
+  if (Number.isNaN(date5.getTime())) return value.toString();
+  const iso = date5.toISOString();
+  if (rest === 0) return iso;
+  return `${iso.slice(0, -1)}${String(rest).padStart(perMs === 1e3 ? 3 : 6, "0")}Z`;
+}
+function conversionFor(node2) {
+  const { type, converted_type: ct, logical_type: lt, repetition_type: repetition, scale } = node2.element;
+  if (node2.children.length > 0 || repetition === "REPEATED") return { kind: "any" };
+  if (ct === "DECIMAL") return scale ? { kind: "decimal", scale } : { kind: "none" };
+  switch (type) {
+    case "BOOLEAN":
+    case "FLOAT":
+    case "DOUBLE":
+      return { kind: "none" };
+    case "INT32":
+      return lt?.type === "DATE" && ct !== "DATE" ? { kind: "days" } : { kind: "none" };
+    case "INT64":
+      if (ct === "TIMESTAMP_MILLIS" || ct === "TIMESTAMP_MICROS" || lt?.type === "TIMESTAMP") return { kind: "none" };
+      return { kind: "int64", unsigned: ct === "UINT_64" || lt?.type === "INTEGER" && !lt.isSigned };
+    case "INT96":
+      return ct ? { kind: "any" } : { kind: "none" };
+    case "BYTE_ARRAY":
+      return lt?.type === "GEOMETRY" || lt?.type === "GEOGRAPHY" ? { kind: "any" } : { kind: "none" };
+    case "FIXED_LEN_BYTE_ARRAY":
+      return ct === "UTF8" || lt?.type === "STRING" || lt?.type === "UUID" || lt?.type === "FLOAT16" ? { kind: "none" } : { kind: "any" };
+    default:
+      return { kind: "any" };
+  }
+}
+function toCells(data, conversion) {
+  switch (conversion.kind) {
+    case "none":
+      return data;
+    case "int64":
+      return data instanceof BigInt64Array || data instanceof BigUint64Array ? int64Cells(data, conversion.unsigned) : mapCells(data, toCell);
+    case "decimal": {
+      const p = 10 ** Math.min(conversion.scale, 22);
+      return mapCells(data, (v) => typeof v === "number" && Math.abs(v * p) < Number.MAX_SAFE_INTEGER ? Math.round(v * p) / p : toCell(v));
+    }
+    case "days":
+      return mapCells(data, (v) => typeof v === "number" ? isoDate(v) : toCell(v));
+    case "any":
+      return mapCells(data, toCell);
+  }
+}
+function mapCells(data, f) {
+  const out = Array.isArray(data) ? data : new Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = f(data[i]);
+  return out;
+}
+var LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+var SAFE_HIGH = 2 ** 21;
+function int64Cells(data, unsigned) {
+  const n = data.length;
+  if (LITTLE_ENDIAN) {
+    const lo = new Uint32Array(data.buffer, data.byteOffset, n * 2);
+    const hi = unsigned ? lo : new Int32Array(data.buffer, data.byteOffset, n * 2);
+    const out = new Float64Array(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const h = hi[2 * i + 1];
+      if (h >= SAFE_HIGH || h < -SAFE_HIGH) break;
+      out[i] = h * 4294967296 + lo[2 * i];
+    }
+    if (i === n) return out;
+  }
+  return mapCells(data, toCell);
+}
+function toCell(value) {
+  if (value === null || value === void 0) return null;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return value;
+    case "bigint":
+      return bigintCell(value);
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (value instanceof Uint8Array) return base643(value);
+  try {
+    return JSON.stringify(value, jsonValue) ?? null;
+  } catch {
+    return String(value);
+  }
+}
+var MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+var MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+function bigintCell(value) {
+  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
+}
+function jsonValue(_key, value) {
+  if (typeof value === "bigint") return bigintCell(value);
+  if (value instanceof Uint8Array) return base643(value);
+  return value;
+}
+function base643(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
 // src/data/read/rle-hybrid.ts
 var MAX_HYBRID_WIDTH = 24;
 function decodeHybrid(bytes, start, end, width, out, at2, count) {
@@ -43278,6 +43419,22 @@ function decodeHybrid(bytes, start, end, width, out, at2, count) {
 }
 
 // src/data/read/parquet-chunk.ts
+function chunkDecoder(tree, meta3, compressors2, toCells2) {
+  const schemaPath = getTreePath(tree, meta3.path_in_schema);
+  return {
+    pathInSchema: meta3.path_in_schema,
+    type: meta3.type,
+    element: schemaPath.at(-1).element,
+    schemaPath,
+    codec: meta3.codec,
+    compressors: compressors2,
+    parsers: PARSERS_WITH_DEFAULTS,
+    maxDefinitionLevel: getMaxDefinitionLevel(schemaPath),
+    maxRepetitionLevel: getMaxRepetitionLevel(schemaPath),
+    toCells: toCells2
+  };
+}
+var PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS };
 function readFlatChunk(bytes, decoder4, rows) {
   const chunk = new ChunkBuilder(rows);
   let dictionary2;
@@ -43490,148 +43647,6 @@ function readIndexes({ present, body, at: at2 }, size, target, offset = 0) {
   return target;
 }
 
-// src/data/read/parquet-values.ts
-var PARSERS = {
-  timestampFromMilliseconds: (value) => isoTimestamp(value, 1),
-  timestampFromMicroseconds: (value) => isoTimestamp(value, 1e3),
-  timestampFromNanoseconds: (value) => isoTimestamp(value, 1e6),
-  dateFromDays: (days) => isoDate(days),
-  jsonFromBytes: (bytes) => bytes ? TEXT.decode(bytes) : null
-};
-var TEXT = new TextDecoder();
-var DAY_MS = 864e5;
-function isoDate(days) {
-  const date5 = new Date(days * DAY_MS);
-  if (Number.isNaN(date5.getTime())) return String(days);
-  const iso = date5.toISOString();
-  return iso.slice(0, iso.indexOf("T"));
-}
-function isoTimestamp(value, perMs) {
-  let ms;
-  let rest;
-  if (value >= MIN_SAFE && value <= MAX_SAFE) {
-    const v = Number(value);
-    ms = Math.floor(v / perMs);
-    rest = v - ms * perMs;
-    if (rest < 0) {
-      ms -= 1;
-      rest += perMs;
-    } else if (rest >= perMs) {
-      ms += 1;
-      rest -= perMs;
-    }
-  } else {
-    const per = BigInt(perMs);
-    let whole = value / per;
-    let part = value % per;
-    if (part < 0n) {
-      whole -= 1n;
-      part += per;
-    }
-    ms = Number(whole);
-    rest = Number(part);
-  }
-  const date5 = new Date(ms);
-  if (Number.isNaN(date5.getTime())) return value.toString();
-  const iso = date5.toISOString();
-  if (rest === 0) return iso;
-  return `${iso.slice(0, -1)}${String(rest).padStart(perMs === 1e3 ? 3 : 6, "0")}Z`;
-}
-function conversionFor(node2) {
-  const { type, converted_type: ct, logical_type: lt, repetition_type: repetition, scale } = node2.element;
-  if (node2.children.length > 0 || repetition === "REPEATED") return { kind: "any" };
-  if (ct === "DECIMAL") return scale ? { kind: "decimal", scale } : { kind: "none" };
-  switch (type) {
-    case "BOOLEAN":
-    case "FLOAT":
-    case "DOUBLE":
-      return { kind: "none" };
-    case "INT32":
-      return lt?.type === "DATE" && ct !== "DATE" ? { kind: "days" } : { kind: "none" };
-    case "INT64":
-      if (ct === "TIMESTAMP_MILLIS" || ct === "TIMESTAMP_MICROS" || lt?.type === "TIMESTAMP") return { kind: "none" };
-      return { kind: "int64", unsigned: ct === "UINT_64" || lt?.type === "INTEGER" && !lt.isSigned };
-    case "INT96":
-      return ct ? { kind: "any" } : { kind: "none" };
-    case "BYTE_ARRAY":
-      return lt?.type === "GEOMETRY" || lt?.type === "GEOGRAPHY" ? { kind: "any" } : { kind: "none" };
-    case "FIXED_LEN_BYTE_ARRAY":
-      return ct === "UTF8" || lt?.type === "STRING" || lt?.type === "UUID" || lt?.type === "FLOAT16" ? { kind: "none" } : { kind: "any" };
-    default:
-      return { kind: "any" };
-  }
-}
-function toCells(data, conversion) {
-  switch (conversion.kind) {
-    case "none":
-      return data;
-    case "int64":
-      return data instanceof BigInt64Array || data instanceof BigUint64Array ? int64Cells(data, conversion.unsigned) : mapCells(data, toCell);
-    case "decimal": {
-      const p = 10 ** Math.min(conversion.scale, 22);
-      return mapCells(data, (v) => typeof v === "number" && Math.abs(v * p) < Number.MAX_SAFE_INTEGER ? Math.round(v * p) / p : toCell(v));
-    }
-    case "days":
-      return mapCells(data, (v) => typeof v === "number" ? isoDate(v) : toCell(v));
-    case "any":
-      return mapCells(data, toCell);
-  }
-}
-function mapCells(data, f) {
-  const out = Array.isArray(data) ? data : new Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = f(data[i]);
-  return out;
-}
-var LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-var SAFE_HIGH = 2 ** 21;
-function int64Cells(data, unsigned) {
-  const n = data.length;
-  if (LITTLE_ENDIAN) {
-    const lo = new Uint32Array(data.buffer, data.byteOffset, n * 2);
-    const hi = unsigned ? lo : new Int32Array(data.buffer, data.byteOffset, n * 2);
-    const out = new Float64Array(n);
-    let i = 0;
-    for (; i < n; i++) {
-      const h = hi[2 * i + 1];
-      if (h >= SAFE_HIGH || h < -SAFE_HIGH) break;
-      out[i] = h * 4294967296 + lo[2 * i];
-    }
-    if (i === n) return out;
-  }
-  return mapCells(data, toCell);
-}
-function toCell(value) {
-  if (value === null || value === void 0) return null;
-  switch (typeof value) {
-    case "string":
-    case "number":
-    case "boolean":
-      return value;
-    case "bigint":
-      return bigintCell(value);
-  }
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (value instanceof Uint8Array) return base643(value);
-  try {
-    return JSON.stringify(value, jsonValue) ?? null;
-  } catch {
-    return String(value);
-  }
-}
-var MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-var MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-function bigintCell(value) {
-  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
-}
-function jsonValue(_key, value) {
-  if (typeof value === "bigint") return bigintCell(value);
-  if (value instanceof Uint8Array) return base643(value);
-  return value;
-}
-function base643(bytes) {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-}
-
 // src/data/read/parquet-reader.ts
 var MAX_BATCH_ROWS3 = 65536;
 function openParquetReader(absPath, options = {}) {
@@ -43676,7 +43691,7 @@ async function* readBatches2(absPath, decode4) {
             const to = Math.min(rows, from + MAX_BATCH_ROWS3);
             yielded = true;
             yield {
-              ...batchColumns(chunks, from, to),
+              ...batchColumns(chunks, rows, from, to),
               columns,
               length: to - from,
               lines: rowNumbers(rowStart + from + 1, to - from),
@@ -43698,8 +43713,8 @@ async function* readBatches2(absPath, decode4) {
     await handle.close();
   }
 }
-function batchColumns(chunks, from, to) {
-  const whole = from === 0 && to === (chunks[0] && ("indexes" in chunks[0] ? chunks[0].indexes.length : chunks[0].cells.length));
+function batchColumns(chunks, rows, from, to) {
+  const whole = from === 0 && to === rows;
   const cells = new Array(chunks.length);
   const dictionaries = new Array(chunks.length);
   chunks.forEach((chunk, c) => {
@@ -43771,21 +43786,7 @@ async function readRowGroup2(source, group, rowStart, rowEnd, decode4) {
   return source.names.map((name, c) => {
     const node2 = source.tree.children[c];
     const conversion = source.conversions[c];
-    const decoderOf = (meta3) => {
-      const schemaPath = getTreePath(source.tree, meta3.path_in_schema);
-      return {
-        pathInSchema: meta3.path_in_schema,
-        type: meta3.type,
-        element: schemaPath.at(-1).element,
-        schemaPath,
-        codec: meta3.codec,
-        compressors: guarded,
-        parsers: PARSERS_WITH_DEFAULTS,
-        maxDefinitionLevel: getMaxDefinitionLevel(schemaPath),
-        maxRepetitionLevel: getMaxRepetitionLevel(schemaPath),
-        toCells: (values) => toCells(values, conversion)
-      };
-    };
+    const decoderOf = (meta3) => chunkDecoder(source.tree, meta3, guarded, (values) => toCells(values, conversion));
     const parts = leaves[c];
     if (parts.length === 0) throw new Error(`column "${name}" has no column chunk`);
     if (node2.children.length === 0 && node2.element.repetition_type !== "REPEATED") return readFlatChunk(parts[0].bytes, decoderOf(parts[0].meta), rows);
@@ -43797,7 +43798,6 @@ async function readRowGroup2(source, group, rowStart, rowEnd, decode4) {
     return { cells: toCells(data, conversion) };
   });
 }
-var PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS };
 async function readWithHyparquet(source, rowStart, rowEnd, names, guarded) {
   const parts = new Map(names.map((name) => [name, []]));
   await parquetRead({

@@ -575,7 +575,6 @@ async function* readBatches(absPath, options, tuning) {
     bytesRead = chunk.bytesRead;
     let s = chunk.text;
     let pos = 0;
-    tok.bad = chunk.bad;
     tok.badAt = 0;
     if (carry.length > 0) {
       const head = Math.min(s.length, tuning.headChars ?? HEAD_CHARS);
@@ -587,10 +586,9 @@ async function* readBatches(absPath, options, tuning) {
         s = joined;
         pos = end;
       } else if (end >= carry.length) {
-        pos = end - carry.length;
         tok.bad = chunk.bad;
         tok.badAt = 0;
-        pos = yield* parseAll(s, pos, chunk.final);
+        pos = yield* parseAll(s, end - carry.length, chunk.final);
       } else {
         s = carry + s;
         tok.bad = joinBad(carryBad, chunk.bad, carry.length, chunk.text.length);
@@ -598,6 +596,7 @@ async function* readBatches(absPath, options, tuning) {
         pos = yield* parseAll(s, end, chunk.final);
       }
     } else {
+      tok.bad = chunk.bad;
       if (skipper) {
         pos = skipper.scan(s, chunk.final);
         if (pos === -1) {
@@ -5964,11 +5963,6 @@ var compressors = {
   LZ4_RAW: decompressLz4Raw
 };
 
-// src/data/read/parquet-chunk.ts
-var levels = new Uint8Array(0);
-var repeats = new Uint8Array(0);
-var found = new Int32Array(0);
-
 // src/data/read/parquet-values.ts
 var PARSERS = {
   timestampFromMilliseconds: (value) => isoTimestamp(value, 1),
@@ -6021,8 +6015,11 @@ var SAFE_HIGH = 2 ** 21;
 var MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 var MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-// src/data/read/parquet-reader.ts
+// src/data/read/parquet-chunk.ts
 var PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS };
+var levels = new Uint8Array(0);
+var repeats = new Uint8Array(0);
+var found = new Int32Array(0);
 
 // src/data/checks/check-text.ts
 function formatCount(count) {

@@ -119,7 +119,6 @@ async function* readBatches(absPath: string, options: CsvOptions, tuning: CsvTun
     bytesRead = chunk.bytesRead
     let s = chunk.text
     let pos = 0
-    tok.bad = chunk.bad
     tok.badAt = 0
     if (carry.length > 0) {
       // The record cut at the end of the last chunk is finished from the head of this one, and the
@@ -134,10 +133,9 @@ async function* readBatches(absPath: string, options: CsvOptions, tuning: CsvTun
         s = joined
         pos = end
       } else if (end >= carry.length) {
-        pos = end - carry.length
         tok.bad = chunk.bad
         tok.badAt = 0
-        pos = yield* parseAll(s, pos, chunk.final)
+        pos = yield* parseAll(s, end - carry.length, chunk.final)
       } else {
         // A record longer than the head: join the whole chunk after all.
         s = carry + s
@@ -146,6 +144,7 @@ async function* readBatches(absPath: string, options: CsvOptions, tuning: CsvTun
         pos = yield* parseAll(s, end, chunk.final)
       }
     } else {
+      tok.bad = chunk.bad
       if (skipper) {
         pos = skipper.scan(s, chunk.final)
         if (pos === -1) {

@@ -1,12 +1,14 @@
-import type { DecodedArray, PageHeader } from 'hyparquet'
+import type { ColumnMetaData, Compressors, DecodedArray, PageHeader, SchemaTree } from 'hyparquet'
 import { assembleLists } from 'hyparquet/src/assemble.js'
 import { parquetHeader } from 'hyparquet/src/column.js'
-import { convert } from 'hyparquet/src/convert.js'
+import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 import { decompressPage, readDataPage } from 'hyparquet/src/datapage.js'
 import { deltaBinaryUnpack, deltaByteArray, deltaLengthByteArray } from 'hyparquet/src/delta.js'
 import { byteStreamSplit } from 'hyparquet/src/encoding.js'
 import { readPlain } from 'hyparquet/src/plain.js'
+import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js'
 import type { Cell, DictionaryColumn } from './batch.js'
+import { PARSERS } from './parquet-values.js'
 import { decodeHybrid } from './rle-hybrid.js'
 
 // One column chunk of a Parquet column, decoded page by page from hyparquet's
@@ -33,6 +35,26 @@ export interface ChunkDecoder extends ColumnDecoder {
   maxDefinitionLevel: number
   maxRepetitionLevel: number
 }
+
+/** The decoder of one column chunk: its leaf's schema path gives the levels; values become cells through `toCells`. */
+export function chunkDecoder(tree: SchemaTree, meta: ColumnMetaData, compressors: Compressors, toCells: ChunkDecoder['toCells']): ChunkDecoder {
+  const schemaPath = getTreePath(tree, meta.path_in_schema)
+  return {
+    pathInSchema: meta.path_in_schema,
+    type: meta.type,
+    element: schemaPath.at(-1)!.element,
+    schemaPath,
+    codec: meta.codec,
+    compressors,
+    parsers: PARSERS_WITH_DEFAULTS,
+    maxDefinitionLevel: getMaxDefinitionLevel(schemaPath),
+    maxRepetitionLevel: getMaxRepetitionLevel(schemaPath),
+    toCells,
+  }
+}
+
+/** Our parsers (timestamps and dates as text) over hyparquet's defaults, which assembleNested needs in full. */
+export const PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS }
 
 export function readFlatChunk(bytes: Uint8Array, decoder: ChunkDecoder, rows: number): ChunkColumn {
   const chunk = new ChunkBuilder(rows)

@@ -12,12 +12,10 @@ import {
   type SchemaTree,
 } from 'hyparquet'
 import { assembleNested } from 'hyparquet/src/assemble.js'
-import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
-import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js'
 import { compressors } from 'hyparquet-compressors'
 import { DataError } from '../data-error.js'
 import type { Cell, DataReader, DictionaryColumn, ReadDefect, RowBatch } from './batch.js'
-import { type ChunkColumn, type ChunkDecoder, dictionaryCells, readFlatChunk, readNestedChunk } from './parquet-chunk.js'
+import { type ChunkColumn, chunkDecoder, dictionaryCells, PARSERS_WITH_DEFAULTS, readFlatChunk, readNestedChunk } from './parquet-chunk.js'
 import { type Conversion, conversionFor, PARSERS, toCells } from './parquet-values.js'
 
 // Parquet through hyparquet (pure JS, so the bundle runs on every runner), one
@@ -92,7 +90,7 @@ async function* readBatches(absPath: string, decode: NonNullable<ParquetReaderOp
             const to = Math.min(rows, from + MAX_BATCH_ROWS)
             yielded = true
             yield {
-              ...batchColumns(chunks, from, to),
+              ...batchColumns(chunks, rows, from, to),
               columns,
               length: to - from,
               lines: rowNumbers(rowStart + from + 1, to - from),
@@ -117,12 +115,12 @@ async function* readBatches(absPath: string, decode: NonNullable<ParquetReaderOp
 }
 
 /**
- * Rows [from, to) of a row group's columns. A dictionary column's cells are
+ * Rows [from, to) of a row group's columns (of `rows` rows). A dictionary column's cells are
  * built on first use: a scan that only profiles reads the dictionary and never
  * needs them, checks and duplicate rows do.
  */
-function batchColumns(chunks: readonly ChunkColumn[], from: number, to: number): Pick<RowBatch, 'cells' | 'dictionaries'> {
-  const whole = from === 0 && to === (chunks[0] && ('indexes' in chunks[0] ? chunks[0].indexes.length : chunks[0].cells.length))
+function batchColumns(chunks: readonly ChunkColumn[], rows: number, from: number, to: number): Pick<RowBatch, 'cells' | 'dictionaries'> {
+  const whole = from === 0 && to === rows
   const cells = new Array<ArrayLike<Cell>>(chunks.length)
   const dictionaries = new Array<DictionaryColumn | undefined>(chunks.length)
   chunks.forEach((chunk, c) => {
@@ -201,21 +199,7 @@ async function readRowGroup(source: FileColumns, group: RowGroup, rowStart: numb
   return source.names.map((name, c): ChunkColumn => {
     const node = source.tree.children[c]!
     const conversion = source.conversions[c]!
-    const decoderOf = (meta: ColumnMetaData): ChunkDecoder => {
-      const schemaPath = getTreePath(source.tree, meta.path_in_schema)
-      return {
-        pathInSchema: meta.path_in_schema,
-        type: meta.type,
-        element: schemaPath.at(-1)!.element,
-        schemaPath,
-        codec: meta.codec,
-        compressors: guarded,
-        parsers: PARSERS_WITH_DEFAULTS,
-        maxDefinitionLevel: getMaxDefinitionLevel(schemaPath),
-        maxRepetitionLevel: getMaxRepetitionLevel(schemaPath),
-        toCells: (values) => toCells(values, conversion),
-      }
-    }
+    const decoderOf = (meta: ColumnMetaData) => chunkDecoder(source.tree, meta, guarded, (values) => toCells(values, conversion))
     const parts = leaves[c]!
     if (parts.length === 0) throw new Error(`column "${name}" has no column chunk`)
     if (node.children.length === 0 && node.element.repetition_type !== 'REPEATED') return readFlatChunk(parts[0]!.bytes, decoderOf(parts[0]!.meta), rows)
@@ -227,8 +211,6 @@ async function readRowGroup(source: FileColumns, group: RowGroup, rowStart: numb
     return { cells: toCells(data, conversion) }
   })
 }
-
-const PARSERS_WITH_DEFAULTS = { ...DEFAULT_PARSERS, ...PARSERS }
 
 /** The named top-level columns of rows [rowStart, rowEnd) through hyparquet's reader. */
 async function readWithHyparquet(source: FileColumns, rowStart: number, rowEnd: number, names: string[], guarded: Compressors): Promise<Array<ArrayLike<Cell>>> {

@@ -4,7 +4,6 @@ import path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { Bool, Field, Int32, List, Struct, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow'
 import { parquetMetadata, parquetSchema } from 'hyparquet'
-import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 import { compressors } from 'hyparquet-compressors'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import * as arrowRs from 'parquet-wasm/node'
@@ -14,9 +13,9 @@ import { xorshift } from '../profile/xorshift.js'
 import { columnProfileToJSON } from '../../../src/data/profile/column-profile.js'
 import { addBatch, createTableProfile, type TableProfile } from '../../../src/data/profile/table-profile.js'
 import type { Cell, ReadDefect } from '../../../src/data/read/batch.js'
-import { type ChunkDecoder, readFlatChunk } from '../../../src/data/read/parquet-chunk.js'
+import { chunkDecoder, readFlatChunk } from '../../../src/data/read/parquet-chunk.js'
 import { openParquetReader, type ParquetReaderOptions } from '../../../src/data/read/parquet-reader.js'
-import { conversionFor, PARSERS, toCells } from '../../../src/data/read/parquet-values.js'
+import { conversionFor, toCells } from '../../../src/data/read/parquet-values.js'
 import { VEGA_DATASETS } from '../../helpers/vega-datasets.js'
 
 // The page decoder (parquet-chunk.ts) against hyparquet's own reader on the
@@ -106,7 +105,13 @@ async function writeDuckdb(name: string, query: string, options = ''): Promise<s
 /** An Arrow table written by the Apache Arrow Rust writer (parquet-wasm) with these properties. */
 async function writeArrowRs(name: string, table: Table, configure: (builder: arrowRs.WriterPropertiesBuilder) => arrowRs.WriterPropertiesBuilder): Promise<string> {
   const file = path.join(dir, name)
-  const bytes = arrowRs.writeParquet(arrowRs.Table.fromIPCStream(tableToIPC(table, 'stream')), configure(new arrowRs.WriterPropertiesBuilder()).build())
+  // Columns named id and ratio go out DELTA_BINARY_PACKED and BYTE_STREAM_SPLIT, so both decoders are in every file.
+  const builder = configure(new arrowRs.WriterPropertiesBuilder())
+    .setColumnDictionaryEnabled('id', false)
+    .setColumnEncoding('id', arrowRs.Encoding.DELTA_BINARY_PACKED)
+    .setColumnDictionaryEnabled('ratio', false)
+    .setColumnEncoding('ratio', arrowRs.Encoding.BYTE_STREAM_SPLIT)
+  const bytes = arrowRs.writeParquet(arrowRs.Table.fromIPCStream(tableToIPC(table, 'stream')), builder.build())
   await writeFile(file, bytes)
   return file
 }
@@ -172,11 +177,8 @@ describe('the Parquet page decoder', () => {
             .setWriterVersion(version)
             .setMaxRowGroupSize(5000)
             .setDataPageSizeLimit(4096)
-            .setDictionaryPageSizeLimit(1024)
-            .setColumnDictionaryEnabled('id', false)
-            .setColumnEncoding('id', arrowRs.Encoding.DELTA_BINARY_PACKED)
-            .setColumnDictionaryEnabled('ratio', false)
-            .setColumnEncoding('ratio', arrowRs.Encoding.BYTE_STREAM_SPLIT),
+            .setDictionaryPageSizeLimit(1024),
+
         )
         const read = await expectSameAsHyparquet(file)
         expect(read.cells[0]!.length).toBe(rows)
@@ -247,20 +249,8 @@ describe('the Parquet page decoder', () => {
     bytes.set(a.bytes, 0)
     bytes.set(b.bytes, a.bytes.length)
     const tree = parquetSchema(a.metadata)
-    const node = tree.children[0]!
-    const conversion = conversionFor(node)
-    const decoder: ChunkDecoder = {
-      pathInSchema: ['word'],
-      type: a.meta.type,
-      element: node.element,
-      schemaPath: [tree, node],
-      codec: a.meta.codec,
-      compressors,
-      parsers: { ...DEFAULT_PARSERS, ...PARSERS },
-      maxDefinitionLevel: 1,
-      maxRepetitionLevel: 0,
-      toCells: (values) => toCells(values, conversion),
-    }
+    const conversion = conversionFor(tree.children[0]!)
+    const decoder = chunkDecoder(tree, a.meta, compressors, (values) => toCells(values, conversion))
     const chunk = readFlatChunk(bytes, decoder, 2000)
     expect('cells' in chunk).toBe(true)
     expect(Array.from((chunk as { cells: ArrayLike<Cell> }).cells)).toEqual([...first, ...second])
@@ -358,11 +348,8 @@ describe('garbled Parquet pages', () => {
             builder
               .setCompression(arrowRs.Compression.UNCOMPRESSED)
               .setMaxRowGroupSize(1000)
-              .setDictionaryPageSizeLimit(512)
-              .setColumnDictionaryEnabled('id', false)
-              .setColumnEncoding('id', arrowRs.Encoding.DELTA_BINARY_PACKED)
-              .setColumnDictionaryEnabled('ratio', false)
-              .setColumnEncoding('ratio', arrowRs.Encoding.BYTE_STREAM_SPLIT),
+              .setDictionaryPageSizeLimit(512),
+
         ),
       ),
     ]
